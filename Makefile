@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine with only python3 and make:
+#   make demo   create .venv, install, migrate, seed, serve http://127.0.0.1:8000/
+#   make test   create .venv, install the test extras, run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+# Pinned environment: requirements/django52.txt (Python >= 3.11) or django61.txt (>= 3.12).
+REQUIREMENTS ?= requirements/django52.txt
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint check bench clean
+
+$(STAMP): $(REQUIREMENTS) pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r $(REQUIREMENTS)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "$(REQUIREMENTS)" > $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Demo shop: http://127.0.0.1:$(PORT)/  (admin: admin/admin, personas: password 'demo')"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var

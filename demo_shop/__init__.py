@@ -1,0 +1,1 @@
+"""The demo shop: a small real shop on which every personalization feature is shown."""

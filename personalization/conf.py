@@ -1,0 +1,124 @@
+"""The ``PERSONALIZATION`` settings object: defaults, dotted-path imports, strict keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+SETTING_NAME = "PERSONALIZATION"
+
+DEFAULTS: dict[str, Any] = {
+    # Cache alias holding the RuleBook version, cached profiles and the event buffer.
+    "CACHE_ALIAS": "default",
+    # Dotted path of the CommerceAdapter subclass: the only door to the shop.
+    "COMMERCE_ADAPTER": "personalization.adapters.CommerceAdapter",
+    # Name of the django-waffle switch that turns all personalization off when active.
+    "KILL_SWITCH": "personalization_off",
+    # Visitor identity cookie (signed).
+    "VISITOR_COOKIE_NAME": "pz_vid",
+    "VISITOR_COOKIE_AGE": 60 * 60 * 24 * 365,
+    # Cookie holding frequency-cap counters and popup dismissals (signed).
+    "CAP_COOKIE_NAME": "pz_caps",
+    # Request header carrying the visitor's country from a trusted CDN (e.g. CF-IPCountry).
+    "COUNTRY_HEADER": "CF-IPCountry",
+    # Path to a GeoIP2 country or city database; used when the header is absent.
+    "GEOIP_PATH": None,
+    # Store time zone for time-of-day and weekday rules; None means settings.TIME_ZONE.
+    "TIME_ZONE": None,
+    # Conversions are attributed to exposures seen within this many days.
+    "CONVERSION_WINDOW_DAYS": 7,
+    # Events are buffered in the cache and bulk-inserted once this many are waiting.
+    "EVENT_BUFFER_FLUSH_SIZE": 200,
+    # A known visitor's profile aggregates stay cached this many seconds.
+    "PROFILE_CACHE_TIMEOUT": 60 * 60,
+    # Seconds a process trusts its RuleBook before asking the cache for the version again.
+    "RULEBOOK_CHECK_INTERVAL": 0,
+    # Profile fields a text variant may insert, e.g. "Hallo {{ first_name }}".
+    "TEXT_FIELDS": ["first_name", "last_name", "username", "city", "country"],
+    # Longest regular expression a merchant may enter in a rule.
+    "REGEX_MAX_LENGTH": 200,
+    # Largest number of values in a rule's list (countries, products, categories ...).
+    "RULE_LIST_MAX_ITEMS": 200,
+    # Dotted path of a callable(country, city) -> float | None giving the temperature in °C.
+    "TEMPERATURE_PROVIDER": "personalization.providers.no_temperature",
+    # SMS backend for sales-rep alerts, chosen like Django's EMAIL_BACKEND.
+    "SMS_BACKEND": "personalization.channels.console.SmsBackend",
+    # Retention of personal data, in days.
+    "EVENT_RETENTION_DAYS": 395,
+    "ANONYMOUS_PROFILE_RETENTION_DAYS": 90,
+    # Seconds between two refreshes of all computed segments (Celery beat).
+    "SEGMENT_REFRESH_INTERVAL": 60 * 60,
+}
+
+# Settings holding dotted paths that are imported on first access.
+IMPORT_STRINGS = {"COMMERCE_ADAPTER", "TEMPERATURE_PROVIDER", "SMS_BACKEND"}
+
+
+class AppSettings:
+    """Attribute access to ``settings.PERSONALIZATION`` with defaults.
+
+    Settings are read on first access and dropped on ``setting_changed``, so
+    ``override_settings`` and pytest-django's ``settings`` fixture always work. A key that is
+    not in :data:`DEFAULTS` is an error (a typo must not silently fall back to a default).
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+        self._user: dict[str, Any] | None = None
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if self._user is None:
+            value = getattr(settings, SETTING_NAME, {}) or {}
+            if not isinstance(value, dict):
+                raise ImproperlyConfigured(f"{SETTING_NAME} must be a dict.")
+            self._user = value
+        return self._user
+
+    def unknown_keys(self) -> list[str]:
+        return sorted(set(self.user_settings) - set(DEFAULTS))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in DEFAULTS:
+            raise AttributeError(f"Invalid {SETTING_NAME} setting: {name!r}")
+        if name in self._cache:
+            return self._cache[name]
+        unknown = self.unknown_keys()
+        if unknown:
+            raise ImproperlyConfigured(
+                f"Unknown {SETTING_NAME} key(s): {', '.join(unknown)}. "
+                f"Valid keys: {', '.join(sorted(DEFAULTS))}."
+            )
+        value = self.user_settings.get(name, DEFAULTS[name])
+        if name in IMPORT_STRINGS and isinstance(value, str):
+            try:
+                value = import_string(value)
+            except ImportError as exc:
+                raise ImproperlyConfigured(
+                    f"{SETTING_NAME}[{name!r}] = {value!r} cannot be imported: {exc}"
+                ) from exc
+        self._cache[name] = value
+        return value
+
+    def raw(self, name: str) -> Any:
+        """The configured value of ``name`` before any dotted-path import."""
+        return self.user_settings.get(name, DEFAULTS[name])
+
+    def reload(self) -> None:
+        self._cache.clear()
+        self._user = None
+
+
+app_settings = AppSettings()
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting in (SETTING_NAME, "TIME_ZONE", "CACHES"):
+        app_settings.reload()
+
+
+setting_changed.connect(_reload)
