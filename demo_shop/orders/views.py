@@ -1,0 +1,186 @@
+"""Cart, checkout and order pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .cart import Cart, CartError
+from .checkout import CheckoutError, b2b_error, may_view_order, place_order
+from .discounts import validate_discount
+from .forms import AddToCartForm, CheckoutForm, DiscountForm, UpdateCartForm
+from .models import Order
+
+
+def _back(request: HttpRequest, default: str = "cart") -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+@require_GET
+def cart_view(request: HttpRequest) -> HttpResponse:
+    cart = Cart(request)
+    discount, discount_error = cart.discount_validation()
+    return render(
+        request,
+        "orders/cart.html",
+        {
+            "cart": cart,
+            "lines": cart.lines(),
+            "discount_code": discount,
+            "discount_error": discount_error,
+            "discount_form": DiscountForm(initial={"code": cart.discount_code}),
+            "b2b_error": b2b_error(cart, request.user),
+        },
+    )
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a quantity between 1 and 999."))
+        return _back(request)
+    cart = Cart(request)
+    try:
+        cart.add(form.cleaned_data["product_id"], form.cleaned_data["quantity"])
+    except CartError as exc:
+        messages.error(request, str(exc))
+        return _back(request)
+    messages.success(request, _("Added to your cart."))
+    return _back(request)
+
+
+@require_POST
+def cart_update(request: HttpRequest) -> HttpResponse:
+    cart = Cart(request)
+    if "code" in request.POST:  # the discount form of the cart page
+        form = DiscountForm(request.POST)
+        code = form.data.get("code", "").strip()
+        if "remove_code" in request.POST or not code:
+            cart.remove_discount()
+            messages.info(request, _("Discount code removed."))
+        else:
+            discount, error = cart.apply_discount(code)
+            if discount:
+                messages.success(
+                    request,
+                    _("Discount code “%(code)s” applied: %(what)s.")
+                    % {"code": discount.code, "what": discount.describe()},
+                )
+            else:
+                messages.error(request, error)
+        return redirect("cart")
+    form = UpdateCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a quantity between 0 and 999."))
+        return redirect("cart")
+    try:
+        cart.update(form.cleaned_data["product_id"], form.cleaned_data["quantity"])
+    except CartError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your cart was updated."))
+    return redirect("cart")
+
+
+@require_POST
+def cart_remove(request: HttpRequest) -> HttpResponse:
+    try:
+        product_id = int(request.POST.get("product_id", ""))
+    except ValueError:
+        return redirect("cart")
+    Cart(request).remove(product_id)
+    messages.info(request, _("The product was removed from your cart."))
+    return redirect("cart")
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    cart = Cart(request)
+    if cart.is_empty or not cart.lines():
+        messages.info(request, _("Your cart is empty."))
+        return redirect("cart")
+    user = request.user
+    if request.method == "POST":
+        form = CheckoutForm(request.POST)
+        if form.is_valid() and request.POST.get("action") != "apply":
+            try:
+                order = place_order(request, cart, form.cleaned_data)
+            except CheckoutError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Thank you! Your order has been placed."))
+                return redirect("order_confirmation", number=order.number)
+        code = form.data.get("discount_code", "")
+        cart.set_discount_code(code)
+    else:
+        code = request.GET.get("code") or cart.discount_code
+        initial = {"discount_code": code}
+        if user.is_authenticated:
+            initial.update(name=user.get_full_name(), email=user.email)
+            last = Order.objects.filter(user=user).exclude(address="").first()
+            if last:
+                initial["address"] = last.address
+        form = CheckoutForm(initial=initial)
+
+    subtotal = cart.subtotal
+    discount, discount_error = validate_discount(code, user, subtotal, timezone.now())
+    amount_off = discount.amount_off(subtotal) if discount else Decimal("0.00")
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "cart": cart,
+            "lines": cart.lines(),
+            "subtotal": subtotal,
+            "discount_code": discount,
+            "discount_error": discount_error,
+            "discount_amount": amount_off,
+            "total": subtotal - amount_off,
+            "b2b_error": b2b_error(cart, user),
+        },
+    )
+
+
+def _viewable_order(request: HttpRequest, number: str) -> Order:
+    order = get_object_or_404(
+        Order.objects.select_related("account__sales_rep", "user"), number=number
+    )
+    if not may_view_order(request, order):
+        raise Http404(_("No such order."))
+    return order
+
+
+@require_GET
+def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    order = _viewable_order(request, number)
+    lines = order.lines.select_related("product")
+    return render(request, "orders/confirmation.html", {"order": order, "lines": lines})
+
+
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _viewable_order(request, number)
+    lines = order.lines.select_related("product__category")
+    return render(request, "orders/order_detail.html", {"order": order, "lines": lines})
+
+
+@login_required
+@require_GET
+def order_history(request: HttpRequest) -> HttpResponse:
+    orders = Order.objects.for_user(request.user).prefetch_related("lines__product")
+    return render(request, "orders/order_history.html", {"orders": orders})
