@@ -1,0 +1,29 @@
+"""URLs of the demo shop."""
+
+from django.contrib import admin
+from django.urls import path
+
+from demo_shop.catalog import views as catalog
+from demo_shop.customers import views as customers
+from demo_shop.orders import views as orders
+
+urlpatterns = [
+    path("", catalog.home, name="home"),
+    path("d/<slug:slug>/", catalog.department, name="department"),
+    path("c/<slug:slug>/", catalog.category, name="category"),
+    path("p/<slug:slug>/", catalog.product, name="product"),
+    path("search/", catalog.search, name="search"),
+    path("img/<slug:slug>.svg", catalog.product_image, name="product_image"),
+    path("cart/", orders.cart_view, name="cart"),
+    path("cart/add/", orders.cart_add, name="cart_add"),
+    path("cart/update/", orders.cart_update, name="cart_update"),
+    path("cart/remove/", orders.cart_remove, name="cart_remove"),
+    path("checkout/", orders.checkout, name="checkout"),
+    path("orders/", orders.order_history, name="order_history"),
+    path("orders/<str:number>/", orders.order_detail, name="order_detail"),
+    path("orders/<str:number>/thanks/", orders.order_confirmation, name="order_confirmation"),
+    path("login/", customers.LoginView.as_view(), name="login"),
+    path("logout/", customers.LogoutView.as_view(), name="logout"),
+    path("demo/persona/", customers.persona_switch, name="persona_switch"),
+    path("admin/", admin.site.urls),
+]
