@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -81,7 +82,7 @@ def place_order(request: HttpRequest, cart: Cart, data: dict[str, Any]) -> Order
         account = account_of(user)
         is_rep = user is not None and SalesRep.objects.filter(user=user).exists()
         order = Order.objects.create(
-            number=f"TMP-{timezone.now().timestamp()}-{id(cart)}",
+            number=f"TMP-{uuid.uuid4().hex[:16]}",  # replaced by DS-<pk> below
             user=user,
             account=account,
             placed_by=user,

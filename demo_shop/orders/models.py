@@ -90,7 +90,7 @@ class DiscountCode(models.Model):
 
     def describe(self) -> str:
         if self.kind == self.Kind.PERCENT:
-            return _("%(value)s%% off") % {"value": self.value.normalize()}
+            return _("%(value)s%% off") % {"value": format(self.value.normalize(), "f")}
         return _("€%(value)s off") % {"value": self.value}
 
 

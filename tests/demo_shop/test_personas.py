@@ -1,0 +1,65 @@
+"""The demo persona switcher: off unless the demo settings turn it on."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def personas(db):
+    return {
+        name: UserFactory(username=name, first_name=name.title())
+        for name in ("anna", "jan", "lisa", "tom", "bram")
+    }
+
+
+@pytest.fixture
+def switcher_on(settings):
+    settings.DEMO_PERSONA_SWITCHER = True
+
+
+def switch(client, username, next_url="/"):
+    return client.post(reverse("persona_switch"), {"username": username, "next": next_url})
+
+
+def test_switcher_is_404_and_hidden_when_off(client, personas, settings):
+    settings.DEMO_PERSONA_SWITCHER = False
+    assert switch(client, "anna").status_code == 404
+    assert "Demo — browse as:" not in client.get(reverse("home")).content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_missing_setting_means_off(client, personas, settings):
+    del settings.DEMO_PERSONA_SWITCHER
+    assert switch(client, "anna").status_code == 404
+
+
+def test_switch_to_a_persona_and_back_to_anonymous(client, personas, switcher_on):
+    html = client.get(reverse("home")).content.decode()
+    assert "Demo — browse as:" in html
+    assert 'value="anna"' in html and 'value="bram"' in html
+
+    response = switch(client, "anna", next_url=reverse("search") + "?q=litter")
+    assert response.status_code == 302
+    assert response.url == reverse("search") + "?q=litter"
+    assert "Hello Anna" in client.get(reverse("home")).content.decode()
+
+    switch(client, "jan")
+    assert client.get(reverse("home")).context["user"].username == "jan"
+
+    switch(client, "anonymous")
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_switcher_refuses_users_who_are_not_personas(client, personas, admin_user, switcher_on):
+    assert switch(client, "admin").status_code == 404
+    assert "_auth_user_id" not in client.session
+
+
+def test_switcher_needs_post_and_a_local_next_url(client, personas, switcher_on):
+    assert client.get(reverse("persona_switch")).status_code == 405
+    response = switch(client, "tom", next_url="https://evil.example.com/")
+    assert response.url == reverse("home")

@@ -1,0 +1,125 @@
+"""``manage.py seed_demo``: deterministic, idempotent, and the seed cases come true."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from demo_shop.catalog.models import Product
+from demo_shop.customers.models import Account, SalesRep
+from demo_shop.orders.models import DiscountCode, Order, OrderLine
+
+pytestmark = pytest.mark.django_db
+CUSTOMERS = 30
+SHOP_APPS = ("catalog", "customers", "orders", "auth")
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", customers=CUSTOMERS, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for label in SHOP_APPS
+        for model in apps.get_app_config(label).get_models()
+    }
+
+
+def snapshot() -> dict:
+    return {
+        "orders": list(Order.objects.order_by("number").values_list(
+            "number", "user__username", "total", "discount_code", "created_at", "channel")),
+        "lines": list(OrderLine.objects.order_by("order__number", "product__slug").values_list(
+            "order__number", "product__slug", "quantity")),
+        "codes": list(DiscountCode.objects.order_by("code").values_list("code", "times_used")),
+        "stock": list(Product.objects.order_by("slug").values_list("slug", "stock", "price")),
+    }
+
+
+def test_seeding_twice_changes_nothing():
+    first_output = seed()
+    assert "Seeded:" in first_output
+    before_counts, before = counts(), snapshot()
+    assert seed().strip() == "Nothing to do: the demo data is already there."
+    assert counts() == before_counts
+    assert snapshot() == before
+
+
+def test_seed_is_deterministic_in_content():
+    seed()
+    first = snapshot()
+    for model in (OrderLine, Order, DiscountCode):
+        model.objects.all().delete()
+    seed()
+    second = snapshot()
+    assert [row[:4] for row in first["orders"]] == [row[:4] for row in second["orders"]]
+    assert first["lines"] == second["lines"]
+
+
+def test_seed_volume_and_logins(client):
+    seed()
+    User = get_user_model()
+    assert 60 <= Product.objects.count() <= 90
+    assert User.objects.filter(username__startswith="customer").count() == CUSTOMERS
+    assert User.objects.get(username="admin").is_superuser
+    assert client.login(username="admin", password="admin")
+    for name in ("anna", "jan", "lisa", "tom", "bram", "pieter"):
+        assert client.login(username=name, password="demo"), name
+    assert User.objects.get(username="anna").first_name == "Anna"
+
+
+def category_slugs(username: str) -> set[str]:
+    return set(OrderLine.objects.filter(order__user__username=username)
+               .values_list("product__category__slug", flat=True))
+
+
+def test_persona_histories_make_the_seed_cases_true():
+    seed()
+    now = timezone.now()
+    anna = Order.objects.filter(user__username="anna")
+    assert anna.count() == 12
+    assert {"cat-litter", "cat-food"} <= category_slugs("anna")
+    assert not category_slugs("anna") & {"dog-food", "litter-scoops"}
+    assert anna.first().user.customer_profile.country == "NL"
+
+    jan = Order.objects.filter(user__username="jan").order_by("created_at")
+    assert jan.count() >= 15
+    baskets = {tuple(o.lines.order_by("product__slug").values_list("product__slug", "quantity"))
+               for o in jan}
+    assert len(baskets) == 1 and len(next(iter(baskets))) in (4, 5)
+    days = [timezone.localdate(o.created_at) for o in jan]
+    gaps = {(b - a).days for a, b in zip(days, days[1:], strict=False)}
+    assert gaps == {21}
+    account = Account.objects.get(name="Hoeve De Vries")
+    assert account.is_b2b and account.sales_rep.mobile == "+31612345678"
+    assert jan.filter(channel="rep", placed_by__username="pieter").exists()
+    assert SalesRep.objects.get(user__username="pieter").user.is_staff
+
+    lisa = Order.objects.filter(user__username="lisa")
+    assert lisa.count() >= 3
+    assert lisa.latest("created_at").created_at < now - timedelta(days=122)
+
+    assert Order.objects.filter(user__username="tom",
+                                lines__product__category__slug="t-shirts").distinct().count() == 2
+    assert "cardigans" not in category_slugs("tom")
+
+    bram = Order.objects.filter(user__username="bram")
+    assert bram.count() == 5 and not bram.filter(discount_code="").exists()
+    assert all(o.discount > 0 and o.total == o.subtotal - o.discount for o in bram)
+
+
+def test_synthetic_customers_have_a_year_of_mixed_orders():
+    seed()
+    synthetic = Order.objects.filter(user__username__startswith="customer")
+    assert synthetic.count() > CUSTOMERS
+    assert synthetic.filter(account__kind="b2b").exists()
+    assert synthetic.filter(account__isnull=True).exists()
+    oldest = synthetic.order_by("created_at").first().created_at
+    assert oldest < timezone.now() - timedelta(days=300)
