@@ -44,6 +44,27 @@ class CartSnapshot:
 
 
 @dataclass(frozen=True)
+class OrderFields:
+    """ORM paths on the shop's order model, used by set-based (computed) rules."""
+
+    customer: str = "user"  # FK from the order to the customer (AUTH_USER_MODEL)
+    created: str = "created_at"  # when the order was placed
+    total: str = "total"  # order total
+    discount_code: str = "discount_code"  # text, empty when no code was used
+    line: str = "lines"  # the order's lines
+    product: str = "lines__product"  # a line's product
+    category: str = "lines__product__category"  # a line's product's category
+
+
+@dataclass(frozen=True)
+class CustomerFields:
+    """ORM paths on the customers queryset (the user model)."""
+
+    group: str = "profile__customer_group"
+    b2b: Any = None  # a Q() selecting business customers
+
+
+@dataclass(frozen=True)
 class ProductInfo:
     id: int
     name: str
@@ -61,7 +82,13 @@ class CommerceAdapter:
     and fill in order history later. The adapter is instantiated once per process.
     """
 
-    #: Fields of the customers queryset (``customers()``) used by set-based rules.
+    order_fields = OrderFields()
+    customer_fields = CustomerFields()
+
+    def ready(self) -> None:
+        """Called once at start-up: connect the shop's own signals here, e.g. send
+        :data:`personalization.signals.order_placed` when the shop places an order."""
+
     def cart(self, request: HttpRequest) -> CartSnapshot:
         """The cart of this request's visitor."""
         return CartSnapshot()
@@ -78,17 +105,70 @@ class CommerceAdapter:
         """The customers queryset computed segments are evaluated over."""
         return None
 
-    def customer_stats(self, user: Any) -> dict[str, Any]:
-        """Order-history aggregates of one customer (see ``profile aggregates``)."""
+    def customer_attributes(self, user: Any) -> dict[str, Any]:
+        """Facts about a customer rules may use: ``customer_group``, ``is_b2b``,
+        ``account_id`` and the text fields (``city``, ``country`` ...)."""
         return {}
+
+    def customer_stats(self, user: Any) -> dict[str, Any]:
+        """Order-history aggregates of one customer, computed from ``orders()``.
+
+        Returns order_count, total_spent, last_order_at, orders_365, spent_365,
+        discount_order_count, products {id: last bought}, categories {id: last bought},
+        category_lines {id: number of lines}, plus :meth:`customer_attributes`.
+        """
+        from datetime import timedelta
+
+        from django.db.models import Count, Max, Q, Sum
+        from django.utils import timezone
+
+        stats: dict[str, Any] = dict(self.customer_attributes(user))
+        orders = self.orders()
+        if orders is None:
+            return stats
+        f = self.order_fields
+        mine = orders.filter(**{f.customer: user}).order_by()
+        used_code = ~Q(**{f.discount_code: ""}) & Q(**{f"{f.discount_code}__isnull": False})
+        year_ago = timezone.now() - timedelta(days=365)
+        recent = Q(**{f"{f.created}__gte": year_ago})
+        totals = mine.aggregate(
+            n=Count("pk"), total=Sum(f.total), last=Max(f.created),
+            with_code=Count("pk", filter=used_code),
+            n365=Count("pk", filter=recent), s365=Sum(f.total, filter=recent),
+        )
+        stats.update(
+            order_count=totals["n"],
+            total_spent=totals["total"] or Decimal("0"),
+            last_order_at=totals["last"],
+            discount_order_count=totals["with_code"],
+            orders_365=totals["n365"],
+            spent_365=totals["s365"] or Decimal("0"),
+            products={
+                row[f.product]: row["last"]
+                for row in mine.values(f.product).annotate(last=Max(f.created))
+                if row[f.product] is not None
+            },
+        )
+        categories, lines = {}, {}
+        for row in mine.values(f.category).annotate(last=Max(f.created), n=Count(f.line)):
+            if row[f.category] is not None:
+                categories[row[f.category]] = row["last"]
+                lines[row[f.category]] = row["n"]
+        stats.update(categories=categories, category_lines=lines)
+        return stats
 
     def products(self, ids: list[int]) -> list[ProductInfo]:
         """Products by id, in the order given, skipping unknown ids."""
         return []
 
+    def recommend(self, strategy: str, ctx: Any, products: list, limit: int) -> list:
+        """Products for the history strategies (buy_again, bought_together,
+        popular_in_segment); an empty list lets the slot show the products given."""
+        return []
+
     def create_discount_code(self, *, prefix: str, percent: Decimal | None = None,
                              amount: Decimal | None = None, valid_days: int = 30,
-                             single_use: bool = True) -> str:
+                             single_use: bool = True, user: Any = None) -> str:
         """Create a code in the shop's own discount system and return it."""
         raise NotImplementedError("This shop's adapter cannot create discount codes.")
 

@@ -10,4 +10,15 @@ class PersonalizationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,
+        )
+        from .identity import merge_on_login
+        from .rulebook import connect_signals
+
+        connect_signals()
+        user_logged_in.connect(merge_on_login, dispatch_uid="pz_merge_on_login")
+        receivers.connect()

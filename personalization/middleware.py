@@ -1,13 +1,91 @@
-"""PersonalizationMiddleware: the visitor context on every request."""
+"""PersonalizationMiddleware: the visitor context on every request, and what follows."""
 
+from __future__ import annotations
+
+import logging
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from .adapters import get_adapter
+from .conf import app_settings
+from .context import VisitorContext
+from .events import buffer_events, event_row
+
+logger = logging.getLogger(__name__)
 
 
 class PersonalizationMiddleware:
+    """Sets ``request.visitor`` (a lazy :class:`VisitorContext`).
+
+    On the way out: marks any response a decision touched as private to this visitor
+    (``Vary: Cookie``, ``Cache-Control: private``), writes the visitor and frequency-cap
+    cookies when they changed, and hands the impressions to the event buffer.
+    """
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        ctx = VisitorContext(request)
+        request.visitor = ctx  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if self._is_asset(request):
+            return response
+        try:
+            self.finish(request, ctx, response)
+        except Exception:  # bookkeeping must never cost the visitor his page
+            logger.exception("Personalization bookkeeping failed")
+        return response
+
+    @staticmethod
+    def _is_asset(request: HttpRequest) -> bool:
+        static = getattr(settings, "STATIC_URL", None) or "/static/"
+        return request.path.startswith("/" + static.lstrip("/"))
+
+    def finish(self, request: HttpRequest, ctx: VisitorContext, response: HttpResponse) -> None:
+        if ctx.touched:
+            patch_vary_headers(response, ("Cookie",))
+            patch_cache_control(response, private=True)
+            if "public" in response.get("Cache-Control", ""):
+                response["Cache-Control"] = ", ".join(
+                    p for p in response["Cache-Control"].split(", ") if p != "public")
+        if response.status_code >= 400:
+            return
+        state = ctx.state
+        if 200 <= response.status_code < 300:
+            state.record_view(tuple(get_adapter().current_category(request) or ()))
+        self._record_impressions(ctx)
+        secure = request.is_secure()
+        if state.changed:
+            response.set_cookie(
+                app_settings.VISITOR_COOKIE_NAME, state.dumps(),
+                max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
+                samesite="Lax")
+        caps = ctx.__dict__.get("caps")
+        if caps is not None and caps.changed:
+            response.set_cookie(
+                app_settings.CAP_COOKIE_NAME, caps.dumps(),
+                max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
+                samesite="Lax")
+
+    @staticmethod
+    def _record_impressions(ctx: VisitorContext) -> None:
+        if not ctx.impressions:
+            return
+        now = int(time.time())
+        user = ctx.user
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        rows = []
+        for decision in ctx.impressions:
+            campaign = decision.campaign
+            if campaign.cap_impressions is not None:
+                ctx.caps.add(campaign.id, campaign.cap_period_hours, now)
+            rows.append(event_row(
+                visitor_id=ctx.bucket_id, user_id=user_id, type="impression",
+                slot=decision.slot, campaign_id=campaign.id, variant_id=decision.variant_id,
+                control=decision.control))
+        buffer_events(rows)

@@ -1,0 +1,156 @@
+"""The demo shop's commerce adapter: how personalization sees this shop."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+from django.utils.dateparse import parse_datetime
+
+from personalization import signals as pz_signals
+from personalization.adapters import (
+    CartLine,
+    CartSnapshot,
+    CommerceAdapter,
+    CustomerFields,
+    OrderFields,
+    ProductInfo,
+)
+
+CATALOG_KEY = "demo:catalog:prices"
+
+
+class DemoCommerceAdapter(CommerceAdapter):
+    """Reads the session cart, the catalog and the orders of ``demo_shop``."""
+
+    order_fields = OrderFields(
+        customer="user", created="created_at", total="total", discount_code="discount_code",
+        line="lines", product="lines__product", category="lines__product__category")
+    customer_fields = CustomerFields(
+        group="customer_profile__customer_group",
+        b2b=Q(customer_profile__account__kind="b2b"))
+
+    def ready(self) -> None:
+        from demo_shop.catalog.models import Category, Product
+        from demo_shop.orders.signals import order_placed
+
+        order_placed.connect(_forward_order, dispatch_uid="demo_pz_order_placed")
+        for model in (Product, Category):
+            post_save.connect(_drop_catalog, sender=model, dispatch_uid=f"demo_pz_{model}_s")
+            post_delete.connect(_drop_catalog, sender=model, dispatch_uid=f"demo_pz_{model}_d")
+
+    # -- the request ----------------------------------------------------------------------
+    def cart(self, request: HttpRequest) -> CartSnapshot:
+        session = getattr(request, "session", None)
+        if session is None:
+            return CartSnapshot()
+        items = session.get("cart") or {}
+        if not items:
+            return CartSnapshot()
+        prices, parents, product_category = _catalog()
+        lines = []
+        for pid, qty in items.items():
+            pid = int(pid)
+            if pid in prices:
+                lines.append(CartLine(product_id=pid,
+                                      category_ids=_chain(product_category[pid], parents),
+                                      quantity=int(qty), price=prices[pid]))
+        updated = session.get("cart_updated_at")
+        return CartSnapshot(lines=tuple(lines),
+                            updated_at=parse_datetime(updated) if updated else None)
+
+    def current_category(self, request: HttpRequest) -> tuple[int, ...]:
+        category = getattr(request, "shop_category", None)
+        if category is None:
+            return ()
+        _prices, parents, _pc = _catalog()
+        return _chain(category.pk, parents)
+
+    # -- sets and history -----------------------------------------------------------------
+    def orders(self) -> QuerySet:
+        from demo_shop.orders.models import Order
+
+        return Order.objects.placed().filter(user__isnull=False)
+
+    def customers(self) -> QuerySet:
+        return get_user_model().objects.filter(is_active=True)
+
+    def customer_attributes(self, user: Any) -> dict[str, Any]:
+        from demo_shop.customers.models import CustomerProfile
+
+        profile = (CustomerProfile.objects.select_related("account")
+                   .filter(user=user).first())
+        attrs: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name,
+                                 "username": user.get_username()}
+        if profile is not None:
+            attrs.update(
+                customer_group=profile.customer_group, city=profile.city,
+                country=profile.country,
+                is_b2b=bool(profile.account and profile.account.kind == "b2b"),
+                account_id=profile.account_id)
+        return attrs
+
+    def products(self, ids: list[int]) -> list[ProductInfo]:
+        from demo_shop.catalog.models import Product
+
+        found = {p.pk: p for p in Product.objects.filter(pk__in=ids, is_active=True)}
+        return [ProductInfo(id=p.pk, name=p.name, url=p.get_absolute_url(), price=p.price,
+                            image_url=p.image_url, in_stock=p.in_stock,
+                            category_ids=(p.category_id,))
+                for p in (found.get(i) for i in ids) if p is not None]
+
+    def create_discount_code(self, *, prefix: str, percent: Decimal | None = None,
+                             amount: Decimal | None = None, valid_days: int = 30,
+                             single_use: bool = True, user: Any = None) -> str:
+        from demo_shop.orders.discounts import create_single_use_code
+
+        code = create_single_use_code(prefix, percent=percent, amount=amount,
+                                      valid_days=valid_days, assigned_to=user,
+                                      description="personalization campaign")
+        return code.code
+
+    def sales_rep_of_order(self, order: Any) -> Any:
+        account = order.account
+        return account.sales_rep if account is not None else None
+
+
+def _chain(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
+    chain, seen = [], set()
+    current: int | None = category_id
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = parents.get(current)
+    return tuple(chain)
+
+
+def _catalog() -> tuple[dict[int, Decimal], dict[int, int | None], dict[int, int]]:
+    """Prices and categories of all products, from the cache (no query when warm)."""
+    data = cache.get(CATALOG_KEY)
+    if data is None:
+        from demo_shop.catalog.models import Category, Product
+
+        rows = list(Product.objects.values_list("pk", "price", "category_id"))
+        data = (
+            {pk: price for pk, price, _c in rows},
+            dict(Category.objects.values_list("pk", "parent_id")),
+            {pk: cat for pk, _p, cat in rows},
+        )
+        cache.set(CATALOG_KEY, data, 60 * 60)
+    return data
+
+
+def _drop_catalog(**kwargs: Any) -> None:
+    cache.delete(CATALOG_KEY)
+
+
+def _forward_order(sender: Any, order: Any, request: Any = None, **kwargs: Any) -> None:
+    """The shop's order_placed becomes personalization's order_placed."""
+    pz_signals.order_placed.send(
+        sender=type(order), order=order, user=order.user, request=request, value=order.total,
+        reference=order.number)

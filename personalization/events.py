@@ -1,0 +1,162 @@
+"""Exposure and conversion events: buffered in the cache, bulk-inserted in batches.
+
+The request path never writes an event row itself: a response's impressions go into the
+cache as one batch (with Redis, the buffer survives a web-process restart), and once
+``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, one bulk insert stores them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import caches
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .conf import app_settings
+
+logger = logging.getLogger(__name__)
+
+SEQ_KEY = "pz:events:seq"
+DONE_KEY = "pz:events:done"
+PENDING_KEY = "pz:events:pending"
+LOCK_KEY = "pz:events:lock"
+BATCH_KEY = "pz:events:batch:{}"
+BATCH_TIMEOUT = 7 * 24 * 60 * 60
+# A batch numbered within this many of the newest may still be being written: wait for it.
+IN_FLIGHT = 50
+
+
+def _cache():
+    return caches[app_settings.CACHE_ALIAS]
+
+
+def _incr(key: str, delta: int = 1) -> int:
+    cache = _cache()
+    cache.add(key, 0, None)
+    try:
+        return cache.incr(key, delta)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, delta, None)
+        return delta
+
+
+def event_row(*, visitor_id: str, type: str, user_id: int | None = None, slot: str = "",
+              campaign_id: int | None = None, variant_id: int | None = None,
+              control: bool = False, value: Decimal | None = None,
+              reference: str = "") -> dict[str, Any]:
+    return {
+        "visitor_id": str(visitor_id), "user_id": user_id, "type": type, "slot": slot,
+        "campaign_id": campaign_id, "variant_id": variant_id, "control": control,
+        "value": str(value) if value is not None else None, "reference": reference,
+        "created_at": timezone.now().isoformat(),
+    }
+
+
+def buffer_events(rows: list[dict[str, Any]]) -> None:
+    """Queue rows (see :func:`event_row`); flush when enough are waiting."""
+    if not rows:
+        return
+    seq = _incr(SEQ_KEY)
+    _cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
+    if _incr(PENDING_KEY, len(rows)) >= app_settings.EVENT_BUFFER_FLUSH_SIZE:
+        transaction.on_commit(flush_events)
+
+
+def flush_events() -> int:
+    """Write every complete buffered batch to the database; returns the number of events."""
+    from .models import Event
+
+    cache = _cache()
+    if not cache.add(LOCK_KEY, 1, 60):
+        return 0
+    try:
+        done = cache.get(DONE_KEY) or 0
+        seq = cache.get(SEQ_KEY) or 0
+        written = 0
+        while done < seq:
+            numbers = list(range(done + 1, min(seq, done + 500) + 1))
+            keys = [BATCH_KEY.format(n) for n in numbers]
+            found = cache.get_many(keys)
+            rows, last_complete = [], done
+            for n, key in zip(numbers, keys, strict=True):
+                if key not in found:
+                    if n > seq - IN_FLIGHT:
+                        break  # still being written by another request
+                    last_complete = n  # expired or lost long ago: skip it
+                    continue
+                rows.extend(found[key])
+                last_complete = n
+            Event.objects.bulk_create([_to_event(r) for r in rows], batch_size=1000)
+            cache.delete_many(keys[: last_complete - done])
+            written += len(rows)
+            if last_complete == done:
+                break
+            done = last_complete
+            cache.set(DONE_KEY, done, None)
+        cache.set(PENDING_KEY, 0, None)
+        return written
+    finally:
+        cache.delete(LOCK_KEY)
+
+
+def _to_event(row: dict[str, Any]):
+    from .models import Event
+
+    return Event(
+        visitor_id=uuid.UUID(row["visitor_id"]), user_id=row.get("user_id"), type=row["type"],
+        slot=row.get("slot", ""), campaign_id=row.get("campaign_id"),
+        variant_id=row.get("variant_id"), control=bool(row.get("control")),
+        value=Decimal(row["value"]) if row.get("value") is not None else None,
+        reference=row.get("reference", ""), created_at=parse_datetime(row["created_at"]),
+    )
+
+
+def visitor_ids_of(user: Any, visitor_id: str | None) -> set[str]:
+    """All ids this person used: the current cookie, the profile's id and its aliases."""
+    from .models import VisitorAlias, VisitorProfile
+
+    ids = {str(visitor_id)} if visitor_id else set()
+    if user is not None and getattr(user, "pk", None):
+        profile = VisitorProfile.objects.filter(user=user).first()
+        if profile is not None:
+            ids.add(str(profile.visitor_id))
+            ids.update(str(a) for a in VisitorAlias.objects.filter(profile=profile)
+                       .values_list("alias", flat=True))
+    return ids
+
+
+def record_conversion(*, user: Any, visitor_id: str | None, value: Decimal,
+                      reference: str) -> int:
+    """Attribute an order to the campaigns the visitor was exposed to within the window.
+
+    One conversion per campaign (with the variant or control of the latest exposure);
+    recording the same order twice changes nothing. Returns the number recorded.
+    """
+    from .models import Event
+
+    flush_events()
+    ids = visitor_ids_of(user, visitor_id)
+    if not ids:
+        return 0
+    since = timezone.now() - timedelta(days=app_settings.CONVERSION_WINDOW_DAYS)
+    exposures = (Event.objects.filter(visitor_id__in=[uuid.UUID(i) for i in ids],
+                                      type=Event.Type.IMPRESSION, created_at__gte=since,
+                                      campaign__isnull=False)
+                 .order_by("campaign_id", "-created_at"))
+    latest: dict[int, Event] = {}
+    for event in exposures:
+        latest.setdefault(event.campaign_id, event)
+    conversions = [
+        Event(visitor_id=e.visitor_id, user_id=getattr(user, "pk", None),
+              type=Event.Type.CONVERSION, slot=e.slot, campaign_id=e.campaign_id,
+              variant_id=e.variant_id, control=e.control, value=value, reference=reference)
+        for e in latest.values()
+    ]
+    Event.objects.bulk_create(conversions, ignore_conflicts=True)
+    return len(conversions)

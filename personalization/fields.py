@@ -1,0 +1,156 @@
+"""Model and form fields shared by rules and campaigns."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [str(v).strip() for v in value]
+    else:
+        items = [v.strip() for v in re.split(r"[,\n;]", str(value))]
+    return [v for v in items if v]
+
+
+class ListFormField(forms.Field):
+    """A comma-separated list in a text box, or checkboxes when there are choices."""
+
+    def __init__(self, *, choices: Any = None, item_validator: Any = None,
+                 max_items: int | None = None, **kwargs: Any) -> None:
+        self.item_validator = item_validator
+        self.max_items = max_items
+        self.list_choices = list(choices) if choices else None
+        if self.list_choices:
+            kwargs["widget"] = forms.CheckboxSelectMultiple(choices=self.list_choices)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 60}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if self.list_choices:
+            return _split(value)
+        return ", ".join(_split(value))
+
+    def to_python(self, value: Any) -> list[str]:
+        return _split(value)
+
+    def validate(self, value: list[str]) -> None:
+        if self.required and not value:
+            raise ValidationError(_("Enter at least one value."), code="required")
+        if self.max_items is not None and len(value) > self.max_items:
+            raise ValidationError(
+                _("At most %(max)s values are allowed; you entered %(n)s."),
+                params={"max": self.max_items, "n": len(value)},
+                code="max_items",
+            )
+        if self.list_choices:
+            valid = {str(k) for k, _label in self.list_choices}
+            bad = [v for v in value if v not in valid]
+            if bad:
+                raise ValidationError(_("Unknown choice: %(v)s"), params={"v": ", ".join(bad)})
+        if self.item_validator:
+            for item in value:
+                self.item_validator(item)
+
+
+class ListField(models.TextField):
+    """A list of short strings stored as one comma-separated text column.
+
+    Readable in the database, editable as a text box (or checkboxes when ``choices`` are
+    given), and a plain ``list[str]`` in Python.
+    """
+
+    def __init__(self, *args: Any, item_choices: Any = None, item_validator: Any = None,
+                 max_items: int | None = None, **kwargs: Any) -> None:
+        self.item_choices = item_choices
+        self.item_validator = item_validator
+        self.max_items = max_items
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("default") == "":
+            del kwargs["default"]
+        return name, path, args, kwargs
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> list[str]:
+        return _split(value)
+
+    def to_python(self, value: Any) -> list[str]:
+        return _split(value)
+
+    def get_prep_value(self, value: Any) -> str:
+        return ",".join(_split(value))
+
+    def value_to_string(self, obj: Any) -> str:
+        return self.get_prep_value(self.value_from_object(obj))
+
+    def validate(self, value: Any, model_instance: Any) -> None:
+        if not self.blank and not _split(value):
+            raise ValidationError(self.error_messages["blank"], code="blank")
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        from .conf import app_settings
+
+        max_items = self.max_items or app_settings.RULE_LIST_MAX_ITEMS
+        choices = self.item_choices() if callable(self.item_choices) else self.item_choices
+        return ListFormField(
+            required=not self.blank,
+            label=kwargs.get("label") or self.verbose_name.capitalize(),
+            help_text=self.help_text,
+            choices=choices,
+            item_validator=self.item_validator,
+            max_items=max_items,
+        )
+
+
+def validate_regex(value: str) -> None:
+    """A merchant's regular expression: bounded in length and compilable."""
+    from .conf import app_settings
+
+    limit = app_settings.REGEX_MAX_LENGTH
+    if len(value) > limit:
+        raise ValidationError(
+            _("The pattern is too long (%(n)s characters; at most %(max)s)."),
+            params={"n": len(value), "max": limit},
+        )
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(
+            _("This is not a valid regular expression: %(error)s"), params={"error": exc}
+        ) from exc
+
+
+def validate_int_item(value: str) -> None:
+    if not value.isdigit():
+        raise ValidationError(_("%(v)s is not a number (an id)."), params={"v": value})
+
+
+def validate_country_code(value: str) -> None:
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValidationError(
+            _("%(v)s is not a two-letter country code such as NL or DE."), params={"v": value}
+        )
+
+
+def validate_language_code(value: str) -> None:
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-zA-Z0-9]{2,8})?", value):
+        raise ValidationError(
+            _("%(v)s is not a language code such as en, nl or pt-BR."), params={"v": value}
+        )
+
+
+def validate_slug_item(value: str) -> None:
+    if not re.fullmatch(r"[-a-zA-Z0-9_]+", value):
+        raise ValidationError(_("%(v)s may contain only letters, digits, - and _."),
+                              params={"v": value})

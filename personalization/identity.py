@@ -1,0 +1,52 @@
+"""Login: the anonymous visitor's profile merges into the customer's."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from .profiles import invalidate_user, profile_for_user
+
+
+def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Connect the browser's visitor id to the customer, keeping bucket and history.
+
+    A customer seen for the first time keeps this browser's id as his canonical id; one who
+    already has a profile (another device) gets this id as an alias, and the cookie takes
+    his canonical id, so he is in the same bucket on every device.
+    """
+    ctx = getattr(request, "visitor", None)
+    if ctx is None:
+        return
+    merge_visitor(user, ctx.visitor_id)
+    profile = profile_for_user(user)
+    state = ctx.state
+    if state.vid != str(profile.visitor_id):
+        state.vid = str(profile.visitor_id)
+        state.changed = True
+    for fact in ("user", "is_authenticated", "profile", "bucket_id", "visitor_id"):
+        ctx.__dict__.pop(fact, None)
+
+
+@transaction.atomic
+def merge_visitor(user: Any, visitor_id: str) -> None:
+    from .models import VisitorAlias, VisitorProfile
+
+    vid = uuid.UUID(str(visitor_id))
+    profile = profile_for_user(user, visitor_id)
+    if profile.visitor_id == vid:
+        return
+    anonymous = VisitorProfile.objects.filter(visitor_id=vid, user__isnull=True).first()
+    if anonymous is not None:
+        VisitorAlias.objects.filter(profile=anonymous).update(profile=profile)
+        profile.visit_count += anonymous.visit_count
+        profile.first_seen = min(profile.first_seen, anonymous.first_seen)
+        merged = dict(anonymous.attributes)
+        merged.update(profile.attributes)
+        profile.attributes = merged
+        profile.save(update_fields=["visit_count", "first_seen", "attributes"])
+        anonymous.delete()
+    VisitorAlias.objects.get_or_create(alias=vid, defaults={"profile": profile})
+    invalidate_user(user.pk)

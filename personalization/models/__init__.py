@@ -1,0 +1,23 @@
+"""Models of the personalization app."""
+
+from ..rules import *  # noqa: F403  (rule types are models of this app)
+from ..rules import Rule
+from .campaigns import Campaign, Slot, SlotKind
+from .events import Event
+from .profiles import VisitorAlias, VisitorProfile
+from .segments import Segment, SegmentMembership
+from .variants import (
+    VARIANT_KINDS,
+    BannerVariant,
+    ContentVariant,
+    DiscountVariant,
+    PopupVariant,
+    ProductListVariant,
+    TextVariant,
+)
+
+__all__ = [
+    "VARIANT_KINDS", "BannerVariant", "Campaign", "ContentVariant", "DiscountVariant", "Event",
+    "PopupVariant", "ProductListVariant", "Rule", "Segment", "SegmentMembership", "Slot",
+    "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
+]

@@ -1,0 +1,217 @@
+"""Content variants: what a campaign shows (banner, popup, discount, products, text)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from polymorphic.models import PolymorphicModel
+
+from ..fields import ListField, validate_int_item
+from ..html import placeholders, sanitize
+from .campaigns import SlotKind
+
+
+class ContentVariant(PolymorphicModel):
+    """One version of a campaign's content. Visitors are split over variants by weight."""
+
+    campaign = models.ForeignKey("personalization.Campaign", on_delete=models.CASCADE,
+                                 related_name="variants", verbose_name=_("campaign"))
+    name = models.CharField(_("name"), max_length=120, blank=True,
+                            help_text=_("For reports, e.g. 'A: photo' or 'B: illustration'."))
+    weight = models.PositiveIntegerField(
+        _("weight"), default=1,
+        help_text=_("Relative share of visitors: weights 1 and 3 give 25% and 75%."))
+
+    #: The slot kind this variant can fill.
+    slot_kind: ClassVar[str] = ""
+    template_name: ClassVar[str] = ""
+    #: Text fields sanitised on save.
+    html_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        verbose_name = _("content variant")
+        verbose_name_plural = _("content variants")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self._meta.verbose_name} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        for name in self.html_fields:
+            setattr(self, name, sanitize(getattr(self, name)))
+        super().save(*args, **kwargs)
+
+
+class BannerVariant(ContentVariant):
+    """A banner: image, headline, body, call to action and link."""
+
+    image_url = models.CharField(_("image URL"), max_length=500, blank=True,
+                                 help_text=_("Absolute URL or a path on this site."))
+    image_alt = models.CharField(_("image description"), max_length=200, blank=True,
+                                 help_text=_("Alternative text for screen readers."))
+    headline = models.CharField(_("headline"), max_length=200)
+    body = models.TextField(_("body"), blank=True,
+                            help_text=_("Short text; simple HTML (bold, links, lists) allowed."))
+    cta_label = models.CharField(_("button text"), max_length=60, blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True,
+                            help_text=_("Where the banner leads, e.g. /category/litter-scoops/."))
+
+    slot_kind = SlotKind.BANNER
+    template_name = "personalization/variants/banner.html"
+    html_fields = ("body",)
+
+    class Meta:
+        verbose_name = _("banner")
+        verbose_name_plural = _("banners")
+
+    def clean(self):
+        if self.cta_label and not self.link:
+            raise ValidationError({"link": _("A button needs a link.")})
+        if self.link.lower().lstrip().startswith(("javascript:", "data:")):
+            raise ValidationError({"link": _("Links must be web addresses or paths.")})
+
+
+class PopupVariant(ContentVariant):
+    """A dismissible dialog that opens on a trigger."""
+
+    class Trigger(models.TextChoices):
+        LOAD = "load", _("When the page loads")
+        DELAY = "delay", _("After some seconds")
+        EXIT = "exit", _("When the visitor is about to leave (exit intent)")
+        SCROLL = "scroll", _("After scrolling part of the page")
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True, help_text=_("Simple HTML allowed."))
+    image_url = models.CharField(_("image URL"), max_length=500, blank=True)
+    cta_label = models.CharField(_("button text"), max_length=60, blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    trigger = models.CharField(_("opens"), max_length=10, choices=Trigger.choices,
+                               default=Trigger.LOAD)
+    delay_seconds = models.PositiveSmallIntegerField(
+        _("delay (seconds)"), default=5, validators=[MaxValueValidator(600)])
+    scroll_percent = models.PositiveSmallIntegerField(
+        _("scroll depth (%)"), default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)])
+    dismissible = models.BooleanField(_("can be closed"), default=True)
+
+    slot_kind = SlotKind.POPUP
+    template_name = "personalization/variants/popup.html"
+    html_fields = ("body",)
+
+    class Meta:
+        verbose_name = _("popup")
+        verbose_name_plural = _("popups")
+
+    def clean(self):
+        if self.cta_label and not self.link:
+            raise ValidationError({"link": _("A button needs a link.")})
+        if self.link.lower().lstrip().startswith(("javascript:", "data:")):
+            raise ValidationError({"link": _("Links must be web addresses or paths.")})
+
+
+class DiscountVariant(ContentVariant):
+    """A discount code prefilled at checkout: a fixed code or one generated per visitor."""
+
+    class Mode(models.TextChoices):
+        FIXED = "fixed", _("The same code for everybody")
+        GENERATED = "generated", _("A single-use code per visitor, made in the shop")
+
+    mode = models.CharField(_("code"), max_length=10, choices=Mode.choices,
+                            default=Mode.FIXED)
+    code = models.CharField(_("fixed code"), max_length=40, blank=True,
+                            help_text=_("A code that exists in the shop's discount list."))
+    percent = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2, null=True,
+                                  blank=True,
+                                  validators=[MinValueValidator(0), MaxValueValidator(100)])
+    amount = models.DecimalField(_("amount off"), max_digits=10, decimal_places=2, null=True,
+                                 blank=True, validators=[MinValueValidator(0)])
+    valid_days = models.PositiveSmallIntegerField(_("valid for days"), default=14)
+    message = models.CharField(_("message"), max_length=300, blank=True,
+                               help_text=_("Shown next to the code, e.g. 'We missed you!'."))
+
+    slot_kind = SlotKind.DISCOUNT
+    template_name = "personalization/variants/discount.html"
+
+    class Meta:
+        verbose_name = _("discount code")
+        verbose_name_plural = _("discount codes")
+
+    def clean(self):
+        if self.mode == self.Mode.FIXED and not self.code.strip():
+            raise ValidationError({"code": _("Enter the code to prefill.")})
+        if self.mode == self.Mode.GENERATED and (self.percent is None) == (self.amount is None):
+            raise ValidationError(_("For generated codes give either a percentage or an "
+                                    "amount off."))
+
+
+class ProductListVariant(ContentVariant):
+    """A list of products chosen by a strategy."""
+
+    class Strategy(models.TextChoices):
+        BUY_AGAIN = "buy_again", _("Buy again (the customer's usual order)")
+        BOUGHT_TOGETHER = "bought_together", _("Frequently bought together")
+        POPULAR_IN_SEGMENT = "popular_in_segment", _("Popular in the visitor's segment")
+        AFFINITY_SORT = "affinity_sort", _("Re-sort the page's list by the visitor's interests")
+        MANUAL = "manual", _("A fixed list")
+
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices,
+                                default=Strategy.MANUAL)
+    product_ids = ListField(_("products"), blank=True, item_validator=validate_int_item,
+                            help_text=_("Product ids for a fixed list, comma-separated."))
+    limit = models.PositiveSmallIntegerField(
+        _("number of products"), default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(48)])
+
+    slot_kind = SlotKind.PRODUCT_LIST
+    template_name = "personalization/variants/product_list.html"
+
+    class Meta:
+        verbose_name = _("product list")
+        verbose_name_plural = _("product lists")
+
+    def clean(self):
+        if self.strategy == self.Strategy.MANUAL and not self.product_ids:
+            raise ValidationError({"product_ids": _("A fixed list needs products.")})
+
+
+class TextVariant(ContentVariant):
+    """Text with safe field insertion, e.g. "Hallo {{ first_name }}"."""
+
+    text = models.TextField(
+        _("text"),
+        help_text=_("Simple HTML allowed. Insert customer fields as {{ first_name }}; the "
+                    "allowed fields are listed in the documentation."))
+    fallback = models.TextField(
+        _("text when a field is unknown"), blank=True,
+        help_text=_("Shown instead when an inserted field has no value for the visitor. "
+                    "Empty: the slot's default content."))
+
+    slot_kind = SlotKind.TEXT
+    template_name = "personalization/variants/text.html"
+    html_fields = ("text", "fallback")
+
+    class Meta:
+        verbose_name = _("text")
+        verbose_name_plural = _("texts")
+
+    def clean(self):
+        from ..conf import app_settings
+
+        allowed = set(app_settings.TEXT_FIELDS)
+        unknown = sorted({p for p in placeholders(self.text) + placeholders(self.fallback)
+                          if p not in allowed})
+        if unknown:
+            raise ValidationError({"text": _(
+                "Unknown field %(fields)s. Allowed: %(allowed)s.") % {
+                "fields": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}})
+
+
+VARIANT_KINDS: dict[str, type[ContentVariant]] = {
+    cls.slot_kind: cls
+    for cls in (BannerVariant, PopupVariant, DiscountVariant, ProductListVariant, TextVariant)
+}

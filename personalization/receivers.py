@@ -1,0 +1,29 @@
+"""Reactions to the shop's signals: conversions and fresh profile aggregates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from .adapters import get_adapter
+from .signals import order_placed
+
+
+def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: Any = None,
+                    value: Decimal | None = None, reference: str = "", **kwargs: Any) -> None:
+    """Record the conversion and refresh the customer's aggregates once the order commits."""
+    from .tasks import record_order
+
+    ctx = getattr(request, "visitor", None) if request is not None else None
+    visitor_id = ctx.visitor_id if ctx is not None else None
+    user_id = getattr(user, "pk", None)
+    total = str(value if value is not None else Decimal("0"))
+    transaction.on_commit(lambda: record_order.delay(
+        user_id=user_id, visitor_id=visitor_id, value=total, reference=str(reference)))
+
+
+def connect() -> None:
+    order_placed.connect(on_order_placed, dispatch_uid="pz_order_placed")
+    get_adapter().ready()

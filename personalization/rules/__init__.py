@@ -1,0 +1,46 @@
+"""Rule types, one small class each; importing this package registers them all."""
+
+from .base import Rule, rule_types
+from .commerce import (
+    AverageOrderValueRule,
+    CartAbandonedRule,
+    CartContainsRule,
+    CartValueRule,
+    DaysSinceLastOrderRule,
+    OrderCountRule,
+    PurchasedRule,
+    RFMScoreRule,
+    TotalSpentRule,
+    UsedDiscountCodeRule,
+)
+from .profile import (
+    CategoryAffinityRule,
+    CustomerGroupRule,
+    InSegmentRule,
+    TemperatureRule,
+    WaffleFlagRule,
+)
+from .request import (
+    CountryRule,
+    CurrentCategoryRule,
+    DeviceRule,
+    LanguageRule,
+    LoggedInRule,
+    PathRule,
+    QueryParameterRule,
+    ReferrerClassRule,
+    ReferrerPatternRule,
+    UTMRule,
+    VisitCountRule,
+)
+from .time import DateRangeRule, TimeOfDayRule, WeekdayRule
+
+__all__ = [
+    "AverageOrderValueRule", "CartAbandonedRule", "CartContainsRule", "CartValueRule",
+    "CategoryAffinityRule", "CountryRule", "CurrentCategoryRule", "CustomerGroupRule",
+    "DateRangeRule", "DaysSinceLastOrderRule", "DeviceRule", "InSegmentRule", "LanguageRule",
+    "LoggedInRule", "OrderCountRule", "PathRule", "PurchasedRule", "QueryParameterRule",
+    "RFMScoreRule", "ReferrerClassRule", "ReferrerPatternRule", "Rule", "TemperatureRule",
+    "TimeOfDayRule", "TotalSpentRule", "UTMRule", "UsedDiscountCodeRule", "VisitCountRule",
+    "WaffleFlagRule", "WeekdayRule", "rule_types",
+]

@@ -1,0 +1,114 @@
+"""The Rule base class: one hook, ``matches(ctx)``, and its explanation, ``describe()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from polymorphic.models import PolymorphicModel
+
+if TYPE_CHECKING:
+    from ..context import VisitorContext
+    from ..sets import CustomerSet
+
+
+class Rule(PolymorphicModel):
+    """One condition of a segment.
+
+    Subclasses implement:
+
+    - ``matches(ctx) -> bool``: pure. Everything it needs (request facts, cart, profile
+      aggregates, the clock) comes from ``ctx``; it makes no query and reads no request, so a
+      test can call it on an unsaved rule with ``personalization.testing.make_context()``.
+    - ``describe() -> str``: the rule in the merchant's words, shown in the admin, in
+      ``explain`` and in the preview panel.
+    - ``customer_filter(customers) -> Q`` (optional): the same condition as SQL over the shop's
+      customers, so a computed segment refreshes in one statement. Return ``None`` (the
+      default) when the rule depends on the request and cannot be computed ahead of time.
+
+    ``consent_purpose`` names the consent a rule needs because it uses personal data; without
+    that consent the rule does not match. ``negate`` and the all/any combination are applied
+    by the segment, never by the rule itself.
+    """
+
+    segment = models.ForeignKey(
+        "personalization.Segment", on_delete=models.CASCADE, related_name="rules",
+        verbose_name=_("segment"),
+    )
+    negate = models.BooleanField(
+        _("negate"), default=False,
+        help_text=_("Tick to match visitors for whom this rule is NOT true."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    #: Consent purpose this rule needs (None: contextual, no personal data).
+    consent_purpose: str | None = None
+    #: Family shown in the admin's "add rule" menu.
+    family: str = _("Request")
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        text = str(self.describe())
+        return str(_("not: %(rule)s") % {"rule": text}) if self.negate else text
+
+    def matches(self, ctx: VisitorContext) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} must implement matches(ctx).")
+
+    def describe(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def customer_filter(self, customers: CustomerSet) -> Q | None:
+        return None
+
+    @property
+    def computable(self) -> bool:
+        return type(self).customer_filter is not Rule.customer_filter
+
+
+def rule_types() -> list[type[Rule]]:
+    """All concrete rule classes, in the order of the admin's menu (family, then name)."""
+    from . import __all__  # noqa: F401  (make sure every family module is imported)
+
+    seen: list[type[Rule]] = []
+
+    def walk(cls: type[Rule]) -> None:
+        for sub in cls.__subclasses__():
+            if not sub._meta.abstract and not sub._meta.proxy and sub not in seen:
+                seen.append(sub)
+            walk(sub)
+
+    walk(Rule)
+    return sorted(seen, key=lambda c: (str(c.family), str(c._meta.verbose_name)))
+
+
+def between(value: Any, low: Any, high: Any) -> bool:
+    """``low <= value <= high`` where a bound of None is open; None value never matches."""
+    if value is None:
+        return False
+    if low is not None and value < low:
+        return False
+    return not (high is not None and value > high)
+
+
+def range_text(low: Any, high: Any, unit: str = "") -> str:
+    if low is not None and high is not None:
+        return f"{low}{unit} – {high}{unit}"
+    if low is not None:
+        return f"≥ {low}{unit}"
+    if high is not None:
+        return f"≤ {high}{unit}"
+    return "any"
+
+
+def check_range(low: Any, high: Any, low_field: str = "minimum",
+                high_field: str = "maximum") -> None:
+    """Reject a range whose upper bound lies below its lower bound."""
+    if low is not None and high is not None and high < low:
+        raise ValidationError({high_field: _("The maximum must not be below the minimum.")})

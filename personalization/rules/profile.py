@@ -1,0 +1,176 @@
+"""Rules on who the customer is: group, interests, surroundings, other segments, flags."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..fields import ListField, validate_int_item, validate_slug_item
+from .base import Rule, between, check_range, range_text
+
+HISTORY = "personalization"
+
+
+class CustomerGroupRule(Rule):
+    """Matches a customer group (e.g. retail, farm, vip) and/or business (B2B) accounts."""
+
+    class Business(models.TextChoices):
+        ANY = "any", _("B2B or B2C")
+        B2B = "b2b", _("Business account (B2B) only")
+        B2C = "b2c", _("Consumers (B2C) only")
+
+    groups = ListField(_("customer groups"), blank=True, item_validator=validate_slug_item,
+                       help_text=_("Any of these groups, comma-separated. Empty: any group."))
+    business = models.CharField(_("account type"), max_length=3, choices=Business.choices,
+                                default=Business.ANY)
+
+    family = _("Customer")
+    consent_purpose = HISTORY
+
+    class Meta:
+        verbose_name = _("customer group or B2B account")
+        verbose_name_plural = _("customer-group rules")
+
+    def clean(self):
+        if not self.groups and self.business == self.Business.ANY:
+            raise ValidationError(_("Name a customer group or choose an account type."))
+
+    def matches(self, ctx):
+        profile = ctx.profile
+        if profile is None:
+            return False
+        if self.groups and profile.customer_group not in self.groups:
+            return False
+        if self.business == self.Business.B2B:
+            return profile.is_b2b
+        if self.business == self.Business.B2C:
+            return not profile.is_b2b
+        return True
+
+    def customer_filter(self, customers):
+        return customers.group_filter(self.groups, self.business)
+
+    def describe(self):
+        parts = []
+        if self.groups:
+            parts.append(str(_("customer group %(g)s") % {"g": " or ".join(self.groups)}))
+        if self.business != self.Business.ANY:
+            parts.append(str(self.get_business_display()))
+        return ", ".join(parts)
+
+
+class CategoryAffinityRule(Rule):
+    """Matches visitors with a strong interest in some categories.
+
+    Interest is the share of the customer's ordered lines in those categories, or, for
+    visitors with no orders, the share of their recent product views (docs/rules.md).
+    """
+
+    category_ids = ListField(_("categories"), item_validator=validate_int_item,
+                             help_text=_("Category ids, comma-separated."))
+    min_share = models.PositiveSmallIntegerField(
+        _("minimum share (%)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("At least this percentage of what the visitor bought or viewed."),
+    )
+
+    family = _("Customer")
+    consent_purpose = HISTORY
+
+    class Meta:
+        verbose_name = _("category affinity")
+        verbose_name_plural = _("category-affinity rules")
+
+    def matches(self, ctx):
+        affinity = ctx.category_affinity
+        share = sum(affinity.get(int(c), 0.0) for c in self.category_ids)
+        return share * 100 >= self.min_share
+
+    def customer_filter(self, customers):
+        return customers.category_share_at_least(
+            {int(c) for c in self.category_ids}, self.min_share)
+
+    def describe(self):
+        return str(_("%(p)s%% or more of interest in category %(ids)s") % {
+            "p": self.min_share, "ids": ", ".join(self.category_ids)})
+
+
+class TemperatureRule(Rule):
+    """Matches on the outside temperature at the visitor's location (°C).
+
+    The temperature comes from the provider in ``PERSONALIZATION["TEMPERATURE_PROVIDER"]``;
+    when it knows nothing, the rule does not match.
+    """
+
+    minimum = models.DecimalField(_("from °C"), max_digits=4, decimal_places=1, null=True,
+                                  blank=True,
+                                  validators=[MinValueValidator(-90), MaxValueValidator(60)])
+    maximum = models.DecimalField(_("to °C"), max_digits=4, decimal_places=1, null=True,
+                                  blank=True,
+                                  validators=[MinValueValidator(-90), MaxValueValidator(60)])
+
+    family = _("Context")
+
+    class Meta:
+        verbose_name = _("temperature")
+        verbose_name_plural = _("temperature rules")
+
+    def clean(self):
+        if self.minimum is None and self.maximum is None:
+            raise ValidationError(_("Give a minimum, a maximum or both."))
+        check_range(self.minimum, self.maximum)
+
+    def matches(self, ctx):
+        return between(ctx.temperature, self.minimum, self.maximum)
+
+    def describe(self):
+        return str(_("temperature %(r)s") % {"r": range_text(self.minimum, self.maximum, "°C")})
+
+
+class InSegmentRule(Rule):
+    """Matches visitors who are in another segment."""
+
+    other = models.ForeignKey(
+        "personalization.Segment", on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("segment"),
+    )
+
+    family = _("Customer")
+
+    class Meta:
+        verbose_name = _("in another segment")
+        verbose_name_plural = _("in-segment rules")
+
+    def clean(self):
+        if self.other_id and self.other_id == self.segment_id:
+            raise ValidationError({"other": _("A segment cannot contain itself.")})
+
+    def matches(self, ctx):
+        return ctx.in_segment(self.other_id)
+
+    def customer_filter(self, customers):
+        return customers.segment_filter(self.other_id)
+
+    def describe(self):
+        return str(_("in segment #%(id)s") % {"id": self.other_id})
+
+
+class WaffleFlagRule(Rule):
+    """Matches when a django-waffle flag is active for this request."""
+
+    flag = models.CharField(_("waffle flag"), max_length=100,
+                            help_text=_("Name of a flag from the Waffle section of the admin."))
+
+    family = _("Context")
+
+    class Meta:
+        verbose_name = _("waffle flag active")
+        verbose_name_plural = _("waffle-flag rules")
+
+    def matches(self, ctx):
+        return ctx.flag_active(self.flag)
+
+    def describe(self):
+        return str(_("flag %(f)s is active") % {"f": self.flag})

@@ -1,0 +1,12 @@
+"""Signals: what the shop tells personalization, and what personalization tells the shop."""
+
+from django.dispatch import Signal
+
+#: Sent by the shop (or its adapter) when an order is placed.
+#: Arguments: ``order`` (the shop's object), ``user`` (or None), ``request`` (or None),
+#: ``value`` (Decimal order total), ``reference`` (order number, str).
+order_placed = Signal()
+
+#: Sent after a computed segment's refresh, with ``segment`` and ``user_ids`` (a set).
+segment_entered = Signal()
+segment_exited = Signal()
