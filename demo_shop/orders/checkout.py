@@ -110,8 +110,10 @@ def place_order(request: HttpRequest, cart: Cart, data: dict[str, Any]) -> Order
         )
         for p in products:
             Product.objects.filter(pk=p.pk).update(stock=F("stock") - quantities[p.pk])
+        # robust: the order is placed once committed; a failing receiver is logged by Django,
+        # it must not turn the customer's confirmation into an error page.
         transaction.on_commit(
-            lambda: order_placed.send(sender=Order, order=order, request=request)
+            lambda: order_placed.send(sender=Order, order=order, request=request), robust=True
         )
 
     cart.clear()

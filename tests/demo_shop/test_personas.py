@@ -47,11 +47,14 @@ def test_switch_to_a_persona_and_back_to_anonymous(client, personas, switcher_on
     assert response.url == reverse("search") + "?q=litter"
     assert "Hello Anna" in client.get(reverse("home")).content.decode()
 
-    switch(client, "jan")
-    assert client.get(reverse("home")).context["user"].username == "jan"
-
     switch(client, "anonymous")
     assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_switch_from_one_persona_to_another(client, personas, switcher_on):
+    switch(client, "anna")
+    assert switch(client, "jan").status_code == 302
+    assert client.get(reverse("home")).context["user"].username == "jan"
 
 
 def test_switcher_refuses_users_who_are_not_personas(client, personas, admin_user, switcher_on):
