@@ -132,28 +132,29 @@ class CommerceAdapter:
         year_ago = timezone.now() - timedelta(days=365)
         recent = Q(**{f"{f.created}__gte": year_ago})
         totals = mine.aggregate(
-            n=Count("pk"), total=Sum(f.total), last=Max(f.created),
-            with_code=Count("pk", filter=used_code),
-            n365=Count("pk", filter=recent), s365=Sum(f.total, filter=recent),
+            pz_n=Count("pk"), pz_total=Sum(f.total), pz_last=Max(f.created),
+            pz_with_code=Count("pk", filter=used_code),
+            pz_n365=Count("pk", filter=recent), pz_s365=Sum(f.total, filter=recent),
         )
         stats.update(
-            order_count=totals["n"],
-            total_spent=totals["total"] or Decimal("0"),
-            last_order_at=totals["last"],
-            discount_order_count=totals["with_code"],
-            orders_365=totals["n365"],
-            spent_365=totals["s365"] or Decimal("0"),
+            order_count=totals["pz_n"],
+            total_spent=totals["pz_total"] or Decimal("0"),
+            last_order_at=totals["pz_last"],
+            discount_order_count=totals["pz_with_code"],
+            orders_365=totals["pz_n365"],
+            spent_365=totals["pz_s365"] or Decimal("0"),
             products={
-                row[f.product]: row["last"]
-                for row in mine.values(f.product).annotate(last=Max(f.created))
+                row[f.product]: row["pz_last"]
+                for row in mine.values(f.product).annotate(pz_last=Max(f.created))
                 if row[f.product] is not None
             },
         )
         categories, lines = {}, {}
-        for row in mine.values(f.category).annotate(last=Max(f.created), n=Count(f.line)):
+        for row in mine.values(f.category).annotate(pz_last=Max(f.created),
+                                                    pz_lines=Count(f.line)):
             if row[f.category] is not None:
-                categories[row[f.category]] = row["last"]
-                lines[row[f.category]] = row["n"]
+                categories[row[f.category]] = row["pz_last"]
+                lines[row[f.category]] = row["pz_lines"]
         stats.update(categories=categories, category_lines=lines)
         return stats
 

@@ -22,3 +22,8 @@ PERSONALIZATION = {
 
 # Unit tests run tasks eagerly; tests marked "worker" start a real worker on the broker.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# A second process (tests marked "multiprocess") must see the same test database.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(  # noqa: F405
+        os.environ.get("TMPDIR", "/tmp"), f"pz_test_{os.environ['PZ_TEST_CACHE_PREFIX']}.sqlite3")}

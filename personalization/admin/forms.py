@@ -1,0 +1,129 @@
+"""Admin forms and formsets: validation a merchant understands, before anything is saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from polymorphic.formsets import BasePolymorphicInlineFormSet
+
+from ..models import VARIANT_KINDS, Campaign, Segment, Slot
+
+
+class PolymorphicChildForm(forms.ModelForm):
+    """A row of a polymorphic inline.
+
+    The merchant picked the row's type from the "add" menu, which is a change in itself: a new
+    row is never skipped as "empty", so a rule without fields (logged in) is saved and a rule
+    left blank (no country) is reported instead of silently dropped.
+    """
+
+    def has_changed(self) -> bool:
+        if self.is_bound and self.instance._state.adding:
+            return True
+        return super().has_changed()
+
+
+def live_forms(formset: forms.BaseFormSet) -> list[forms.BaseForm]:
+    """The formset's forms that will be saved: valid so far, not deleted, not empty."""
+    result = []
+    for form in formset.forms:
+        if not hasattr(form, "cleaned_data"):
+            continue
+        if formset.can_delete and formset._should_delete_form(form):
+            continue
+        if form.empty_permitted and not form.has_changed():
+            continue
+        result.append(form)
+    return result
+
+
+def _type_name(model: Any) -> str:
+    return capfirst(str(model._meta.verbose_name))
+
+
+class RuleFormSet(BasePolymorphicInlineFormSet):
+    """The rules of a segment, checked together against the segment being edited."""
+
+    def clean(self) -> None:
+        super().clean()
+        segment: Segment = self.instance
+        rules = live_forms(self)
+        if segment.kind == Segment.Kind.COMPUTED:
+            for form in rules:
+                if not form.instance.computable:
+                    form.add_error(None, _(
+                        "“%(rule)s” depends on the visitor's current request, so it cannot be "
+                        "used in a computed segment. Make the segment live or remove this rule."
+                    ) % {"rule": _type_name(form.instance)})
+        others = {form.cleaned_data["other"].pk for form in rules
+                  if form.cleaned_data.get("other") is not None}
+        if segment.pk and others and _reaches(others, segment.pk):
+            raise ValidationError(_(
+                "These rules make the segment contain itself through other segments "
+                "(“in another segment” rules refer back to this one). Remove one of them."))
+
+
+def _reaches(start: set[int], target: int) -> bool:
+    """Whether ``target`` is reachable from the ``start`` segments via in-segment rules."""
+    from ..rules import InSegmentRule
+
+    seen: set[int] = set()
+    frontier = set(start)
+    while frontier:
+        if target in frontier:
+            return True
+        seen |= frontier
+        frontier = set(InSegmentRule.objects.filter(segment_id__in=frontier)
+                       .values_list("other_id", flat=True)) - seen
+    return False
+
+
+class VariantFormSet(BasePolymorphicInlineFormSet):
+    """The variants of a campaign, checked against the slot chosen in the same form."""
+
+    def clean(self) -> None:
+        super().clean()
+        campaign: Campaign = self.instance
+        variants = live_forms(self)
+        slot = campaign.slot if campaign.slot_id else None
+        if slot is not None:
+            wanted = VARIANT_KINDS.get(slot.kind)
+            for form in variants:
+                variant = form.instance
+                if variant.slot_kind != slot.kind:
+                    form.add_error(None, _(
+                        "A %(variant)s cannot be shown in a %(kind)s slot; choose a "
+                        "%(wanted)s variant or another slot.") % {
+                        "variant": _type_name(variant),
+                        "kind": str(slot.get_kind_display()).lower(),
+                        "wanted": _type_name(wanted) if wanted else _("matching")})
+        weights = [form.cleaned_data.get("weight") for form in variants]
+        if weights and None not in weights and sum(weights) == 0:
+            raise ValidationError(_(
+                "The variant weights add up to 0: give at least one variant a weight above 0."))
+
+
+class SlotForm(forms.ModelForm):
+    """A slot whose kind cannot change under campaigns holding content of the old kind."""
+
+    class Meta:
+        model = Slot
+        fields = ["key", "name", "kind", "description"]
+
+    def clean_kind(self) -> str:
+        kind = self.cleaned_data["kind"]
+        slot = self.instance
+        if slot.pk and kind != slot.kind:
+            from ..models import ContentVariant
+
+            used = ContentVariant.objects.filter(campaign__slot=slot).exists()
+            if used:
+                raise ValidationError(_(
+                    "Campaigns of this slot have %(kind)s content. Move or archive them "
+                    "before changing the slot's kind.") % {
+                    "kind": str(slot.get_kind_display()).lower()})
+        return kind

@@ -1,0 +1,145 @@
+"""Segment admin: the segment with its rules inline, one form per rule type."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.encoding import force_str
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
+from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
+
+from ..models import Rule, Segment, SegmentMembership
+from ..rules import rule_types
+from .forms import PolymorphicChildForm, RuleFormSet
+
+
+class RuleChildInline(StackedPolymorphicInline.Child):
+    """The form of one rule type; :func:`rule_child_inlines` makes one subclass per type."""
+
+    form = PolymorphicChildForm
+    exclude = ("segment", "position")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> Any:
+        if db_field.name == "other":
+            # A segment cannot contain itself: leave it out of the choices.
+            segment_id = request.resolver_match.kwargs.get("object_id") \
+                if request.resolver_match else None
+            queryset = Segment.objects.all()
+            if segment_id and str(segment_id).isdigit():
+                queryset = queryset.exclude(pk=segment_id)
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def rule_child_inlines() -> list[type[RuleChildInline]]:
+    """One child inline per concrete rule class: a new rule type needs no admin change."""
+    return [type(f"{cls.__name__}Inline", (RuleChildInline,),
+                 {"model": cls, "__module__": __name__})
+            for cls in rule_types()]
+
+
+class RuleInline(StackedPolymorphicInline):
+    """The segment's rules; the "add" menu lists every rule type by family."""
+
+    model = Rule
+    formset = RuleFormSet
+    verbose_name = _("rule")
+    verbose_name_plural = _("rules")
+
+    def get_child_inlines(self) -> list[type[RuleChildInline]]:
+        return rule_child_inlines()
+
+
+class RuleInlineAdminFormSet(PolymorphicInlineAdminFormSet):
+    """Names each rule type with its family in the "add rule" menu ("Cart: cart value")."""
+
+    def inline_formset_data(self) -> str:
+        data = json.loads(super().inline_formset_data())
+        names = {model._meta.model_name: f"{capfirst(force_str(model.family))}: "
+                                         f"{force_str(model._meta.verbose_name)}"
+                 for model in self.formset.child_forms}
+        for child in data["options"]["childTypes"]:
+            child["name"] = names.get(child["type"], child["name"])
+        data["options"]["addText"] = gettext("Add a rule")
+        return json.dumps(data)
+
+
+@admin.register(Segment)
+class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
+    inlines = [RuleInline]
+    list_display = ["name", "slug", "kind", "match", "enabled", "rule_count", "size",
+                    "last_refreshed_at", "campaign_names"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["last_refreshed_at", "member_count", "entered_count", "exited_count"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "kind", "match", "enabled"]}),
+        (_("Last refresh (computed segments)"), {
+            "fields": ["last_refreshed_at", "member_count", "entered_count", "exited_count"],
+            "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Segment]:
+        return (super().get_queryset(request)
+                .annotate(rule_total=Count("rules", distinct=True))
+                .prefetch_related("campaigns"))
+
+    def get_inline_formsets(self, request: HttpRequest, formsets: list[Any],
+                            inline_instances: list[Any], obj: Any = None) -> list[Any]:
+        admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for admin_formset in admin_formsets:
+            if isinstance(admin_formset.formset, RuleFormSet):
+                admin_formset.__class__ = RuleInlineAdminFormSet
+        return admin_formsets
+
+    @admin.display(description=_("rules"), ordering="rule_total")
+    def rule_count(self, obj: Segment) -> int:
+        return obj.rule_total
+
+    @admin.display(description=_("segment size"), ordering="member_count")
+    def size(self, obj: Segment) -> str:
+        if obj.kind == Segment.Kind.LIVE:
+            return gettext("live")
+        if obj.member_count is None:
+            return "–"
+        return str(obj.member_count)
+
+    @admin.display(description=_("used by campaigns"))
+    def campaign_names(self, obj: Segment) -> str:
+        campaigns = list(obj.campaigns.all())
+        if not campaigns:
+            return "–"
+        return format_html_join(", ", "{}", ((c.name,) for c in campaigns))
+
+
+@admin.register(SegmentMembership)
+class SegmentMembershipAdmin(admin.ModelAdmin):
+    """Who is in the computed segments, as of their last refresh (read-only)."""
+
+    list_display = ["segment", "user", "since"]
+    list_filter = ["segment"]
+    search_fields = ["segment__name", "segment__slug", "user__username", "user__email"]
+    list_select_related = ["segment", "user"]
+    date_hierarchy = "since"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+__all__ = ["RuleInline", "SegmentAdmin", "SegmentMembershipAdmin", "rule_child_inlines"]

@@ -1,0 +1,169 @@
+"""The middleware and template tags on real requests: cookies, headers, query budget."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import signing
+
+from personalization import rulebook
+from personalization.context import STATE_SALT
+from personalization.events import flush_events
+from personalization.models import Event, TextVariant, VisitorAlias, VisitorProfile
+from personalization.rules import (
+    CartValueRule,
+    CountryRule,
+    DeviceRule,
+    LoggedInRule,
+    OrderCountRule,
+    PathRule,
+    PurchasedRule,
+)
+from tests.builders import campaign, segment, slot
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
+PAGE = "/_pz/slots/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rulebook():
+    rulebook.reset_local()
+    yield
+    rulebook.reset_local()
+
+
+def fifty_campaigns():
+    """5 slots, 50 live campaigns over contextual and order-history segments."""
+    segments = [
+        segment("nl", CountryRule(countries=["NL"])),
+        segment("mobile", DeviceRule(devices=["mobile"])),
+        segment("big-cart", CartValueRule(minimum=Decimal("100"))),
+        segment("category-pages", PathRule(pattern=r"^/category/")),
+        segment("repeat", LoggedInRule(), OrderCountRule(minimum=2)),
+        segment("cat-buyers", PurchasedRule(category_ids=["1"])),
+    ]
+    for key, kind in (("hero", "banner"), ("side", "banner"), ("footer", "banner"),
+                      ("popup", "popup")):
+        s = slot(key, kind)
+        for i in range(12 if kind == "banner" else 14):
+            campaign(s, f"{key} {i}", segments=(segments[i % len(segments)],), priority=i,
+                     variants=(f"{key} {i}",))
+    greeting = slot("greeting", "text")
+    for i, seg in enumerate(segments[:0] or [segments[4]]):
+        c = campaign(greeting, "Greeting", segments=(seg,), variants=(), priority=i)
+        TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+    rulebook.invalidate()
+
+
+def test_fifty_campaigns_are_live():
+    fifty_campaigns()
+    assert rulebook.get_rulebook().campaign_count == 51
+
+
+def test_warm_anonymous_page_makes_no_query(client, django_assert_num_queries):
+    fifty_campaigns()
+    client.get(PAGE, HTTP_CF_IPCOUNTRY="NL")  # cold: builds the RuleBook, sets the cookie
+    with django_assert_num_queries(0):
+        response = client.get(PAGE, HTTP_CF_IPCOUNTRY="NL")
+    html = response.content.decode()
+    assert html.count("data-pz-slot=") == 5
+    assert 'data-pz-campaign=' in html
+
+
+def test_warm_logged_in_page_makes_at_most_one_query(client, django_assert_max_num_queries):
+    fifty_campaigns()
+    user = get_user_model().objects.create_user("anna", password="x", first_name="Anna")
+    client.force_login(user)
+    client.get(PAGE)
+    with django_assert_max_num_queries(1):
+        response = client.get(PAGE)
+    assert "Hallo Anna" not in response.content.decode()  # one order is not "repeat"
+    assert response.status_code == 200
+
+
+def test_personalized_response_is_private_and_varies_on_cookie(client):
+    fifty_campaigns()
+    response = client.get(PAGE)
+    assert "Cookie" in response["Vary"]
+    assert "private" in response["Cache-Control"]
+    plain = client.get("/_pz/plain/")
+    assert "private" not in plain.get("Cache-Control", "")
+
+
+def test_visitor_cookie_is_signed_httponly_and_lax(client):
+    response = client.get("/_pz/plain/")
+    cookie = response.cookies["pz_vid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    state = signing.loads(cookie.value, salt=STATE_SALT)
+    assert state["n"] == 1
+
+
+def test_forged_visitor_cookie_is_replaced(client):
+    forged = signing.dumps({"v": "11111111-1111-1111-1111-111111111111", "n": 1},
+                           salt="another salt")
+    client.cookies["pz_vid"] = forged
+    response = client.get("/_pz/plain/")
+    state = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)
+    assert state["v"] != "11111111-1111-1111-1111-111111111111"
+
+
+def test_variant_and_default_markup(client):
+    s = slot("hero")
+    nl = segment("nl", CountryRule(countries=["NL"]))
+    c = campaign(s, "Dutch hero", segments=(nl,), variants=("Welkom!",))
+    rulebook.invalidate()
+    html = client.get(PAGE, HTTP_CF_IPCOUNTRY="NL").content.decode()
+    variant = c.variants.get()
+    assert f'data-pz-campaign="{c.pk}" data-pz-variant="{variant.pk}"' in html
+    assert "Welkom!" in html and "Default hero" not in html
+    other = client.__class__().get(PAGE, HTTP_CF_IPCOUNTRY="DE").content.decode()
+    assert "Default hero" in other and "Welkom!" not in other
+    assert 'data-pz-slot="hero"' in other
+
+
+def test_holdout_renders_default_with_control_attribute(client):
+    c = campaign(slot("hero"), "All held out", holdout_percent=100)
+    rulebook.invalidate()
+    html = client.get(PAGE).content.decode()
+    assert f'data-pz-campaign="{c.pk}" data-pz-control="1"' in html
+    assert "Default hero" in html
+
+
+def test_greeting_inserts_escaped_first_name(client):
+    user = get_user_model().objects.create_user("x", password="x",
+                                                first_name="<script>alert(1)</script>")
+    c = campaign(slot("greeting", "text"), "Hello", variants=())
+    TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+    rulebook.invalidate()
+    anonymous = client.get(PAGE).content.decode()
+    assert "Welcome!" in anonymous
+    client.force_login(user)
+    html = client.get(PAGE).content.decode()
+    assert "Hallo &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+
+
+def test_impressions_are_buffered_not_inserted_then_flushed(client, django_assert_num_queries):
+    c = campaign(slot("hero"), "Everybody", holdout_percent=0)
+    rulebook.invalidate()
+    client.get(PAGE)
+    with django_assert_num_queries(0):
+        client.get(PAGE)
+    assert Event.objects.count() == 0
+    assert flush_events() == 2
+    assert Event.objects.filter(campaign=c, type="impression").count() == 2
+
+
+def test_login_merges_anonymous_visitor_and_keeps_bucket(client):
+    user = get_user_model().objects.create_user("jan", password="pw")
+    response = client.get("/_pz/plain/")
+    vid = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)["v"]
+    client.post("/login/", {"username": "jan", "password": "pw"})
+    profile = VisitorProfile.objects.get(user=user)
+    assert str(profile.visitor_id) == vid  # first device: its id becomes canonical
+    other = client.__class__()
+    other.get("/_pz/plain/")
+    response = other.post("/login/", {"username": "jan", "password": "pw"})
+    assert VisitorAlias.objects.filter(profile=profile).count() == 1
+    after = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)["v"]
+    assert after == vid  # the second device now buckets like the first

@@ -1,0 +1,29 @@
+"""The demo shop's URLs plus a test page that declares five slots."""
+
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import include, path
+
+SLOTS_PAGE = """{% load personalization %}<html><body>
+{% personalize "hero" %}<p>Default hero</p>{% endpersonalize %}
+{% personalize "side" %}<p>Default side</p>{% endpersonalize %}
+{% personalize "footer" %}<p>Default footer</p>{% endpersonalize %}
+{% personalize_popup "popup" %}
+{% greeting "greeting" default="Welcome!" %}
+</body></html>"""
+
+
+def slots_page(request: HttpRequest) -> HttpResponse:
+    template = engines["django"].from_string(SLOTS_PAGE)
+    return HttpResponse(template.render({}, request))
+
+
+def plain_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("<p>No slots here</p>")
+
+
+urlpatterns = [
+    path("_pz/slots/", slots_page, name="pz-test-slots"),
+    path("_pz/plain/", plain_page, name="pz-test-plain"),
+    path("", include("demo_shop.urls")),
+]
