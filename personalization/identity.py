@@ -38,6 +38,8 @@ def merge_visitor(user: Any, visitor_id: str) -> None:
     profile = profile_for_user(user, visitor_id)
     if profile.visitor_id == vid:
         return
+    if VisitorProfile.objects.filter(visitor_id=vid, user__isnull=False).exists():
+        return  # this browser was somebody else's (a shared computer): link nothing
     anonymous = VisitorProfile.objects.filter(visitor_id=vid, user__isnull=True).first()
     if anonymous is not None:
         VisitorAlias.objects.filter(profile=anonymous).update(profile=profile)
@@ -48,5 +50,7 @@ def merge_visitor(user: Any, visitor_id: str) -> None:
         profile.attributes = merged
         profile.save(update_fields=["visit_count", "first_seen", "attributes"])
         anonymous.delete()
-    VisitorAlias.objects.get_or_create(alias=vid, defaults={"profile": profile})
+    alias, created = VisitorAlias.objects.get_or_create(alias=vid, defaults={"profile": profile})
+    if not created and alias.profile_id != profile.pk:
+        return  # already linked to another customer: keep it there
     invalidate_user(user.pk)

@@ -80,14 +80,28 @@ def bump_memberships() -> None:
 
 
 def profile_for_user(user: Any, visitor_id: str | None = None):
-    """The user's VisitorProfile, created on first need (with the current visitor id)."""
+    """The user's VisitorProfile, created on first need.
+
+    A new profile takes the browser's visitor id as its canonical id (so the customer keeps
+    his bucket), unless that id already belongs to somebody else's profile (a shared
+    computer): then it gets a fresh id.
+    """
     from .models import VisitorProfile
 
     profile = VisitorProfile.objects.filter(user=user).first()
-    if profile is None:
-        vid = _as_uuid(visitor_id) or uuid.uuid4()
-        profile, _created = VisitorProfile.objects.get_or_create(
-            user=user, defaults={"visitor_id": vid})
+    if profile is not None:
+        return profile
+    vid = _as_uuid(visitor_id)
+    if vid is not None:
+        taken = VisitorProfile.objects.filter(visitor_id=vid).first()
+        if taken is not None and taken.user_id is None:
+            taken.user = user  # the anonymous profile of this browser becomes his
+            taken.save(update_fields=["user"])
+            return taken
+        if taken is not None:
+            vid = None
+    profile, _created = VisitorProfile.objects.get_or_create(
+        user=user, defaults={"visitor_id": vid or uuid.uuid4()})
     return profile
 
 

@@ -13,7 +13,8 @@ DEMO_PERSONA_SWITCHER = False
 DEBUG = False
 
 # Keys of this test run never collide with the demo's or another run's in a shared Redis.
-CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault("PZ_TEST_CACHE_PREFIX", f"pztest{os.getpid()}")
+CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault(
+    "PZ_TEST_CACHE_PREFIX", f"pztest{os.getpid()}")
 
 PERSONALIZATION = {
     **PERSONALIZATION,

@@ -167,3 +167,18 @@ def test_login_merges_anonymous_visitor_and_keeps_bucket(client):
     assert VisitorAlias.objects.filter(profile=profile).count() == 1
     after = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)["v"]
     assert after == vid  # the second device now buckets like the first
+
+
+def test_second_customer_on_a_shared_browser_gets_his_own_profile(client):
+    User = get_user_model()
+    anna = User.objects.create_user("anna", password="pw")
+    jan = User.objects.create_user("jan", password="pw")
+    client.post("/login/", {"username": "anna", "password": "pw"})
+    client.post("/logout/")
+    response = client.post("/login/", {"username": "jan", "password": "pw"})
+    anna_profile = VisitorProfile.objects.get(user=anna)
+    jan_profile = VisitorProfile.objects.get(user=jan)
+    assert anna_profile.visitor_id != jan_profile.visitor_id
+    assert not VisitorAlias.objects.filter(alias=anna_profile.visitor_id).exists()
+    cookie = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)["v"]
+    assert cookie == str(jan_profile.visitor_id)

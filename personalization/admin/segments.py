@@ -42,9 +42,11 @@ class RuleChildInline(StackedPolymorphicInline.Child):
 
 def rule_child_inlines() -> list[type[RuleChildInline]]:
     """One child inline per concrete rule class: a new rule type needs no admin change."""
+    types = sorted(rule_types(), key=lambda c: (str(c.family).casefold(),
+                                                str(c._meta.verbose_name).casefold()))
     return [type(f"{cls.__name__}Inline", (RuleChildInline,),
                  {"model": cls, "__module__": __name__})
-            for cls in rule_types()]
+            for cls in types]
 
 
 class RuleInline(StackedPolymorphicInline):

@@ -1,0 +1,194 @@
+"""Slot and campaign admin: campaigns with their content variants inline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
+
+from ..context import store_timezone
+from ..models import VARIANT_KINDS, Campaign, ContentVariant, Slot
+from ..rulebook import invalidate
+from .forms import PolymorphicChildForm, SlotForm, VariantFormSet
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    form = SlotForm
+    list_display = ["key", "name", "kind", "description", "live_campaigns"]
+    list_filter = ["kind"]
+    search_fields = ["key", "name", "description"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Slot]:
+        return super().get_queryset(request).annotate(
+            live_total=Count("campaigns", filter=Q(campaigns__status=Campaign.Status.LIVE)))
+
+    @admin.display(description=_("live campaigns"), ordering="live_total")
+    def live_campaigns(self, obj: Slot) -> int:
+        return obj.live_total
+
+
+class VariantChildInline(StackedPolymorphicInline.Child):
+    """The form of one variant kind; one subclass per entry of ``VARIANT_KINDS``."""
+
+    form = PolymorphicChildForm
+    exclude = ("campaign",)
+
+
+class VariantInline(StackedPolymorphicInline):
+    """The campaign's content, one form per variant kind."""
+
+    model = ContentVariant
+    formset = VariantFormSet
+    verbose_name = _("variant")
+    verbose_name_plural = _("variants")
+
+    def get_child_inlines(self) -> list[type[VariantChildInline]]:
+        return [type(f"{cls.__name__}Inline", (VariantChildInline,),
+                     {"model": cls, "__module__": __name__})
+                for cls in VARIANT_KINDS.values()]
+
+
+def _weekdays_text(days: list[str]) -> str:
+    """``["0", "1", "2", "3", "4"]`` → "Mon–Fri"; short runs are listed: "Sat, Sun"."""
+    numbers = sorted({int(d) for d in days})
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{WEEKDAYS_ABBR[run[0]]}–{WEEKDAYS_ABBR[run[-1]]}")
+        else:
+            parts.extend(str(WEEKDAYS_ABBR[n]) for n in run)
+    return ", ".join(parts)
+
+
+def _day(value: datetime, now: datetime) -> str:
+    value = timezone.localtime(value, store_timezone())
+    fmt = "j M" if value.year == now.year else "j M Y"
+    return date_format(value, fmt)
+
+
+def schedule_text(campaign: Campaign, now: datetime | None = None) -> str:
+    """The campaign's schedule in a few words: "1 Dec – 24 Dec, Mon–Fri 9–17h" or "always"."""
+    now = timezone.localtime(now or timezone.now(), store_timezone())
+    parts = []
+    start, end = campaign.starts_at, campaign.ends_at
+    if start and end:
+        parts.append(f"{_day(start, now)} – {_day(end, now)}")
+    elif start:
+        parts.append(gettext("from %(day)s") % {"day": _day(start, now)})
+    elif end:
+        parts.append(gettext("until %(day)s") % {"day": _day(end, now)})
+    window = []
+    if campaign.weekdays:
+        window.append(_weekdays_text(campaign.weekdays))
+    if campaign.hour_start is not None and campaign.hour_end is not None:
+        window.append(f"{campaign.hour_start}–{campaign.hour_end}h")
+    if window:
+        parts.append(" ".join(window))
+    return ", ".join(parts) or gettext("always")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
+    inlines = [VariantInline]
+    filter_horizontal = ["segments"]
+    list_display = ["name", "slot", "status", "priority", "schedule", "audience",
+                    "holdout", "variant_count"]
+    list_editable = ["status", "priority"]
+    list_filter = ["status", "slot", "slot__kind"]
+    search_fields = ["name", "slot__key", "slot__name"]
+    list_select_related = ["slot"]
+    actions = ["make_live", "pause", "archive"]
+    fieldsets = [
+        (None, {"fields": ["name", "slot", "status", "priority", "segments"]}),
+        (_("Schedule"), {
+            "fields": ["starts_at", "ends_at", "weekdays", ("hour_start", "hour_end")],
+            "description": _("Times are in the store's time zone. Leave everything empty to "
+                             "run whenever the campaign is live.")}),
+        (_("Measurement and limits"), {
+            "fields": ["holdout_percent", ("cap_impressions", "cap_period_hours"),
+                       "waffle_flag", "cost"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return (super().get_queryset(request)
+                .annotate(variant_total=Count("variants", distinct=True))
+                .prefetch_related("segments"))
+
+    # -- list columns ---------------------------------------------------------------------
+    @admin.display(description=_("schedule"))
+    def schedule(self, obj: Campaign) -> str:
+        return schedule_text(obj)
+
+    @admin.display(description=_("audience"))
+    def audience(self, obj: Campaign) -> str:
+        names = [s.name for s in obj.segments.all()]
+        return ", ".join(names) if names else gettext("everybody")
+
+    @admin.display(description=_("holdout"), ordering="holdout_percent")
+    def holdout(self, obj: Campaign) -> str:
+        return f"{obj.holdout_percent}%" if obj.holdout_percent else "–"
+
+    @admin.display(description=_("variants"), ordering="variant_total")
+    def variant_count(self, obj: Campaign) -> int:
+        return obj.variant_total
+
+    # -- saving ---------------------------------------------------------------------------
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any,
+                     change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        campaign = form.instance
+        if campaign.status == Campaign.Status.LIVE and not campaign.variants.exists():
+            messages.warning(request, gettext(
+                "“%(name)s” is live but has no variants: its slot keeps showing the default "
+                "content until you add one.") % {"name": campaign.name})
+
+    # -- actions --------------------------------------------------------------------------
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Campaign],
+                    status: str) -> int:
+        count = queryset.update(status=status)
+        # update() sends no signals: make every process reload its RuleBook.
+        transaction.on_commit(invalidate)
+        return count
+
+    @admin.action(description=_("Make the selected campaigns live"))
+    def make_live(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        empty = [c.name for c in queryset.annotate(n=Count("variants")).filter(n=0)]
+        count = self._set_status(request, queryset, Campaign.Status.LIVE)
+        self.message_user(request, ngettext("%(n)d campaign is live now.",
+                                            "%(n)d campaigns are live now.", count)
+                          % {"n": count}, messages.SUCCESS)
+        if empty:
+            self.message_user(request, gettext(
+                "These campaigns have no variants and show the default content: %(names)s")
+                % {"names": ", ".join(empty)}, messages.WARNING)
+
+    @admin.action(description=_("Pause the selected campaigns"))
+    def pause(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        count = self._set_status(request, queryset, Campaign.Status.PAUSED)
+        self.message_user(request, ngettext("%(n)d campaign paused.",
+                                            "%(n)d campaigns paused.", count) % {"n": count},
+                          messages.SUCCESS)
+
+    @admin.action(description=_("Archive the selected campaigns"))
+    def archive(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        count = self._set_status(request, queryset, Campaign.Status.ARCHIVED)
+        self.message_user(request, ngettext("%(n)d campaign archived.",
+                                            "%(n)d campaigns archived.", count) % {"n": count},
+                          messages.SUCCESS)

@@ -1,0 +1,75 @@
+"""Read-only admin for visitor profiles and the event log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Event, VisitorAlias, VisitorProfile
+
+
+class ReadOnlyMixin:
+    """Shows records without letting anyone add, change or delete them in the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def pretty_json(value: Any) -> SafeString:
+    """A JSON value indented in a <pre> block ("–" when empty)."""
+    if not value:
+        return format_html("{}", "–")
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return format_html('<pre style="margin:0">{}</pre>', text)
+
+
+class VisitorAliasInline(ReadOnlyMixin, admin.TabularInline):
+    model = VisitorAlias
+    fields = ["alias", "created_at"]
+    readonly_fields = ["alias", "created_at"]
+    extra = 0
+    verbose_name = _("other browser or device")
+    verbose_name_plural = _("other browsers and devices")
+
+
+@admin.register(VisitorProfile)
+class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    inlines = [VisitorAliasInline]
+    list_display = ["visitor_id", "user", "visit_count", "first_seen", "last_seen"]
+    list_select_related = ["user"]
+    search_fields = ["visitor_id", "user__username", "user__email", "aliases__alias"]
+    date_hierarchy = "last_seen"
+    fields = ["visitor_id", "user", "visit_count", "first_seen", "last_seen",
+              "pretty_attributes", "pretty_aggregates", "aggregates_updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("attributes"))
+    def pretty_attributes(self, obj: VisitorProfile) -> SafeString:
+        return pretty_json(obj.attributes)
+
+    @admin.display(description=_("order-history aggregates"))
+    def pretty_aggregates(self, obj: VisitorProfile) -> SafeString:
+        return pretty_json(obj.aggregates)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "type", "slot", "campaign", "variant", "control", "value",
+                    "reference", "visitor_id", "user"]
+    list_filter = ["type", "control", "campaign"]
+    list_select_related = ["campaign", "variant", "user"]
+    search_fields = ["visitor_id", "slot", "reference", "campaign__name", "user__username"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,1 @@
+"""The app's commands: explain, and more to come."""

@@ -1,0 +1,133 @@
+"""``manage.py explain``: which content a customer or visitor would get in each slot, and why."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ...context import VisitorContext, VisitorState
+from ...decide import Decision, choose
+from ...rulebook import RuleBook, get_rulebook
+
+
+class Command(BaseCommand):
+    help = ("Show which campaign and variant each slot would show to a customer or visitor, "
+            "and why. Nothing is recorded.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        who = parser.add_mutually_exclusive_group()
+        who.add_argument("--user", metavar="USERNAME",
+                         help="Simulate this logged-in customer.")
+        who.add_argument("--visitor", metavar="ID",
+                         help="Simulate the anonymous visitor with this visitor id (a UUID).")
+        parser.add_argument("--slot", metavar="KEY",
+                            help="Explain only this slot (default: every slot).")
+        parser.add_argument("--path", metavar="URL", default="/",
+                            help="The page the visitor is looking at (default: /).")
+        parser.add_argument("--segment", metavar="SLUG", action="append", default=[],
+                            dest="segments",
+                            help="Treat the visitor as a member of this segment (repeatable). "
+                                 "With this option the visitor is in no other segment.")
+        parser.add_argument("--country", metavar="CC",
+                            help="The visitor's two-letter country code, e.g. NL.")
+        parser.add_argument("--device", choices=["mobile", "tablet", "desktop", "bot"],
+                            help="The visitor's device type (default: desktop).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        book = get_rulebook()
+        facts = self.visitor_facts(options, book)
+        keys = self.slot_keys(options.get("slot"), book)
+        self.stdout.write(self.style.MIGRATE_HEADING(facts.pop("_title")))
+        if not keys:
+            self.stdout.write("  No slots are defined yet.")
+        for key in keys:
+            # A fresh context per slot: each slot is explained as if it were alone on the page.
+            decision = choose(key, VisitorContext(None, **facts))
+            self.write_decision(key, decision, book)
+
+    # -- the visitor ----------------------------------------------------------------------
+    def visitor_facts(self, options: dict[str, Any], book: RuleBook) -> dict[str, Any]:
+        facts: dict[str, Any] = {"path": options["path"] or "/", "flags": set()}
+        if options.get("country"):
+            facts["country"] = options["country"].upper()
+        if options.get("device"):
+            facts["device"] = options["device"]
+        if options["segments"]:
+            facts["segments"] = self.segment_ids(options["segments"], book)
+        if options.get("user"):
+            facts.update(self.user_facts(options["user"]))
+        else:
+            vid = self.visitor_id(options.get("visitor"))
+            facts.update(user=None, is_authenticated=False, profile=None,
+                         state=VisitorState(vid=vid),
+                         _title=f"Anonymous visitor {vid} on {facts['path']}")
+        return facts
+
+    def user_facts(self, username: str) -> dict[str, Any]:
+        from ...profiles import snapshot_for_user
+
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.get_by_natural_key(username)
+        except user_model.DoesNotExist:
+            raise CommandError(f"No customer with the username '{username}'.") from None
+        profile = snapshot_for_user(user)
+        return {"user": user, "is_authenticated": True, "profile": profile,
+                "state": VisitorState(vid=profile.visitor_id),
+                "_title": f"Customer {username} (visitor {profile.visitor_id})"}
+
+    @staticmethod
+    def visitor_id(raw: str | None) -> str:
+        if not raw:
+            return str(uuid.uuid4())
+        try:
+            return str(uuid.UUID(raw))
+        except ValueError:
+            raise CommandError(f"'{raw}' is not a visitor id (a UUID such as "
+                               f"{uuid.UUID(int=1)}).") from None
+
+    @staticmethod
+    def segment_ids(slugs: list[str], book: RuleBook) -> set[int]:
+        by_slug = {s.slug: s.id for s in book.segments.values()}
+        unknown = [s for s in slugs if s not in by_slug]
+        if unknown:
+            raise CommandError(f"Unknown segment: {', '.join(unknown)}. Known segments: "
+                               f"{', '.join(sorted(by_slug)) or 'none'}.")
+        return {by_slug[s] for s in slugs}
+
+    @staticmethod
+    def slot_keys(slot: str | None, book: RuleBook) -> list[str]:
+        if slot is None:
+            return sorted(book.slots)
+        if slot not in book.slots:
+            raise CommandError(f"Unknown slot '{slot}'. Known slots: "
+                               f"{', '.join(sorted(book.slots)) or 'none'}.")
+        return [slot]
+
+    # -- the answer -----------------------------------------------------------------------
+    def write_decision(self, key: str, decision: Decision, book: RuleBook) -> None:
+        slot = book.slots.get(key)
+        title = f"{key} ({slot.name}, {slot.kind})" if slot else key
+        self.stdout.write("")
+        self.stdout.write(self.style.HTTP_INFO(f"Slot {title}"))
+        self.stdout.write(f"  Shows: {outcome(decision)}")
+        self.stdout.write("  Why:")
+        for reason in decision.reasons:
+            self.stdout.write(f"    - {reason}")
+
+
+def outcome(decision: Decision) -> str:
+    """The decision in one line: campaign and variant, the default, or the holdout."""
+    campaign = decision.campaign
+    if campaign is None:
+        return "default content"
+    label = f"campaign '{campaign.name}' (#{campaign.id})"
+    if decision.control:
+        return f"default content: control (holdout) of {label}"
+    variant = decision.variant
+    if variant is None:
+        return f"default content ({label} has no variant to show)"
+    return f"{label}, variant '{variant}' (#{variant.pk})"
