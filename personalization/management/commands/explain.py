@@ -50,7 +50,7 @@ class Command(BaseCommand):
 
     # -- the visitor ----------------------------------------------------------------------
     def visitor_facts(self, options: dict[str, Any], book: RuleBook) -> dict[str, Any]:
-        facts: dict[str, Any] = {"path": options["path"] or "/", "flags": set()}
+        facts: dict[str, Any] = {"path": options["path"] or "/"}
         if options.get("country"):
             facts["country"] = options["country"].upper()
         if options.get("device"):
