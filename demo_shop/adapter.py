@@ -19,7 +19,6 @@ from personalization.adapters import (
     CommerceAdapter,
     CustomerFields,
     OrderFields,
-    ProductInfo,
 )
 
 CATALOG_KEY = "demo:catalog:prices"
@@ -95,14 +94,13 @@ class DemoCommerceAdapter(CommerceAdapter):
                 account_id=profile.account_id)
         return attrs
 
-    def products(self, ids: list[int]) -> list[ProductInfo]:
+    def products(self, ids: list[int]) -> list[Any]:
+        """The shop's own Product objects (templates render them with the product card)."""
         from demo_shop.catalog.models import Product
 
-        found = {p.pk: p for p in Product.objects.filter(pk__in=ids, is_active=True)}
-        return [ProductInfo(id=p.pk, name=p.name, url=p.get_absolute_url(), price=p.price,
-                            image_url=p.image_url, in_stock=p.in_stock,
-                            category_ids=(p.category_id,))
-                for p in (found.get(i) for i in ids) if p is not None]
+        found = {p.pk: p for p in Product.objects.filter(pk__in=ids, is_active=True)
+                 .select_related("category")}
+        return [p for p in (found.get(i) for i in ids) if p is not None]
 
     def create_discount_code(self, *, prefix: str, percent: Decimal | None = None,
                              amount: Decimal | None = None, valid_days: int = 30,

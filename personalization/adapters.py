@@ -74,6 +74,13 @@ class ProductInfo:
     in_stock: bool = True
     category_ids: tuple[int, ...] = field(default_factory=tuple)
 
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
 
 class CommerceAdapter:
     """Answers the questions personalization asks a shop. Subclass it for your shop.

@@ -103,3 +103,10 @@ def greeting(context: template.Context, slot: str = "greeting",
 def personalization_script(context: template.Context) -> SafeString:
     """The small script that opens popups and reports clicks and dismissals."""
     return mark_safe(render_to_string("personalization/script.html", {}))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def slot_attributes(context: template.Context, slot: str) -> SafeString:
+    """``<div {% slot_attributes "slot" %}>``: the data-pz-* attributes of a slot whose markup
+    the template writes itself (product lists, the checkout's discount field)."""
+    return slot_attrs(slot, decide_in(context, slot))
