@@ -110,7 +110,9 @@ class Command(BaseCommand):
     # -- the answer -----------------------------------------------------------------------
     def write_decision(self, key: str, decision: Decision, book: RuleBook) -> None:
         slot = book.slots.get(key)
-        title = f"{key} ({slot.name}, {slot.kind})" if slot else key
+        title = key
+        if slot is not None:
+            title += f" ({slot.name}, {slot.kind})" if slot.name != key else f" ({slot.kind})"
         self.stdout.write("")
         self.stdout.write(self.style.HTTP_INFO(f"Slot {title}"))
         self.stdout.write(f"  Shows: {outcome(decision)}")

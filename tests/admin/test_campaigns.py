@@ -1,0 +1,202 @@
+"""Campaign admin: variants inline, checked against the slot chosen in the same form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from personalization.admin import schedule_text
+from personalization.models import (
+    BannerVariant,
+    Campaign,
+    ContentVariant,
+    PopupVariant,
+    Segment,
+    Slot,
+)
+from tests.admin.conftest import campaign_data
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/personalization/campaign/add/"
+BANNER = (BannerVariant, {"name": "A", "weight": "1", "headline": "Warm paws, cold days",
+                          "link": "/c/winter/", "cta_label": "Shop now"})
+
+
+def test_add_page_renders_with_every_variant_kind(admin_client):
+    response = admin_client.get(ADD_URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for kind in ("banner", "popup", "discount code", "product list", "text"):
+        assert f"&quot;name&quot;: &quot;{kind}&quot;" in page
+
+
+def test_valid_campaign_with_a_banner_is_saved(admin_client, banner_slot):
+    segment = Segment.objects.create(name="Cat owners", slug="cat-owners")
+    data = campaign_data(banner_slot, [BANNER], status="live", segments=[str(segment.pk)],
+                         weekdays=["0", "1", "2", "3", "4"], hour_start="9", hour_end="17")
+
+    response = admin_client.post(ADD_URL, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    campaign = Campaign.objects.get()
+    assert list(campaign.segments.all()) == [segment]
+    variant = campaign.variants.get()
+    assert isinstance(variant, BannerVariant)
+    assert variant.headline == "Warm paws, cold days"
+    change = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
+    assert change.status_code == 200
+
+
+def test_popup_variant_on_a_banner_slot_is_rejected(admin_client, banner_slot):
+    popup = (PopupVariant, {"name": "P", "weight": "1", "title": "Hello", "trigger": "load",
+                            "delay_seconds": "5", "scroll_percent": "50", "dismissible": "on"})
+
+    response = admin_client.post(ADD_URL, campaign_data(banner_slot, [BANNER, popup]))
+
+    assert response.status_code == 200
+    assert ("A Popup cannot be shown in a banner slot; choose a Banner variant or another "
+            "slot.") in response.content.decode()
+    assert not Campaign.objects.exists()
+    assert not ContentVariant.objects.exists()
+
+
+def test_changing_the_slot_is_checked_against_existing_variants(admin_client, banner_slot):
+    popup_slot = Slot.objects.create(key="exit_popup", name="Exit popup", kind="popup")
+    campaign = Campaign.objects.create(name="Winter sale", slot=banner_slot)
+    banner = BannerVariant.objects.create(campaign=campaign, headline="Hi")
+    data = campaign_data(popup_slot, [(BannerVariant, {"id": str(banner.pk), "weight": "1",
+                                                       "headline": "Hi"})])
+    data["variants-INITIAL_FORMS"] = "1"
+
+    response = admin_client.post(f"/admin/personalization/campaign/{campaign.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "A Banner cannot be shown in a popup slot" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.slot == banner_slot
+
+
+def test_weights_adding_up_to_zero_are_rejected(admin_client, banner_slot):
+    zero = (BannerVariant, {**BANNER[1], "weight": "0"})
+    other = (BannerVariant, {**BANNER[1], "name": "B", "weight": "0"})
+
+    response = admin_client.post(ADD_URL, campaign_data(banner_slot, [zero, other]))
+
+    assert response.status_code == 200
+    assert ("The variant weights add up to 0: give at least one variant a weight above 0."
+            in response.content.decode())
+    assert not Campaign.objects.exists()
+
+
+def test_end_before_start_is_rejected(admin_client, banner_slot):
+    data = campaign_data(banner_slot, [BANNER], starts_at_0="2026-12-24", starts_at_1="00:00",
+                         ends_at_0="2026-12-01", ends_at_1="00:00")
+
+    response = admin_client.post(ADD_URL, data)
+
+    assert response.status_code == 200
+    assert "The campaign ends before it starts." in response.content.decode()
+    assert not Campaign.objects.exists()
+    assert not ContentVariant.objects.exists()
+
+
+def test_variant_errors_show_in_the_variant_form(admin_client, banner_slot):
+    no_link = (BannerVariant, {**BANNER[1], "link": ""})
+
+    response = admin_client.post(ADD_URL, campaign_data(banner_slot, [no_link]))
+
+    assert response.status_code == 200
+    assert "A button needs a link." in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_live_campaign_without_variants_is_saved_with_a_warning(admin_client, banner_slot):
+    response = admin_client.post(ADD_URL, campaign_data(banner_slot, [], status="live"))
+
+    assert response.status_code == 302
+    assert Campaign.objects.get().status == "live"
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("is live but has no variants" in t for t in texts)
+
+
+def test_list_shows_schedule_audience_and_variants(admin_client, banner_slot):
+    tz = timezone.get_current_timezone()
+    segment = Segment.objects.create(name="Cat owners", slug="cat-owners")
+    targeted = Campaign.objects.create(
+        name="Advent", slot=banner_slot, status="live", priority=5, holdout_percent=10,
+        starts_at=datetime(2031, 12, 1, tzinfo=tz), ends_at=datetime(2031, 12, 24, tzinfo=tz),
+        weekdays=["0", "1", "2", "3", "4"], hour_start=9, hour_end=17)
+    targeted.segments.add(segment)
+    BannerVariant.objects.create(campaign=targeted, headline="A")
+    BannerVariant.objects.create(campaign=targeted, headline="B")
+    Campaign.objects.create(name="Evergreen", slot=banner_slot)
+
+    response = admin_client.get("/admin/personalization/campaign/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1 Dec 2031 – 24 Dec 2031, Mon–Fri 9–17h" in page
+    assert "Cat owners" in page
+    assert "everybody" in page
+    assert "always" in page
+    assert "10%" in page
+    assert '<td class="field-variant_count">2</td>' in page
+
+
+def test_schedule_text_short_forms(banner_slot):
+    now = timezone.now()
+    this_year = now.replace(month=3, day=2, hour=12)
+    campaign = Campaign(slot=banner_slot, starts_at=this_year, weekdays=["5", "6"])
+
+    assert schedule_text(campaign, now) == "from 2 Mar, Sat, Sun"
+    assert schedule_text(Campaign(slot=banner_slot), now) == "always"
+
+
+def test_actions_change_status(admin_client, banner_slot):
+    campaign = Campaign.objects.create(name="Winter", slot=banner_slot)
+
+    response = admin_client.post("/admin/personalization/campaign/", {
+        "action": "make_live", "_selected_action": [str(campaign.pk)]}, follow=True)
+
+    campaign.refresh_from_db()
+    assert campaign.status == "live"
+    assert "have no variants" in response.content.decode()
+
+    admin_client.post("/admin/personalization/campaign/", {
+        "action": "pause", "_selected_action": [str(campaign.pk)]})
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"
+
+    admin_client.post("/admin/personalization/campaign/", {
+        "action": "archive", "_selected_action": [str(campaign.pk)]})
+    campaign.refresh_from_db()
+    assert campaign.status == "archived"
+
+
+def test_slot_list_counts_live_campaigns(admin_client, banner_slot):
+    Campaign.objects.create(name="On", slot=banner_slot, status="live")
+    Campaign.objects.create(name="Off", slot=banner_slot, status="paused")
+
+    response = admin_client.get("/admin/personalization/slot/?q=home")
+
+    assert response.status_code == 200
+    assert '<td class="field-live_campaigns">1</td>' in response.content.decode()
+    assert admin_client.get("/admin/personalization/slot/add/").status_code == 200
+
+
+def test_slot_kind_cannot_change_under_its_campaigns(admin_client, banner_slot):
+    campaign = Campaign.objects.create(name="Winter", slot=banner_slot)
+    BannerVariant.objects.create(campaign=campaign, headline="Hi")
+
+    response = admin_client.post(f"/admin/personalization/slot/{banner_slot.pk}/change/", {
+        "key": "home_hero", "name": "Home hero", "kind": "popup", "description": ""})
+
+    assert response.status_code == 200
+    assert "before changing the slot&#x27;s kind" in response.content.decode()
+    banner_slot.refresh_from_db()
+    assert banner_slot.kind == "banner"

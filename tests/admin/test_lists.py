@@ -1,0 +1,106 @@
+"""List and detail pages: segment sizes, read-only profiles, events and memberships."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from personalization.models import (
+    BannerVariant,
+    Campaign,
+    Event,
+    Segment,
+    SegmentMembership,
+    Slot,
+    VisitorAlias,
+    VisitorProfile,
+)
+from personalization.rules import CountryRule, DeviceRule
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_segment_list_shows_rules_size_and_campaigns(admin_client):
+    live = Segment.objects.create(name="Dutch mobile", slug="dutch-mobile")
+    CountryRule.objects.create(segment=live, countries=["NL"])
+    DeviceRule.objects.create(segment=live, devices=["mobile"])
+    computed = Segment.objects.create(name="Big spenders", slug="big-spenders",
+                                      kind="computed", member_count=42)
+    Segment.objects.create(name="Lapsed", slug="lapsed", kind="computed")
+    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    Campaign.objects.create(name="VIP banner", slot=slot).segments.add(computed)
+
+    response = admin_client.get("/admin/personalization/segment/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<td class="field-rule_count">2</td>' in page
+    assert '<td class="field-size">live</td>' in page
+    assert '<td class="field-size">42</td>' in page
+    assert '<td class="field-size">–</td>' in page
+    assert '<td class="field-campaign_names">VIP banner</td>' in page
+
+
+def test_segment_list_search_and_filters(admin_client):
+    Segment.objects.create(name="Dutch mobile", slug="dutch-mobile",
+                           description="Phones in the Netherlands")
+    Segment.objects.create(name="Big spenders", slug="big-spenders", kind="computed")
+
+    found = admin_client.get("/admin/personalization/segment/?q=netherlands").content.decode()
+    computed = admin_client.get("/admin/personalization/segment/?kind__exact=computed")
+
+    assert "Dutch mobile" in found and "Big spenders" not in found
+    assert "Big spenders" in computed.content.decode()
+    assert "Dutch mobile" not in computed.content.decode()
+
+
+def test_profile_pages_are_read_only(admin_client):
+    user = UserFactory(username="mia")
+    profile = VisitorProfile.objects.create(
+        user=user, visit_count=7, aggregates={"order_count": 3, "total_spent": "89.50"})
+    alias = VisitorAlias.objects.create(profile=profile, alias=uuid.uuid4())
+
+    listing = admin_client.get("/admin/personalization/visitorprofile/")
+    detail = admin_client.get(f"/admin/personalization/visitorprofile/{profile.pk}/change/")
+
+    assert listing.status_code == 200
+    assert str(profile.visitor_id) in listing.content.decode()
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    assert str(alias.alias) in page
+    assert "&quot;total_spent&quot;: &quot;89.50&quot;" in page
+    assert 'name="_save"' not in page
+    assert admin_client.get("/admin/personalization/visitorprofile/add/").status_code == 403
+
+
+def test_event_list_filters(admin_client):
+    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    campaign = Campaign.objects.create(name="Winter sale", slot=slot)
+    variant = BannerVariant.objects.create(campaign=campaign, name="A", headline="Hi")
+    Event.objects.create(visitor_id=uuid.uuid4(), type="click", slot="home_hero",
+                         campaign=campaign, variant=variant)
+    Event.objects.create(visitor_id=uuid.uuid4(), type="impression", slot="home_hero",
+                         campaign=campaign, control=True)
+
+    clicks = admin_client.get("/admin/personalization/event/?type__exact=click")
+    control = admin_client.get("/admin/personalization/event/?control__exact=1")
+
+    assert clicks.status_code == 200
+    assert '<td class="field-type">Click</td>' in clicks.content.decode()
+    assert '<td class="field-type">Impression</td>' not in clicks.content.decode()
+    assert '<td class="field-type">Impression</td>' in control.content.decode()
+    assert '<td class="field-type">Click</td>' not in control.content.decode()
+    assert admin_client.get(f"/admin/personalization/event/?campaign__id__exact={campaign.pk}"
+                            ).status_code == 200
+
+
+def test_membership_list(admin_client):
+    segment = Segment.objects.create(name="Big spenders", slug="big-spenders", kind="computed")
+    SegmentMembership.objects.create(segment=segment, user=UserFactory(username="noor"))
+
+    response = admin_client.get("/admin/personalization/segmentmembership/")
+
+    assert response.status_code == 200
+    assert "noor" in response.content.decode()

@@ -1,0 +1,107 @@
+"""``manage.py explain``: what a customer or visitor would see in each slot, and why."""
+
+from __future__ import annotations
+
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from personalization.rules import LoggedInRule, PathRule
+from tests import builders
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def explain(*args: str) -> str:
+    out = StringIO()
+    call_command("explain", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def shop():
+    """A hero slot with a campaign for logged-in customers, and an empty sidebar slot."""
+    hero = builders.slot("home_hero")
+    builders.slot("sidebar")
+    members = builders.segment("members", LoggedInRule())
+    campaign = builders.campaign(hero, "Members' welcome", segments=(members,),
+                                 variants=("Welcome back",), priority=5)
+    return campaign
+
+
+def test_customer_in_the_audience_gets_the_campaign_and_reasons(shop):
+    UserFactory(username="mia")
+
+    output = explain("--user", "mia", "--slot", "home_hero")
+
+    variant = shop.variants.get()
+    assert "Customer mia" in output
+    assert "Slot home_hero (banner)" in output
+    assert (f"Shows: campaign 'Members' welcome' (#{shop.pk}), variant 'Welcome back' "
+            f"(#{variant.pk})") in output
+    assert ("    - campaign 'Members' welcome' (priority 5): visitor is in segment 'Members' "
+            "(all rules match)") in output
+    assert "    - variant 'Welcome back'" in output
+    assert "Slot sidebar" not in output
+
+
+def test_every_slot_is_explained_without_slot_option(shop):
+    UserFactory(username="mia")
+
+    output = explain("--user", "mia")
+
+    assert "Slot home_hero" in output
+    assert "Slot sidebar" in output
+    assert "- no live campaign on this slot" in output
+
+
+def test_visitor_outside_the_audience_gets_the_default(shop):
+    output = explain("--visitor", str(uuid.uuid4()), "--slot", "home_hero")
+
+    assert "Anonymous visitor" in output
+    assert "Shows: default content" in output
+    assert "skipped, not in its audience" in output
+    assert "- showing the default content" in output
+
+
+def test_simulated_segment_membership_and_path(shop):
+    hero = shop.slot
+    builders.segment("cat-pages", PathRule(pattern="^/c/cat-"))
+    builders.campaign(hero, "Cat lovers", segments=(), variants=("Cats",), priority=1)
+
+    as_member = explain("--visitor", str(uuid.uuid4()), "--segment", "members")
+    on_cat_page = explain("--path", "/c/cat-litter/", "--slot", "home_hero")
+
+    assert "campaign 'Members' welcome'" in as_member.split("Shows:")[1].splitlines()[0]
+    assert "Anonymous visitor" in on_cat_page and "on /c/cat-litter/" in on_cat_page
+    assert "campaign 'Cat lovers'" in on_cat_page.split("Shows:")[1].splitlines()[0]
+
+
+def test_holdout_is_shown_as_control(shop):
+    shop.holdout_percent = 100
+    shop.save()
+    UserFactory(username="mia")
+
+    output = explain("--user", "mia", "--slot", "home_hero")
+
+    assert f"Shows: default content: control (holdout) of campaign 'Members' welcome' " \
+           f"(#{shop.pk})" in output
+    assert "held out as control (100% holdout)" in output
+
+
+def test_unknown_user_is_a_clear_error(shop):
+    with pytest.raises(CommandError, match="No customer with the username 'ghost'"):
+        explain("--user", "ghost")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--slot", "nowhere"), "Unknown slot 'nowhere'. Known slots: home_hero, sidebar"),
+    (("--segment", "nobody"), "Unknown segment: nobody"),
+    (("--visitor", "not-a-uuid"), "is not a visitor id"),
+])
+def test_unknown_names_are_clear_errors(shop, args, message):
+    with pytest.raises(CommandError, match=message):
+        explain(*args)
