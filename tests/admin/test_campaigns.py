@@ -200,3 +200,16 @@ def test_slot_kind_cannot_change_under_its_campaigns(admin_client, banner_slot):
     assert "before changing the slot&#x27;s kind" in response.content.decode()
     banner_slot.refresh_from_db()
     assert banner_slot.kind == "banner"
+
+
+def test_status_and_priority_are_editable_in_the_list(admin_client, banner_slot):
+    campaign = Campaign.objects.create(name="Winter", slot=banner_slot)
+
+    response = admin_client.post("/admin/personalization/campaign/", {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000", "form-0-id": str(campaign.pk), "form-0-status": "live",
+        "form-0-priority": "7", "_save": "Save"})
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.priority) == ("live", 7)
