@@ -15,7 +15,7 @@ from ...rulebook import RuleBook, get_rulebook
 
 class Command(BaseCommand):
     help = ("Show which campaign and variant each slot would show to a customer or visitor, "
-            "and why. Nothing is recorded.")
+            "and why. No impression or event is recorded.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         who = parser.add_mutually_exclusive_group()
