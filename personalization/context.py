@@ -367,6 +367,8 @@ class VisitorContext:
                 s.slug in self._given["segments"]
                 for s in [self.rulebook.segments.get(segment_id)] if s is not None)
             self._segments[segment_id] = result
+            self._segment_notes[segment_id] = "simulated membership" if result else \
+                "simulated: not a member"
             return result
         if segment_id in self._evaluating:  # a cycle of in-segment rules matches nothing
             return False

@@ -49,13 +49,20 @@ class Decision:
 
 
 def personalization_off(ctx: VisitorContext) -> bool:
-    """The kill switch (a django-waffle switch) turns every slot to its default."""
-    name = app_settings.KILL_SWITCH
-    if not name:
-        return False
-    import waffle
+    """The kill switch (a django-waffle switch) turns every slot to its default.
 
-    return waffle.switch_is_active(name)
+    Read once per request, so all slots of a page agree."""
+    cached = ctx.__dict__.get("_switched_off")
+    if cached is not None:
+        return cached
+    name = app_settings.KILL_SWITCH
+    off = False
+    if name:
+        import waffle
+
+        off = waffle.switch_is_active(name)
+    ctx.__dict__["_switched_off"] = off
+    return off
 
 
 def choose(slot_key: str, ctx: VisitorContext) -> Decision:

@@ -92,7 +92,8 @@ def flush_events() -> int:
                     continue
                 rows.extend(found[key])
                 last_complete = n
-            Event.objects.bulk_create([_to_event(r) for r in rows], batch_size=1000)
+            Event.objects.bulk_create(_existing_refs([_to_event(r) for r in rows]),
+                                      batch_size=1000)
             cache.delete_many(keys[: last_complete - done])
             written += len(rows)
             if last_complete == done:
@@ -103,6 +104,24 @@ def flush_events() -> int:
         return written
     finally:
         cache.delete(LOCK_KEY)
+
+
+def _existing_refs(events: list) -> list:
+    """Drop references to campaigns, variants or users deleted while the event waited."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Campaign, ContentVariant
+
+    for attr, model in (("campaign_id", Campaign), ("variant_id", ContentVariant),
+                        ("user_id", get_user_model())):
+        ids = {getattr(e, attr) for e in events} - {None}
+        if not ids:
+            continue
+        known = set(model._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
+        for event in events:
+            if getattr(event, attr) not in known:
+                setattr(event, attr, None)
+    return events
 
 
 def _to_event(row: dict[str, Any]):

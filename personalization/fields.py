@@ -137,7 +137,7 @@ def validate_int_item(value: str) -> None:
 
 
 def validate_country_code(value: str) -> None:
-    if not re.fullmatch(r"[A-Z]{2}", value):
+    if not re.fullmatch(r"[A-Za-z]{2}", value):
         raise ValidationError(
             _("%(v)s is not a two-letter country code such as NL or DE."), params={"v": value}
         )

@@ -185,6 +185,9 @@ def build(version: str) -> RuleBook:
             id=seg.pk, slug=seg.slug, name=seg.name, computed=seg.kind == Segment.Kind.COMPUTED,
             match_any=seg.match == Segment.Match.ANY, enabled=seg.enabled)
     for rule in Rule.objects.order_by("segment_id", "position", "pk"):
+        if hasattr(rule, "other_id"):  # name the other segment without a query later
+            other = book.segments.get(rule.other_id)
+            rule.other_name = f"'{other.name}'" if other else None
         segment = book.segments.get(rule.segment_id)
         if segment is not None:
             segment.rules.append(rule)

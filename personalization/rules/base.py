@@ -85,7 +85,8 @@ def rule_types() -> list[type[Rule]]:
             walk(sub)
 
     walk(Rule)
-    return sorted(seen, key=lambda c: (str(c.family), str(c._meta.verbose_name)))
+    return sorted(seen, key=lambda c: (str(c.family).lower(),
+                                       str(c._meta.verbose_name).lower()))
 
 
 def between(value: Any, low: Any, high: Any) -> bool:

@@ -154,7 +154,8 @@ class InSegmentRule(Rule):
         return customers.segment_filter(self.other_id)
 
     def describe(self):
-        return str(_("in segment #%(id)s") % {"id": self.other_id})
+        name = getattr(self, "other_name", None) or f"#{self.other_id}"
+        return str(_("in segment %(name)s") % {"name": name})
 
 
 class WaffleFlagRule(Rule):

@@ -1,0 +1,65 @@
+"""Exposures and conversions: an order through the demo checkout is attributed once."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from personalization import rulebook
+from personalization.events import buffer_events, event_row, flush_events
+from personalization.models import Campaign, Event
+from tests.builders import campaign, slot
+from tests.factories import ProductFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rulebook():
+    rulebook.reset_local()
+    yield
+    rulebook.reset_local()
+
+
+def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_commit_callbacks):
+    shown = campaign(slot("hero"), "Hero")
+    held_out = campaign(slot("side"), "Side", holdout_percent=100)
+    campaign(slot("footer"), "Never seen", status="paused")
+    rulebook.invalidate()
+    user = get_user_model().objects.create_user("anna", password="pw")
+    client.force_login(user)
+    client.get("/_pz/slots/")
+    product = ProductFactory(price=Decimal("20.00"), stock=5)
+    client.post("/cart/add/", {"product_id": product.pk, "quantity": 2})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/checkout/", {
+            "action": "place", "name": "Anna", "email": "anna@example.com",
+            "address": "Kerkstraat 1", "discount_code": ""})
+    assert response.status_code == 302
+    conversions = Event.objects.filter(type="conversion")
+    assert {e.campaign_id for e in conversions} == {shown.pk, held_out.pk}
+    assert conversions.get(campaign=held_out).control is True
+    assert conversions.get(campaign=shown).value == Decimal("40.00")
+
+
+def test_conversion_is_recorded_once_per_order(client):
+    from personalization.orders import record_order
+
+    c = campaign(slot("hero"), "Hero")
+    user = get_user_model().objects.create_user("bram", password="pw")
+    from personalization.profiles import profile_for_user
+
+    vid = str(profile_for_user(user).visitor_id)
+    buffer_events([event_row(visitor_id=vid, type="impression", slot="hero", campaign_id=c.pk)])
+    for _ in range(2):  # the order signal delivered twice
+        record_order(user_id=user.pk, visitor_id=vid, value="12.50", reference="DS-1")
+    assert Event.objects.filter(type="conversion", campaign=c).count() == 1
+
+
+def test_flush_keeps_events_of_deleted_campaigns():
+    c = campaign(slot("hero"), "Gone soon")
+    buffer_events([event_row(visitor_id="00000000-0000-0000-0000-000000000001",
+                             type="impression", slot="hero", campaign_id=c.pk)])
+    Campaign.objects.filter(pk=c.pk).delete()
+    assert flush_events() == 1
+    assert Event.objects.get().campaign_id is None
