@@ -168,7 +168,7 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext, book: Any) -> Not
         if ctx.in_segment(segment_id):
             segment = book.segments.get(segment_id)
             return Note("visitor is in segment '{}' ({})", segment.name,
-                        ctx.segment_note(segment_id))
+                        ctx._segment_notes.get(segment_id, ""))
     return None
 
 

@@ -65,7 +65,14 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     seq = _incr(SEQ_KEY)
     _cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
     if _incr(PENDING_KEY, len(rows)) >= app_settings.EVENT_BUFFER_FLUSH_SIZE:
-        transaction.on_commit(flush_events)
+        transaction.on_commit(_schedule_flush)
+
+
+def _schedule_flush() -> None:
+    """Flush on a Celery worker (in the web process only when Celery runs eagerly)."""
+    from .tasks import flush_events as task
+
+    task.delay()
 
 
 def flush_events() -> int:
