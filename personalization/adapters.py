@@ -100,9 +100,10 @@ class CommerceAdapter:
         """The cart of this request's visitor."""
         return CartSnapshot()
 
-    def current_category(self, request: HttpRequest) -> int | None:
-        """The id of the category the visitor is looking at, if any."""
-        return None
+    def current_category(self, request: HttpRequest) -> tuple[int, ...]:
+        """Ids of the category the visitor is looking at and its ancestors, nearest first
+        (empty when he is not on a category or product page). Must not query the database."""
+        return ()
 
     def orders(self) -> QuerySet | None:
         """All placed orders (for aggregates and affinities)."""

@@ -86,7 +86,7 @@ def profile_for_user(user: Any, visitor_id: str | None = None):
     his bucket), unless that id already belongs to somebody else's profile (a shared
     computer): then it gets a fresh id.
     """
-    from .models import VisitorProfile
+    from .models import VisitorAlias, VisitorProfile
 
     profile = VisitorProfile.objects.filter(user=user).first()
     if profile is not None:
@@ -98,8 +98,8 @@ def profile_for_user(user: Any, visitor_id: str | None = None):
             taken.user = user  # the anonymous profile of this browser becomes his
             taken.save(update_fields=["user"])
             return taken
-        if taken is not None:
-            vid = None
+        if taken is not None or VisitorAlias.objects.filter(alias=vid).exists():
+            vid = None  # this browser id already belongs to another customer
     profile, _created = VisitorProfile.objects.get_or_create(
         user=user, defaults={"visitor_id": vid or uuid.uuid4()})
     return profile

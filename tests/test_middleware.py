@@ -182,3 +182,11 @@ def test_second_customer_on_a_shared_browser_gets_his_own_profile(client):
     assert not VisitorAlias.objects.filter(alias=anna_profile.visitor_id).exists()
     cookie = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)["v"]
     assert cookie == str(jan_profile.visitor_id)
+
+
+def test_text_slot_without_the_field_shows_its_default(client):
+    c = campaign(slot("side", "text"), "Named", variants=())
+    TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+    rulebook.invalidate()
+    html = client.get(PAGE).content.decode()
+    assert "Default side" in html and "None" not in html

@@ -271,7 +271,7 @@ class DaysSinceLastOrderRule(_HistoryRange):
 
 
 class RFMScoreRule(_HistoryRange):
-    """Matches on the RFM score (recency + frequency + monetary, each 1–5, so 3–15).
+    """Matches on the RFM score: recency (1–5) + frequency (0–5) + monetary (0–5), 1–15.
 
     Scores use fixed bands (see docs/rules.md) so a customer's score does not depend on
     the other customers and the live and computed evaluations agree.
@@ -290,8 +290,8 @@ class RFMScoreRule(_HistoryRange):
         super().clean()
         for name in ("minimum", "maximum"):
             value = getattr(self, name)
-            if value is not None and not 3 <= value <= 15:
-                raise ValidationError({name: _("An RFM score lies between 3 and 15.")})
+            if value is not None and not 1 <= value <= 15:
+                raise ValidationError({name: _("An RFM score lies between 1 and 15.")})
 
     def customer_filter(self, customers):
         return customers.rfm_in_range(self.minimum, self.maximum)

@@ -39,7 +39,8 @@ class PersonalizeNode(template.Node):
     def render(self, context: template.Context) -> SafeString:
         key = str(self.slot.resolve(context))
         decision = decide_in(context, key)
-        if decision is not None and decision.shows_variant:
+        if decision is not None and decision.shows_variant and not (
+                decision.slot_kind == "text" and text_for(decision, _ctx(context)) is None):
             try:
                 return render_decision(decision, _ctx(context), context.get("request"))
             except Exception:  # a broken variant never breaks the page
