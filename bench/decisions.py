@@ -158,13 +158,17 @@ def time_decisions(people: list[dict]) -> list[float]:
 
     keys = list(get_rulebook().slots)
     samples = []
+    off = 0
     for facts in people:
         ctx = make_context(**facts)
         ctx.rulebook  # noqa: B018  (one cache read per request, as the middleware does)
         for key in keys:
             start = time.perf_counter_ns()
-            choose(key, ctx)
+            decision = choose(key, ctx)
             samples.append((time.perf_counter_ns() - start) / 1000)
+            off += decision.reasons == ["personalization is switched off"]
+    if off:
+        raise RuntimeError("The kill switch was on while timing decisions.")
     return samples
 
 
@@ -226,7 +230,8 @@ def run() -> str:
                 Switch.objects.update_or_create(name="personalization_off",
                                                 defaults={"active": True})
                 off = statistics.median(time_requests(path))
-                Switch.objects.filter(name="personalization_off").delete()
+                Switch.objects.update_or_create(name="personalization_off",
+                                                defaults={"active": False})
                 flush_events()
                 row = (f"| {count:,} | `{path}` | {on:.2f} | {off:.2f} | "
                        f"{(on - off) / off * 100:+.1f} % |")
