@@ -35,8 +35,6 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_BUFFER_FLUSH_SIZE": 200,
     # A known visitor's profile aggregates stay cached this many seconds.
     "PROFILE_CACHE_TIMEOUT": 60 * 60,
-    # Seconds a process trusts its RuleBook before asking the cache for the version again.
-    "RULEBOOK_CHECK_INTERVAL": 0,
     # Profile fields a text variant may insert, e.g. "Hallo {{ first_name }}".
     "TEXT_FIELDS": ["first_name", "last_name", "username", "city", "country"],
     # Longest regular expression a merchant may enter in a rule.

@@ -20,8 +20,7 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     ctx = getattr(request, "visitor", None)
     if ctx is None:
         return
-    merge_visitor(user, ctx.visitor_id)
-    profile = profile_for_user(user)
+    profile = merge_visitor(user, ctx.visitor_id)
     state = ctx.state
     if state.vid != str(profile.visitor_id):
         state.vid = str(profile.visitor_id)
@@ -31,15 +30,16 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @transaction.atomic
-def merge_visitor(user: Any, visitor_id: str) -> None:
+def merge_visitor(user: Any, visitor_id: str) -> Any:
+    """Link ``visitor_id`` to the user's profile (merging an anonymous one); returns it."""
     from .models import VisitorAlias, VisitorProfile
 
     vid = uuid.UUID(str(visitor_id))
     profile = profile_for_user(user, visitor_id)
     if profile.visitor_id == vid:
-        return
+        return profile
     if VisitorProfile.objects.filter(visitor_id=vid, user__isnull=False).exists():
-        return  # this browser was somebody else's (a shared computer): link nothing
+        return profile  # this browser was somebody else's (a shared computer): link nothing
     anonymous = VisitorProfile.objects.filter(visitor_id=vid, user__isnull=True).first()
     if anonymous is not None:
         VisitorAlias.objects.filter(profile=anonymous).update(profile=profile)
@@ -51,6 +51,6 @@ def merge_visitor(user: Any, visitor_id: str) -> None:
         profile.save(update_fields=["visit_count", "first_seen", "attributes"])
         anonymous.delete()
     alias, created = VisitorAlias.objects.get_or_create(alias=vid, defaults={"profile": profile})
-    if not created and alias.profile_id != profile.pk:
-        return  # already linked to another customer: keep it there
-    invalidate_user(user.pk)
+    if created or alias.profile_id == profile.pk:
+        invalidate_user(user.pk)
+    return profile  # an alias of another customer stays his

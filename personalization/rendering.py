@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.cache import caches
 from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
@@ -29,7 +29,9 @@ def slot_attrs(slot: str, decision: Decision | None) -> SafeString:
     return format_html_join(" ", '{}="{}"', attrs)
 
 
-def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeString:
+def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeString | None:
+    """The variant's markup, or None when it has nothing to say to this visitor (a text
+    whose inserted field he lacks): the slot then shows its default content."""
     variant = decision.variant
     context = {
         "variant": variant,
@@ -43,6 +45,8 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
         context["body"] = safe_html(variant.body)
     elif kind == "text":
         context["text"] = text_for(decision, ctx)
+        if context["text"] is None:
+            return None
     elif kind == "discount":
         context["code"] = discount_code_for(decision, ctx)
     elif kind == "product_list":
@@ -88,7 +92,3 @@ def discount_code_for(decision: Decision, ctx: Any) -> str:
             return ""
         cache.set(key, code, variant.valid_days * 86400)
     return code
-
-
-def plain_default(slot: str, decision: Decision | None, content: str) -> SafeString:
-    return format_html("<div {}>{}</div>", slot_attrs(slot, decision), mark_safe(content))

@@ -102,12 +102,9 @@ class CustomerSet:
         year_ago = self.now - timedelta(days=365)
         recent = Q(**{f"{f.created}__gte": year_ago})
 
-        def bands(expr: str, table: list, reverse: bool) -> Case:
-            whens = []
-            for limit, score in table:
-                key = f"{expr}__{'lte' if reverse else 'gte'}"
-                whens.append(When(**{key: limit}, then=Value(score)))
-            return Case(*whens, default=Value(1 if reverse else 0), output_field=IntegerField())
+        def bands(expr: str, table: list) -> Case:
+            whens = [When(**{f"{expr}__gte": limit}, then=Value(score)) for limit, score in table]
+            return Case(*whens, default=Value(0), output_field=IntegerField())
 
         recency_whens = [
             When(pz_last__gte=self.now - timedelta(days=limit), then=Value(score))
@@ -119,8 +116,8 @@ class CustomerSet:
             pz_spend=Sum(f.total, filter=recent, default=0),
         ).annotate(
             pz_r=Case(*recency_whens, default=Value(1), output_field=IntegerField()),
-            pz_f=bands("pz_freq", FREQUENCY_ORDERS, reverse=False),
-            pz_m=bands("pz_spend", MONETARY_SPEND, reverse=False),
+            pz_f=bands("pz_freq", FREQUENCY_ORDERS),
+            pz_m=bands("pz_spend", MONETARY_SPEND),
         ).annotate(pz_score=models.F("pz_r") + models.F("pz_f") + models.F("pz_m"))
         lookup: dict[str, Any] = {}
         if low is not None:

@@ -67,6 +67,15 @@ class Rule(PolymorphicModel):
     def customer_filter(self, customers: CustomerSet) -> Q | None:
         return None
 
+    def parsed(self, field: str, convert: Any = str) -> frozenset:
+        """A list field's values converted once per rule instance (the RuleBook keeps the
+        instance, so the hot path never parses the same list twice)."""
+        key = f"_parsed_{field}"
+        value = self.__dict__.get(key)
+        if value is None:
+            value = self.__dict__[key] = frozenset(convert(v) for v in getattr(self, field))
+        return value
+
     @property
     def computable(self) -> bool:
         return type(self).customer_filter is not Rule.customer_filter

@@ -64,8 +64,8 @@ class CartContainsRule(Rule):
 
     def matches(self, ctx):
         cart = ctx.cart
-        return bool(_ids(self.product_ids) & cart.product_ids) or bool(
-            _ids(self.category_ids) & cart.category_ids)
+        return not (self.parsed("product_ids", int).isdisjoint(cart.product_ids)
+                    and self.parsed("category_ids", int).isdisjoint(cart.category_ids))
 
     def describe(self):
         parts = []
@@ -125,9 +125,9 @@ class PurchasedRule(Rule):
         if profile is None:
             return False
         since = ctx.now - timedelta(days=self.within_days) if self.within_days else None
-        for ids, bought in ((self.product_ids, profile.products),
-                            (self.category_ids, profile.categories)):
-            for item in _ids(ids):
+        for ids, bought in ((self.parsed("product_ids", int), profile.products),
+                            (self.parsed("category_ids", int), profile.categories)):
+            for item in ids:
                 when = bought.get(item)
                 if when is not None and (since is None or when >= since):
                     return True
@@ -202,13 +202,21 @@ class OrderCountRule(_HistoryRange):
                                             zero_when_none=True)
 
 
-class TotalSpentRule(_HistoryRange):
-    """Matches on the customer's total spend over all orders."""
+class _MoneyRange(_HistoryRange):
+    """A range over an amount of money (the same two fields for every such rule)."""
 
     minimum = models.DecimalField(_("at least"), max_digits=12, decimal_places=2, null=True,
                                   blank=True)
     maximum = models.DecimalField(_("at most"), max_digits=12, decimal_places=2, null=True,
                                   blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class TotalSpentRule(_MoneyRange):
+    """Matches on the customer's total spend over all orders."""
+
     attribute = "total_spent"
     label = _("total spent")
 
@@ -224,13 +232,9 @@ class TotalSpentRule(_HistoryRange):
                                             self.maximum, zero_when_none=True)
 
 
-class AverageOrderValueRule(_HistoryRange):
+class AverageOrderValueRule(_MoneyRange):
     """Matches on the customer's average order value (customers with orders only)."""
 
-    minimum = models.DecimalField(_("at least"), max_digits=12, decimal_places=2, null=True,
-                                  blank=True)
-    maximum = models.DecimalField(_("at most"), max_digits=12, decimal_places=2, null=True,
-                                  blank=True)
     attribute = "avg_order_value"
     label = _("average order value")
 

@@ -85,7 +85,7 @@ class CategoryAffinityRule(Rule):
 
     def matches(self, ctx):
         affinity = ctx.category_affinity
-        share = sum(affinity.get(int(c), 0.0) for c in self.category_ids)
+        share = sum(affinity.get(c, 0.0) for c in self.parsed("category_ids", int))
         return share * 100 >= self.min_share
 
     def customer_filter(self, customers):

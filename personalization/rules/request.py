@@ -110,7 +110,7 @@ class CountryRule(Rule):
         verbose_name_plural = _("country rules")
 
     def matches(self, ctx):
-        return bool(ctx.country) and ctx.country.upper() in {c.upper() for c in self.countries}
+        return bool(ctx.country) and ctx.country.upper() in self.parsed("countries", str.upper)
 
     def describe(self):
         return str(_("country is %(list)s") % {"list": ", ".join(self.countries)})
@@ -199,7 +199,7 @@ class UTMRule(Rule):
     def matches(self, ctx):
         utm = ctx.utm_first if self.touch == self.Touch.FIRST else ctx.utm_last
         value = (utm or {}).get(self.parameter, "")
-        return bool(value) and value.lower() in {v.lower() for v in self.values}
+        return bool(value) and value.lower() in self.parsed("values", str.lower)
 
     def describe(self):
         return str(_("%(touch)s utm_%(p)s is %(v)s") % {
@@ -262,8 +262,7 @@ class CurrentCategoryRule(Rule):
         verbose_name_plural = _("current-category rules")
 
     def matches(self, ctx):
-        wanted = {int(c) for c in self.category_ids}
-        return bool(wanted & set(ctx.category_ids))
+        return not self.parsed("category_ids", int).isdisjoint(ctx.category_ids)
 
     def describe(self):
         return str(_("viewing category %(ids)s") % {"ids": ", ".join(self.category_ids)})

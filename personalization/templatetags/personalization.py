@@ -39,13 +39,15 @@ class PersonalizeNode(template.Node):
     def render(self, context: template.Context) -> SafeString:
         key = str(self.slot.resolve(context))
         decision = decide_in(context, key)
-        if decision is not None and decision.shows_variant and not (
-                decision.slot_kind == "text" and text_for(decision, _ctx(context)) is None):
+        if decision is not None and decision.shows_variant:
             try:
-                return render_decision(decision, _ctx(context), context.get("request"))
+                html = render_decision(decision, _ctx(context), context.get("request"))
             except Exception:  # a broken variant never breaks the page
                 logger.exception("Rendering variant %s of slot %r failed",
                                  decision.variant_id, key)
+                html = None
+            if html is not None:
+                return html
         default = self.nodelist.render(context)
         return format_html("<div {}>{}</div>", slot_attrs(key, decision), mark_safe(default))
 
@@ -65,9 +67,14 @@ def personalize(parser: template.base.Parser, token: template.base.Token) -> Per
 def personalize_popup(context: template.Context, slot: str) -> SafeString:
     """``{% personalize_popup "slot" %}``: the winning popup, or nothing."""
     decision = decide_in(context, slot)
-    if decision is None or not decision.shows_variant:
-        return format_html("<div {} hidden></div>", slot_attrs(slot, decision))
-    return render_decision(decision, _ctx(context), context.get("request"))
+    html = None
+    if decision is not None and decision.shows_variant:
+        try:
+            html = render_decision(decision, _ctx(context), context.get("request"))
+        except Exception:  # a broken popup never breaks the page
+            logger.exception("Rendering popup %s of slot %r failed", decision.variant_id, slot)
+    return html if html is not None else format_html("<div {} hidden></div>",
+                                                      slot_attrs(slot, decision))
 
 
 @register.simple_tag(takes_context=True)
