@@ -45,6 +45,13 @@ DEFAULTS: dict[str, Any] = {
     "TEMPERATURE_PROVIDER": "personalization.providers.no_temperature",
     # SMS backend for sales-rep alerts, chosen like Django's EMAIL_BACKEND.
     "SMS_BACKEND": "personalization.channels.console.SmsBackend",
+    # Keyword options for the SMS backend (e.g. Twilio's account_sid, auth_token, from_).
+    "SMS_BACKEND_OPTIONS": {},
+    # Seconds an SMS provider may take to answer before the attempt counts as failed.
+    "SMS_SEND_TIMEOUT": 10,
+    # Absolute base URL of the site (e.g. "https://shop.example.com") for links in messages;
+    # None: taken from the request that placed the order, when there is one.
+    "SITE_URL": None,
     # Retention of personal data, in days.
     "EVENT_RETENTION_DAYS": 395,
     "ANONYMOUS_PROFILE_RETENTION_DAYS": 90,
