@@ -2,8 +2,10 @@
 
 from ..rules import *  # noqa: F403  (rule types are models of this app)
 from ..rules import Rule
+from .affinities import ProductAffinity
 from .campaigns import Campaign, Slot, SlotKind
 from .events import Event
+from .notifications import RepAlertSettings, RepNotification
 from .profiles import VisitorAlias, VisitorProfile
 from .segments import Segment, SegmentMembership
 from .variants import (
@@ -18,6 +20,7 @@ from .variants import (
 
 __all__ = [
     "VARIANT_KINDS", "BannerVariant", "Campaign", "ContentVariant", "DiscountVariant", "Event",
-    "PopupVariant", "ProductListVariant", "Rule", "Segment", "SegmentMembership", "Slot",
+    "PopupVariant", "ProductAffinity", "ProductListVariant", "RepAlertSettings",
+    "RepNotification", "Rule", "Segment", "SegmentMembership", "Slot",
     "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]
