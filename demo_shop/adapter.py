@@ -19,6 +19,8 @@ from personalization.adapters import (
     CommerceAdapter,
     CustomerFields,
     OrderFields,
+    OrderSummary,
+    RepContact,
 )
 
 CATALOG_KEY = "demo:catalog:prices"
@@ -115,6 +117,19 @@ class DemoCommerceAdapter(CommerceAdapter):
     def sales_rep_of_order(self, order: Any) -> Any:
         account = order.account
         return account.sales_rep if account is not None else None
+
+    def rep_contact(self, rep: Any) -> RepContact:
+        return RepContact(reference=str(rep.pk), name=rep.name, phone=str(rep.mobile),
+                          user_id=rep.user_id)
+
+    def order_summary(self, order: Any) -> OrderSummary:
+        user = order.user
+        customer = (user.get_full_name() or user.get_username()) if user else order.name
+        return OrderSummary(
+            reference=order.number, customer_name=customer or order.name,
+            account_name=order.account.name if order.account_id else "",
+            line_count=order.lines.count(), total=order.total,
+            admin_path=order.get_admin_url(), entered_by_id=order.placed_by_id)
 
 
 def _chain(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:

@@ -82,6 +82,29 @@ class ProductInfo:
         return self.url
 
 
+@dataclass(frozen=True)
+class RepContact:
+    """A sales rep as the SMS alerts need him: plain text, nothing of the shop's model."""
+
+    reference: str  # the shop's stable identifier, e.g. the rep's primary key
+    name: str
+    phone: str  # E.164
+    user_id: int | None = None  # the rep's login, to recognise orders he entered himself
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """An order as a rep alert describes it."""
+
+    reference: str  # order number
+    customer_name: str
+    account_name: str
+    line_count: int
+    total: Decimal
+    admin_path: str  # path (or absolute URL) of the order in the admin; "" if none
+    entered_by_id: int | None = None  # user who entered the order (customer or rep)
+
+
 class CommerceAdapter:
     """Answers the questions personalization asks a shop. Subclass it for your shop.
 
@@ -184,6 +207,30 @@ class CommerceAdapter:
     def sales_rep_of_order(self, order: Any) -> Any:
         """The sales rep to alert for this order, or None."""
         return None
+
+    def rep_contact(self, rep: Any) -> RepContact:
+        """Describe a rep returned by :meth:`sales_rep_of_order`. The default reads ``pk``,
+        ``name``, ``mobile`` (or ``phone``) and ``user_id`` from the object."""
+        phone = getattr(rep, "mobile", None) or getattr(rep, "phone", None) or ""
+        return RepContact(reference=str(getattr(rep, "pk", "") or phone),
+                          name=str(getattr(rep, "name", "") or rep), phone=str(phone),
+                          user_id=getattr(rep, "user_id", None))
+
+    def order_summary(self, order: Any) -> OrderSummary:
+        """Describe an order for a rep alert. The default reads ``number``, ``total``,
+        ``lines``, ``user``, ``placed_by_id`` and ``get_admin_url()`` when present."""
+        user = getattr(order, "user", None)
+        lines = getattr(order, "lines", None)
+        admin_url = getattr(order, "get_admin_url", None)
+        return OrderSummary(
+            reference=str(getattr(order, "number", None) or order.pk),
+            customer_name=(user.get_full_name() or user.get_username()) if user else "",
+            account_name="",
+            line_count=lines.count() if hasattr(lines, "count") else 0,
+            total=Decimal(str(getattr(order, "total", 0) or 0)),
+            admin_path=admin_url() if callable(admin_url) else "",
+            entered_by_id=getattr(order, "placed_by_id", None),
+        )
 
 
 _adapter: CommerceAdapter | None = None

@@ -13,7 +13,9 @@ from .signals import order_placed
 
 def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: Any = None,
                     value: Decimal | None = None, reference: str = "", **kwargs: Any) -> None:
-    """Record the conversion and refresh the customer's aggregates once the order commits."""
+    """Record the conversion and refresh the customer's aggregates once the order commits;
+    alert the order's sales rep by SMS."""
+    from .alerts import queue_rep_alert
     from .tasks import record_order
 
     ctx = getattr(request, "visitor", None) if request is not None else None
@@ -22,6 +24,8 @@ def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: A
     total = str(value if value is not None else Decimal("0"))
     transaction.on_commit(lambda: record_order.delay(
         user_id=user_id, visitor_id=visitor_id, value=total, reference=str(reference)))
+    if order is not None:
+        queue_rep_alert(order, request=request)
 
 
 def connect() -> None:

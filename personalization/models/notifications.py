@@ -83,15 +83,15 @@ class RepAlertSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Sales-rep SMS settings"))
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1  # a singleton: there is one set of settings per shop
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError(_("Give both quiet-hour times, or neither."))
         if self.quiet_hours_start is not None and self.quiet_hours_start == self.quiet_hours_end:
             raise ValidationError(_("Quiet hours must start and end at different times."))
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.pk = 1  # a singleton: there is one set of settings per shop
-        super().save(*args, **kwargs)
 
     @classmethod
     def load(cls) -> RepAlertSettings:
