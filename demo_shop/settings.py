@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from personalization.schedule import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-shop-insecure-key-change-me-in-production")
@@ -121,7 +123,12 @@ CELERY_TIMEZONE = TIME_ZONE
 
 PERSONALIZATION = {
     "COMMERCE_ADAPTER": "demo_shop.adapter.DemoCommerceAdapter",
+    # Links in sales-rep SMS; without it they use the host of the request placing the order.
+    "SITE_URL": os.environ.get("SITE_URL") or None,
 }
+
+# Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).
+CELERY_BEAT_SCHEDULE = beat_schedule(PERSONALIZATION.get("SEGMENT_REFRESH_INTERVAL"))
 
 # Demo only: a bar on every page to browse as one of the seeded personas.
 DEMO_PERSONA_SWITCHER = os.environ.get("DEMO_PERSONA_SWITCHER", "1") == "1"
