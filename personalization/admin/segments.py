@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.encoding import force_str
@@ -79,10 +79,11 @@ class RuleInlineAdminFormSet(PolymorphicInlineAdminFormSet):
 class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     inlines = [RuleInline]
     list_display = ["name", "slug", "kind", "match", "enabled", "rule_count", "size",
-                    "last_refreshed_at", "campaign_names"]
+                    "entered_count", "exited_count", "last_refreshed_at", "campaign_names"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["refresh_now"]
     readonly_fields = ["last_refreshed_at", "member_count", "entered_count", "exited_count"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "kind", "match", "enabled"]}),
@@ -103,6 +104,26 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             if isinstance(admin_formset.formset, RuleFormSet):
                 admin_formset.__class__ = RuleInlineAdminFormSet
         return admin_formsets
+
+    @admin.action(description=_("Refresh the selected computed segments now"),
+                  permissions=["change"])
+    def refresh_now(self, request: HttpRequest, queryset: QuerySet[Segment]) -> None:
+        from ..refresh import refresh_segment
+
+        for segment in queryset.filter(kind=Segment.Kind.COMPUTED).order_by("name"):
+            try:
+                result = refresh_segment(segment.pk)
+            except (ValueError, NotImplementedError) as exc:
+                self.message_user(request, f"{segment}: {exc}", messages.ERROR)
+                continue
+            self.message_user(request, gettext(
+                "%(segment)s: %(members)d members (%(entered)d entered, %(exited)d left).") % {
+                    "segment": segment, "members": result.members,
+                    "entered": result.entered, "exited": result.exited}, messages.SUCCESS)
+        if queryset.exclude(kind=Segment.Kind.COMPUTED).exists():
+            self.message_user(request, gettext(
+                "Live segments are evaluated on every request and need no refresh."),
+                messages.INFO)
 
     @admin.display(description=_("rules"), ordering="rule_total")
     def rule_count(self, obj: Segment) -> int:

@@ -1,0 +1,92 @@
+"""Admin for sales-rep SMS: the merchant's settings and the read-only log with "resend"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .. import alerts
+from ..models import RepAlertSettings, RepNotification
+from ..models.notifications import PLACEHOLDERS
+
+
+@admin.register(RepAlertSettings)
+class RepAlertSettingsAdmin(admin.ModelAdmin):
+    """One settings row: the list view goes straight to its form."""
+
+    fieldsets = [
+        (None, {"fields": ["enabled", "minimum_order_value", "skip_orders_entered_by_rep"]}),
+        (_("Quiet hours"), {"fields": ["quiet_hours_start", "quiet_hours_end"],
+                            "description": _("In the store's time zone.")}),
+        (_("Message"), {"fields": ["message_template", "placeholder_help"]}),
+    ]
+    readonly_fields = ["placeholder_help"]
+
+    @admin.display(description=_("placeholders"))
+    def placeholder_help(self, obj: Any = None) -> str:
+        return format_html("<br>".join(["<code>{{{}}}</code>: {}"] * len(PLACEHOLDERS)),
+                           *[v for name, label in PLACEHOLDERS.items() for v in (name, label)])
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        obj = RepAlertSettings.load()
+        return HttpResponseRedirect(
+            reverse("admin:personalization_repalertsettings_change", args=[obj.pk]))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RepNotification)
+class RepNotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order_reference", "rep_name", "phone", "customer_name",
+                    "order_total", "status", "attempts", "sent_at", "short_error"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["order_reference", "rep_name", "phone", "customer_name",
+                     "provider_message_id"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    fields = ["order_reference", "order_link", "rep_name", "rep_reference", "phone",
+              "customer_name", "order_total", "body", "status", "attempts",
+              "provider_message_id", "last_error", "send_after", "claimed_at", "sent_at",
+              "created_at", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: RepNotification) -> str:
+        return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:79] + "…"
+
+    @admin.display(description=_("order in the admin"))
+    def order_link(self, obj: RepNotification) -> str:
+        return format_html('<a href="{}">{}</a>', obj.admin_url, obj.admin_url) \
+            if obj.admin_url else "–"
+
+    @admin.action(description=_("Resend the selected failed SMS"), permissions=["change"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[RepNotification]) -> None:
+        count = alerts.resend(queryset)
+        if count:
+            self.message_user(request, ngettext(
+                "%(count)d SMS queued again.", "%(count)d SMS queued again.", count)
+                % {"count": count}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("Only failed SMS with a valid number can be resent."),
+                              messages.WARNING)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing only; the changelist action still needs "change" on the list (obj=None).
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
