@@ -5,6 +5,15 @@ from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)
+def _clear_sms_outbox():
+    """The in-memory SMS backend's outbox is empty at the start of every test."""
+    from personalization.channels import locmem
+
+    locmem.outbox.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache, as a fresh deployment would."""
     for cache in caches.all():
