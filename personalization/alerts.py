@@ -166,6 +166,11 @@ def enqueue(notification: RepNotification) -> None:
     from .tasks import notify_rep_of_order
 
     eta = notification.send_after if notification.send_after > timezone.now() else None
+    if eta is not None and notify_rep_of_order.app.conf.task_always_eager:
+        # Eager Celery cannot wait: the notification stays queued until a worker runs
+        # resume_rep_notifications after the quiet hours.
+        logger.info("SMS %s waits for the quiet hours to end (%s)", notification.pk, eta)
+        return
     notify_rep_of_order.apply_async((notification.pk,), eta=eta)
 
 
