@@ -21,8 +21,10 @@ PERSONALIZATION = {
     "SMS_BACKEND": "personalization.channels.locmem.SmsBackend",
 }
 
-# Unit tests run tasks eagerly; tests marked "worker" start a real worker on the broker.
+# Unit tests run tasks eagerly; tests marked "worker" start a real worker on the broker,
+# consuming a queue of this test run only.
 CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("PZ_TEST_QUEUE", f"pztest{os.getpid()}")
 
 # A second process (tests marked "multiprocess") must see the same test database.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
