@@ -166,7 +166,7 @@ def time_decisions(people: list[dict]) -> list[float]:
             start = time.perf_counter_ns()
             decision = choose(key, ctx)
             samples.append((time.perf_counter_ns() - start) / 1000)
-            off += decision.reasons == ["personalization is switched off"]
+            off += decision.notes == ["personalization is switched off"]
     if off:
         raise RuntimeError("The kill switch was on while timing decisions.")
     return samples
@@ -212,7 +212,8 @@ def run() -> str:
     # production, so it is kept out of the request timings here (flushed between runs).
     flush_size = {"PERSONALIZATION": {**settings.PERSONALIZATION,
                                       "EVENT_BUFFER_FLUSH_SIZE": 10**9}}
-    with override_settings(ALLOWED_HOSTS=["*"], **flush_size):
+    # Production mode: DEBUG off (templates cached, no query log).
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"], **flush_size):
         for count in CAMPAIGN_COUNTS:
             build_campaigns(count, segments, rng)
             rulebook.reset_local()

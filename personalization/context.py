@@ -39,6 +39,26 @@ SOCIAL_HOSTS = ("facebook.", "instagram.", "t.co", "twitter.", "x.com", "linkedi
 EMAIL_HOSTS = ("mail.", "outlook.", "webmail")
 
 
+_VERIFIED: dict[tuple[str, str], Any] = {}
+_VERIFIED_MAX = 10_000
+
+
+def _verified(raw: str, salt: str) -> Any:
+    """``signing.loads`` remembering the cookies this process has already verified.
+
+    A browser sends the same cookie value until it changes, so most requests skip the HMAC
+    and decompression; only a value that once passed verification is ever remembered.
+    """
+    key = (salt, raw)
+    data = _VERIFIED.get(key)
+    if data is None:
+        data = signing.loads(raw, salt=salt)
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.pop(next(iter(_VERIFIED)))
+        _VERIFIED[key] = data
+    return data
+
+
 @dataclass
 class VisitorState:
     """What the signed visitor cookie remembers between requests (no database needed)."""
@@ -67,7 +87,7 @@ class VisitorState:
         """The state in the cookie, or a new visitor when it is missing or tampered with."""
         if raw:
             try:
-                data = signing.loads(raw, salt=STATE_SALT)
+                data = _verified(raw, STATE_SALT)
                 return cls(vid=str(uuid.UUID(data["v"])), visits=int(data.get("n", 1)),
                            last=int(data.get("t", 0)), first_touch=dict(data.get("f", {})),
                            last_touch=dict(data.get("l", {})),
@@ -115,7 +135,7 @@ class Caps:
     def loads(cls, raw: str | None) -> Caps:
         if raw:
             try:
-                data = signing.loads(raw, salt=CAPS_SALT)
+                data = _verified(raw, CAPS_SALT)
                 return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()})
             except (signing.BadSignature, ValueError, TypeError, IndexError, AttributeError):
                 pass
@@ -209,8 +229,8 @@ class VisitorContext:
         self.touched = False
         self.popup_slot: str | None = None
         self._segments: dict[int, bool] = {}
+        self._rule_results: dict[int, bool] = {}
         self._segment_notes: dict[int, Any] = {}
-        self._evaluating: set[int] = set()
 
     def __getattr__(self, name: str) -> Any:
         if name not in VisitorContext.FACTS:
@@ -360,30 +380,30 @@ class VisitorContext:
 
     def in_segment(self, segment_id: int) -> bool:
         """Whether the visitor is in the segment (memoised for this request)."""
-        if segment_id in self._segments:
-            return self._segments[segment_id]
-        if "segments" in self._given:
-            result = segment_id in self._given["segments"] or any(
-                s.slug in self._given["segments"]
-                for s in [self.rulebook.segments.get(segment_id)] if s is not None)
-            self._segments[segment_id] = result
-            self._segment_notes[segment_id] = "simulated membership" if result else \
-                "simulated: not a member"
-            return result
-        if segment_id in self._evaluating:  # a cycle of in-segment rules matches nothing
-            return False
-        segment = self.rulebook.segments.get(segment_id)
-        self._evaluating.add(segment_id)
-        try:
+        memo = self._segments
+        if segment_id in memo:
+            return memo[segment_id]
+        simulated = self._given.get("segments")
+        if simulated is not None:
+            result = segment_id in simulated
+            if not result:  # given by slug?
+                segment = self.rulebook.segments.get(segment_id)
+                result = segment is not None and segment.slug in simulated
+            self._segment_notes[segment_id] = ("simulated membership" if result
+                                               else "simulated: not a member")
+        else:
+            # Provisional "no" while evaluating: a cycle of in-segment rules matches nothing.
+            memo[segment_id] = False
+            segment = self.rulebook.segments.get(segment_id)
             result, note = segment.evaluate(self) if segment else (False, "unknown segment")
-        finally:
-            self._evaluating.discard(segment_id)
-        self._segments[segment_id] = result
-        self._segment_notes[segment_id] = note
+            self._segment_notes[segment_id] = note
+        memo[segment_id] = result
         return result
 
     def segment_note(self, segment_id: int) -> str:
-        return str(self._segment_notes.get(segment_id, ""))
+        from .rulebook import render_note
+
+        return render_note(self._segment_notes.get(segment_id, ""))
 
     def text_fields(self) -> dict[str, str]:
         """Values a text variant may insert (allow-listed in TEXT_FIELDS)."""

@@ -7,8 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .conf import app_settings
-from .rulebook import Note, bucket
+from .rulebook import bucket, render_note
 
 if TYPE_CHECKING:
     from .context import VisitorContext
@@ -33,7 +32,13 @@ class Decision:
     @property
     def reasons(self) -> list[str]:
         """Why, in words: one line per campaign considered, then the outcome."""
-        return [str(n) for n in self.notes]
+        lines: list[str] = []
+        for note in self.notes:
+            if isinstance(note, tuple) and note[0] is _walk:
+                lines.extend(render_note(n) for n in _walk(*note[1:]))
+            else:
+                lines.append(render_note(note))
+        return lines
 
     @property
     def campaign_id(self) -> int | None:
@@ -49,20 +54,9 @@ class Decision:
 
 
 def personalization_off(ctx: VisitorContext) -> bool:
-    """The kill switch (a django-waffle switch) turns every slot to its default.
-
-    Read once per request, so all slots of a page agree."""
-    cached = ctx.__dict__.get("_switched_off")
-    if cached is not None:
-        return cached
-    name = app_settings.KILL_SWITCH
-    off = False
-    if name:
-        import waffle
-
-        off = waffle.switch_is_active(name)
-    ctx.__dict__["_switched_off"] = off
-    return off
+    """The kill switch (the django-waffle switch named by ``KILL_SWITCH``) turns every slot
+    to its default. Its state is part of the RuleBook, so reading it costs nothing."""
+    return ctx.rulebook.switched_off
 
 
 def choose(slot_key: str, ctx: VisitorContext) -> Decision:
@@ -97,95 +91,104 @@ def _choose(slot_key: str, ctx: VisitorContext) -> Decision:
     slot = book.slots.get(slot_key)
     if slot is None:
         return Decision(slot=slot_key, notes=[f"no slot '{slot_key}' is defined"])
-    reasons: list[Any] = []
-    if not slot.campaigns:
-        reasons.append("no live campaign on this slot")
+    campaigns = slot.campaigns
+    if not campaigns:
+        return Decision(slot=slot_key, slot_kind=slot.kind,
+                        notes=["no live campaign on this slot", "showing the default content"])
+    if slot.kind == "popup" and ctx.popup_slot and ctx.popup_slot != slot_key:
+        return Decision(slot=slot_key, slot_kind=slot.kind, notes=[
+            (_walk, campaigns, len(campaigns), {}, ctx, book, "popup"),
+            "showing the default content"])
     now = ctx.now
     now_ts = int(time.time())
-    for campaign in slot.campaigns:
+    memo = ctx._segments
+    in_segment = ctx.in_segment
+    blocked: dict[int, Any] = {}
+    # The hot loop records nothing for a campaign whose audience does not match: the
+    # reasons for those are rebuilt from the memoised segment results only when read.
+    for index, campaign in enumerate(campaigns):
+        if not campaign.simple:
+            note = _blocked(campaign, ctx, now, now_ts)
+            if note is not None:
+                blocked[index] = note
+                continue
+        segment_ids = campaign.segment_ids
+        if not segment_ids:
+            matched: Any = "audience is everybody"
+        else:
+            matched = None
+            for segment_id in segment_ids:
+                inside = memo.get(segment_id)
+                if inside is None:
+                    inside = in_segment(segment_id)
+                if inside:
+                    matched = ("visitor is in segment '{}' ({})",
+                               book.segments[segment_id].name, (ctx.segment_note, segment_id))
+                    break
+            if matched is None:
+                continue
+        notes = [(_walk, campaigns, index, blocked, ctx, book, ""),
+                 ("{}: {}", campaign.label, matched)]
+        if not campaign.variants:
+            notes.append(("{}: has no variants, showing the default", campaign.label))
+            return Decision(slot=slot_key, notes=notes, slot_kind=slot.kind)
+        return _bucket(slot_key, slot.kind, campaign, ctx, notes)
+    return Decision(slot=slot_key, slot_kind=slot.kind, notes=[
+        (_walk, campaigns, len(campaigns), blocked, ctx, book, ""),
+        "showing the default content"])
+
+
+def _walk(campaigns: list[CompiledCampaign], stop: int, blocked: dict[int, Any],
+          ctx: VisitorContext, book: Any, popup: str) -> list[Any]:
+    """The notes of the campaigns passed over before ``stop``, in priority order."""
+    if popup:
+        return [("{}: skipped, another popup is already on this page", c.label)
+                for c in campaigns[:stop]]
+    return [blocked.get(i) or ("{}: skipped, not in its audience ({})", c.label,
+                               (_audience_notes, c, ctx, book))
+            for i, c in enumerate(campaigns[:stop])]
+
+
+def _blocked(campaign: CompiledCampaign, ctx: VisitorContext, now: Any,
+             now_ts: int) -> Any:
+    """Schedule, frequency cap and waffle flag: the note of the one that rules the campaign
+    out, or None."""
+    if not campaign.always:
         problem = campaign.schedule_problem(now)
         if problem:
-            reasons.append(Note("{}: skipped, {}", _Label(campaign), problem))
-            continue
-        if slot.kind == "popup" and ctx.popup_slot and ctx.popup_slot != slot_key:
-            reasons.append(Note("{}: skipped, another popup is already on this page",
-                                _Label(campaign)))
-            continue
-        if campaign.cap_impressions is not None and ctx.caps.count(
-                campaign.id, campaign.cap_period_hours, now_ts) >= campaign.cap_impressions:
-            reasons.append(Note("{}: skipped, frequency cap of {} per {} h reached",
-                                _Label(campaign), campaign.cap_impressions,
-                                campaign.cap_period_hours))
-            continue
-        if campaign.waffle_flag and not ctx.flag_active(campaign.waffle_flag):
-            reasons.append(Note("{}: skipped, flag '{}' is not active", _Label(campaign),
-                                campaign.waffle_flag))
-            continue
-        matched = _audience(campaign, ctx, book)
-        if matched is None:
-            reasons.append(Note("{}: skipped, not in its audience ({})", _Label(campaign),
-                                _AudienceNotes(campaign, ctx, book)))
-            continue
-        reasons.append(Note("{}: {}", _Label(campaign), matched))
-        if not campaign.variants:
-            reasons.append(Note("{}: has no variants, showing the default",
-                                _Label(campaign)))
-            return Decision(slot=slot_key, notes=reasons, slot_kind=slot.kind)
-        return _bucket(slot_key, slot.kind, campaign, ctx, reasons)
-    reasons.append("showing the default content")
-    return Decision(slot=slot_key, notes=reasons, slot_kind=slot.kind)
-
-
-class _Label:
-    __slots__ = ("campaign",)
-
-    def __init__(self, campaign: CompiledCampaign) -> None:
-        self.campaign = campaign
-
-    def __str__(self) -> str:
-        return f"campaign '{self.campaign.name}' (priority {self.campaign.priority})"
-
-
-class _AudienceNotes:
-    __slots__ = ("book", "campaign", "ctx")
-
-    def __init__(self, campaign: CompiledCampaign, ctx: VisitorContext, book: Any) -> None:
-        self.campaign, self.ctx, self.book = campaign, ctx, book
-
-    def __str__(self) -> str:
-        notes = []
-        for segment_id in self.campaign.segment_ids:
-            segment = self.book.segments.get(segment_id)
-            name = segment.name if segment else f"#{segment_id}"
-            notes.append(f"'{name}': {self.ctx.segment_note(segment_id) or 'no match'}")
-        return "; ".join(notes)
-
-
-def _audience(campaign: CompiledCampaign, ctx: VisitorContext, book: Any) -> Note | None:
-    if not campaign.segment_ids:
-        return Note("audience is everybody")
-    for segment_id in campaign.segment_ids:
-        if ctx.in_segment(segment_id):
-            segment = book.segments.get(segment_id)
-            return Note("visitor is in segment '{}' ({})", segment.name,
-                        ctx._segment_notes.get(segment_id, ""))
+            return ("{}: skipped, {}", campaign.label, problem)
+    if campaign.cap_impressions is not None and ctx.caps.count(
+            campaign.id, campaign.cap_period_hours, now_ts) >= campaign.cap_impressions:
+        return ("{}: skipped, frequency cap of {} per {} h reached", campaign.label,
+                campaign.cap_impressions, campaign.cap_period_hours)
+    if campaign.waffle_flag and not ctx.flag_active(campaign.waffle_flag):
+        return ("{}: skipped, flag '{}' is not active", campaign.label, campaign.waffle_flag)
     return None
 
 
+def _audience_notes(campaign: CompiledCampaign, ctx: VisitorContext, book: Any) -> str:
+    parts = []
+    for segment_id in campaign.segment_ids:
+        segment = book.segments.get(segment_id)
+        name = segment.name if segment else f"#{segment_id}"
+        parts.append(f"'{name}': {ctx.segment_note(segment_id) or 'no match'}")
+    return "; ".join(parts)
+
+
 def _bucket(slot_key: str, kind: str, campaign: CompiledCampaign, ctx: VisitorContext,
-            reasons: list[str]) -> Decision:
+            notes: list[Any]) -> Decision:
     bucket_id = ctx.bucket_id
     if campaign.holdout_percent and bucket(bucket_id, campaign.id) * 100 < \
             campaign.holdout_percent:
-        reasons.append(Note("held out as control ({}% holdout): showing the default content",
-                            campaign.holdout_percent))
-        return Decision(slot=slot_key, campaign=campaign, control=True, notes=reasons,
+        notes.append(("held out as control ({}% holdout): showing the default content",
+                      campaign.holdout_percent))
+        return Decision(slot=slot_key, campaign=campaign, control=True, notes=notes,
                         slot_kind=kind)
     variant = campaign.pick_variant(bucket_id)
     if len(campaign.variants) > 1:
-        reasons.append(Note("variant '{}' by weighted bucketing ({} of {})", variant,
-                            variant.weight, sum(v.weight for v in campaign.variants)))
+        notes.append(("variant '{}' by weighted bucketing ({} of {})", variant,
+                      variant.weight, campaign.total_weight))
     else:
-        reasons.append(Note("variant '{}'", variant))
-    return Decision(slot=slot_key, campaign=campaign, variant=variant, notes=reasons,
+        notes.append(("variant '{}'", variant))
+    return Decision(slot=slot_key, campaign=campaign, variant=variant, notes=notes,
                     slot_kind=kind)

@@ -1,12 +1,17 @@
 """Exposure and conversion events: buffered in the cache, bulk-inserted in batches.
 
 The request path never writes an event row itself: a response's impressions go into the
-cache as one batch (with Redis, the buffer survives a web-process restart), and once
-``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, one bulk insert stores them all.
+cache (with Redis, the buffer survives a web-process restart), and each time another
+``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts them.
+
+With Django's Redis cache the buffer is a Redis list: one round trip per response (RPUSH and
+LLEN in a pipeline) and an atomic take (LRANGE + LTRIM) when flushing. Other caches get a
+numbered batch per response.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import timedelta
@@ -27,6 +32,8 @@ DONE_KEY = "pz:events:done"
 PENDING_KEY = "pz:events:pending"
 LOCK_KEY = "pz:events:lock"
 BATCH_KEY = "pz:events:batch:{}"
+LIST_KEY = "pz:events:list"
+FLUSH_CHUNK = 1000
 BATCH_TIMEOUT = 7 * 24 * 60 * 60
 # A batch numbered within this many of the newest may still be being written: wait for it.
 IN_FLIGHT = 50
@@ -36,14 +43,22 @@ def _cache():
     return caches[app_settings.CACHE_ALIAS]
 
 
+def _redis() -> tuple[Any, str] | None:
+    """(client, key of the event list) when the cache is Django's RedisCache."""
+    cache = _cache()
+    if type(cache).__module__ != "django.core.cache.backends.redis":
+        return None
+    return cache._cache.get_client(write=True), cache.make_and_validate_key(LIST_KEY)
+
+
 def _incr(key: str, delta: int = 1) -> int:
     cache = _cache()
-    cache.add(key, 0, None)
     try:
         return cache.incr(key, delta)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, delta, None)
-        return delta
+    except ValueError:  # first use, or evicted
+        if cache.add(key, delta, None):
+            return delta
+        return cache.incr(key, delta)
 
 
 def event_row(*, visitor_id: str, type: str, user_id: int | None = None, slot: str = "",
@@ -62,9 +77,18 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     """Queue rows (see :func:`event_row`); flush when enough are waiting."""
     if not rows:
         return
-    seq = _incr(SEQ_KEY)
-    _cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
-    if _incr(PENDING_KEY, len(rows)) >= app_settings.EVENT_BUFFER_FLUSH_SIZE:
+    redis = _redis()
+    if redis is not None:
+        client, key = redis
+        pipe = client.pipeline(transaction=False)
+        pipe.rpush(key, *[json.dumps(r) for r in rows])
+        waiting = pipe.execute()[0]
+    else:
+        seq = _incr(SEQ_KEY)
+        _cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
+        waiting = _incr(PENDING_KEY, len(rows))
+    size = max(1, app_settings.EVENT_BUFFER_FLUSH_SIZE)
+    if waiting // size != (waiting - len(rows)) // size:  # crossed another multiple
         transaction.on_commit(_schedule_flush)
 
 
@@ -83,6 +107,9 @@ def flush_events() -> int:
     if not cache.add(LOCK_KEY, 1, 60):
         return 0
     try:
+        redis = _redis()
+        if redis is not None:
+            return _flush_list(*redis)
         done = cache.get(DONE_KEY) or 0
         seq = cache.get(SEQ_KEY) or 0
         written = 0
@@ -111,6 +138,28 @@ def flush_events() -> int:
         return written
     finally:
         cache.delete(LOCK_KEY)
+
+
+def _flush_list(client: Any, key: str) -> int:
+    """Take the Redis list in chunks (LRANGE + LTRIM in one transaction) and insert them."""
+    from .models import Event
+
+    written = 0
+    while True:
+        pipe = client.pipeline(transaction=True)
+        pipe.lrange(key, 0, FLUSH_CHUNK - 1)
+        pipe.ltrim(key, FLUSH_CHUNK, -1)
+        raw, _trimmed = pipe.execute()
+        if not raw:
+            return written
+        rows = [json.loads(r) for r in raw]
+        try:
+            Event.objects.bulk_create(_existing_refs([_to_event(r) for r in rows]),
+                                      batch_size=FLUSH_CHUNK)
+        except Exception:
+            client.rpush(key, *raw)  # put them back for the next flush
+            raise
+        written += len(rows)
 
 
 def _existing_refs(events: list) -> list:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
-from django.template.loader import render_to_string
-from django.utils.html import format_html_join
+from django.template.loader import get_template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
@@ -19,31 +21,29 @@ logger = logging.getLogger(__name__)
 
 def slot_attrs(slot: str, decision: Decision | None) -> SafeString:
     """``data-pz-slot`` plus, when a campaign won, its campaign and variant (or control)."""
-    attrs = [("data-pz-slot", slot)]
+    attrs = f'data-pz-slot="{escape(slot)}"'
     if decision is not None and decision.campaign is not None:
-        attrs.append(("data-pz-campaign", str(decision.campaign_id)))
+        attrs += f' data-pz-campaign="{decision.campaign.id:d}"'
         if decision.control:
-            attrs.append(("data-pz-control", "1"))
+            attrs += ' data-pz-control="1"'
         elif decision.variant is not None:
-            attrs.append(("data-pz-variant", str(decision.variant_id)))
-    return format_html_join(" ", '{}="{}"', attrs)
+            attrs += f' data-pz-variant="{decision.variant.pk:d}"'
+    return mark_safe(attrs)  # noqa: S308  (escaped slot key, integer ids)
 
 
 def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeString | None:
     """The variant's markup, or None when it has nothing to say to this visitor (a text
     whose inserted field he lacks): the slot then shows its default content."""
     variant = decision.variant
-    context = {
-        "variant": variant,
-        "decision": decision,
-        "attrs": slot_attrs(decision.slot, decision),
-        "slot": decision.slot,
-        "request": request,
-    }
     kind = decision.slot_kind
+    attrs = slot_attrs(decision.slot, decision)
     if kind in ("banner", "popup"):
-        context["body"] = safe_html(variant.body)
-    elif kind == "text":
+        # The same for every visitor: rendered once per RuleBook, only the attributes vary.
+        return mark_safe(_static_markup(variant, decision.slot).replace(  # noqa: S308
+            ATTRS_TOKEN, attrs, 1))
+    context = {"variant": variant, "decision": decision, "attrs": attrs,
+               "slot": decision.slot, "request": request}
+    if kind == "text":
         context["text"] = text_for(decision, ctx)
         if context["text"] is None:
             return None
@@ -53,7 +53,35 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
         from .recommend import products_for
 
         context["items"] = products_for(decision, ctx, None, None)
-    return mark_safe(render_to_string(variant.template_name, context))  # noqa: S308
+    return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
+
+
+#: Stands where a variant's template puts ``{{ attrs }}`` in markup rendered ahead of time.
+ATTRS_TOKEN = "\x00pz-attrs\x00"
+
+
+def _static_markup(variant: Any, slot: str) -> str:
+    """A banner's or popup's markup with a token for the slot attributes, rendered once per
+    variant instance (the RuleBook keeps the instance until something changes)."""
+    cached = variant.__dict__.get("_pz_markup")
+    if cached is not None and cached[0] == slot and not settings.DEBUG:
+        return cached[1]
+    html = _template(variant.template_name).render({
+        "variant": variant, "attrs": mark_safe(ATTRS_TOKEN), "slot": slot,  # noqa: S308
+        "body": safe_html(variant.body)})
+    variant.__dict__["_pz_markup"] = (slot, html)
+    return html
+
+
+def _template(name: str) -> Any:
+    """Variant templates are loaded once per process (``render_to_string`` looks them up
+    through the loaders on every call); with DEBUG on, edits show without a restart."""
+    return get_template(name) if settings.DEBUG else _cached_template(name)
+
+
+@lru_cache(maxsize=64)
+def _cached_template(name: str) -> Any:
+    return get_template(name)
 
 
 def text_for(decision: Decision | None, ctx: Any) -> SafeString | None:

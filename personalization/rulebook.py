@@ -49,65 +49,72 @@ class CompiledSegment:
     enabled: bool
     rules: list[Rule] = field(default_factory=list)
 
-    def evaluate(self, ctx: VisitorContext) -> tuple[bool, Note]:
-        """(matched, the decisive reason), the reason formatted only when read."""
+    def evaluate(self, ctx: VisitorContext) -> tuple[bool, Any]:
+        """(matched, the decisive reason as a note: see :func:`render_note`)."""
         if not self.enabled:
-            return False, Note("segment is disabled")
+            return False, "segment is disabled"
         if self.computed:
             if not ctx.has_consent(PERSONAL_DATA):
-                return False, Note("skipped: no personalization consent")
+                return False, "skipped: no personalization consent"
             profile = ctx.profile
             if profile is None:
-                return False, Note("computed segment: visitor is not a known customer")
+                return False, "computed segment: visitor is not a known customer"
             if self.id in profile.segment_ids:
-                return True, Note("member at the last refresh")
-            return False, Note("not a member at the last refresh")
+                return True, "member at the last refresh"
+            return False, "not a member at the last refresh"
         if not self.rules:
-            return False, Note("segment has no rules")
-        misses: list[Note] = []
+            return False, "segment has no rules"
+        match_any = self.match_any
+        results = ctx._rule_results  # identical rules of other segments: evaluated once
+        misses = []
         for rule in self.rules:
-            ok, note = self._rule(rule, ctx)
-            if self.match_any and ok:
-                return True, Note("{} ✓", rule)
-            if not self.match_any and not ok:
-                return False, note
-            if note is not None:
-                misses.append(note)
-        if self.match_any:
-            return False, Note.join(misses)
-        return True, Note("all rules match")
+            purpose = rule.consent_purpose
+            if purpose and not ctx.has_consent(purpose):
+                ok, miss = False, ("skipped: no {} consent ({})", purpose, rule)
+            else:
+                key = rule.memo_key
+                raw = results.get(key) if key is not None else None
+                miss = ("{} ✗", rule)
+                if raw is None:
+                    try:
+                        raw = bool(rule.matches(ctx))
+                    except Exception as exc:  # a broken rule never breaks a page
+                        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
+                                         type(rule).__name__)
+                        raw = None
+                        miss = ("rule '{}' failed ({}: {}); no match", rule,
+                                type(exc).__name__, exc)
+                    else:
+                        if key is not None:
+                            results[key] = raw
+                ok = raw is not None and raw != rule.negate
+            if ok:
+                if match_any:
+                    return True, ("{} ✓", rule)
+            elif not match_any:
+                return False, miss
+            else:
+                misses.append(miss)
+        if match_any:
+            return False, (_join, misses)
+        return True, "all rules match"
 
-    @staticmethod
-    def _rule(rule: Rule, ctx: VisitorContext) -> tuple[bool, Note | None]:
-        purpose = rule.consent_purpose
-        if purpose and not ctx.has_consent(purpose):
-            return False, Note("skipped: no {} consent ({})", purpose, rule)
-        try:
-            ok = bool(rule.matches(ctx))
-        except Exception as exc:  # a broken rule never breaks a page
-            logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
-                             type(rule).__name__)
-            return False, Note("rule '{}' failed ({}: {}); no match", rule,
-                               type(exc).__name__, exc)
-        ok = ok != rule.negate
-        return ok, None if ok else Note("{} ✗", rule)
+
+def _join(notes: list) -> str:
+    return "; ".join(render_note(n) for n in notes) if notes else "no rule matched"
 
 
-class Note:
-    """A reason whose text is built only if somebody reads it (explain, preview, API)."""
-
-    __slots__ = ("args", "template")
-
-    def __init__(self, template: str, *args: Any) -> None:
-        self.template = template
-        self.args = args
-
-    def __str__(self) -> str:
-        return self.template.format(*self.args) if self.args else self.template
-
-    @classmethod
-    def join(cls, notes: list[Note]) -> Note:
-        return cls("; ".join(["{}"] * len(notes)), *notes) if notes else cls("no rule matched")
+def render_note(note: Any) -> str:
+    """Turn a note into words. A note is a string, or a tuple whose head is a format string
+    (the rest are its arguments, themselves notes) or a function (called with the rest).
+    Notes are built as cheap tuples on the hot path and formatted only when somebody reads
+    them (explain, preview, the API)."""
+    if isinstance(note, tuple):
+        head, *args = note
+        if callable(head):
+            return render_note(head(*args))
+        return head.format(*(render_note(a) for a in args))
+    return str(note)
 
 
 @dataclass
@@ -127,6 +134,16 @@ class CompiledCampaign:
     waffle_flag: str
     segment_ids: tuple[int, ...]
     variants: list[ContentVariant] = field(default_factory=list)
+    label: str = ""
+    always: bool = False  # no schedule: skip the schedule check
+    total_weight: int = 0  # set once the variants are attached
+    simple: bool = False  # no schedule, cap or flag: only the audience decides
+
+    def __post_init__(self) -> None:
+        self.label = f"campaign '{self.name}' (priority {self.priority})"
+        self.always = not (self.starts_at or self.ends_at or self.weekdays
+                           or self.hour_start is not None)
+        self.simple = self.always and self.cap_impressions is None and not self.waffle_flag
 
     def schedule_problem(self, now: datetime) -> str | None:
         if self.starts_at and now < self.starts_at:
@@ -144,7 +161,7 @@ class CompiledCampaign:
         return None
 
     def pick_variant(self, bucket_id: str) -> ContentVariant | None:
-        total = sum(v.weight for v in self.variants)
+        total = self.total_weight
         if total <= 0:
             return None
         point = bucket(bucket_id, self.id, "variant") * total
@@ -167,6 +184,7 @@ class CompiledSlot:
 @dataclass
 class RuleBook:
     version: str
+    switched_off: bool = False
     slots: dict[str, CompiledSlot] = field(default_factory=dict)
     segments: dict[int, CompiledSegment] = field(default_factory=dict)
 
@@ -177,14 +195,20 @@ class RuleBook:
 
 def build(version: str) -> RuleBook:
     """Load everything live with one query per table (plus one per rule/variant type)."""
+    from waffle import get_waffle_switch_model
+
     from .models import Campaign, ContentVariant, Rule, Segment, Slot
 
-    book = RuleBook(version=version)
+    name = app_settings.KILL_SWITCH
+    book = RuleBook(version=version, switched_off=bool(name) and get_waffle_switch_model()
+                    .objects.filter(name=name, active=True).exists())
     for seg in Segment.objects.all():
         book.segments[seg.pk] = CompiledSegment(
             id=seg.pk, slug=seg.slug, name=seg.name, computed=seg.kind == Segment.Kind.COMPUTED,
             match_any=seg.match == Segment.Match.ANY, enabled=seg.enabled)
+    signatures: dict[tuple, int] = {}
     for rule in Rule.objects.order_by("segment_id", "position", "pk"):
+        rule.memo_key = signatures.setdefault(_signature(rule), len(signatures))
         if hasattr(rule, "other_id"):  # name the other segment without a query later
             other = book.segments.get(rule.other_id)
             rule.other_name = f"'{other.name}'" if other else None
@@ -216,9 +240,26 @@ def build(version: str) -> RuleBook:
                                                  ).order_by("pk"):
         if variant.campaign_id in campaigns:
             campaigns[variant.campaign_id].variants.append(variant)
+    for campaign in campaigns.values():
+        campaign.total_weight = sum(v.weight for v in campaign.variants)
     for slot in book.slots.values():
         slot.campaigns.sort(key=lambda c: (-c.priority, c.id))
     return book
+
+
+_NOT_PART_OF_THE_CONDITION = {"segment_id", "position", "negate", "polymorphic_ctype_id"}
+
+
+def _signature(rule: Rule) -> tuple:
+    """What the rule tests: its type and parameters (not its segment, place or negation),
+    so identical rules of different segments share one result per request."""
+    values = []
+    for f in rule._meta.concrete_fields:
+        if f.primary_key or f.attname in _NOT_PART_OF_THE_CONDITION:
+            continue
+        value = getattr(rule, f.attname)
+        values.append(tuple(value) if isinstance(value, list) else value)
+    return (type(rule), *values)
 
 
 class _Local:
@@ -268,18 +309,29 @@ def reset_local() -> None:
     _Local.book = None
 
 
+def _changed() -> None:
+    # Now, so this transaction's next request sees its own change, and again on commit,
+    # so no process keeps a RuleBook built from the data before the commit.
+    invalidate()
+    transaction.on_commit(invalidate)
+
+
 def _on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
+    from waffle import get_waffle_switch_model
+
     from .models import Campaign, ContentVariant, Rule, Segment, Slot
 
-    if isinstance(instance, (Segment, Rule, Slot, Campaign, ContentVariant)):
-        transaction.on_commit(invalidate)
+    if isinstance(instance, (Segment, Rule, Slot, Campaign, ContentVariant)) or (
+            isinstance(instance, get_waffle_switch_model())
+            and instance.name == app_settings.KILL_SWITCH):
+        _changed()
 
 
 def _on_m2m(sender: Any, **kwargs: Any) -> None:
     from .models import Campaign
 
     if sender is Campaign.segments.through:
-        transaction.on_commit(invalidate)
+        _changed()
 
 
 def connect_signals() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -46,6 +48,8 @@ class Rule(PolymorphicModel):
 
     #: Consent purpose this rule needs (None: contextual, no personal data).
     consent_purpose: str | None = None
+    #: Set by the RuleBook: rules testing the same thing share this key (see rulebook.py).
+    memo_key: int | None = None
     #: Family shown in the admin's "add rule" menu.
     family: str = _("Request")
 
@@ -67,18 +71,30 @@ class Rule(PolymorphicModel):
     def customer_filter(self, customers: CustomerSet) -> Q | None:
         return None
 
-    def parsed(self, field: str, convert: Any = str) -> frozenset:
-        """A list field's values converted once per rule instance (the RuleBook keeps the
-        instance, so the hot path never parses the same list twice)."""
-        key = f"_parsed_{field}"
-        value = self.__dict__.get(key)
-        if value is None:
-            value = self.__dict__[key] = frozenset(convert(v) for v in getattr(self, field))
-        return value
-
     @property
     def computable(self) -> bool:
         return type(self).customer_filter is not Rule.customer_filter
+
+
+class IdSets:
+    """For rules with ``product_ids``/``category_ids`` lists: the ids as sets of ints,
+    converted once per rule instance (the RuleBook keeps the instance between requests)."""
+
+    @cached_property
+    def product_id_set(self) -> frozenset[int]:
+        return frozenset(int(v) for v in getattr(self, "product_ids", ()))
+
+    @cached_property
+    def category_id_set(self) -> frozenset[int]:
+        return frozenset(int(v) for v in getattr(self, "category_ids", ()))
+
+
+class PatternMatch:
+    """For rules with a ``pattern`` field: the regular expression, compiled once."""
+
+    @cached_property
+    def pattern_re(self) -> re.Pattern:
+        return re.compile(self.pattern)
 
 
 def rule_types() -> list[type[Rule]]:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import ListField, validate_int_item
-from .base import Rule, between, check_range, range_text
+from .base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
 
@@ -44,7 +44,7 @@ class CartValueRule(Rule):
         return str(_("cart total %(r)s") % {"r": range_text(self.minimum, self.maximum)})
 
 
-class CartContainsRule(Rule):
+class CartContainsRule(IdSets, Rule):
     """Matches when the cart holds one of the products or a product of the categories."""
 
     product_ids = ListField(_("products"), blank=True, item_validator=validate_int_item,
@@ -64,8 +64,8 @@ class CartContainsRule(Rule):
 
     def matches(self, ctx):
         cart = ctx.cart
-        return not (self.parsed("product_ids", int).isdisjoint(cart.product_ids)
-                    and self.parsed("category_ids", int).isdisjoint(cart.category_ids))
+        return not (self.product_id_set.isdisjoint(cart.product_ids)
+                    and self.category_id_set.isdisjoint(cart.category_ids))
 
     def describe(self):
         parts = []
@@ -97,7 +97,7 @@ class CartAbandonedRule(Rule):
         return str(_("cart left untouched for %(h)s hours or more") % {"h": self.hours})
 
 
-class PurchasedRule(Rule):
+class PurchasedRule(IdSets, Rule):
     """Matches a customer who bought one of the products, or in one of the categories."""
 
     product_ids = ListField(_("products"), blank=True, item_validator=validate_int_item,
@@ -125,8 +125,8 @@ class PurchasedRule(Rule):
         if profile is None:
             return False
         since = ctx.now - timedelta(days=self.within_days) if self.within_days else None
-        for ids, bought in ((self.parsed("product_ids", int), profile.products),
-                            (self.parsed("category_ids", int), profile.categories)):
+        for ids, bought in ((self.product_id_set, profile.products),
+                            (self.category_id_set, profile.categories)):
             for item in ids:
                 when = bought.get(item)
                 if when is not None and (since is None or when >= since):

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import ListField, validate_int_item, validate_slug_item
-from .base import Rule, between, check_range, range_text
+from .base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
 
@@ -61,7 +61,7 @@ class CustomerGroupRule(Rule):
         return ", ".join(parts)
 
 
-class CategoryAffinityRule(Rule):
+class CategoryAffinityRule(IdSets, Rule):
     """Matches visitors with a strong interest in some categories.
 
     Interest is the share of the customer's ordered lines in those categories, or, for
@@ -85,7 +85,7 @@ class CategoryAffinityRule(Rule):
 
     def matches(self, ctx):
         affinity = ctx.category_affinity
-        share = sum(affinity.get(c, 0.0) for c in self.parsed("category_ids", int))
+        share = sum(affinity.get(c, 0.0) for c in self.category_id_set)
         return share * 100 >= self.min_share
 
     def customer_filter(self, customers):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from functools import cached_property
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from ..fields import (
     validate_language_code,
     validate_regex,
 )
-from .base import Rule, check_range, range_text
+from .base import IdSets, PatternMatch, Rule, check_range, range_text
 
 DEVICE_CHOICES = [
     ("mobile", _("Mobile phone")),
@@ -110,7 +110,11 @@ class CountryRule(Rule):
         verbose_name_plural = _("country rules")
 
     def matches(self, ctx):
-        return bool(ctx.country) and ctx.country.upper() in self.parsed("countries", str.upper)
+        return bool(ctx.country) and ctx.country.upper() in self.country_set
+
+    @cached_property
+    def country_set(self) -> frozenset[str]:
+        return frozenset(c.upper() for c in self.countries)
 
     def describe(self):
         return str(_("country is %(list)s") % {"list": ", ".join(self.countries)})
@@ -154,7 +158,7 @@ class ReferrerClassRule(Rule):
         return str(_("came from %(list)s") % {"list": " or ".join(self.classes)})
 
 
-class ReferrerPatternRule(Rule):
+class ReferrerPatternRule(PatternMatch, Rule):
     """Matches the referring URL against a regular expression."""
 
     pattern = models.CharField(
@@ -167,7 +171,7 @@ class ReferrerPatternRule(Rule):
         verbose_name_plural = _("referrer-URL rules")
 
     def matches(self, ctx):
-        return bool(ctx.referrer) and re.search(self.pattern, ctx.referrer) is not None
+        return bool(ctx.referrer) and self.pattern_re.search(ctx.referrer) is not None
 
     def describe(self):
         return str(_("referrer matches /%(p)s/") % {"p": self.pattern})
@@ -199,7 +203,11 @@ class UTMRule(Rule):
     def matches(self, ctx):
         utm = ctx.utm_first if self.touch == self.Touch.FIRST else ctx.utm_last
         value = (utm or {}).get(self.parameter, "")
-        return bool(value) and value.lower() in self.parsed("values", str.lower)
+        return bool(value) and value.lower() in self.value_set
+
+    @cached_property
+    def value_set(self) -> frozenset[str]:
+        return frozenset(v.lower() for v in self.values)
 
     def describe(self):
         return str(_("%(touch)s utm_%(p)s is %(v)s") % {
@@ -230,7 +238,7 @@ class QueryParameterRule(Rule):
         return str(_("URL has ?%(n)s") % {"n": self.name})
 
 
-class PathRule(Rule):
+class PathRule(PatternMatch, Rule):
     """Matches the path of the current page against a regular expression."""
 
     pattern = models.CharField(
@@ -243,13 +251,13 @@ class PathRule(Rule):
         verbose_name_plural = _("page-path rules")
 
     def matches(self, ctx):
-        return re.search(self.pattern, ctx.path or "") is not None
+        return self.pattern_re.search(ctx.path or "") is not None
 
     def describe(self):
         return str(_("page path matches /%(p)s/") % {"p": self.pattern})
 
 
-class CurrentCategoryRule(Rule):
+class CurrentCategoryRule(IdSets, Rule):
     """Matches when the visitor is looking at a category (or a product in it)."""
 
     category_ids = ListField(
@@ -262,7 +270,7 @@ class CurrentCategoryRule(Rule):
         verbose_name_plural = _("current-category rules")
 
     def matches(self, ctx):
-        return not self.parsed("category_ids", int).isdisjoint(ctx.category_ids)
+        return not self.category_id_set.isdisjoint(ctx.category_ids)
 
     def describe(self):
         return str(_("viewing category %(ids)s") % {"ids": ", ".join(self.category_ids)})
