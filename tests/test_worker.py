@@ -1,0 +1,164 @@
+"""Rep SMS alerts through a real Celery worker on Redis, sending to a local Twilio API.
+
+The worker is a separate process (``celery -A tests.worker worker -P solo``) on this test
+run's database, cache and queue. Its SMS go over HTTP to a fake Twilio server in this
+process, whose ``messages`` list is the outbox every process shares.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from demo_shop.celery import app
+from demo_shop.customers.models import Account
+from personalization import alerts
+from personalization.models import RepNotification
+from tests.demo_shop.helpers import add_to_cart, checkout
+from tests.factories import (
+    AccountFactory,
+    CustomerProfileFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    SalesRepFactory,
+    UserFactory,
+)
+from tests.fake_twilio import FakeTwilio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"),
+                       reason="needs Redis as the Celery broker: set REDIS_URL (CI does)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.handle = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.worker", "worker", "-P", "solo",
+             "-Q", os.environ["PZ_TEST_QUEUE"], "-n", f"{log.stem}@%h", "-l", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT)
+        wait_for(lambda: "ready." in log.read_text() or self.process.poll() is not None, 30)
+        assert self.process.poll() is None, log.read_text()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+        self.handle.close()
+
+
+def wait_for(condition: Callable[[], object], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def start_worker(transactional_db, twilio, tmp_path) -> Iterator[Callable[..., Worker]]:
+    workers: list[Worker] = []
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # this process only enqueues
+
+    def start(**extra_env: str) -> Worker:
+        env = {**os.environ, **twilio.env(), **extra_env,
+               "PZ_DB_NAME": str(connection.settings_dict["NAME"]),
+               "PYTHONPATH": str(ROOT)}
+        workers.append(Worker(env, tmp_path / f"worker{len(workers) + 1}.log"))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.kill()
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def jan():
+    rep = SalesRepFactory(name="Pieter Mulder", mobile="+31612345678")
+    account = AccountFactory(name="Hoeve De Vries", kind=Account.Kind.B2B, sales_rep=rep)
+    user = UserFactory(username="jan", first_name="Jan", last_name="de Vries")
+    CustomerProfileFactory(user=user, account=account, customer_group="farm")
+    return user
+
+
+def queue_alert(jan) -> RepNotification:
+    order = OrderFactory(user=jan, account=jan.customer_profile.account,
+                         total=Decimal("80.00"), placed_by=jan)
+    OrderLineFactory(order=order)
+    return alerts.queue_rep_alert(order)  # autocommit: enqueued at once
+
+
+def finished(n: RepNotification) -> Callable[[], bool]:
+    def check() -> bool:
+        n.refresh_from_db()
+        return n.status in ("sent", "failed")
+    return check
+
+
+def test_an_order_through_the_checkout_texts_the_rep_once(client, jan, start_worker, twilio):
+    start_worker()
+    needles = ProductFactory(name="Injection needles (100)", price=Decimal("14.50"), stock=9)
+    client.force_login(jan)
+    add_to_cart(client, needles, 2)
+    checkout(client)
+    n = RepNotification.objects.get()
+    wait_for(finished(n), 20)
+    time.sleep(0.5)  # a duplicate would arrive now
+    assert [(m["to"], m["body"]) for m in twilio.messages] == [("+31612345678", n.body)]
+    assert n.body.startswith(f"New order {n.order_reference} from Jan de Vries: 1 lines")
+    assert (n.status, n.attempts, n.provider_message_id) == ("sent", 1,
+                                                             twilio.messages[0]["sid"])
+
+
+def test_a_provider_failing_twice_still_sends_one_sms(jan, start_worker, twilio):
+    twilio.plan[:] = [("fail", 503), ("fail", 503)]
+    start_worker()
+    n = queue_alert(jan)
+    wait_for(finished(n), 30)
+    assert (n.status, n.attempts) == ("sent", 3)
+    assert twilio.posts == 3 and len(twilio.messages) == 1
+
+
+@pytest.mark.parametrize("reached", [True, False], ids=["provider-reached", "not-reached"])
+def test_a_worker_killed_while_sending_ends_with_one_sms(jan, start_worker, twilio, reached):
+    fast = {"PZ_VISIBILITY_TIMEOUT": "1", "PZ_SMS_SEND_TIMEOUT": "1"}
+    twilio.plan[:] = [("hold", reached)]  # the first request hangs, accepted or not
+    first = start_worker(**fast)
+    n = queue_alert(jan)
+    assert twilio.arrived.wait(20), first.log.read_text()
+    first.kill()
+    twilio.release.set()
+    n.refresh_from_db()
+    assert (n.status, n.attempts) == ("sending", 1)
+    start_worker(**fast)  # gets the unacknowledged message again
+    wait_for(finished(n), 30)
+    assert n.status == "sent" and len(twilio.messages) == 1
+    assert n.provider_message_id == twilio.messages[0]["sid"]
+    # Reached: found at the provider, not sent again. Not reached: sent by the new worker.
+    assert (twilio.posts, n.attempts) == ((1, 1) if reached else (2, 2))
