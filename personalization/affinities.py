@@ -33,4 +33,5 @@ def rebuild_product_affinities() -> int:
             f"SELECT a.product_id, b.product_id, COUNT(*) FROM pairs a JOIN pairs b "
             f"ON a.order_id = b.order_id AND a.product_id <> b.product_id "
             f"GROUP BY a.product_id, b.product_id", params)
-        return cursor.rowcount
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # (rowcount is -1 on SQLite here)
+        return cursor.fetchone()[0]
