@@ -11,6 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
+    from bench import refresh
+
+    out = ROOT / "bench" / "RESULTS.md"
+    if sys.argv[1:2] == ["refresh"]:
+        sizes = tuple(int(n) for n in sys.argv[2:]) or refresh.SIZES
+        refresh.merge_into(out, refresh.run(sizes))
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
+    run_refresh = refresh.is_postgres(os.environ.get("DATABASE_URL"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_shop.settings")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
     os.environ.setdefault("DEMO_PERSONA_SWITCHER", "0")
@@ -21,8 +30,14 @@ def main() -> None:
     from bench import decisions
 
     report = decisions.run()
-    out = ROOT / "bench" / "RESULTS.md"
+    previous = out.read_text() if out.exists() else ""
     out.write_text(report)
+    if run_refresh:  # on PostgreSQL: also the computed-segment refresh benchmark
+        refresh.merge_into(out, refresh.run())
+    elif refresh.MARK_START in previous:  # keep the last refresh figures
+        section = previous[previous.index(refresh.MARK_START):]
+        refresh.merge_into(out, section[:section.index(refresh.MARK_END)]
+                           + refresh.MARK_END + "\n")
     print(f"\nWritten to {out.relative_to(ROOT)}")
 
 
