@@ -49,14 +49,17 @@ def _verified(raw: str, salt: str) -> Any:
     A browser sends the same cookie value until it changes, so most requests skip the HMAC
     and decompression; only a value that once passed verification is ever remembered.
     """
-    key = (salt, raw)
-    data = _VERIFIED.get(key)
+    data = _VERIFIED.get((salt, raw))
     if data is None:
         data = signing.loads(raw, salt=salt)
-        if len(_VERIFIED) >= _VERIFIED_MAX:
-            _VERIFIED.pop(next(iter(_VERIFIED)))
-        _VERIFIED[key] = data
+        _remember(raw, salt, data)
     return data
+
+
+def _remember(raw: str, salt: str, data: Any) -> None:
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.pop(next(iter(_VERIFIED)))
+    _VERIFIED[(salt, raw)] = data
 
 
 @dataclass
@@ -69,6 +72,7 @@ class VisitorState:
     first_touch: dict[str, str] = field(default_factory=dict)
     last_touch: dict[str, str] = field(default_factory=dict)
     views: dict[str, int] = field(default_factory=dict)
+    last_category: str = ""
     is_new: bool = False
     changed: bool = False
 
@@ -80,7 +84,13 @@ class VisitorState:
             data["l"] = self.last_touch
         if self.views:
             data["c"] = self.views
-        return signing.dumps(data, salt=STATE_SALT, compress=True)
+        if self.last_category:
+            data["k"] = self.last_category
+        raw = signing.dumps(data, salt=STATE_SALT, compress=True)
+        # The next request need not verify it again (a copy: the state may change later).
+        _remember(raw, STATE_SALT, {k: dict(v) if isinstance(v, dict) else v
+                                    for k, v in data.items()})
+        return raw
 
     @classmethod
     def loads(cls, raw: str | None) -> VisitorState:
@@ -91,7 +101,8 @@ class VisitorState:
                 return cls(vid=str(uuid.UUID(data["v"])), visits=int(data.get("n", 1)),
                            last=int(data.get("t", 0)), first_touch=dict(data.get("f", {})),
                            last_touch=dict(data.get("l", {})),
-                           views={str(k): int(v) for k, v in data.get("c", {}).items()})
+                           views={str(k): int(v) for k, v in data.get("c", {}).items()},
+                           last_category=str(data.get("k", "")))
             except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError):
                 logger.info("Ignoring an invalid visitor cookie.")
         return cls(vid=str(uuid.uuid4()), is_new=True, changed=True)
@@ -114,9 +125,13 @@ class VisitorState:
             self.changed = True
 
     def record_view(self, category_ids: tuple[int, ...]) -> None:
+        """Count a visit to a category: entering it, not every page viewed inside it."""
         if not category_ids:
             return
         key = str(category_ids[0])
+        if key == self.last_category:
+            return
+        self.last_category = key
         self.views[key] = self.views.get(key, 0) + 1
         if len(self.views) > MAX_VIEWED_CATEGORIES:
             smallest = min(self.views, key=self.views.get)
