@@ -80,7 +80,7 @@ def refresh_segment(segment_id: int, now: datetime | None = None) -> RefreshResu
         select_sql, params = members.query.get_compiler(db).as_sql()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {tmp} (user_id bigint PRIMARY KEY)")
+            cursor.execute(f"CREATE TEMPORARY TABLE {tmp} (user_id bigint NOT NULL)")
             cursor.execute(f"INSERT INTO {tmp} (user_id) {select_sql}", params)
             if connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {tmp}")  # temporary tables get no autovacuum
