@@ -1,7 +1,7 @@
 """URLs of the demo shop."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from demo_shop.catalog import views as catalog
 from demo_shop.customers import views as customers
@@ -26,4 +26,5 @@ urlpatterns = [
     path("logout/", customers.LogoutView.as_view(), name="logout"),
     path("demo/persona/", customers.persona_switch, name="persona_switch"),
     path("admin/", admin.site.urls),
+    path("pz/", include("personalization.urls")),
 ]

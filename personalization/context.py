@@ -141,23 +141,33 @@ class VisitorState:
 
 @dataclass
 class Caps:
-    """Per-visitor impression counters for frequency caps, kept in a signed cookie."""
+    """Per-visitor impression counters for frequency caps and the campaigns the visitor
+    dismissed, kept in a signed cookie: ``{campaign id: [n, period start], "d": {campaign
+    id: dismissed until}}`` (Unix seconds)."""
 
     counts: dict[str, list[int]] = field(default_factory=dict)  # campaign id -> [n, start]
+    dismissed: dict[str, int] = field(default_factory=dict)  # campaign id -> until
     changed: bool = False
 
     @classmethod
     def loads(cls, raw: str | None) -> Caps:
         if raw:
             try:
-                data = _verified(raw, CAPS_SALT)
-                return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()})
+                data = dict(_verified(raw, CAPS_SALT))
+                dismissed = {str(k): int(v) for k, v in (data.pop("d", None) or {}).items()}
+                return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()},
+                           dismissed=dismissed)
             except (signing.BadSignature, ValueError, TypeError, IndexError, AttributeError):
                 pass
         return cls()
 
     def dumps(self) -> str:
-        return signing.dumps(self.counts, salt=CAPS_SALT, compress=True)
+        data: dict[str, Any] = dict(self.counts)
+        now = int(time.time())
+        live = {k: until for k, until in self.dismissed.items() if until > now}
+        if live:
+            data["d"] = live
+        return signing.dumps(data, salt=CAPS_SALT, compress=True)
 
     def count(self, campaign_id: int, period_hours: int, now: int) -> int:
         entry = self.counts.get(str(campaign_id))
@@ -173,6 +183,14 @@ class Caps:
         else:
             entry[0] += 1
         self.changed = True
+
+    def dismiss(self, campaign_id: int, hours: int, now: int) -> None:
+        """Remember that the visitor closed the campaign's content, for ``hours``."""
+        self.dismissed[str(campaign_id)] = now + max(hours, 1) * 3600
+        self.changed = True
+
+    def is_dismissed(self, campaign_id: int, now: int) -> bool:
+        return self.dismissed.get(str(campaign_id), 0) > now
 
 
 @lru_cache(maxsize=2048)

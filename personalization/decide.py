@@ -104,9 +104,13 @@ def _choose(slot_key: str, ctx: VisitorContext) -> Decision:
     memo = ctx._segments
     in_segment = ctx.in_segment
     blocked: dict[int, Any] = {}
+    dismissed = ctx.caps.dismissed
     # The hot loop records nothing for a campaign whose audience does not match: the
     # reasons for those are rebuilt from the memoised segment results only when read.
     for index, campaign in enumerate(campaigns):
+        if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
+            blocked[index] = ("{}: skipped, dismissed by the visitor", campaign.label)
+            continue
         if not campaign.simple:
             note = _blocked(campaign, ctx, now, now_ts)
             if note is not None:

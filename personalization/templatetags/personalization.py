@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from django import template
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -109,8 +111,22 @@ def greeting(context: template.Context, slot: str = "greeting",
 
 @register.simple_tag(takes_context=True)
 def personalization_script(context: template.Context) -> SafeString:
-    """The small script that opens popups and reports clicks and dismissals."""
-    return mark_safe(render_to_string("personalization/script.html", {}))  # noqa: S308
+    """The small script that opens popups and reports clicks and dismissals.
+
+    Put it after the slots (e.g. at the end of ``<body>``). When a campaign showed on the
+    page and ``personalization.urls`` is included, the script gets the endpoints and a CSRF
+    token to report dismissals and clicks."""
+    ctx = _ctx(context)
+    request = context.get("request")
+    values: dict[str, str] = {}
+    if ctx is not None and ctx.impressions and request is not None:
+        try:
+            values = {"dismiss_url": reverse("personalization:dismiss"),
+                      "click_url": reverse("personalization:click"),
+                      "csrf": get_token(request)}
+        except NoReverseMatch:
+            values = {}
+    return mark_safe(render_to_string("personalization/script.html", values))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)

@@ -1,22 +1,97 @@
-/* django-personalization: opens popups on their trigger and closes them. No dependencies. */
+/* django-personalization: opens popups on their trigger as accessible dialogs, and reports
+   dismissals and clicks. Vanilla JavaScript, no dependencies. Without it, the page shows the
+   popup's <noscript> version as a plain block. */
 (function () {
   "use strict";
-  function open(popup) { popup.classList.add("pz-popup--open"); }
-  function close(popup) { popup.classList.remove("pz-popup--open"); popup.hidden = true; }
-  document.querySelectorAll(".pz-popup").forEach(function (popup) {
+  var script = document.currentScript || document.querySelector("script[data-pz-csrf]");
+  var data = script ? script.dataset : {};
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
+    "textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+  function send(url, slot) {
+    if (!url || !data.pzCsrf || !slot || !slot.getAttribute("data-pz-campaign")) return;
+    var body = new URLSearchParams();
+    body.append("campaign", slot.getAttribute("data-pz-campaign"));
+    body.append("variant", slot.getAttribute("data-pz-variant") || "");
+    try {
+      fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true,
+                   headers: { "X-CSRFToken": data.pzCsrf } }).catch(function () {});
+    } catch (e) { /* reporting is best effort */ }
+  }
+
+  function setup(popup) {
+    var dialog = popup.querySelector("[role=dialog]");
+    var modal = popup.hasAttribute("data-pz-dismissible");
+    var opened = false, previous = null;
+
+    function onKey(e) {
+      if (e.key === "Escape" || e.key === "Esc") { e.preventDefault(); close(true); return; }
+      if (e.key !== "Tab") return;
+      var items = Array.prototype.filter.call(dialog.querySelectorAll(FOCUSABLE), function (el) {
+        return el.offsetParent !== null;
+      });
+      if (!items.length) { e.preventDefault(); dialog.focus(); return; }
+      var first = items[0], last = items[items.length - 1], active = document.activeElement;
+      if (e.shiftKey && (active === first || active === dialog)) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && (active === last || !dialog.contains(active))) { e.preventDefault(); first.focus(); }
+    }
+    function onFocus(e) { if (opened && !popup.contains(e.target)) dialog.focus(); }
+
+    function open() {
+      if (opened || popup.getAttribute("data-pz-closed")) return;
+      opened = true;
+      popup.hidden = false;
+      popup.classList.add("pz-popup--open");
+      if (modal) {
+        previous = document.activeElement;
+        document.documentElement.classList.add("pz-modal-open");
+        document.addEventListener("keydown", onKey);
+        document.addEventListener("focusin", onFocus);
+        dialog.focus();
+      }
+    }
+    function close(byVisitor) {
+      if (!opened) return;
+      opened = false;
+      popup.setAttribute("data-pz-closed", "1");
+      popup.classList.remove("pz-popup--open");
+      popup.hidden = true;
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("focusin", onFocus);
+      document.documentElement.classList.remove("pz-modal-open");
+      if (previous && previous.focus) previous.focus();
+      if (byVisitor) send(data.pzDismissUrl, popup);
+    }
+
+    popup.querySelectorAll("[data-pz-dismiss], [data-pz-backdrop]").forEach(function (el) {
+      el.addEventListener("click", function () { close(true); });
+    });
+
     var trigger = popup.getAttribute("data-pz-trigger");
     if (trigger === "delay") {
-      setTimeout(function () { open(popup); }, 1000 * parseInt(popup.getAttribute("data-pz-delay") || "0", 10));
+      setTimeout(open, 1000 * parseInt(popup.getAttribute("data-pz-delay") || "0", 10));
     } else if (trigger === "exit") {
-      document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) open(popup); });
+      document.addEventListener("mouseout", function (e) {
+        if (!e.relatedTarget && e.clientY <= 0) open();
+      });
     } else if (trigger === "scroll") {
       var depth = parseInt(popup.getAttribute("data-pz-scroll") || "50", 10);
-      window.addEventListener("scroll", function () {
-        var seen = (window.scrollY + window.innerHeight) / document.documentElement.scrollHeight * 100;
-        if (seen >= depth) open(popup);
-      }, { passive: true });
-    } else { open(popup); }
-    popup.querySelectorAll("[data-pz-dismiss]").forEach(function (b) { b.addEventListener("click", function () { close(popup); }); });
-    document.addEventListener("keydown", function (e) { if (e.key === "Escape") close(popup); });
+      var check = function () {
+        var root = document.documentElement;
+        var seen = (window.scrollY + window.innerHeight) / Math.max(root.scrollHeight, 1) * 100;
+        if (seen >= depth) { open(); window.removeEventListener("scroll", check); }
+      };
+      window.addEventListener("scroll", check, { passive: true });
+      check();
+    } else {
+      open();
+    }
+  }
+
+  document.querySelectorAll(".pz-popup[data-pz-variant]").forEach(setup);
+
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest ? e.target.closest("[data-pz-click]") : null;
+    if (link) send(data.pzClickUrl, link.closest("[data-pz-campaign]"));
   });
 })();
