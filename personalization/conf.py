@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "ANONYMOUS_PROFILE_RETENTION_DAYS": 90,
     # Seconds between two refreshes of all computed segments (Celery beat).
     "SEGMENT_REFRESH_INTERVAL": 60 * 60,
+    # Seconds a staff preview link ("view as segment / customer") stays valid.
+    "PREVIEW_MAX_AGE": 60 * 60,
 }
 
 # Settings holding dotted paths that are imported on first access.

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from . import preview
 from .adapters import get_adapter
 from .conf import app_settings
 from .context import VisitorContext
@@ -30,10 +31,13 @@ class PersonalizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        ctx = VisitorContext(request)
+        ctx = preview.context_for(request) or VisitorContext(request)
         request.visitor = ctx  # type: ignore[attr-defined]
         response = self.get_response(request)
         if self._is_asset(request):
+            return response
+        if isinstance(ctx, preview.PreviewContext):  # staff preview: show, record nothing
+            preview.finish(ctx, request, response)
             return response
         try:
             self.finish(request, ctx, response)

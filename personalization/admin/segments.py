@@ -7,7 +7,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.encoding import force_str
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
@@ -19,6 +20,7 @@ from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
 from ..models import Rule, Segment, SegmentMembership
 from ..rules import rule_types
 from .forms import PolymorphicChildForm, RuleFormSet
+from .preview import preview_view
 
 
 class RuleChildInline(StackedPolymorphicInline.Child):
@@ -91,6 +93,14 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             "fields": ["last_refreshed_at", "member_count", "entered_count", "exited_count"],
             "classes": ["collapse"]}),
     ]
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.preview)
+        return [path("preview/", view, name="personalization_preview"), *super().get_urls()]
+
+    def preview(self, request: HttpRequest) -> HttpResponse:
+        """The form that makes a staff preview link (a segment or a customer, and a page)."""
+        return preview_view(request, self)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Segment]:
         return (super().get_queryset(request)

@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...context import VisitorContext, VisitorState
+from ...context import VisitorContext
 from ...decide import Decision, choose
+from ...preview import anonymous_facts, customer_facts, outcome
 from ...rulebook import RuleBook, get_rulebook
 
 
@@ -61,23 +62,18 @@ class Command(BaseCommand):
             facts.update(self.user_facts(options["user"]))
         else:
             vid = self.visitor_id(options.get("visitor"))
-            facts.update(user=None, is_authenticated=False, profile=None,
-                         state=VisitorState(vid=vid),
+            facts.update(anonymous_facts(vid),
                          _title=f"Anonymous visitor {vid} on {facts['path']}")
         return facts
 
     def user_facts(self, username: str) -> dict[str, Any]:
-        from ...profiles import snapshot_for_user
-
         user_model = get_user_model()
         try:
             user = user_model._default_manager.get_by_natural_key(username)
         except user_model.DoesNotExist:
             raise CommandError(f"No customer with the username '{username}'.") from None
-        profile = snapshot_for_user(user)
-        return {"user": user, "is_authenticated": True, "profile": profile,
-                "state": VisitorState(vid=profile.visitor_id),
-                "_title": f"Customer {username} (visitor {profile.visitor_id})"}
+        facts = customer_facts(user)
+        return {**facts, "_title": f"Customer {username} (visitor {facts['state'].vid})"}
 
     @staticmethod
     def visitor_id(raw: str | None) -> str:
@@ -120,16 +116,3 @@ class Command(BaseCommand):
         for reason in decision.reasons:
             self.stdout.write(f"    - {reason}")
 
-
-def outcome(decision: Decision) -> str:
-    """The decision in one line: campaign and variant, the default, or the holdout."""
-    campaign = decision.campaign
-    if campaign is None:
-        return "default content"
-    label = f"campaign '{campaign.name}' (#{campaign.id})"
-    if decision.control:
-        return f"default content: control (holdout) of {label}"
-    variant = decision.variant
-    if variant is None:
-        return f"default content ({label} has no variant to show)"
-    return f"{label}, variant '{variant}' (#{variant.pk})"

@@ -1,0 +1,249 @@
+"""Staff preview: a signed, expiring link shows a page as a segment or a customer sees it."""
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from personalization import preview, rulebook
+from personalization.events import flush_events
+from personalization.models import Event, TextVariant
+from personalization.rules import LoggedInRule, OrderCountRule, PathRule
+from tests.builders import campaign, segment, slot
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
+PAGE = "/_pz/slots/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rulebook():
+    rulebook.reset_local()
+    yield
+    rulebook.reset_local()
+
+
+@pytest.fixture
+def cat_campaign():
+    """A hero banner for the "cat lovers", a segment nobody matches on the test page."""
+    cat_lovers = segment("cat-lovers", PathRule(pattern=r"^/cats/"))
+    return campaign(slot("hero"), "Cat week", segments=(cat_lovers,), variants=("Cats on sale",),
+                    priority=3)
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(username="editor", is_staff=True)
+    client.force_login(user)
+    return user
+
+
+def link(target: preview.Target, path: str = PAGE) -> str:
+    return preview.preview_url(path, target)
+
+
+def test_staff_sees_the_segments_variant_and_the_reasons(client, staff, cat_campaign):
+    response = client.get(link(preview.Target(segment="cat-lovers")))
+
+    html = response.content.decode()
+    assert "Cats on sale" in html
+    assert "Default hero" not in html
+    assert 'id="pz-preview"' in html
+    assert "Preview as segment &#x27;cat-lovers&#x27;" in html
+    variant = cat_campaign.variants.get()
+    assert (f"campaign &#x27;Cat week&#x27; (#{cat_campaign.pk}), variant &#x27;Cats on "
+            f"sale&#x27; (#{variant.pk})") in html
+    assert "visitor is in segment &#x27;Cat Lovers&#x27; (simulated membership)" in html
+    # Every slot of the page is listed, with why it shows its default.
+    assert "<strong>side</strong>: <span class=\"pz-preview-outcome\">default content" in html
+    assert html.index('id="pz-preview"') < html.index("</body>")
+
+
+def test_the_normal_page_for_the_same_staff_member_without_the_link(client, staff,
+                                                                     cat_campaign):
+    html = client.get(PAGE).content.decode()
+
+    assert "Default hero" in html
+    assert "pz-preview" not in html
+
+
+def test_preview_records_nothing_sets_no_cookie_and_is_never_cached(client, staff,
+                                                                    cat_campaign):
+    response = client.get(link(preview.Target(segment="cat-lovers")))
+
+    assert "Cats on sale" in response.content.decode()
+    assert response["Cache-Control"] == "private, no-store"
+    assert "Cookie" in response["Vary"]
+    assert "pz_vid" not in response.cookies
+    assert "pz_caps" not in response.cookies
+    flush_events()
+    assert Event.objects.count() == 0
+
+
+def test_a_customer_with_the_link_gets_the_normal_page(client, cat_campaign):
+    client.force_login(UserFactory(username="mia"))
+
+    response = client.get(link(preview.Target(segment="cat-lovers")))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Default hero" in html
+    assert "Cats on sale" not in html
+    assert "pz-preview" not in html
+    assert response["Cache-Control"] != "private, no-store"
+
+
+def test_an_anonymous_visitor_with_the_link_gets_the_normal_page(client, cat_campaign):
+    response = client.get(link(preview.Target(segment="cat-lovers")))
+
+    assert response.status_code == 200
+    assert "Default hero" in response.content.decode()
+    assert "pz-preview" not in response.content.decode()
+
+
+class OldSigner(signing.TimestampSigner):
+    """Signs as if it were two hours ago: the link has expired by now."""
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(time.time()) - 2 * 60 * 60)
+
+
+def test_an_expired_link_gives_the_normal_page(client, staff, cat_campaign):
+    token = OldSigner(salt=preview.SALT).sign_object(
+        preview.Target(segment="cat-lovers").payload(), compress=True)
+
+    response = client.get(PAGE, {preview.QUERY_PARAM: token})
+
+    assert response.status_code == 200
+    assert "Default hero" in response.content.decode()
+    assert "pz-preview" not in response.content.decode()
+
+
+def test_a_link_is_valid_for_preview_max_age(client, staff, cat_campaign, settings):
+    token = OldSigner(salt=preview.SALT).sign_object(
+        preview.Target(segment="cat-lovers").payload(), compress=True)
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "PREVIEW_MAX_AGE": 3 * 60 * 60}
+
+    response = client.get(PAGE, {preview.QUERY_PARAM: token})
+
+    assert "Cats on sale" in response.content.decode()
+
+
+def test_a_tampered_link_gives_the_normal_page(client, staff, cat_campaign):
+    segment("vip", LoggedInRule())
+    token = preview.sign(preview.Target(segment="cat-lovers"))
+    rest = token.split(":", 1)[1]
+    forged = signing.b64_encode(b'{"s":"vip"}').decode() + ":" + rest
+
+    for bad in (forged, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "junk"):
+        response = client.get(PAGE, {preview.QUERY_PARAM: bad})
+        assert response.status_code == 200
+        assert "Default hero" in response.content.decode()
+        assert "pz-preview" not in response.content.decode()
+
+
+def test_staff_sees_the_page_as_a_customer(client, staff):
+    customers = segment("members", LoggedInRule())
+    newcomers = segment("no-orders-yet", OrderCountRule(maximum=0))
+    campaign(slot("hero"), "Members' week", segments=(customers,), variants=("Members only",))
+    greeting = slot("greeting", "text")
+    welcome = campaign(greeting, "Welcome", segments=(newcomers,), variants=())
+    TextVariant.objects.create(campaign=welcome, name="Hallo", text="Hallo {{ first_name }}")
+    jan = UserFactory(username="jan", first_name="Jan")
+
+    response = client.get(link(preview.Target(user_id=jan.pk)))
+
+    html = response.content.decode()
+    assert "Members only" in html
+    assert "Hallo Jan" in html
+    assert "Preview as customer jan" in html
+    flush_events()
+    assert Event.objects.count() == 0
+
+
+def test_a_preview_of_a_deleted_segment_gives_the_normal_page(client, staff, cat_campaign):
+    url = link(preview.Target(segment="gone"))
+
+    assert "pz-preview" not in client.get(url).content.decode()
+
+
+def test_a_page_without_a_body_element_is_left_untouched(client, staff, cat_campaign):
+    response = client.get(link(preview.Target(segment="cat-lovers"), "/_pz/plain/"))
+
+    assert response.content.decode() == "<p>No slots here</p>"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+# -- the admin -------------------------------------------------------------------------------
+@pytest.fixture
+def admin_client_(client):
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_segment_page_links_to_the_preview_form(admin_client_, cat_campaign):
+    seg = cat_campaign.segments.get()
+    html = admin_client_.get(
+        reverse("admin:personalization_segment_change", args=[seg.pk])).content.decode()
+
+    form_url = reverse("admin:personalization_preview")
+    assert f'href="{form_url}?segment=cat-lovers"' in html
+    form = admin_client_.get(form_url, {"segment": "cat-lovers"}).content.decode()
+    assert '<option value="cat-lovers" selected>' in form
+
+
+def test_the_form_makes_a_link_that_opens_the_preview(admin_client_, cat_campaign):
+    response = admin_client_.get(reverse("admin:personalization_preview"),
+                                 {"segment": "cat-lovers", "customer": "", "path": PAGE})
+
+    made = response.context["link"]
+    assert made.startswith("http://testserver" + PAGE + "?pz_preview=")
+    assert made in response.content.decode()
+    page = admin_client_.get(made).content.decode()
+    assert "Cats on sale" in page
+    assert 'id="pz-preview"' in page
+
+
+def test_the_form_makes_a_customer_link_from_the_profile_page(admin_client_, cat_campaign):
+    from personalization.profiles import profile_for_user
+
+    jan = UserFactory(username="jan", email="jan@example.com")
+    profile = profile_for_user(jan)
+    html = admin_client_.get(reverse("admin:personalization_visitorprofile_change",
+                                     args=[profile.pk])).content.decode()
+    form_url = reverse("admin:personalization_preview")
+    assert f'href="{form_url}?user={jan.pk}"' in html
+    assert 'value="jan"' in admin_client_.get(form_url, {"user": jan.pk}).content.decode()
+
+    response = admin_client_.get(form_url, {"customer": "jan@example.com", "path": "/?q=1"})
+
+    made = urlsplit(response.context["link"])
+    assert made.path == "/"
+    token = parse_qs(made.query)["pz_preview"][0]
+    assert preview.unsign(token) == preview.Target(user_id=jan.pk)
+    assert parse_qs(made.query)["q"] == ["1"]
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"segment": "", "customer": "", "path": "/"}, "Choose either a segment or a customer."),
+    ({"segment": "cat-lovers", "customer": "nobody", "path": "/"}, "No single customer"),
+    ({"segment": "cat-lovers", "customer": "", "path": "//evil.example/"}, "a page of this site"),
+    ({"segment": "cat-lovers", "customer": "", "path": "https://evil.example/"},
+     "a page of this site"),
+])
+def test_the_form_refuses_what_it_cannot_preview(admin_client_, cat_campaign, data, error):
+    response = admin_client_.get(reverse("admin:personalization_preview"), data)
+
+    assert response.context["link"] is None
+    assert error in response.content.decode()
+
+
+def test_only_staff_open_the_preview_form(client):
+    client.force_login(UserFactory(username="mia"))
+
+    response = client.get(reverse("admin:personalization_preview"))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
