@@ -52,6 +52,13 @@ DEFAULTS: dict[str, Any] = {
     # Absolute base URL of the site (e.g. "https://shop.example.com") for links in messages;
     # None: taken from the request that placed the order, when there is one.
     "SITE_URL": None,
+    # Consent: the version of the privacy policy; a new version asks every visitor again.
+    "CONSENT_POLICY_VERSION": "1",
+    # Signed cookie holding the visitor's consent choices (a necessary cookie).
+    "CONSENT_COOKIE_NAME": "pz_consent",
+    # "opt-in": optional purposes are off until granted (GDPR). "implied": on until refused,
+    # for shops where no prior consent is required.
+    "CONSENT_MODE": "opt-in",
     # Retention of personal data, in days.
     "EVENT_RETENTION_DAYS": 395,
     "ANONYMOUS_PROFILE_RETENTION_DAYS": 90,

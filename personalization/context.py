@@ -18,6 +18,8 @@ from django.utils import timezone, translation
 
 from .adapters import CartSnapshot, get_adapter
 from .conf import app_settings
+from .consent import ID_PURPOSES, PERSONALIZATION, ConsentState, state_for_request
+from .signed import remember_signed, verified_loads
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -37,29 +39,6 @@ SEARCH_HOSTS = ("google.", "bing.", "duckduckgo.", "yahoo.", "ecosia.", "baidu."
 SOCIAL_HOSTS = ("facebook.", "instagram.", "t.co", "twitter.", "x.com", "linkedin.",
                 "pinterest.", "tiktok.", "reddit.", "youtube.")
 EMAIL_HOSTS = ("mail.", "outlook.", "webmail")
-
-
-_VERIFIED: dict[tuple[str, str], Any] = {}
-_VERIFIED_MAX = 10_000
-
-
-def _verified(raw: str, salt: str) -> Any:
-    """``signing.loads`` remembering the cookies this process has already verified.
-
-    A browser sends the same cookie value until it changes, so most requests skip the HMAC
-    and decompression; only a value that once passed verification is ever remembered.
-    """
-    data = _VERIFIED.get((salt, raw))
-    if data is None:
-        data = signing.loads(raw, salt=salt)
-        _remember(raw, salt, data)
-    return data
-
-
-def _remember(raw: str, salt: str, data: Any) -> None:
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.pop(next(iter(_VERIFIED)))
-    _VERIFIED[(salt, raw)] = data
 
 
 @dataclass
@@ -88,7 +67,7 @@ class VisitorState:
             data["k"] = self.last_category
         raw = signing.dumps(data, salt=STATE_SALT, compress=True)
         # The next request need not verify it again (a copy: the state may change later).
-        _remember(raw, STATE_SALT, {k: dict(v) if isinstance(v, dict) else v
+        remember_signed(raw, STATE_SALT, {k: dict(v) if isinstance(v, dict) else v
                                     for k, v in data.items()})
         return raw
 
@@ -97,7 +76,7 @@ class VisitorState:
         """The state in the cookie, or a new visitor when it is missing or tampered with."""
         if raw:
             try:
-                data = _verified(raw, STATE_SALT)
+                data = verified_loads(raw, STATE_SALT)
                 return cls(vid=str(uuid.UUID(data["v"])), visits=int(data.get("n", 1)),
                            last=int(data.get("t", 0)), first_touch=dict(data.get("f", {})),
                            last_touch=dict(data.get("l", {})),
@@ -153,7 +132,7 @@ class Caps:
     def loads(cls, raw: str | None) -> Caps:
         if raw:
             try:
-                data = dict(_verified(raw, CAPS_SALT))
+                data = dict(verified_loads(raw, CAPS_SALT))
                 dismissed = {str(k): int(v) for k, v in (data.pop("d", None) or {}).items()}
                 return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()},
                            dismissed=dismissed)
@@ -248,7 +227,7 @@ class VisitorContext:
         "now", "user", "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device",
         "country", "language", "referrer", "referrer_class", "utm_first", "utm_last", "path",
         "query", "category_ids", "cart", "profile", "category_affinity", "temperature",
-        "state", "caps", "rulebook", "consents",
+        "state", "caps", "rulebook", "consent", "allowed_purposes", "remembered",
     )
 
     def __init__(self, request: HttpRequest | None = None, **facts: Any) -> None:
@@ -287,11 +266,17 @@ class VisitorContext:
         return bool(user is not None and user.is_authenticated)
 
     def _get_state(self) -> VisitorState:
-        raw = self.request.COOKIES.get(app_settings.VISITOR_COOKIE_NAME) if self.request else None
-        state = VisitorState.loads(raw)
-        if self.request is not None:
-            state.touch(int(time.time()))
+        """The visitor cookie's state, or, without consent to remember him, a state for this
+        request only (a fresh id, first visit, this request's UTM parameters)."""
+        if self.request is None:
+            return VisitorState(vid=str(uuid.uuid4()), is_new=True)
+        if not self.remembered:
+            state = VisitorState(vid=str(uuid.uuid4()), is_new=True)
             state.record_utm(self._utm_of_request())
+            return state
+        state = VisitorState.loads(self.request.COOKIES.get(app_settings.VISITOR_COOKIE_NAME))
+        state.touch(int(time.time()))
+        state.record_utm(self._utm_of_request())
         return state
 
     def _get_caps(self) -> Caps:
@@ -363,8 +348,8 @@ class VisitorContext:
         return get_adapter().cart(self.request)
 
     def _get_profile(self) -> ProfileSnapshot | None:
-        if not self.is_authenticated:
-            return None
+        if not self.is_authenticated or PERSONALIZATION not in self.allowed_purposes:
+            return None  # without personalization consent no profile is built or read
         from .profiles import snapshot_for_user
 
         return snapshot_for_user(self.user)
@@ -374,6 +359,8 @@ class VisitorContext:
         profile = self.profile
         if profile is not None and profile.category_shares:
             return profile.category_shares
+        if PERSONALIZATION not in self.allowed_purposes:
+            return {}
         views = self.state.views
         total = sum(views.values())
         return {int(k): v / total for k, v in views.items()} if total else {}
@@ -392,15 +379,22 @@ class VisitorContext:
 
         return get_rulebook()
 
-    def _get_consents(self) -> dict[str, bool]:
-        return {}
+    def _get_consent(self) -> ConsentState:
+        if self.request is None:
+            return ConsentState()
+        return state_for_request(self.request)
+
+    def _get_allowed_purposes(self) -> frozenset[str]:
+        return self.consent.allowed
+
+    def _get_remembered(self) -> bool:
+        """Whether a visitor id may be stored (personalization or analytics consent)."""
+        return not ID_PURPOSES.isdisjoint(self.allowed_purposes)
 
     # -- questions rules ask -------------------------------------------------------------
     def has_consent(self, purpose: str | None) -> bool:
-        """Whether the visitor allows ``purpose`` (consent gating comes with its own module)."""
-        if not purpose:
-            return True
-        return self.consents.get(purpose, True)
+        """Whether the visitor allows ``purpose``: the one place consent is enforced."""
+        return not purpose or purpose in self.allowed_purposes
 
     def flag_active(self, name: str) -> bool:
         if "flags" in self._given:
@@ -441,8 +435,12 @@ class VisitorContext:
     def text_fields(self) -> dict[str, str]:
         """Values a text variant may insert (allow-listed in TEXT_FIELDS)."""
         allowed = app_settings.TEXT_FIELDS
-        profile = self.profile
         values: dict[str, str] = {}
+        if PERSONALIZATION not in self.allowed_purposes:  # his name is personal data
+            if "country" in allowed and self.country:
+                values["country"] = self.country
+            return values
+        profile = self.profile
         if profile is not None:
             values.update({k: v for k, v in profile.fields.items() if k in allowed})
         user = self.user

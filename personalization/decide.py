@@ -181,6 +181,14 @@ def _audience_notes(campaign: CompiledCampaign, ctx: VisitorContext, book: Any) 
 
 def _bucket(slot_key: str, kind: str, campaign: CompiledCampaign, ctx: VisitorContext,
             notes: list[Any]) -> Decision:
+    if not ctx.remembered:
+        # No consent to remember the visitor: no stable bucket, no experiment.
+        variant = campaign.variants[0]
+        notes.append(("variant '{}': the first, since the visitor is not remembered (no "
+                      "personalization or analytics consent) and takes part in no experiment",
+                      variant))
+        return Decision(slot=slot_key, campaign=campaign, variant=variant, notes=notes,
+                        slot_kind=kind)
     bucket_id = ctx.bucket_id
     if campaign.holdout_percent and bucket(bucket_id, campaign.id) * 100 < \
             campaign.holdout_percent:

@@ -7,26 +7,50 @@ from typing import Any
 
 from django.db import transaction
 
+from .consent import PERSONALIZATION, record_choices, state_from_records
+from .models import ConsentRecord
 from .profiles import invalidate_user, profile_for_user
 
 
 def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    """Connect the browser's visitor id to the customer, keeping bucket and history.
+    """At login: settle his consent, then connect the browser to the customer.
 
-    A customer seen for the first time keeps this browser's id as his canonical id; one who
-    already has a profile (another device) gets this id as an alias, and the cookie takes
-    his canonical id, so he is in the same bucket on every device.
+    Consent: a choice made in this browser before logging in is recorded for the account
+    (the latest choice wins); without one, the account's recorded choices apply here.
+
+    Identity (only with personalization consent): a customer seen for the first time keeps
+    this browser's id as his canonical id; one who already has a profile (another device)
+    gets this id as an alias, and the cookie takes his canonical id, so he is in the same
+    bucket on every device.
     """
     ctx = getattr(request, "visitor", None)
     if ctx is None:
         return
+    _settle_consent(ctx, user)
+    for fact in ("user", "is_authenticated", "profile", "bucket_id", "visitor_id",
+                 "allowed_purposes", "remembered", "state"):
+        ctx.__dict__.pop(fact, None)
+    if PERSONALIZATION not in ctx.allowed_purposes:
+        return  # no profile is built without his consent
     profile = merge_visitor(user, ctx.visitor_id)
     state = ctx.state
     if state.vid != str(profile.visitor_id):
         state.vid = str(profile.visitor_id)
         state.changed = True
-    for fact in ("user", "is_authenticated", "profile", "bucket_id", "visitor_id"):
+    for fact in ("profile", "bucket_id", "visitor_id"):
         ctx.__dict__.pop(fact, None)
+
+
+def _settle_consent(ctx: Any, user: Any) -> None:
+    current = ctx.consent
+    recorded = state_from_records(user)
+    if current.decided:
+        if recorded.choices != current.choices:
+            record_choices(choices=current.choices, source=ConsentRecord.Source.BANNER,
+                           user=user, visitor_id=ctx.visitor_id)
+    elif recorded.decided:
+        recorded.changed = True  # write his recorded choices into this browser's cookie
+        ctx.__dict__["consent"] = recorded
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from . import preview
 from .adapters import get_adapter
 from .conf import app_settings
+from .consent import ANALYTICS
 from .context import VisitorContext
 from .events import buffer_events, event_row
 
@@ -57,18 +58,29 @@ class PersonalizationMiddleware:
             if "public" in response.get("Cache-Control", ""):
                 response["Cache-Control"] = ", ".join(
                     p for p in response["Cache-Control"].split(", ") if p != "public")
-        if response.status_code >= 400:
-            return
-        state = ctx.state
-        if 200 <= response.status_code < 300:
-            state.record_view(tuple(get_adapter().current_category(request) or ()))
-        self._record_impressions(ctx)
         secure = request.is_secure()
-        if state.changed:
+        consent = ctx.__dict__.get("consent")
+        if consent is not None and consent.changed:
             response.set_cookie(
-                app_settings.VISITOR_COOKIE_NAME, state.dumps(),
+                app_settings.CONSENT_COOKIE_NAME, consent.dumps(),
                 max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
                 samesite="Lax")
+        if response.status_code >= 400:
+            return
+        if not ctx.remembered:
+            # No visitor-id cookie before consent, and none kept after it is withdrawn.
+            if app_settings.VISITOR_COOKIE_NAME in request.COOKIES:
+                response.delete_cookie(app_settings.VISITOR_COOKIE_NAME, samesite="Lax")
+        else:
+            state = ctx.state
+            if 200 <= response.status_code < 300:
+                state.record_view(tuple(get_adapter().current_category(request) or ()))
+            if state.changed:
+                response.set_cookie(
+                    app_settings.VISITOR_COOKIE_NAME, state.dumps(),
+                    max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
+                    samesite="Lax")
+        self._record_impressions(ctx)
         caps = ctx.__dict__.get("caps")
         if caps is not None and caps.changed:
             response.set_cookie(
@@ -81,6 +93,7 @@ class PersonalizationMiddleware:
         if not ctx.impressions:
             return
         now = int(time.time())
+        measured = ctx.has_consent(ANALYTICS)
         user = ctx.user
         user_id = user.pk if user is not None and user.is_authenticated else None
         rows = []
@@ -88,6 +101,8 @@ class PersonalizationMiddleware:
             campaign = decision.campaign
             if campaign.cap_impressions is not None:
                 ctx.caps.add(campaign.id, campaign.cap_period_hours, now)
+            if not measured:
+                continue  # without analytics consent nothing is recorded
             rows.append(event_row(
                 visitor_id=ctx.bucket_id, user_id=user_id, type="impression",
                 slot=decision.slot, campaign_id=campaign.id, variant_id=decision.variant_id,

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
 from .conf import app_settings
+from .consent import ID_PURPOSES
 from .context import VisitorContext, VisitorState
 
 if TYPE_CHECKING:
@@ -79,19 +80,34 @@ def without_token(request: HttpRequest) -> str:
 
 
 # -- the simulated visitor (shared with ``manage.py explain``) ---------------------------------
+#: An anonymous visitor simulated by explain and preview allowed every purpose.
+ALL_ALLOWED = frozenset({"necessary", "personalization", "analytics", "marketing"})
+
+
 def customer_facts(user: Any) -> dict[str, Any]:
     """Facts of ``user`` logged in: his profile snapshot and canonical visitor id (bucket)."""
+    from .consent import PERSONALIZATION, state_from_records
+    from .models import VisitorProfile
     from .profiles import snapshot_for_user
 
-    profile = snapshot_for_user(user)
+    allowed = state_from_records(user).allowed  # what he agreed to, as recorded
+    if PERSONALIZATION in allowed:
+        profile = snapshot_for_user(user)
+        vid = profile.visitor_id
+    else:  # no profile is built without his consent
+        known = VisitorProfile.objects.filter(user=user).values_list("visitor_id",
+                                                                      flat=True).first()
+        profile, vid = None, str(known or uuid.uuid4())
     return {"user": user, "is_authenticated": True, "profile": profile,
-            "state": VisitorState(vid=profile.visitor_id)}
+            "state": VisitorState(vid=vid), "allowed_purposes": allowed,
+            "remembered": bool(allowed & ID_PURPOSES)}
 
 
 def anonymous_facts(visitor_id: str) -> dict[str, Any]:
     """Facts of an anonymous visitor with the given visitor id (no account, no profile)."""
     return {"user": None, "is_authenticated": False, "profile": None,
-            "state": VisitorState(vid=visitor_id)}
+            "state": VisitorState(vid=visitor_id), "allowed_purposes": ALL_ALLOWED,
+            "remembered": True}
 
 
 def target_facts(target: Target) -> dict[str, Any] | None:

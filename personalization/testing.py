@@ -6,8 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from .adapters import CartLine, CartSnapshot
+from .consent import ANALYTICS, MARKETING, NECESSARY, PERSONALIZATION
 from .context import VisitorContext, VisitorState
 from .profiles import ProfileSnapshot
+
+ALL_PURPOSES = (NECESSARY, PERSONALIZATION, ANALYTICS, MARKETING)
 
 
 def make_context(*, cart_total: Decimal | int | str | None = None,
@@ -23,6 +26,10 @@ def make_context(*, cart_total: Decimal | int | str | None = None,
     if cart_total is not None and "cart" not in facts:
         facts["cart"] = CartSnapshot(lines=(CartLine(product_id=0, category_ids=(),
                                                      quantity=1, price=Decimal(cart_total)),))
+    consents = facts.pop("consents", None)
+    if consents is not None:  # e.g. consents={"personalization": False}
+        facts["allowed_purposes"] = frozenset(
+            {p for p in ALL_PURPOSES if consents.get(p, True)} | {NECESSARY})
     if isinstance(profile, dict):
         profile = ProfileSnapshot(**{"profile_id": 0, "visitor_id": visitor_id, **profile})
     facts.setdefault("profile", profile)
@@ -32,7 +39,26 @@ def make_context(*, cart_total: Decimal | int | str | None = None,
     defaults = {"device": "desktop", "country": None, "language": "en", "referrer": "",
                 "referrer_class": "direct", "utm_first": {}, "utm_last": {}, "path": "/",
                 "query": {}, "category_ids": (), "cart": CartSnapshot(), "temperature": None,
-                "consents": {}}
+                "allowed_purposes": frozenset(ALL_PURPOSES), "remembered": True}
     for key, value in defaults.items():
         facts.setdefault(key, value)
     return VisitorContext(None, **facts)
+
+
+def consent_cookie(*granted: str) -> str:
+    """The signed consent-cookie value of a visitor who chose, under the current policy,
+    to allow ``granted`` (all optional purposes when none are named) and refuse the rest."""
+    from .conf import app_settings
+    from .consent import ConsentState
+
+    chosen = set(granted or ALL_PURPOSES) - {NECESSARY}
+    choices = {p: p in chosen for p in ALL_PURPOSES if p != NECESSARY}
+    return ConsentState(choices=choices, version=app_settings.CONSENT_POLICY_VERSION).dumps()
+
+
+def give_consent(client: Any, *granted: str) -> Any:
+    """Make a Django test client a visitor who allowed ``granted`` (default: everything)."""
+    from .conf import app_settings
+
+    client.cookies[app_settings.CONSENT_COOKIE_NAME] = consent_cookie(*granted)
+    return client

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from personalization import rulebook
 from personalization.events import buffer_events, event_row, flush_events
 from personalization.models import Campaign, Event
+from personalization.testing import give_consent
 from tests.builders import campaign, slot
 from tests.factories import ProductFactory
 
@@ -28,6 +29,7 @@ def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_com
     rulebook.invalidate()
     user = get_user_model().objects.create_user("anna", password="pw")
     client.force_login(user)
+    give_consent(client)
     client.get("/_pz/slots/")
     product = ProductFactory(price=Decimal("20.00"), stock=5)
     client.post("/cart/add/", {"product_id": product.pk, "quantity": 2})

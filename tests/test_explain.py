@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from personalization.consent import record_choices
 from personalization.rules import LoggedInRule, PathRule
 from tests import builders
 from tests.factories import UserFactory
@@ -83,13 +84,26 @@ def test_simulated_segment_membership_and_path(shop):
 def test_holdout_is_shown_as_control(shop):
     shop.holdout_percent = 100
     shop.save()
-    UserFactory(username="mia")
+    mia = UserFactory(username="mia")
+    record_choices(choices={"personalization": True, "analytics": True}, source="signup",
+                   user=mia)
 
     output = explain("--user", "mia", "--slot", "home_hero")
 
     assert f"Shows: default content: control (holdout) of campaign 'Members' welcome' " \
            f"(#{shop.pk})" in output
     assert "held out as control (100% holdout)" in output
+
+
+def test_customer_without_consent_is_in_no_experiment(shop):
+    shop.holdout_percent = 100
+    shop.save()
+    UserFactory(username="noor")  # never agreed to anything
+
+    output = explain("--user", "noor", "--slot", "home_hero")
+
+    assert "held out" not in output
+    assert "the visitor is not remembered" in output
 
 
 def test_unknown_user_is_a_clear_error(shop):

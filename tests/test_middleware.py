@@ -19,10 +19,17 @@ from personalization.rules import (
     PathRule,
     PurchasedRule,
 )
+from personalization.testing import give_consent
 from tests.builders import campaign, segment, slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
+
+
+@pytest.fixture
+def client(client):
+    """A visitor who accepted every purpose (tests/test_consent.py covers the others)."""
+    return give_consent(client)
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +123,7 @@ def test_variant_and_default_markup(client):
     variant = c.variants.get()
     assert f'data-pz-campaign="{c.pk}" data-pz-variant="{variant.pk}"' in html
     assert "Welkom!" in html and "Default hero" not in html
-    other = client.__class__().get(PAGE, HTTP_CF_IPCOUNTRY="DE").content.decode()
+    other = give_consent(client.__class__()).get(PAGE, HTTP_CF_IPCOUNTRY="DE").content.decode()
     assert "Default hero" in other and "Welkom!" not in other
     assert 'data-pz-slot="hero"' in other
 
@@ -161,7 +168,7 @@ def test_login_merges_anonymous_visitor_and_keeps_bucket(client):
     client.post("/login/", {"username": "jan", "password": "pw"})
     profile = VisitorProfile.objects.get(user=user)
     assert str(profile.visitor_id) == vid  # first device: its id becomes canonical
-    other = client.__class__()
+    other = give_consent(client.__class__())
     other.get("/_pz/plain/")
     response = other.post("/login/", {"username": "jan", "password": "pw"})
     assert VisitorAlias.objects.filter(profile=profile).count() == 1

@@ -8,6 +8,7 @@ from django.core import signing
 from django.urls import reverse
 
 from personalization import preview, rulebook
+from personalization.consent import record_choices
 from personalization.events import flush_events
 from personalization.models import Event, TextVariant
 from personalization.rules import LoggedInRule, OrderCountRule, PathRule
@@ -152,6 +153,8 @@ def test_staff_sees_the_page_as_a_customer(client, staff):
     welcome = campaign(greeting, "Welcome", segments=(newcomers,), variants=())
     TextVariant.objects.create(campaign=welcome, name="Hallo", text="Hallo {{ first_name }}")
     jan = UserFactory(username="jan", first_name="Jan")
+    record_choices(choices={"personalization": True, "analytics": True}, source="signup",
+                   user=jan)  # the preview shows what he agreed to see
 
     response = client.get(link(preview.Target(user_id=jan.pk)))
 

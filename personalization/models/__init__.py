@@ -4,6 +4,7 @@ from ..rules import *  # noqa: F403  (rule types are models of this app)
 from ..rules import Rule
 from .affinities import ProductAffinity
 from .campaigns import Campaign, Slot, SlotKind
+from .consent import ConsentPurpose, ConsentRecord
 from .events import Event
 from .notifications import RepAlertSettings, RepNotification
 from .profiles import VisitorAlias, VisitorProfile
@@ -19,8 +20,8 @@ from .variants import (
 )
 
 __all__ = [
-    "VARIANT_KINDS", "BannerVariant", "Campaign", "ContentVariant", "DiscountVariant", "Event",
-    "PopupVariant", "ProductAffinity", "ProductListVariant", "RepAlertSettings",
-    "RepNotification", "Rule", "Segment", "SegmentMembership", "Slot",
-    "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
+    "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",
+    "ContentVariant", "DiscountVariant", "Event", "PopupVariant", "ProductAffinity",
+    "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
+    "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]
