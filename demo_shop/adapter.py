@@ -104,6 +104,15 @@ class DemoCommerceAdapter(CommerceAdapter):
                  .select_related("category")}
         return [p for p in (found.get(i) for i in ids) if p is not None]
 
+    def recommend(self, strategy: str, ctx: Any, products: list, limit: int) -> list:
+        """"Buy again": the customer's usual order with ``usual_quantity`` on each product,
+        without what is already in his cart. Other strategies: the app's own answers."""
+        if strategy != "buy_again" or ctx is None or not ctx.is_authenticated:
+            return []
+        from demo_shop.orders.usual import usual_order
+
+        return usual_order(ctx.user, limit, exclude=ctx.cart.product_ids)
+
     def create_discount_code(self, *, prefix: str, percent: Decimal | None = None,
                              amount: Decimal | None = None, valid_days: int = 30,
                              single_use: bool = True, user: Any = None) -> str:

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waffle.middleware.WaffleMiddleware",
+    "demo_shop.middleware.DemoCountryMiddleware",  # demo only: ?country=ES
     "personalization.middleware.PersonalizationMiddleware",
 ]
 
@@ -125,6 +126,8 @@ PERSONALIZATION = {
     "COMMERCE_ADAPTER": "demo_shop.adapter.DemoCommerceAdapter",
     # Links in sales-rep SMS; without it they use the host of the request placing the order.
     "SITE_URL": os.environ.get("SITE_URL") or None,
+    # Demo: typical temperatures per country, for the weather popups (docs/demo-tour.md).
+    "TEMPERATURE_PROVIDER": "personalization.providers.table_temperature",
 }
 
 # Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).
@@ -133,6 +136,8 @@ CELERY_BEAT_SCHEDULE = beat_schedule(PERSONALIZATION.get("SEGMENT_REFRESH_INTERV
 # Demo only: a bar on every page to browse as one of the seeded personas.
 DEMO_PERSONA_SWITCHER = os.environ.get("DEMO_PERSONA_SWITCHER", "1") == "1"
 SHOP_NAME = "Dierenwinkel & Co."
+# Demo only: ?country=ES on any page pretends the visitor is in Spain (a cookie keeps it).
+DEMO_COUNTRY_HELPER = os.environ.get("DEMO_COUNTRY_HELPER", "1") == "1"
 
 LOGGING = {
     "version": 1,

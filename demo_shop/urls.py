@@ -16,6 +16,7 @@ urlpatterns = [
     path("img/<slug:slug>.svg", catalog.product_image, name="product_image"),
     path("cart/", orders.cart_view, name="cart"),
     path("cart/add/", orders.cart_add, name="cart_add"),
+    path("cart/add-all/", orders.cart_add_all, name="cart_add_all"),
     path("cart/update/", orders.cart_update, name="cart_update"),
     path("cart/remove/", orders.cart_remove, name="cart_remove"),
     path("checkout/", orders.checkout, name="checkout"),

@@ -198,6 +198,22 @@ class CommerceAdapter:
         popular_in_segment); an empty list lets the slot show the products given."""
         return []
 
+    def times_bought(self, product_id: int, days: int = 7) -> int:
+        """In how many placed orders of the last ``days`` days the product was, for social
+        proof ("bought 37 times this week"). The base class counts ``orders()`` through
+        ``order_fields``; the result is cached by the caller."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        orders = self.orders()
+        if orders is None:
+            return 0
+        f = self.order_fields
+        return (orders.filter(**{f.product: product_id,
+                                 f"{f.created}__gte": timezone.now() - timedelta(days=days)})
+                .order_by().values("pk").distinct().count())
+
     def create_discount_code(self, *, prefix: str, percent: Decimal | None = None,
                              amount: Decimal | None = None, valid_days: int = 30,
                              single_use: bool = True, user: Any = None) -> str:

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .cart import Cart, CartError
+from .cart import MAX_QUANTITY, Cart, CartError
 from .checkout import CheckoutError, b2b_error, may_view_order, place_order
 from .discounts import validate_discount
 from .forms import AddToCartForm, CheckoutForm, DiscountForm, UpdateCartForm
@@ -60,6 +61,33 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return _back(request)
     messages.success(request, _("Added to your cart."))
+    return _back(request)
+
+
+@require_POST
+def cart_add_all(request: HttpRequest) -> HttpResponse:
+    """One click for several products: ``product_id`` and ``quantity`` repeated in pairs
+    (the usual-order block of the home page)."""
+    items = []
+    for raw_id, raw_qty in zip(request.POST.getlist("product_id"),
+                               request.POST.getlist("quantity"), strict=False):
+        try:
+            product_id, quantity = int(raw_id), int(raw_qty)
+        except ValueError:
+            continue
+        if quantity > 0:
+            items.append((product_id, min(quantity, MAX_QUANTITY)))
+    if not items:
+        messages.error(request, _("Choose at least one product."))
+        return _back(request)
+    errors = Cart(request).add_many(items)
+    for error in errors:
+        messages.error(request, error)
+    added = len(items) - len(errors)
+    if added:
+        messages.success(request, ngettext("%(n)d product added to your cart.",
+                                           "%(n)d products added to your cart.", added)
+                         % {"n": added})
     return _back(request)
 
 

@@ -90,12 +90,37 @@ def discount_code(context: template.Context, slot: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def personalized_products(context: template.Context, slot: str, products: Any = None,
-                          limit: int | None = None) -> list:
-    """``{% personalized_products "slot" [products] limit=N as items %}``."""
+                          limit: int | None = None, source: Any = None) -> list:
+    """``{% personalized_products "slot" [products] limit=N [source=product] as items %}``.
+
+    ``products`` is the page's own list (shown when no campaign wins, re-sorted by the
+    affinity strategy); ``source`` the product(s) the page is about, for "frequently bought
+    together". Items of "buy again" carry ``usual_quantity`` when the shop knows it."""
     from ..recommend import products_for
 
     decision = decide_in(context, slot)
-    return products_for(decision, _ctx(context), products, limit)
+    return products_for(decision, _ctx(context), products, limit, source)
+
+
+@register.simple_tag(takes_context=True)
+def slot_title(context: template.Context, slot: str) -> str:
+    """``{% slot_title "slot" as title %}``: the winning variant's title (a product list's
+    heading, a popup's title), or "" when the slot shows its default."""
+    decision = decide_in(context, slot)
+    if decision is None or not decision.shows_variant:
+        return ""
+    return str(getattr(decision.variant, "title", "") or "")
+
+
+@register.simple_tag
+def social_proof(product: Any, days: int = 7) -> int:
+    """``{% social_proof product as n %}``: how many orders contained ``product`` in the
+    last ``days`` days, from the shop's orders (cached per product for a few minutes, so a
+    warm page makes no query). The same for every visitor: no decision is involved."""
+    from ..social import times_bought
+
+    pk = getattr(product, "pk", product)
+    return times_bought(int(pk), days) if pk is not None else 0
 
 
 @register.simple_tag(takes_context=True)
@@ -134,3 +159,21 @@ def slot_attributes(context: template.Context, slot: str) -> SafeString:
     """``<div {% slot_attributes "slot" %}>``: the data-pz-* attributes of a slot whose markup
     the template writes itself (product lists, the checkout's discount field)."""
     return slot_attrs(slot, decide_in(context, slot))
+
+
+@register.simple_tag(takes_context=True)
+def consent_banner(context: template.Context) -> SafeString:
+    """``{% consent_banner %}``: the privacy choices, shown until the visitor has chosen
+    under the current policy (a plain form: works without JavaScript)."""
+    from ..consent import purposes
+
+    request = context.get("request")
+    ctx = _ctx(context)
+    if ctx is None or ctx.consent.decided:
+        return mark_safe("")
+    allowed = ctx.consent.allowed
+    return mark_safe(render_to_string(  # noqa: S308  (an autoescaped template)
+        "personalization/consent_banner.html",
+        {"purposes": [{"purpose": p, "granted": p.required or p.key in allowed}
+                      for p in purposes()],
+         "next": request.get_full_path()}, request=request))
