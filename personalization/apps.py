@@ -14,11 +14,15 @@ class PersonalizationConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers the system checks)
+            consent,
+            privacy,
             receivers,
+            rulebook,
         )
         from .identity import merge_on_login
-        from .rulebook import connect_signals
 
-        connect_signals()
+        rulebook.connect_signals()
+        consent.connect_signals()
+        privacy.connect_signals()
         user_logged_in.connect(merge_on_login, dispatch_uid="pz_merge_on_login")
         receivers.connect()

@@ -19,11 +19,15 @@ def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: A
     from .tasks import record_order
 
     ctx = getattr(request, "visitor", None) if request is not None else None
-    visitor_id = ctx.visitor_id if ctx is not None else None
+    # The consent of the buyer's browser at the moment of the order; without a request
+    # (an order entered by staff) the task reads the customer's recorded choices.
+    allowed = sorted(ctx.allowed_purposes) if ctx is not None else None
+    visitor_id = ctx.visitor_id if ctx is not None and ctx.remembered else None
     user_id = getattr(user, "pk", None)
     total = str(value if value is not None else Decimal("0"))
     transaction.on_commit(lambda: record_order.delay(
-        user_id=user_id, visitor_id=visitor_id, value=total, reference=str(reference)))
+        user_id=user_id, visitor_id=visitor_id, value=total, reference=str(reference),
+        allowed=allowed))
     if order is not None:
         queue_rep_alert(order, request=request)
 

@@ -17,9 +17,9 @@ SMS_RETRY = {**RETRY, "autoretry_for": (*TRANSIENT, alerts.TransientSendError),
 
 @shared_task(**RETRY)
 def record_order(*, user_id: int | None, visitor_id: str | None, value: str,
-                 reference: str) -> int:
+                 reference: str, allowed: list[str] | None = None) -> int:
     return orders.record_order(user_id=user_id, visitor_id=visitor_id, value=value,
-                               reference=reference)
+                               reference=reference, allowed=allowed)
 
 
 @shared_task(**RETRY)

@@ -1,12 +1,15 @@
-"""URLs of the bundled script's endpoints; include them under any prefix, e.g. ``pz/``."""
+"""URLs of the app: script endpoints and privacy pages; include them under e.g. ``pz/``."""
 
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "personalization"
 
 urlpatterns = [
     path("dismiss/", views.dismiss, name="dismiss"),
     path("click/", views.click, name="click"),
+    path("privacy/", privacy_views.consent, name="consent"),
+    path("privacy/my-data/", privacy_views.my_data, name="my_data"),
+    path("privacy/forget-me/", privacy_views.forget_me, name="forget_me"),
 ]

@@ -54,8 +54,25 @@ def test_conversion_is_recorded_once_per_order(client):
     vid = str(profile_for_user(user).visitor_id)
     buffer_events([event_row(visitor_id=vid, type="impression", slot="hero", campaign_id=c.pk)])
     for _ in range(2):  # the order signal delivered twice
-        record_order(user_id=user.pk, visitor_id=vid, value="12.50", reference="DS-1")
+        record_order(user_id=user.pk, visitor_id=vid, value="12.50", reference="DS-1",
+                     allowed=["analytics", "personalization"])
     assert Event.objects.filter(type="conversion", campaign=c).count() == 1
+
+
+def test_no_conversion_is_recorded_without_analytics_consent():
+    from personalization.orders import record_order
+    from personalization.profiles import profile_for_user
+
+    c = campaign(slot("hero"), "Hero")
+    user = get_user_model().objects.create_user("eva", password="pw")
+    vid = str(profile_for_user(user).visitor_id)
+    buffer_events([event_row(visitor_id=vid, type="impression", slot="hero", campaign_id=c.pk)])
+    # Ordered in a browser that allows personalization only, then with recorded choices.
+    assert record_order(user_id=user.pk, visitor_id=vid, value="9.00", reference="DS-2",
+                        allowed=["necessary", "personalization"]) == 0
+    assert record_order(user_id=user.pk, visitor_id=vid, value="9.00",
+                        reference="DS-3") == 0  # she never agreed to analytics
+    assert not Event.objects.filter(type="conversion").exists()
 
 
 def test_flush_keeps_events_of_deleted_campaigns():
