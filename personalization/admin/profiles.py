@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Event, VisitorAlias, VisitorProfile
+from ..privacy import erase_subject, export_subject
 
 
 class ReadOnlyMixin:
@@ -54,6 +56,25 @@ class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
     fields = ["visitor_id", "user", "visit_count", "first_seen", "last_seen",
               "pretty_attributes", "pretty_aggregates", "aggregates_updated_at"]
     readonly_fields = fields
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    @admin.action(description=_("Export all data held on the selected visitors (JSON)"))
+    def export_personal_data(self, request: HttpRequest, queryset: Any) -> HttpResponse:
+        data = [export_subject(user=p.user, visitor_id=str(p.visitor_id)) for p in queryset]
+        response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2),
+                                content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+        return response
+
+    @admin.action(description=_("Erase the personal data of the selected visitors"))
+    def erase_personal_data(self, request: HttpRequest, queryset: Any) -> None:
+        erased = 0
+        for profile in list(queryset):
+            erase_subject(user=profile.user, visitor_id=str(profile.visitor_id))
+            erased += 1
+        self.message_user(request, _(
+            "Erased the personal data of %(n)s visitors; their consent records are kept "
+            "under a pseudonym.") % {"n": erased}, messages.SUCCESS)
 
     @admin.display(description=_("attributes"))
     def pretty_attributes(self, obj: VisitorProfile) -> SafeString:
