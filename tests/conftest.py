@@ -19,3 +19,10 @@ def _clear_cache():
     for cache in caches.all():
         cache.clear()
     yield
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: once Playwright has started, the rest of the session runs
+    with ``DJANGO_ALLOW_ASYNC_UNSAFE`` (see tests/browser/conftest.py)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
