@@ -19,11 +19,16 @@ class Persona:
 PERSONAS: tuple[Persona, ...] = (
     Persona("anna", "Anna", "Jansen", _("cat owner, orders litter and food monthly")),
     Persona("jan", "Jan", "de Vries", _("farmer, reorders the same supplies")),
-    Persona("lisa", "Lisa", "Bakker", _("lapsed pizza customer")),
+    Persona("lisa", "Lisa", "Bakker", _("lapsed pizza customer, left pizzas in her cart")),
     Persona("tom", "Tom", "Visser", _("bought t-shirts")),
     Persona("bram", "Bram", "Smit", _("always uses discount codes")),
 )
 PERSONA_USERNAMES = frozenset(p.username for p in PERSONAS)
+#: Demo only: what a persona left in her cart, and how many hours ago (the pizza chain's
+#: "your cart is waiting"). Put in the cart when switching to her with an empty cart.
+ABANDONED_CARTS: dict[str, tuple[tuple[tuple[str, int], ...], int]] = {
+    "lisa": ((("pizza-margherita", 2), ("pizza-pepperoni", 1)), 3),
+}
 PERSONA_PASSWORD = "demo"
 
 

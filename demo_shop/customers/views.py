@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .personas import PERSONA_USERNAMES, switcher_enabled
+from .personas import ABANDONED_CARTS, PERSONA_USERNAMES, switcher_enabled
 
 ANONYMOUS = "anonymous"
 
@@ -39,6 +42,7 @@ def persona_switch(request: HttpRequest) -> HttpResponse:
         if user is None:
             raise Http404("This persona has not been seeded; run manage.py seed_demo.")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        _leave_cart(request, username)
         messages.info(
             request, _("You are browsing as %(name)s.") % {"name": user.get_full_name()}
         )
@@ -50,3 +54,19 @@ def persona_switch(request: HttpRequest) -> HttpResponse:
     ):
         target = "home"
     return redirect(target)
+
+
+def _leave_cart(request: HttpRequest, username: str) -> None:
+    """Demo only: give the persona the cart she abandoned some hours ago, if hers is empty."""
+    from demo_shop.catalog.models import Product
+    from demo_shop.orders.cart import UPDATED_AT_KEY, Cart
+
+    left = ABANDONED_CARTS.get(username)
+    cart = Cart(request)
+    if left is None or not cart.is_empty:
+        return
+    items, hours = left
+    ids = dict(Product.objects.filter(slug__in=[slug for slug, _q in items])
+               .values_list("slug", "pk"))
+    cart.add_many([(ids[slug], qty) for slug, qty in items if slug in ids])
+    request.session[UPDATED_AT_KEY] = (timezone.now() - timedelta(hours=hours)).isoformat()

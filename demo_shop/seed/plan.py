@@ -276,17 +276,40 @@ def _rep_of(accounts: list[AccountSpec], person: PersonSpec) -> str:
     return next(a.rep for a in accounts if a.name == person.account)
 
 
+#: The week's bestseller, for the social-proof line on its product page.
+BESTSELLER = "pizza-margherita"
+BESTSELLER_MAX_ORDERS = 40
+
+
+def this_week(people: list[PersonSpec]) -> list[OrderPlan]:
+    """Pizza Margherita (often with garlic dip) ordered by many consumers in the last six
+    days: "bought N times this week" on its page, and a co-purchase pair."""
+    buyers = [p for p in people if p.group != "farm" and p.username.startswith("customer")]
+    plans = []
+    for i, person in enumerate(buyers[:BESTSELLER_MAX_ORDERS]):
+        lines = [(BESTSELLER, 1 + i % 2)]
+        if i % 3 != 2:
+            lines.append(("garlic-dip", 1 + i % 2))
+        plans.append(OrderPlan(person.username, 1 + i % 6, 17 * 60 + (i * 7) % 240, lines))
+    return plans
+
+
 def build(customers: int) -> tuple[list[PersonSpec], list[AccountSpec], list[OrderPlan]]:
-    """Every person, account and order of the seed, orders numbered oldest first."""
+    """Every person, account and order of the seed, orders numbered oldest first (the
+    week's bestseller orders have their own series, DSW-, added after the first ones)."""
     people, accounts, plans = synthetic(customers)
     people = persona_people() + people
     accounts = [AccountSpec("Hoeve De Vries", "Pieter Mulder", "NL001234567B01"), *accounts]
     plans = persona_orders() + plans
     plans.sort(key=lambda p: (-p.days_ago, p.minute_of_day, p.username))
-    prices = price_list()
-    codes = {c.code: c for c in CODES}
     for i, plan in enumerate(plans, start=1):
         plan.number = f"DS-{i:06d}"
+    for i, plan in enumerate(this_week(people), start=1):
+        plan.number = f"DSW-{i:05d}"
+        plans.append(plan)
+    prices = price_list()
+    codes = {c.code: c for c in CODES}
+    for plan in plans:
         if plan.status != "cancelled":
             plan.status = ("completed" if plan.days_ago > 14 else
                            "shipped" if plan.days_ago > 3 else "paid")
