@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from personalization.rendering import prefilled_code
+
 from .cart import MAX_QUANTITY, Cart, CartError
 from .checkout import CheckoutError, b2b_error, may_view_order, place_order
 from .discounts import validate_discount
@@ -155,7 +157,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         code = form.data.get("discount_code", "")
         cart.set_discount_code(code)
     else:
-        code = request.GET.get("code") or cart.discount_code
+        # A code the shopper chose wins over the one a campaign prefills for him.
+        code = (request.GET.get("code") or cart.discount_code
+                or prefilled_code(request, "checkout_discount"))
         initial = {"discount_code": code}
         if user.is_authenticated:
             initial.update(name=user.get_full_name(), email=user.email)
