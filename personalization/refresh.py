@@ -82,8 +82,13 @@ def refresh_segment(segment_id: int, now: datetime | None = None) -> RefreshResu
             cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
             cursor.execute(f"CREATE TEMPORARY TABLE {tmp} (user_id bigint NOT NULL)")
             cursor.execute(f"INSERT INTO {tmp} (user_id) {select_sql}", params)
-            if connection.vendor == "postgresql":
+            postgres = connection.vendor == "postgresql"
+            if postgres:
                 cursor.execute(f"ANALYZE {tmp}")  # temporary tables get no autovacuum
+                # The membership table's statistics are often stale (empty before the first
+                # refresh): a nested-loop plan would rescan it once per customer. Hash joins
+                # keep both statements linear whatever the statistics say.
+                cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(f"SELECT COUNT(*) FROM {tmp}")
             member_count = cursor.fetchone()[0]
             returning = " RETURNING user_id" if collect else ""
@@ -100,6 +105,8 @@ def refresh_segment(segment_id: int, now: datetime | None = None) -> RefreshResu
                 [segment_id, now, segment_id])
             entered = _drain(cursor, entered_ids) if collect else cursor.rowcount
             cursor.execute(f"DROP TABLE {tmp}")
+            if postgres:
+                cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         Segment.objects.using(db).filter(pk=segment_id).update(
             last_refreshed_at=now, member_count=member_count, entered_count=entered,
             exited_count=exited)
