@@ -95,8 +95,21 @@ class ListField(models.TextField):
         return self.get_prep_value(self.value_from_object(obj))
 
     def validate(self, value: Any, model_instance: Any) -> None:
-        if not self.blank and not _split(value):
+        """The same checks as the form field, so ``full_clean()`` (admin, API, imports)
+        rejects what the form would: empty required lists, bad items, too many items."""
+        from .conf import app_settings
+
+        items = _split(value)
+        if not self.blank and not items:
             raise ValidationError(self.error_messages["blank"], code="blank")
+        limit = self.max_items or app_settings.RULE_LIST_MAX_ITEMS
+        if len(items) > limit:
+            raise ValidationError(
+                _("At most %(max)s values are allowed; you entered %(n)s."),
+                params={"max": limit, "n": len(items)}, code="max_items")
+        if self.item_validator:
+            for item in items:
+                self.item_validator(item)
 
     def formfield(self, **kwargs: Any) -> forms.Field:
         from .conf import app_settings

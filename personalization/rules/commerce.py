@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,10 @@ from ..fields import ListField, validate_int_item
 from .base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
+# Upper bounds of merchant input: beyond them a value is a typo, not a rule.
+HOURS_MAX = 24 * 366
+DAYS_MAX = 3660
+COUNT_MAX = 100_000
 
 
 def _ids(values: list[str]) -> set[int]:
@@ -79,7 +84,8 @@ class CartContainsRule(IdSets, Rule):
 class CartAbandonedRule(Rule):
     """Matches a visitor whose cart has not changed for at least N hours."""
 
-    hours = models.PositiveIntegerField(_("hours without change"), default=24)
+    hours = models.PositiveIntegerField(_("hours without change"), default=24,
+                                        validators=[MaxValueValidator(HOURS_MAX)])
 
     family = _("Cart")
 
@@ -106,6 +112,7 @@ class PurchasedRule(IdSets, Rule):
                              help_text=_("Category ids, comma-separated."))
     within_days = models.PositiveIntegerField(
         _("within the last days"), null=True, blank=True,
+        validators=[MaxValueValidator(DAYS_MAX)],
         help_text=_("Leave empty for 'ever'."),
     )
 
@@ -184,8 +191,10 @@ class _HistoryRange(Rule):
 class OrderCountRule(_HistoryRange):
     """Matches on the number of orders the customer has placed."""
 
-    minimum = models.PositiveIntegerField(_("at least"), null=True, blank=True)
+    minimum = models.PositiveIntegerField(_("at least"), null=True, blank=True,
+                                          validators=[MaxValueValidator(COUNT_MAX)])
     maximum = models.PositiveIntegerField(_("at most"), null=True, blank=True,
+                                          validators=[MaxValueValidator(COUNT_MAX)],
                                           help_text=_("0 matches visitors who never ordered."))
     attribute = "order_count"
     label = _("number of orders")
@@ -251,8 +260,10 @@ class DaysSinceLastOrderRule(_HistoryRange):
     """Matches customers whose last order is between N and M days old (lapsed customers)."""
 
     minimum = models.PositiveIntegerField(_("at least days"), null=True, blank=True,
+                                          validators=[MaxValueValidator(DAYS_MAX)],
                                           help_text=_("e.g. 120 for 'no order for 4 months'."))
-    maximum = models.PositiveIntegerField(_("at most days"), null=True, blank=True)
+    maximum = models.PositiveIntegerField(_("at most days"), null=True, blank=True,
+                                          validators=[MaxValueValidator(DAYS_MAX)])
     label = _("days since last order")
 
     class Meta:
@@ -304,7 +315,8 @@ class RFMScoreRule(_HistoryRange):
 class UsedDiscountCodeRule(Rule):
     """Matches customers who used a discount code in at least N orders (bargain hunters)."""
 
-    minimum = models.PositiveIntegerField(_("orders with a code, at least"), default=1)
+    minimum = models.PositiveIntegerField(_("orders with a code, at least"), default=1,
+                                          validators=[MaxValueValidator(COUNT_MAX)])
 
     family = _("Order history")
     consent_purpose = HISTORY

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,11 +51,11 @@ class VisitCountRule(Rule):
     """Matches on the number of visits (sessions) of this visitor, including this one."""
 
     minimum = models.PositiveIntegerField(
-        _("at least"), null=True, blank=True,
+        _("at least"), null=True, blank=True, validators=[MaxValueValidator(100_000)],
         help_text=_("Smallest number of visits. 1 with no maximum: everybody; 2: returning."),
     )
     maximum = models.PositiveIntegerField(
-        _("at most"), null=True, blank=True,
+        _("at most"), null=True, blank=True, validators=[MaxValueValidator(100_000)],
         help_text=_("Largest number of visits. Maximum 1: first-time visitors only."),
     )
 
