@@ -22,6 +22,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("lisa", "Lisa", "Bakker", _("lapsed pizza customer, left pizzas in her cart")),
     Persona("tom", "Tom", "Visser", _("bought t-shirts")),
     Persona("bram", "Bram", "Smit", _("always uses discount codes")),
+    Persona("eva", "Eva", "Dekker", _("cat owner who declined personalization")),
 )
 PERSONA_USERNAMES = frozenset(p.username for p in PERSONAS)
 #: Demo only: what a persona left in her cart, and how many hours ago (the pizza chain's

@@ -159,6 +159,7 @@ def persona_people() -> list[PersonSpec]:
         _persona("lisa", city="Rotterdam", date_of_birth=date(1995, 1, 27)),
         _persona("tom", city="Amsterdam", date_of_birth=date(1999, 6, 8)),
         _persona("bram", city="Eindhoven", date_of_birth=date(1983, 11, 19)),
+        _persona("eva", city="Leiden", date_of_birth=date(1990, 2, 14)),
         PersonSpec("marieke", "Marieke", "de Vries", "Barneveld", group="farm",
                    account="Hoeve De Vries"),
         PersonSpec("pieter", "Pieter", "Mulder", "Ede", group="staff", is_staff=True),
@@ -176,6 +177,9 @@ def persona_orders() -> list[OrderPlan]:
         if i == 11:
             lines.append(("covered-litter-box-with-filter", 1))
         plans.append(OrderPlan("anna", 12 + 30 * i, 19 * 60 + 5 * i, lines))
+    for i in range(6):  # eva: a cat owner like anna, who said no to personalization
+        plans.append(OrderPlan("eva", 20 + 35 * i, 17 * 60 + 10 * i,
+                               [("clumping-cat-litter-20-l", 1), (cat_foods[i % 3], 2)]))
     usual = [("injection-needles-12-25-mm-100", 2), ("pig-grower-pellets-25-kg", 10),
              ("piglet-starter-feed-20-kg", 6), ("mineral-lick-block-10-kg", 4)]
     for i in range(18):  # jan: the same supplies every three weeks, some entered by his rep

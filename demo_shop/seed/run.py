@@ -21,6 +21,7 @@ from demo_shop.orders.models import DiscountCode, Order, OrderLine
 
 from . import plan as seed_plan
 from .catalog_data import CATALOG, CategorySpec
+from .consent import seed_consent
 from .personalization import seed_personalization  # noqa: E402
 
 DEFAULT_CUSTOMERS = 400
@@ -41,6 +42,7 @@ def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print)
         _codes(plans, users, today, created)
         _orders(plans, users, account_map, today, created)
         seed_personalization(created)
+        seed_consent(users, created)
     summary = ", ".join(f"{count} {name}" for name, count in created.items() if count)
     log(f"Seeded: {summary}." if summary else "Nothing to do: the demo data is already there.")
     return created
