@@ -167,3 +167,18 @@ def test_logged_in_rule_is_contextual_and_needs_no_consent(client):
     campaign(slot("hero"), "Members", segments=(members,), variants=("Members",))
     client.force_login(get_user_model().objects.create_user("x"))
     assert "Members" in client.get(PAGE).content.decode()
+
+
+def test_demo_personas_consented_at_sign_up_and_eva_declined(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", customers=5, stdout=open("/dev/null", "w"))
+    rulebook.invalidate()
+    client.post("/login/", {"username": "anna", "password": "demo"})
+    assert "Hallo Anna!" in client.get("/").content.decode()
+    eva = client.__class__()
+    eva.post("/login/", {"username": "eva", "password": "demo"})
+    html = eva.get("/").content.decode()
+    assert "Hallo Eva" not in html and "Welcome back!" in html
+    assert 'pz-consent-title' not in html  # she chose at sign-up: no banner
+    assert not VisitorProfile.objects.filter(user__username="eva").exists()
