@@ -182,3 +182,14 @@ def test_demo_personas_consented_at_sign_up_and_eva_declined(client):
     assert "Hallo Eva" not in html and "Welcome back!" in html
     assert 'pz-consent-title' not in html  # she chose at sign-up: no banner
     assert not VisitorProfile.objects.filter(user__username="eva").exists()
+
+
+def test_a_forged_consent_cookie_grants_nothing(client):
+    forged = signing.dumps({"v": "1", "p": {"personalization": 1, "analytics": 1}, "t": 0},
+                           salt="not the consent salt")
+    client.cookies["pz_consent"] = forged
+    campaign(slot("hero"), "Everybody")
+    response = client.get(PAGE)
+    assert "pz_vid" not in response.cookies  # not remembered: the cookie was not trusted
+    assert flush_events() == 0
+    assert 'pz-consent-title' in client.get("/").content.decode()  # asked again
