@@ -39,6 +39,8 @@
 
     function open() {
       if (opened || popup.getAttribute("data-pz-closed")) return;
+      // The visitor answers the consent banner first; the popup waits for the next page.
+      if (document.querySelector("[data-pz-consent]:not([hidden])")) return;
       opened = true;
       popup.hidden = false;
       popup.classList.add("pz-popup--open");
