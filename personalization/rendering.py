@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from .conf import app_settings
 from .decide import Decision
@@ -62,14 +63,16 @@ ATTRS_TOKEN = "\x00pz-attrs\x00"
 
 def _static_markup(variant: Any, slot: str) -> str:
     """A banner's or popup's markup with a token for the slot attributes, rendered once per
-    variant instance (the RuleBook keeps the instance until something changes)."""
-    cached = variant.__dict__.get("_pz_markup")
-    if cached is not None and cached[0] == slot and not settings.DEBUG:
-        return cached[1]
+    variant instance and language (the RuleBook keeps the instance until something
+    changes; the template's own words, such as "Close", are translated)."""
+    key = (slot, get_language())
+    cache = variant.__dict__.setdefault("_pz_markup", {})
+    if key in cache and not settings.DEBUG:
+        return cache[key]
     html = _template(variant.template_name).render({
         "variant": variant, "attrs": mark_safe(ATTRS_TOKEN), "slot": slot,  # noqa: S308
         "body": safe_html(variant.body)})
-    variant.__dict__["_pz_markup"] = (slot, html)
+    cache[key] = html
     return html
 
 

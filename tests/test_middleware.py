@@ -197,3 +197,21 @@ def test_text_slot_without_the_field_shows_its_default(client):
     rulebook.invalidate()
     html = client.get(PAGE).content.decode()
     assert "Default side" in html and "None" not in html
+
+
+def test_prerendered_popup_words_follow_the_visitor_language(client, settings):
+    from django.utils import translation
+
+    from personalization.models import PopupVariant
+    from personalization.rendering import _static_markup
+
+    c = campaign(slot("popup", "popup"), "Hello popup")
+    variant = PopupVariant.objects.get(campaign=c)
+    settings.DEBUG = False
+    with translation.override("en"):
+        english = _static_markup(variant, "popup")
+    with translation.override("nl"):
+        dutch = _static_markup(variant, "popup")
+    assert _static_markup(variant, "popup") is not None
+    assert english is not dutch
+    assert variant.__dict__["_pz_markup"].keys() == {("popup", "en"), ("popup", "nl")}
