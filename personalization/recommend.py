@@ -8,6 +8,7 @@ out of stock, nor (except a manual list) products already in the visitor's cart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -66,25 +67,49 @@ def products_for(decision: Decision | None, ctx: Any, products: Any = None,
     ``source`` is the product (or products) the page is about, for "frequently bought
     together"; without it the given products are used.
     """
-    given = list(products) if products is not None else []
+    given = LazyList(products)  # the shop's own list is fetched only if it is shown or used
     variant = decision.variant if decision is not None and decision.shows_variant else None
     if variant is None:
-        items = given
+        items = list(given)
     else:
         limit = limit or variant.limit
         strategy = variant.strategy
         if strategy == "manual":
             items = available(get_adapter().products([int(i) for i in variant.product_ids]))
         elif strategy == "affinity_sort":
-            items = affinity_sorted(given, ctx.category_affinity if ctx is not None else {})
+            items = affinity_sorted(list(given),
+                                    ctx.category_affinity if ctx is not None else {})
         else:
             items = list(get_adapter().recommend(strategy, ctx, given, limit or 4) or [])
             if not items and strategy == "bought_together":
                 items = bought_together(ctx, _source_ids(source, given), limit or 4)
             elif not items and strategy == "popular_in_segment":
                 items = popular_in_segment(decision, ctx, limit or 4)
-            items = items or given
+            items = items or list(given)
     return items[:limit] if limit else items
+
+
+class LazyList(Sequence):
+    """A list of products evaluated on first use (a queryset is not run when a strategy
+    replaces it)."""
+
+    def __init__(self, products: Any) -> None:
+        self._source = products
+        self._items: list | None = None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = list(self._source) if self._source is not None else []
+        return self._items
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self) -> Any:
+        return iter(self._list())
 
 
 def _source_ids(source: Any, given: list) -> list[int]:
