@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from playwright.sync_api import BrowserContext, expect
 
 CHROMIUM = os.environ.get("PZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 5000
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update",
                "--no-first-run", "--disable-sync"]
@@ -28,6 +32,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 
 @pytest.fixture(scope="session", autouse=True)
 def _async_unsafe_from_here_on() -> Iterator[None]:
+    expect.set_options(timeout=TIMEOUT_MS)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     yield
@@ -52,8 +57,24 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
+def new_context(new_context: Callable[..., BrowserContext]) -> Callable[..., BrowserContext]:
+    """Contexts that give up after a few seconds: a local page never needs 30."""
+
+    def make(**kwargs: Any) -> BrowserContext:
+        context = new_context(**kwargs)
+        context.set_default_timeout(TIMEOUT_MS)
+        return context
+
+    return make
+
+
+@pytest.fixture
 def shop(live_server: Any) -> str:
     """The demo shop seeded with its personas and campaigns; its base URL."""
+    # Live-server tests run in flushed tables: put back the rows a data migration made (the
+    # consent purposes customers agree to). A serialized rollback cannot do it here: once
+    # Playwright's loop runs, Django's connections are new objects without the saved rows.
+    import_module("personalization.migrations.0003_consent").create_purposes(apps, None)
     call_command("seed_demo", customers=30, verbosity=0)
     return live_server.url
 
