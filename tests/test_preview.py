@@ -11,7 +11,7 @@ from personalization import preview, rulebook
 from personalization.consent import record_choices
 from personalization.events import flush_events
 from personalization.models import Event, TextVariant
-from personalization.rules import LoggedInRule, OrderCountRule, PathRule
+from personalization.rules import LoggedInRule, OrderCountRule, PathRule, QueryParameterRule
 from tests.builders import campaign, segment, slot
 from tests.factories import UserFactory
 
@@ -250,3 +250,19 @@ def test_only_staff_open_the_preview_form(client):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+
+def test_a_preview_page_gives_its_script_nowhere_to_report_to(client, staff):
+    promo = segment("spring-promo", QueryParameterRule(name="promo", value="spring"))
+    campaign(slot("home_hero"), "Spring", segments=(promo,), variants=("Spring sale",))
+
+    visitor_page = client.get("/?promo=spring").content.decode()
+    preview_page = client.get(link(preview.Target(segment="spring-promo"), "/")).content.decode()
+
+    # A visitor's clicks and dismissals are reported; the previewing staff member's are not.
+    assert "Spring sale" in visitor_page
+    assert "data-pz-dismiss-url" in visitor_page
+    assert "Spring sale" in preview_page
+    assert "data-pz-dismiss-url" not in preview_page
+    assert "data-pz-click-url" not in preview_page

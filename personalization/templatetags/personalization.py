@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ..decide import Decision, choose
+from ..preview import PreviewContext
 from ..rendering import discount_code_for, render_decision, slot_attrs, text_for
 
 register = template.Library()
@@ -144,7 +145,9 @@ def personalization_script(context: template.Context) -> SafeString:
     ctx = _ctx(context)
     request = context.get("request")
     values: dict[str, str] = {}
-    if ctx is not None and ctx.impressions and request is not None:
+    # A staff preview records nothing, so its page gets no endpoints to report to.
+    if ctx is not None and ctx.impressions and request is not None \
+            and not isinstance(ctx, PreviewContext):
         try:
             values = {"dismiss_url": reverse("personalization:dismiss"),
                       "click_url": reverse("personalization:click"),
