@@ -25,13 +25,13 @@ class PreviewForm(forms.Form):
 
     segment = forms.ModelChoiceField(
         Segment.objects.order_by("name"), to_field_name="slug", required=False,
-        label=_("segment"),
+        label=_("Segment"),
         help_text=_("Show the page to a visitor who is in this segment (and in no other)."))
     customer = forms.CharField(
-        required=False, label=_("customer"), max_length=254,
+        required=False, label=_("Customer"), max_length=254,
         help_text=_("Or show the page as this customer sees it: username or e-mail address."))
     path = forms.CharField(
-        label=_("page"), initial="/", max_length=2000,
+        label=_("Page"), initial="/", max_length=2000,
         help_text=_("The page of the shop to open, e.g. / or /c/cat-food/?sort=price."))
 
     def clean_customer(self) -> Any:
