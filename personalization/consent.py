@@ -158,6 +158,18 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def ensure_purposes() -> None:
+    """Create the shipped purposes that are missing (a migration does it on install; this
+    puts them back in a database whose tables were emptied, e.g. by a test)."""
+    from .models import ConsentPurpose
+
+    for position, (key, name, description, *required) in enumerate(SHIPPED):
+        ConsentPurpose.objects.get_or_create(key=key, defaults={
+            "name": str(name), "description": str(description),
+            "required": bool(required and required[0]), "position": position})
+    _drop_purposes()
+
+
 def purposes() -> list[Any]:
     """The purposes, from the cache (the banner costs no query once warm)."""
     from .models import ConsentPurpose

@@ -223,6 +223,9 @@ class VisitorContext:
     from explicit facts (any fact given as a keyword wins over the request).
     """
 
+    #: A staff preview (see preview.py): nothing is recorded or created for real.
+    is_preview = False
+
     FACTS = (
         "now", "user", "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device",
         "country", "language", "referrer", "referrer_class", "utm_first", "utm_last", "path",

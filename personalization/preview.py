@@ -129,6 +129,7 @@ class PreviewContext(VisitorContext):
 
     target: Target
     title: str
+    is_preview = True
 
 
 def context_for(request: HttpRequest) -> PreviewContext | None:

@@ -106,6 +106,8 @@ def discount_code_for(decision: Decision, ctx: Any) -> str:
         return ""
     if variant.mode == "fixed":
         return variant.code
+    if ctx.is_preview:  # a preview must not make real codes in the shop
+        return "PREVIEW-CODE"
     cache = caches[app_settings.CACHE_ALIAS]
     key = f"pz:code:{variant.pk}:{ctx.bucket_id}"
     code = cache.get(key)

@@ -266,3 +266,17 @@ def test_a_preview_page_gives_its_script_nowhere_to_report_to(client, staff):
     assert "Spring sale" in preview_page
     assert "data-pz-dismiss-url" not in preview_page
     assert "data-pz-click-url" not in preview_page
+
+
+def test_a_preview_never_creates_a_real_discount_code():
+    from demo_shop.orders.models import DiscountCode
+    from personalization.decide import choose
+    from personalization.models import DiscountVariant
+    from personalization.rendering import discount_code_for
+
+    c = campaign(slot("checkout_discount", "discount"), "Win-back", variants=())
+    DiscountVariant.objects.create(campaign=c, mode="generated", percent=15)
+    ctx = preview.PreviewContext(None, **preview.anonymous_facts(
+        "00000000-0000-0000-0000-0000000000aa"))
+    assert discount_code_for(choose("checkout_discount", ctx), ctx) == "PREVIEW-CODE"
+    assert not DiscountCode.objects.exists()

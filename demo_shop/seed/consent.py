@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from personalization.consent import record_choices
+from personalization.consent import ensure_purposes, record_choices
 from personalization.models import ConsentRecord
 
 #: Eva declined personalization (and marketing); she allowed analytics.
@@ -15,6 +15,7 @@ ACCEPTED = {"personalization": True, "analytics": True, "marketing": False}
 
 def seed_consent(users: dict[str, Any], created: Counter) -> None:
     """Record sign-up consent for customers who have none yet (idempotent)."""
+    ensure_purposes()
     recorded = set(ConsentRecord.objects.filter(user__isnull=False)
                    .values_list("user_id", flat=True).distinct())
     for username, user in sorted(users.items()):

@@ -13,12 +13,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from playwright.sync_api import BrowserContext, expect
 
@@ -71,10 +69,8 @@ def new_context(new_context: Callable[..., BrowserContext]) -> Callable[..., Bro
 @pytest.fixture
 def shop(live_server: Any) -> str:
     """The demo shop seeded with its personas and campaigns; its base URL."""
-    # Live-server tests run in flushed tables: put back the rows a data migration made (the
-    # consent purposes customers agree to). A serialized rollback cannot do it here: once
-    # Playwright's loop runs, Django's connections are new objects without the saved rows.
-    import_module("personalization.migrations.0003_consent").create_purposes(apps, None)
+    # Live-server tests run in flushed tables; seed_demo puts the consent purposes back
+    # (consent.ensure_purposes), which a data migration made on install.
     call_command("seed_demo", customers=30, verbosity=0)
     return live_server.url
 
