@@ -216,6 +216,10 @@ def store_timezone() -> ZoneInfo:
     return ZoneInfo(app_settings.TIME_ZONE or settings.TIME_ZONE)
 
 
+def _explain(segment: Any, ctx: VisitorContext) -> Any:
+    return segment.evaluate(ctx)[1]
+
+
 class VisitorContext:
     """Everything rules may ask about the visitor, computed lazily and at most once.
 
@@ -244,7 +248,8 @@ class VisitorContext:
         self.touched = False
         self.popup_slot: str | None = None
         self._segments: dict[int, bool] = {}
-        self._rule_results: dict[int, bool] = {}
+        self._rule_results: dict[int, Any] = {}
+        self._rule_errors: dict[int, Exception] = {}
         self._segment_notes: dict[int, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -425,7 +430,10 @@ class VisitorContext:
             # Provisional "no" while evaluating: a cycle of in-segment rules matches nothing.
             memo[segment_id] = False
             segment = self.rulebook.segments.get(segment_id)
-            result, note = segment.evaluate(self) if segment else (False, "unknown segment")
+            if segment is None:
+                result, note = False, "unknown segment"
+            else:  # the words are worked out only if somebody reads them
+                result, note = segment.matches(self), (_explain, segment, self)
             self._segment_notes[segment_id] = note
         memo[segment_id] = result
         return result

@@ -13,6 +13,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
@@ -49,6 +50,40 @@ class CompiledSegment:
     enabled: bool
     rules: list[Rule] = field(default_factory=list)
 
+    @cached_property
+    def checks(self) -> tuple[tuple[int, bool, str | None, Rule], ...] | None:
+        """(memo key, negate, consent purpose, rule) per rule, or None when the segment is
+        not decided by its rules (disabled, computed, empty)."""
+        if not self.enabled or self.computed or not self.rules:
+            return None
+        return tuple((rule.memo_key if rule.memo_key is not None else -id(rule),
+                      rule.negate, rule.consent_purpose or None, rule)
+                     for rule in self.rules)
+
+    def matches(self, ctx: VisitorContext) -> bool:
+        """Whether the visitor is in the segment: the hot path, with no words attached
+        (:meth:`evaluate` gives the reason, from the same memoised rule results)."""
+        checks = self.checks
+        if checks is None:
+            return self.evaluate(ctx)[0]
+        allowed = ctx.allowed_purposes
+        results = ctx._rule_results
+        match_any = self.match_any
+        for key, negate, purpose, rule in checks:
+            if purpose is not None and purpose not in allowed:
+                ok = False
+            else:
+                raw = results.get(key)
+                if raw is None:
+                    raw = _run(rule, key, ctx, results)
+                ok = raw is not FAILED and raw != negate
+            if ok:
+                if match_any:
+                    return True
+            elif not match_any:
+                return False
+        return not match_any
+
     def evaluate(self, ctx: VisitorContext) -> tuple[bool, Any]:
         """(matched, the decisive reason as a note: see :func:`render_note`)."""
         if not self.enabled:
@@ -67,27 +102,19 @@ class CompiledSegment:
         match_any = self.match_any
         results = ctx._rule_results  # identical rules of other segments: evaluated once
         misses = []
-        for rule in self.rules:
-            purpose = rule.consent_purpose
-            if purpose and not ctx.has_consent(purpose):
+        for key, negate, purpose, rule in self.checks:
+            if purpose is not None and not ctx.has_consent(purpose):
                 ok, miss = False, ("skipped: no {} consent ({})", purpose, rule)
             else:
-                key = rule.memo_key
-                raw = results.get(key) if key is not None else None
-                miss = ("{} ✗", rule)
+                raw = results.get(key)
                 if raw is None:
-                    try:
-                        raw = bool(rule.matches(ctx))
-                    except Exception as exc:  # a broken rule never breaks a page
-                        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
-                                         type(rule).__name__)
-                        raw = None
-                        miss = ("rule '{}' failed ({}: {}); no match", rule,
-                                type(exc).__name__, exc)
-                    else:
-                        if key is not None:
-                            results[key] = raw
-                ok = raw is not None and raw != rule.negate
+                    raw = _run(rule, key, ctx, results)
+                if raw is FAILED:
+                    exc = ctx._rule_errors.get(key)
+                    ok, miss = False, ("rule '{}' failed ({}: {}); no match", rule,
+                                       type(exc).__name__, exc)
+                else:
+                    ok, miss = raw != negate, ("{} ✗", rule)
             if ok:
                 if match_any:
                     return True, ("{} ✓", rule)
@@ -98,6 +125,23 @@ class CompiledSegment:
         if match_any:
             return False, (_join, misses)
         return True, "all rules match"
+
+
+#: A rule that raised: it counts as no match, whatever its negation.
+FAILED = object()
+
+
+def _run(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any]) -> Any:
+    """Evaluate one rule once per request; a rule that raises is logged and FAILED."""
+    try:
+        raw = bool(rule.matches(ctx))
+    except Exception as exc:  # a broken rule never breaks a page
+        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
+                         type(rule).__name__)
+        ctx._rule_errors[key] = exc
+        raw = FAILED
+    results[key] = raw
+    return raw
 
 
 def _join(notes: list) -> str:
