@@ -134,7 +134,10 @@ def range_text(low: Any, high: Any, unit: str = "") -> str:
 
 
 def check_range(low: Any, high: Any, low_field: str = "minimum",
-                high_field: str = "maximum") -> None:
-    """Reject a range whose upper bound lies below its lower bound."""
+                high_field: str = "maximum", *, required: bool = False) -> None:
+    """Reject a range whose upper bound lies below its lower bound (and, when ``required``,
+    a range with no bound at all)."""
+    if required and low is None and high is None:
+        raise ValidationError(_("Give a minimum, a maximum or both."))
     if low is not None and high is not None and high < low:
         raise ValidationError({high_field: _("The maximum must not be below the minimum.")})

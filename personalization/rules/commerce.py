@@ -38,9 +38,7 @@ class CartValueRule(Rule):
         verbose_name_plural = _("cart-value rules")
 
     def clean(self):
-        if self.minimum is None and self.maximum is None:
-            raise ValidationError(_("Give a minimum, a maximum or both."))
-        check_range(self.minimum, self.maximum)
+        check_range(self.minimum, self.maximum, required=True)
 
     def matches(self, ctx):
         return between(ctx.cart.total, self.minimum, self.maximum)
@@ -174,9 +172,7 @@ class _HistoryRange(Rule):
         abstract = True
 
     def clean(self):
-        if self.minimum is None and self.maximum is None:
-            raise ValidationError(_("Give a minimum, a maximum or both."))
-        check_range(self.minimum, self.maximum)
+        check_range(self.minimum, self.maximum, required=True)
 
     def value(self, profile):
         return getattr(profile, self.attribute) if profile is not None else None

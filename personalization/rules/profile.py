@@ -118,9 +118,7 @@ class TemperatureRule(Rule):
         verbose_name_plural = _("temperature rules")
 
     def clean(self):
-        if self.minimum is None and self.maximum is None:
-            raise ValidationError(_("Give a minimum, a maximum or both."))
-        check_range(self.minimum, self.maximum)
+        check_range(self.minimum, self.maximum, required=True)
 
     def matches(self, ctx):
         return between(ctx.temperature, self.minimum, self.maximum)
