@@ -47,11 +47,13 @@ SHIPPED = [
 
 @dataclass
 class ConsentState:
-    """The visitor's choices and the policy version they were made under."""
+    """The visitor's choices, the policy version they were made under, and whose they are
+    (the customer's id, or None for a choice made while logged out)."""
 
     choices: dict[str, bool] = field(default_factory=dict)
     version: str | None = None  # None: never chosen
     at: int = 0
+    owner: int | None = None
     changed: bool = False
 
     @property
@@ -71,9 +73,9 @@ class ConsentState:
 
     def dumps(self) -> str:
         data = {"v": self.version, "p": {k: int(v) for k, v in self.choices.items()},
-                "t": self.at}
+                "t": self.at, "u": self.owner}
         raw = signing.dumps(data, salt=COOKIE_SALT, compress=True)
-        remember_signed(raw, COOKIE_SALT, {"v": data["v"], "p": dict(data["p"]), "t": self.at})
+        remember_signed(raw, COOKIE_SALT, {**data, "p": dict(data["p"])})
         return raw
 
     @classmethod
@@ -82,24 +84,27 @@ class ConsentState:
             return None
         try:
             data = verified_loads(raw, COOKIE_SALT)
+            owner = data.get("u")
             return cls(choices={str(k): bool(v) for k, v in data["p"].items()},
-                       version=data.get("v"), at=int(data.get("t", 0)))
+                       version=data.get("v"), at=int(data.get("t", 0)),
+                       owner=int(owner) if owner is not None else None)
         except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError):
             return None
 
 
 def state_for_request(request: Any) -> ConsentState:
-    """From the consent cookie; a known customer without the cookie gets his recorded
-    choices (one query, once: the cookie is then written)."""
+    """From the consent cookie. A logged-in customer whose browser holds no cookie, or the
+    cookie of somebody else (a shared computer), gets his own recorded choices (one query,
+    once: the cookie is then rewritten); another person's choice never applies to him."""
     state = ConsentState.loads(request.COOKIES.get(app_settings.CONSENT_COOKIE_NAME))
-    if state is not None:
-        return state
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        state = state_from_records(user)
-        state.changed = state.version is not None
+    if user is None or not user.is_authenticated:
+        return state if state is not None else ConsentState()
+    if state is not None and state.owner == user.pk:
         return state
-    return ConsentState()
+    state = state_from_records(user)
+    state.changed = True
+    return state
 
 
 def state_from_records(user: Any) -> ConsentState:
@@ -114,8 +119,8 @@ def state_from_records(user: Any) -> ConsentState:
         choices[record.purpose] = record.granted
         latest = max(latest, int(record.created_at.timestamp()))
     if not choices:
-        return ConsentState()
-    return ConsentState(choices=choices, version=version, at=latest)
+        return ConsentState(owner=user.pk)
+    return ConsentState(choices=choices, version=version, at=latest, owner=user.pk)
 
 
 def user_allows(user: Any, purpose: str) -> bool:
@@ -142,7 +147,8 @@ def record_choices(*, choices: dict[str, bool], source: str, user: Any = None,
                       policy_version=version, source=source,
                       subject=_subject(user_id, vid))
         for key, granted in final.items()])
-    return ConsentState(choices=final, version=version, at=int(time.time()), changed=True)
+    return ConsentState(choices=final, version=version, at=int(time.time()), owner=user_id,
+                        changed=True)
 
 
 def _subject(user_id: int | None, vid: uuid.UUID | None) -> str:

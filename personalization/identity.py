@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from .consent import PERSONALIZATION, record_choices, state_from_records
+from .conf import app_settings
+from .consent import PERSONALIZATION, ConsentState, record_choices, state_from_records
 from .models import ConsentRecord
 from .profiles import invalidate_user, profile_for_user
 
@@ -42,15 +43,20 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def _settle_consent(ctx: Any, user: Any) -> None:
-    current = ctx.consent
+    """A choice made in this browser while logged out becomes his (the latest choice wins);
+    otherwise his recorded choices apply. A choice another customer made here never does."""
+    current = ConsentState.loads(ctx.request.COOKIES.get(app_settings.CONSENT_COOKIE_NAME)) \
+        if ctx.request is not None else None
     recorded = state_from_records(user)
-    if current.decided:
-        if recorded.choices != current.choices:
-            record_choices(choices=current.choices, source=ConsentRecord.Source.BANNER,
-                           user=user, visitor_id=ctx.visitor_id)
-    elif recorded.decided:
-        recorded.changed = True  # write his recorded choices into this browser's cookie
-        ctx.__dict__["consent"] = recorded
+    chosen_here = current is not None and current.decided and current.owner is None
+    if chosen_here and recorded.choices != current.choices:
+        state = record_choices(choices=current.choices, source=ConsentRecord.Source.BANNER,
+                               user=user, visitor_id=ctx.visitor_id)
+    else:
+        state = recorded
+    state.owner = user.pk
+    state.changed = True  # the cookie now holds his choices
+    ctx.__dict__["consent"] = state
 
 
 @transaction.atomic

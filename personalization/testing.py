@@ -45,20 +45,23 @@ def make_context(*, cart_total: Decimal | int | str | None = None,
     return VisitorContext(None, **facts)
 
 
-def consent_cookie(*granted: str) -> str:
+def consent_cookie(*granted: str, user: Any = None) -> str:
     """The signed consent-cookie value of a visitor who chose, under the current policy,
-    to allow ``granted`` (all optional purposes when none are named) and refuse the rest."""
+    to allow ``granted`` (all optional purposes when none are named) and refuse the rest;
+    with ``user``, the choice is that logged-in customer's."""
     from .conf import app_settings
     from .consent import ConsentState
 
     chosen = set(granted or ALL_PURPOSES) - {NECESSARY}
     choices = {p: p in chosen for p in ALL_PURPOSES if p != NECESSARY}
-    return ConsentState(choices=choices, version=app_settings.CONSENT_POLICY_VERSION).dumps()
+    return ConsentState(choices=choices, version=app_settings.CONSENT_POLICY_VERSION,
+                        owner=user.pk if user is not None else None).dumps()
 
 
-def give_consent(client: Any, *granted: str) -> Any:
-    """Make a Django test client a visitor who allowed ``granted`` (default: everything)."""
+def give_consent(client: Any, *granted: str, user: Any = None) -> Any:
+    """Make a Django test client a visitor who allowed ``granted`` (default: everything);
+    pass ``user`` when the client is logged in as that customer."""
     from .conf import app_settings
 
-    client.cookies[app_settings.CONSENT_COOKIE_NAME] = consent_cookie(*granted)
+    client.cookies[app_settings.CONSENT_COOKIE_NAME] = consent_cookie(*granted, user=user)
     return client

@@ -99,14 +99,14 @@ def test_without_personalization_consent_history_rules_do_not_match_and_no_profi
     campaign(slot("side"), "Dutch", segments=(nl,), variants=("Welkom",))
     greet = campaign(slot("greeting", "text"), "Hi", variants=())
     TextVariant.objects.create(campaign=greet, text="Hallo {{ first_name }}")
-    give_consent(client, "analytics")  # no personalization
+    give_consent(client, "analytics", user=eva)  # no personalization
     client.force_login(eva)
     html = client.get(PAGE, HTTP_CF_IPCOUNTRY="NL").content.decode()
     assert "Thanks, loyal one" not in html  # order history unused
     assert "Welkom" in html  # contextual personalization still works
     assert "Hallo Eva" not in html and "Welcome!" in html  # his name is personal data
     assert not VisitorProfile.objects.filter(user=eva).exists()  # no profile built
-    give_consent(client)  # now she allows it: effective on the next request
+    give_consent(client, user=eva)  # now she allows it: effective on the next request
     html = client.get(PAGE, HTTP_CF_IPCOUNTRY="NL").content.decode()
     assert "Thanks, loyal one" in html and "Hallo Eva" in html
 
@@ -193,3 +193,26 @@ def test_a_forged_consent_cookie_grants_nothing(client):
     assert "pz_vid" not in response.cookies  # not remembered: the cookie was not trusted
     assert flush_events() == 0
     assert 'pz-consent-title' in client.get("/").content.decode()  # asked again
+
+
+def test_another_customers_choice_never_applies_on_a_shared_browser(client):
+    from personalization.consent import record_choices
+
+    User = get_user_model()
+    jan = User.objects.create_user("jan", password="pw", first_name="Jan")
+    eva = User.objects.create_user("eva", password="pw", first_name="Eva")
+    record_choices(choices={"personalization": True, "analytics": True}, source="signup",
+                   user=jan)
+    record_choices(choices={"personalization": False, "analytics": True}, source="signup",
+                   user=eva)
+    greet = campaign(slot("greeting", "text"), "Hi", variants=())
+    TextVariant.objects.create(campaign=greet, text="Hallo {{ first_name }}")
+    client.post("/login/", {"username": "jan", "password": "pw"})
+    assert "Hallo Jan" in client.get(PAGE).content.decode()
+    client.post("/logout/")
+    client.post("/login/", {"username": "eva", "password": "pw"})
+    html = client.get(PAGE).content.decode()
+    assert "Hallo Eva" not in html  # jan's consent cookie did not carry over to her
+    assert not state_from_records(eva).choices["personalization"]  # nor into her records
+    client.force_login(jan)  # a session switch without a login form: still his own choice
+    assert "Hallo Jan" in client.get(PAGE).content.decode()

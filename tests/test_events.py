@@ -29,7 +29,7 @@ def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_com
     rulebook.invalidate()
     user = get_user_model().objects.create_user("anna", password="pw")
     client.force_login(user)
-    give_consent(client)
+    give_consent(client, user=user)
     client.get("/_pz/slots/")
     product = ProductFactory(price=Decimal("20.00"), stock=5)
     client.post("/cart/add/", {"product_id": product.pk, "quantity": 2})

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 
 from personalization import rulebook
+from personalization.consent import record_choices
 from personalization.context import STATE_SALT
 from personalization.events import flush_events
 from personalization.models import Event, TextVariant, VisitorAlias, VisitorProfile
@@ -81,6 +82,7 @@ def test_warm_logged_in_page_makes_at_most_one_query(client, django_assert_max_n
     fifty_campaigns()
     user = get_user_model().objects.create_user("anna", password="x", first_name="Anna")
     client.force_login(user)
+    give_consent(client, user=user)
     client.get(PAGE)
     with django_assert_max_num_queries(1):
         response = client.get(PAGE)
@@ -145,6 +147,7 @@ def test_greeting_inserts_escaped_first_name(client):
     anonymous = client.get(PAGE).content.decode()
     assert "Welcome!" in anonymous
     client.force_login(user)
+    give_consent(client, user=user)
     html = client.get(PAGE).content.decode()
     assert "Hallo &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
@@ -180,6 +183,7 @@ def test_second_customer_on_a_shared_browser_gets_his_own_profile(client):
     User = get_user_model()
     anna = User.objects.create_user("anna", password="pw")
     jan = User.objects.create_user("jan", password="pw")
+    record_choices(choices={"personalization": True}, source="signup", user=jan)
     client.post("/login/", {"username": "anna", "password": "pw"})
     client.post("/logout/")
     response = client.post("/login/", {"username": "jan", "password": "pw"})
