@@ -441,7 +441,11 @@ class VisitorContext:
     def segment_note(self, segment_id: int) -> str:
         from .rulebook import render_note
 
-        return render_note(self._segment_notes.get(segment_id, ""))
+        note = self._segment_notes.get(segment_id)
+        if note is None:  # decided without in_segment (decide._find): work it out now
+            segment = self.rulebook.segments.get(segment_id)
+            note = (_explain, segment, self) if segment is not None else "unknown segment"
+        return render_note(note)
 
     def text_fields(self) -> dict[str, str]:
         """Values a text variant may insert (allow-listed in TEXT_FIELDS)."""

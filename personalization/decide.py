@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .rulebook import bucket, render_note
+from .rulebook import _run, bucket, render_note
 
 if TYPE_CHECKING:
     from .context import VisitorContext
@@ -97,60 +97,192 @@ def _choose(slot_key: str, ctx: VisitorContext) -> Decision:
                         notes=["no live campaign on this slot", "showing the default content"])
     if slot.kind == "popup" and ctx.popup_slot and ctx.popup_slot != slot_key:
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[
-            (_walk, campaigns, len(campaigns), {}, ctx, book, "popup"),
+            (_walk, campaigns, len(campaigns), ctx, book, 0, "popup"),
             "showing the default content"])
-    now = ctx.now
     now_ts = int(time.time())
-    memo = ctx._segments
-    in_segment = ctx.in_segment
-    blocked: dict[int, Any] = {}
-    dismissed = ctx.caps.dismissed
-    # The hot loop records nothing for a campaign whose audience does not match: the
-    # reasons for those are rebuilt from the memoised segment results only when read.
-    for index, campaign in enumerate(campaigns):
-        if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
-            blocked[index] = ("{}: skipped, dismissed by the visitor", campaign.label)
-            continue
-        if not campaign.simple:
-            note = _blocked(campaign, ctx, now, now_ts)
-            if note is not None:
-                blocked[index] = note
-                continue
-        segment_ids = campaign.segment_ids
-        if not segment_ids:
-            matched: Any = "audience is everybody"
+    found = _find(slot, ctx, book, now_ts)
+    if found is None:
+        return Decision(slot=slot_key, slot_kind=slot.kind, notes=[
+            (_walk, campaigns, len(campaigns), ctx, book, now_ts),
+            "showing the default content"])
+    index, segment_id = found
+    campaign = campaigns[index]
+    if segment_id is None:
+        matched: Any = "audience is everybody"
+    else:
+        matched = ("visitor is in segment '{}' ({})", book.segments[segment_id].name,
+                   (ctx.segment_note, segment_id))
+    notes = [(_walk, campaigns, index, ctx, book, now_ts), ("{}: {}", campaign.label, matched)]
+    if not campaign.variants:
+        notes.append(("{}: has no variants, showing the default", campaign.label))
+        return Decision(slot=slot_key, notes=notes, slot_kind=slot.kind)
+    return _bucket(slot_key, slot.kind, campaign, ctx, notes)
+
+
+# -- finding the winner ----------------------------------------------------------------
+#
+# The winner of a slot is the first campaign, in priority order, that is not blocked and
+# whose audience matches. Which one that is depends only on the answers to a few questions
+# asked in a fixed order: "what does rule k say?", "is the visitor in computed segment s?",
+# "is campaign i blocked (schedule, cap, flag)?". Each slot keeps those questions as a
+# decision tree, grown from the visitors seen so far: a visitor whose answers follow a
+# known path gets the winner after as many dictionary steps as questions on the path
+# (rules themselves still run once per request, memoised), instead of walking every
+# campaign and segment. A new combination of answers walks the campaigns once and adds
+# its path. The tree lives and dies with the RuleBook, and stops growing at TREE_BUDGET
+# nodes per slot (visitors off the tree then take the walk).
+
+#: A rule whose consent purpose the visitor has not given: it does not match.
+DENIED = object()
+TREE_BUDGET = 20_000
+
+_RULE, _SEGMENT, _CAMPAIGN = 0, 1, 2
+
+
+def _find(slot: Any, ctx: VisitorContext, book: Any,
+          now_ts: int) -> tuple[int, int | None] | None:
+    """(index of the winning campaign, the segment that let the visitor in, or None for
+    an audience of everybody), or None when no campaign wins."""
+    if ctx.caps.dismissed or "segments" in ctx._given:
+        # Dismissals and simulated memberships are this visitor's own: no shared tree.
+        return _search(slot, ctx, book, now_ts, None)
+    allowed = ctx.allowed_purposes
+    results = ctx._rule_results
+    node = slot.tree
+    while type(node) is list:
+        question = node[0]
+        if question[0] == _RULE:
+            purpose = question[2]
+            if purpose is not None and purpose not in allowed:
+                answer = DENIED
+            else:
+                answer = results.get(question[1])
+                if answer is None:
+                    answer = _run(question[3], question[1], ctx, results)
         else:
-            matched = None
-            for segment_id in segment_ids:
-                inside = memo.get(segment_id)
-                if inside is None:
-                    inside = in_segment(segment_id)
-                if inside:
-                    matched = ("visitor is in segment '{}' ({})",
-                               book.segments[segment_id].name, (ctx.segment_note, segment_id))
+            answer = _answer(question, slot, ctx, now_ts)
+        node = node[1].get(answer)
+    if node is not None:
+        return node[0]
+    path: list[tuple[tuple, Any]] = []
+    found = _search(slot, ctx, book, now_ts, path)
+    _grow(slot, path, (found,))
+    return found
+
+
+def _answer(question: tuple, slot: Any, ctx: VisitorContext, now_ts: int) -> Any:
+    if question[0] == _RULE:
+        _, key, purpose, rule = question
+        if purpose is not None and not ctx.has_consent(purpose):
+            return DENIED
+        raw = ctx._rule_results.get(key)
+        return _run(rule, key, ctx, ctx._rule_results) if raw is None else raw
+    if question[0] == _SEGMENT:
+        return ctx.in_segment(question[1])
+    return _blocked(slot.campaigns[question[1]], ctx, ctx.now, now_ts) is not None
+
+
+def _search(slot: Any, ctx: VisitorContext, book: Any, now_ts: int,
+            path: list | None) -> tuple[int, int | None] | None:
+    """Walk the campaigns in priority order; with ``path``, write down each question
+    asked (once) and its answer."""
+    asked: dict[tuple, Any] = {}
+    simulated = "segments" in ctx._given
+    dismissed = ctx.caps.dismissed
+
+    def ask(question: tuple) -> Any:
+        name = question[:2]  # (kind, rule key / segment id / campaign index)
+        if name in asked:
+            return asked[name]
+        answer = asked[name] = _answer(question, slot, ctx, now_ts)
+        if path is not None:
+            path.append((question, answer))
+        return answer
+
+    inside: dict[int, bool] = {}
+
+    def in_segment(segment_id: int) -> bool:
+        if segment_id in inside:
+            return inside[segment_id]
+        segment = book.segments.get(segment_id)
+        checks = segment.checks if segment is not None else None
+        if simulated:
+            result = ctx.in_segment(segment_id)
+        elif checks is None:
+            # Disabled, empty or unknown: never a member; computed: ask the profile.
+            result = bool(segment is not None and segment.enabled and segment.computed
+                          and ask((_SEGMENT, segment_id)))
+        else:
+            match_any = segment.match_any
+            result = not match_any
+            for key, negate, purpose, rule in checks:
+                raw = ask((_RULE, key, purpose, rule))
+                ok = (raw is True or raw is False) and raw != negate
+                if ok and match_any:
+                    result = True
                     break
-            if matched is None:
-                continue
-        notes = [(_walk, campaigns, index, blocked, ctx, book, ""),
-                 ("{}: {}", campaign.label, matched)]
-        if not campaign.variants:
-            notes.append(("{}: has no variants, showing the default", campaign.label))
-            return Decision(slot=slot_key, notes=notes, slot_kind=slot.kind)
-        return _bucket(slot_key, slot.kind, campaign, ctx, notes)
-    return Decision(slot=slot_key, slot_kind=slot.kind, notes=[
-        (_walk, campaigns, len(campaigns), blocked, ctx, book, ""),
-        "showing the default content"])
+                if not ok and not match_any:
+                    result = False
+                    break
+        inside[segment_id] = result
+        return result
+
+    for index, campaign in enumerate(slot.campaigns):
+        if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
+            continue
+        if not campaign.simple and ask((_CAMPAIGN, index)):
+            continue
+        if not campaign.segment_ids:
+            return index, None
+        for segment_id in campaign.segment_ids:
+            if in_segment(segment_id):
+                return index, segment_id
+    return None
 
 
-def _walk(campaigns: list[CompiledCampaign], stop: int, blocked: dict[int, Any],
-          ctx: VisitorContext, book: Any, popup: str) -> list[Any]:
+def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
+    """Add a walk's questions and answers to the slot's tree (same answers so far, same
+    next question: the walk is deterministic)."""
+    if slot.tree_size + len(path) + 1 > TREE_BUDGET:
+        return
+    chain: Any = leaf
+    for question, answer in reversed(path):
+        chain = [question, {answer: chain}]
+    if slot.tree is None:
+        slot.tree = chain
+        slot.tree_size += len(path) + 1
+        return
+    node = slot.tree
+    for depth, (question, answer) in enumerate(path):
+        if type(node) is not list or node[0][:2] != question[:2]:
+            return  # cannot happen for a deterministic walk; never corrupt the tree
+        child = node[1].get(answer)
+        if child is None:
+            rest: Any = leaf
+            for q, a in reversed(path[depth + 1:]):
+                rest = [q, {a: rest}]
+            node[1][answer] = rest
+            slot.tree_size += len(path) - depth
+            return
+        node = child
+
+
+def _walk(campaigns: list[CompiledCampaign], stop: int, ctx: VisitorContext, book: Any,
+          now_ts: int, popup: str = "") -> list[Any]:
     """The notes of the campaigns passed over before ``stop``, in priority order."""
     if popup:
         return [("{}: skipped, another popup is already on this page", c.label)
                 for c in campaigns[:stop]]
-    return [blocked.get(i) or ("{}: skipped, not in its audience ({})", c.label,
-                               (_audience_notes, c, ctx, book))
-            for i, c in enumerate(campaigns[:stop])]
+    dismissed = ctx.caps.dismissed
+    notes = []
+    for campaign in campaigns[:stop]:
+        if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
+            notes.append(("{}: skipped, dismissed by the visitor", campaign.label))
+            continue
+        note = None if campaign.simple else _blocked(campaign, ctx, ctx.now, now_ts)
+        notes.append(note or ("{}: skipped, not in its audience ({})", campaign.label,
+                              (_audience_notes, campaign, ctx, book)))
+    return notes
 
 
 def _blocked(campaign: CompiledCampaign, ctx: VisitorContext, now: Any,

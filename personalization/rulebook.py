@@ -223,6 +223,9 @@ class CompiledSlot:
     name: str
     kind: str
     campaigns: list[CompiledCampaign] = field(default_factory=list)
+    #: The decision tree of decide._find, grown per process from the visitors seen.
+    tree: Any = None
+    tree_size: int = 0
 
 
 @dataclass
