@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from personalization.adapters import (
     RepContact,
 )
 
-CATALOG_KEY = "demo:catalog:prices"
+CATALOG_VERSION_KEY = "demo:catalog:version"
 
 
 class DemoCommerceAdapter(CommerceAdapter):
@@ -152,23 +153,33 @@ def _chain(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
 
 
 def _catalog() -> tuple[dict[int, Decimal], dict[int, int | None], dict[int, int]]:
-    """Prices and categories of all products, from the cache (no query when warm)."""
-    data = cache.get(CATALOG_KEY)
-    if data is None:
-        from demo_shop.catalog.models import Category, Product
+    """Prices and categories of all products: a copy per process, checked against a version
+    number in the cache (one small cache read, no query and no unpickling when warm)."""
+    version = cache.get(CATALOG_VERSION_KEY)
+    local = _Catalog.data
+    if version is not None and local is not None and local[0] == version:
+        return local[1]
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CATALOG_VERSION_KEY)
+    from demo_shop.catalog.models import Category, Product
 
-        rows = list(Product.objects.values_list("pk", "price", "category_id"))
-        data = (
-            {pk: price for pk, price, _c in rows},
-            dict(Category.objects.values_list("pk", "parent_id")),
-            {pk: cat for pk, _p, cat in rows},
-        )
-        cache.set(CATALOG_KEY, data, 60 * 60)
+    rows = list(Product.objects.values_list("pk", "price", "category_id"))
+    data = (
+        {pk: price for pk, price, _c in rows},
+        dict(Category.objects.values_list("pk", "parent_id")),
+        {pk: cat for pk, _p, cat in rows},
+    )
+    _Catalog.data = (version, data)
     return data
 
 
+class _Catalog:
+    data: tuple[str, Any] | None = None
+
+
 def _drop_catalog(**kwargs: Any) -> None:
-    cache.delete(CATALOG_KEY)
+    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def _forward_order(sender: Any, order: Any, request: Any = None, **kwargs: Any) -> None:

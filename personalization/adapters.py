@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class CartSnapshot:
     lines: tuple[CartLine, ...] = ()
     updated_at: Any = None  # aware datetime of the last change, or None
 
-    @property
+    @cached_property
     def total(self) -> Decimal:
         return sum((line.price * line.quantity for line in self.lines), Decimal("0"))
 

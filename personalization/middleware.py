@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from . import preview
-from .adapters import get_adapter
 from .conf import app_settings
 from .consent import ANALYTICS
 from .context import VisitorContext
@@ -74,7 +73,7 @@ class PersonalizationMiddleware:
         else:
             state = ctx.state
             if 200 <= response.status_code < 300:
-                state.record_view(tuple(get_adapter().current_category(request) or ()))
+                state.record_view(ctx.category_ids)
             if state.changed:
                 response.set_cookie(
                     app_settings.VISITOR_COOKIE_NAME, state.dumps(),
