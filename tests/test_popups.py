@@ -6,7 +6,7 @@ import re
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import include, path
 
 from personalization import rulebook
@@ -56,12 +56,20 @@ def csrf_client() -> Client:
     return Client(enforce_csrf_checks=True)
 
 
+def csrf_token_for_script(client, html: str) -> str:
+    """What pz.js sends: the token written into the page, or the CSRF cookie it names."""
+    written = re.search(r'data-pz-csrf="([^"]+)"', html)
+    if written:
+        return written.group(1)
+    cookie = re.search(r'data-pz-csrf-cookie="([^"]+)"', html).group(1)
+    return client.cookies[cookie].value
+
+
 def dismiss(client, c, variant):
     html = client.get(PAGE).content.decode()
-    token = re.search(r'data-pz-csrf="([^"]+)"', html).group(1)
     url = re.search(r'data-pz-dismiss-url="([^"]+)"', html).group(1)
     return client.post(url, {"campaign": c.pk, "variant": variant.pk},
-                       HTTP_X_CSRFTOKEN=token)
+                       HTTP_X_CSRFTOKEN=csrf_token_for_script(client, html))
 
 
 def test_popup_is_a_labelled_modal_dialog_with_a_close_button(client):
@@ -125,6 +133,30 @@ def test_dismissal_needs_a_csrf_token():
     response = client.post("/pz/dismiss/", {"campaign": c.pk, "variant": variant.pk})
     assert response.status_code == 403
     assert "Your cart is waiting" in client.get(PAGE).content.decode()
+
+
+def test_a_browser_with_the_csrf_cookie_gets_the_script_to_read_it():
+    # The first page writes a token (and sets Django's CSRF cookie); later pages let the
+    # script read the cookie instead of minting a token per page, and it is accepted.
+    c, variant = popup_campaign()
+    client = csrf_client()
+    first = client.get(PAGE).content.decode()
+    assert 'data-pz-csrf="' in first and "data-pz-csrf-cookie" not in first
+    html = client.get(PAGE).content.decode()
+    assert 'data-pz-csrf-cookie="csrftoken"' in html and 'data-pz-csrf="' not in html
+    response = client.post("/pz/dismiss/", {"campaign": c.pk, "variant": variant.pk},
+                           HTTP_X_CSRFTOKEN=csrf_token_for_script(client, html))
+    assert response.status_code == 204
+    assert "Your cart is waiting" not in client.get(PAGE).content.decode()
+
+
+@override_settings(CSRF_COOKIE_HTTPONLY=True)
+def test_with_an_httponly_csrf_cookie_every_page_carries_the_token():
+    popup_campaign()
+    client = csrf_client()
+    client.get(PAGE)
+    html = client.get(PAGE).content.decode()
+    assert 'data-pz-csrf="' in html and "data-pz-csrf-cookie" not in html
 
 
 def test_dismissing_an_unknown_campaign_is_refused(client):

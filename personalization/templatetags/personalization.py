@@ -6,15 +6,19 @@ import logging
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from ..decide import Decision, choose
 from ..preview import PreviewContext
-from ..rendering import discount_code_for, render_decision, slot_attrs, text_for
+from ..rendering import _template, discount_code_for, render_decision, slot_attrs, text_for
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -144,17 +148,52 @@ def personalization_script(context: template.Context) -> SafeString:
     token to report dismissals and clicks."""
     ctx = _ctx(context)
     request = context.get("request")
-    values: dict[str, str] = {}
     # A staff preview records nothing, so its page gets no endpoints to report to.
-    if ctx is not None and ctx.impressions and request is not None \
-            and not isinstance(ctx, PreviewContext):
+    reports = bool(ctx is not None and ctx.impressions and request is not None
+                   and not isinstance(ctx, PreviewContext))
+    cookie = _readable_csrf_cookie(request) if reports else None
+    key = (reports, cookie, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF,
+           get_language())
+    html = _SCRIPTS.get(key)
+    if html is not None and not settings.DEBUG:
+        return html
+    values: dict[str, str] = {}
+    if reports:
         try:
             values = {"dismiss_url": reverse("personalization:dismiss"),
-                      "click_url": reverse("personalization:click"),
-                      "csrf": get_token(request)}
+                      "click_url": reverse("personalization:click")}
         except NoReverseMatch:
             values = {}
-    return mark_safe(render_to_string("personalization/script.html", values))  # noqa: S308
+    if values and cookie is None:
+        # The token itself, masked (it differs on every page, so this is not kept).
+        values["csrf"] = get_token(request)
+        return mark_safe(_template("personalization/script.html").render(values))  # noqa: S308
+    values["csrf_cookie"] = cookie or ""
+    html = mark_safe(_template("personalization/script.html").render(values))  # noqa: S308
+    _SCRIPTS[key] = html
+    return html
+
+
+#: The script element per (reports?, CSRF cookie, URL prefix, URLconf, language).
+_SCRIPTS: dict[tuple, SafeString] = {}
+
+
+@receiver(setting_changed)
+def _forget_scripts(**kwargs: Any) -> None:
+    _SCRIPTS.clear()  # STATIC_URL, CSRF settings … (tests)
+
+
+def _readable_csrf_cookie(request: Any) -> str | None:
+    """The CSRF cookie's name when the browser holds a valid one the script may read (as
+    Django's documentation recommends for scripts); None when the token must be written
+    into the page instead (no cookie yet, HttpOnly, or kept in the session)."""
+    if settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_HTTPONLY:
+        return None
+    name = settings.CSRF_COOKIE_NAME
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or request.COOKIES.get(name) != secret:
+        return None
+    return name
 
 
 @register.simple_tag(takes_context=True)

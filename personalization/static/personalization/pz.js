@@ -3,19 +3,36 @@
    popup's <noscript> version as a plain block. */
 (function () {
   "use strict";
-  var script = document.currentScript || document.querySelector("script[data-pz-csrf]");
+  var script = document.currentScript ||
+    document.querySelector("script[data-pz-dismiss-url]");
   var data = script ? script.dataset : {};
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
     "textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
 
+  // The CSRF token: written into the page, or (when the browser already holds Django's
+  // CSRF cookie) read from that cookie, as Django's documentation recommends.
+  function csrfToken() {
+    if (data.pzCsrf) return data.pzCsrf;
+    var name = data.pzCsrfCookie;
+    if (!name) return "";
+    var parts = document.cookie ? document.cookie.split("; ") : [];
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].slice(0, name.length + 1) === name + "=") {
+        return decodeURIComponent(parts[i].slice(name.length + 1));
+      }
+    }
+    return "";
+  }
+
   function send(url, slot) {
-    if (!url || !data.pzCsrf || !slot || !slot.getAttribute("data-pz-campaign")) return;
+    var token = csrfToken();
+    if (!url || !token || !slot || !slot.getAttribute("data-pz-campaign")) return;
     var body = new URLSearchParams();
     body.append("campaign", slot.getAttribute("data-pz-campaign"));
     body.append("variant", slot.getAttribute("data-pz-variant") || "");
     try {
       fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true,
-                   headers: { "X-CSRFToken": data.pzCsrf } }).catch(function () {});
+                   headers: { "X-CSRFToken": token } }).catch(function () {});
     } catch (e) { /* reporting is best effort */ }
   }
 
