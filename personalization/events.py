@@ -5,20 +5,23 @@ cache (with Redis, the buffer survives a web-process restart), and each time ano
 ``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts them.
 
 With Django's Redis cache the buffer is a Redis list: one round trip per response (RPUSH and
-LLEN in a pipeline) and an atomic take (LRANGE + LTRIM) when flushing. Other caches get a
-numbered batch per response.
+LLEN in a pipeline) and an atomic take (LRANGE + LTRIM) when flushing. With the local-memory
+cache, which lives and dies with its process anyway, the buffer is a plain list in the
+process (no pickling on the request path). Other caches get a numbered batch per response.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -43,12 +46,26 @@ def _cache():
     return caches[app_settings.CACHE_ALIAS]
 
 
-def _redis() -> tuple[Any, str] | None:
+def _redis(cache: Any = None) -> tuple[Any, str] | None:
     """(client, key of the event list) when the cache is Django's RedisCache."""
-    cache = _cache()
+    cache = cache if cache is not None else _cache()
     if type(cache).__module__ != "django.core.cache.backends.redis":
         return None
     return cache._cache.get_client(write=True), cache.make_and_validate_key(LIST_KEY)
+
+
+class _Local:
+    """The buffer when the cache is process-local (LocMemCache)."""
+
+    lock = threading.Lock()
+    rows: list[dict[str, Any]] = []
+
+
+def discard_local_buffer() -> int:
+    """Drop the events waiting in this process's local buffer (tests); returns how many."""
+    with _Local.lock:
+        count, _Local.rows = len(_Local.rows), []
+    return count
 
 
 def _incr(key: str, delta: int = 1) -> int:
@@ -64,12 +81,12 @@ def _incr(key: str, delta: int = 1) -> int:
 def event_row(*, visitor_id: str, type: str, user_id: int | None = None, slot: str = "",
               campaign_id: int | None = None, variant_id: int | None = None,
               control: bool = False, value: Decimal | None = None,
-              reference: str = "") -> dict[str, Any]:
+              reference: str = "", created_at: str = "") -> dict[str, Any]:
     return {
         "visitor_id": str(visitor_id), "user_id": user_id, "type": type, "slot": slot,
         "campaign_id": campaign_id, "variant_id": variant_id, "control": control,
         "value": str(value) if value is not None else None, "reference": reference,
-        "created_at": timezone.now().isoformat(),
+        "created_at": created_at or timezone.now().isoformat(),
     }
 
 
@@ -77,12 +94,17 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     """Queue rows (see :func:`event_row`); flush when enough are waiting."""
     if not rows:
         return
-    redis = _redis()
+    cache = _cache()
+    redis = _redis(cache)
     if redis is not None:
         client, key = redis
         pipe = client.pipeline(transaction=False)
         pipe.rpush(key, *[json.dumps(r) for r in rows])
         waiting = pipe.execute()[0]
+    elif isinstance(cache, LocMemCache):
+        with _Local.lock:
+            _Local.rows.extend(rows)
+            waiting = len(_Local.rows)
     else:
         seq = _incr(SEQ_KEY)
         _cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
@@ -107,9 +129,11 @@ def flush_events() -> int:
     if not cache.add(LOCK_KEY, 1, 60):
         return 0
     try:
-        redis = _redis()
+        redis = _redis(cache)
         if redis is not None:
             return _flush_list(*redis)
+        if isinstance(cache, LocMemCache):
+            return _flush_local()
         done = cache.get(DONE_KEY) or 0
         seq = cache.get(SEQ_KEY) or 0
         written = 0
@@ -160,6 +184,21 @@ def _flush_list(client: Any, key: str) -> int:
             client.rpush(key, *raw)  # put them back for the next flush
             raise
         written += len(rows)
+
+
+def _flush_local() -> int:
+    from .models import Event
+
+    with _Local.lock:
+        rows, _Local.rows = _Local.rows, []
+    try:
+        Event.objects.bulk_create(_existing_refs([_to_event(r) for r in rows]),
+                                  batch_size=FLUSH_CHUNK)
+    except Exception:
+        with _Local.lock:  # put them back for the next flush
+            _Local.rows[:0] = rows
+        raise
+    return len(rows)
 
 
 def _existing_refs(events: list) -> list:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from . import preview
@@ -92,6 +93,7 @@ class PersonalizationMiddleware:
         if not ctx.impressions:
             return
         now = int(time.time())
+        created_at = timezone.now().isoformat()
         measured = ctx.has_consent(ANALYTICS)
         user = ctx.user
         user_id = user.pk if user is not None and user.is_authenticated else None
@@ -105,5 +107,5 @@ class PersonalizationMiddleware:
             rows.append(event_row(
                 visitor_id=ctx.bucket_id, user_id=user_id, type="impression",
                 slot=decision.slot, campaign_id=campaign.id, variant_id=decision.variant_id,
-                control=decision.control))
+                control=decision.control, created_at=created_at))
         buffer_events(rows)

@@ -16,8 +16,11 @@ def _clear_sms_outbox():
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache, as a fresh deployment would."""
+    from personalization.events import discard_local_buffer
+
     for cache in caches.all():
         cache.clear()
+    discard_local_buffer()  # events waiting in this process (local-memory cache)
     yield
 
 
