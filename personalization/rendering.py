@@ -42,12 +42,19 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
         # The same for every visitor: rendered once per RuleBook, only the attributes vary.
         return mark_safe(_static_markup(variant, decision.slot).replace(  # noqa: S308
             ATTRS_TOKEN, attrs, 1))
+    if kind == "text":
+        text = text_for(decision, ctx)
+        if text is None:
+            return None
+        markup = _static_markup(variant, decision.slot, text=True)
+        if markup.count(ATTRS_TOKEN) == 1 and markup.count(TEXT_TOKEN) == 1:
+            # Only the attributes and the (escaped, sanitised) text vary per visitor.
+            return mark_safe(markup.replace(ATTRS_TOKEN, attrs, 1).replace(  # noqa: S308
+                TEXT_TOKEN, text, 1))
     context = {"variant": variant, "decision": decision, "attrs": attrs,
                "slot": decision.slot, "request": request}
     if kind == "text":
-        context["text"] = text_for(decision, ctx)
-        if context["text"] is None:
-            return None
+        context["text"] = text  # a template that transforms the text: rendered per visitor
     elif kind == "discount":
         context["code"] = discount_code_for(decision, ctx)
     elif kind == "product_list":
@@ -57,21 +64,28 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
     return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
 
 
-#: Stands where a variant's template puts ``{{ attrs }}`` in markup rendered ahead of time.
+#: Stand where a variant's template puts ``{{ attrs }}`` and ``{{ text }}`` in markup
+#: rendered ahead of time.
 ATTRS_TOKEN = "\x00pz-attrs\x00"
+TEXT_TOKEN = "\x00pz-text\x00"
 
 
-def _static_markup(variant: Any, slot: str) -> str:
-    """A banner's or popup's markup with a token for the slot attributes, rendered once per
-    variant instance and language (the RuleBook keeps the instance until something
-    changes; the template's own words, such as "Close", are translated)."""
+def _static_markup(variant: Any, slot: str, text: bool = False) -> str:
+    """A banner's, popup's or text's markup with tokens for the slot attributes (and the
+    text), rendered once per variant instance and language (the RuleBook keeps the
+    instance until something changes; the template's own words, such as "Close", are
+    translated). The template sees ``variant``, ``slot``, ``attrs`` and ``body`` (banner,
+    popup) or ``text``; not the request: it is the same for every visitor."""
     key = (slot, get_language())
     cache = variant.__dict__.setdefault("_pz_markup", {})
     if key in cache and not settings.DEBUG:
         return cache[key]
-    html = _template(variant.template_name).render({
-        "variant": variant, "attrs": mark_safe(ATTRS_TOKEN), "slot": slot,  # noqa: S308
-        "body": safe_html(variant.body)})
+    context = {"variant": variant, "attrs": mark_safe(ATTRS_TOKEN), "slot": slot}  # noqa: S308
+    if text:
+        context["text"] = mark_safe(TEXT_TOKEN)  # noqa: S308
+    else:
+        context["body"] = safe_html(variant.body)
+    html = _template(variant.template_name).render(context)
     cache[key] = html
     return html
 

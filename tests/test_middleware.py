@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.utils.html import escape
 
 from personalization import rulebook
 from personalization.consent import record_choices
@@ -151,6 +152,46 @@ def test_greeting_inserts_escaped_first_name(client):
     html = client.get(PAGE).content.decode()
     assert "Hallo &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
+
+
+def test_each_customer_sees_his_own_name_in_the_same_greeting(client):
+    # The variant's markup is rendered once; the inserted name is each visitor's own.
+    c = campaign(slot("greeting", "text"), "Hello", variants=())
+    TextVariant.objects.create(campaign=c, text="<b>Hallo</b> {{ first_name }}!")
+    rulebook.invalidate()
+    for name in ("Anna", "Jan & Co", "Anna"):
+        user = get_user_model().objects.get_or_create(username=name, first_name=name)[0]
+        client.force_login(user)
+        give_consent(client, user=user)
+        html = client.get("/").content.decode()  # the demo's header: {% personalize %}
+        shown = html.split('class="pz-text"', 1)[1].split("</span>", 1)[0]
+        assert shown.endswith(f"><b>Hallo</b> {escape(name)}!")
+        assert shown.count("data-pz-campaign") == 1
+
+
+def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client, settings):
+    from personalization import rendering
+
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "APP_DIRS": False, "OPTIONS": {
+        **settings.TEMPLATES[0]["OPTIONS"], "loaders": [
+            ("django.template.loaders.locmem.Loader", {
+                "personalization/variants/text.html":
+                    '<em class="shout" {{ attrs }}>{{ text|upper }}</em>'}),
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader"]}}]
+    rendering._cached_template.cache_clear()
+    try:
+        c = campaign(slot("greeting", "text"), "Hello", variants=())
+        TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+        rulebook.invalidate()
+        user = get_user_model().objects.create_user("eva", first_name="Eva")
+        client.force_login(user)
+        give_consent(client, user=user)
+        html = client.get("/").content.decode()
+        assert f'<em class="shout" data-pz-slot="greeting" data-pz-campaign="{c.pk}"' in html
+        assert ">HALLO EVA</em>" in html
+    finally:
+        rendering._cached_template.cache_clear()
 
 
 def test_impressions_are_buffered_not_inserted_then_flushed(client, django_assert_num_queries):
