@@ -230,12 +230,12 @@ class VisitorContext:
     #: A staff preview (see preview.py): nothing is recorded or created for real.
     is_preview = False
 
-    FACTS = (
+    FACTS = frozenset((
         "now", "user", "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device",
         "country", "language", "referrer", "referrer_class", "utm_first", "utm_last", "path",
         "query", "category_ids", "cart", "profile", "category_affinity", "temperature",
         "state", "caps", "rulebook", "consent", "allowed_purposes", "remembered",
-    )
+    ))
 
     def __init__(self, request: HttpRequest | None = None, **facts: Any) -> None:
         unknown = set(facts) - set(self.FACTS) - {"flags", "segments"}

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .rulebook import _run, bucket, render_note
+from .rulebook import _run, bucket_of, render_note, rule_failed
 
 if TYPE_CHECKING:
     from .context import VisitorContext
@@ -148,20 +148,23 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
         return _search(slot, ctx, book, now_ts, None)
     allowed = ctx.allowed_purposes
     results = ctx._rule_results
-    node = slot.tree
-    while type(node) is list:
-        question = node[0]
-        if question[0] == _RULE:
-            purpose = question[2]
+    get = results.get
+    node = slot.tree  # [kind, key, purpose, rule, {answer: node}], or a leaf (found,)
+    while node.__class__ is list:
+        kind, key, purpose, rule, children = node
+        if kind == _RULE:
             if purpose is not None and purpose not in allowed:
                 answer = DENIED
             else:
-                answer = results.get(question[1])
+                answer = get(key)
                 if answer is None:
-                    answer = _run(question[3], question[1], ctx, results)
+                    try:
+                        answer = results[key] = True if rule.matches(ctx) else False
+                    except Exception as exc:  # a broken rule never breaks a page
+                        answer = rule_failed(rule, key, ctx, results, exc)
         else:
-            answer = _answer(question, slot, ctx, now_ts)
-        node = node[1].get(answer)
+            answer = _answer((kind, key, purpose, rule), slot, ctx, now_ts)
+        node = children.get(answer)
     if node is not None:
         return node[0]
     path: list[tuple[tuple, Any]] = []
@@ -211,7 +214,7 @@ def _search(slot: Any, ctx: VisitorContext, book: Any, now_ts: int,
         elif checks is None:
             # Disabled, empty or unknown: never a member; computed: ask the profile.
             result = bool(segment is not None and segment.enabled and segment.computed
-                          and ask((_SEGMENT, segment_id)))
+                          and ask((_SEGMENT, segment_id, None, None)))
         else:
             match_any = segment.match_any
             result = not match_any
@@ -230,7 +233,7 @@ def _search(slot: Any, ctx: VisitorContext, book: Any, now_ts: int,
     for index, campaign in enumerate(slot.campaigns):
         if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
             continue
-        if not campaign.simple and ask((_CAMPAIGN, index)):
+        if not campaign.simple and ask((_CAMPAIGN, index, None, None)):
             continue
         if not campaign.segment_ids:
             return index, None
@@ -247,21 +250,21 @@ def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
         return
     chain: Any = leaf
     for question, answer in reversed(path):
-        chain = [question, {answer: chain}]
+        chain = [*question, {answer: chain}]
     if slot.tree is None:
         slot.tree = chain
         slot.tree_size += len(path) + 1
         return
     node = slot.tree
     for depth, (question, answer) in enumerate(path):
-        if type(node) is not list or node[0][:2] != question[:2]:
+        if type(node) is not list or (node[0], node[1]) != question[:2]:
             return  # cannot happen for a deterministic walk; never corrupt the tree
-        child = node[1].get(answer)
+        child = node[4].get(answer)
         if child is None:
             rest: Any = leaf
             for q, a in reversed(path[depth + 1:]):
-                rest = [q, {a: rest}]
-            node[1][answer] = rest
+                rest = [*q, {a: rest}]
+            node[4][answer] = rest
             slot.tree_size += len(path) - depth
             return
         node = child
@@ -322,7 +325,7 @@ def _bucket(slot_key: str, kind: str, campaign: CompiledCampaign, ctx: VisitorCo
         return Decision(slot=slot_key, campaign=campaign, variant=variant, notes=notes,
                         slot_kind=kind)
     bucket_id = ctx.bucket_id
-    if campaign.holdout_percent and bucket(bucket_id, campaign.id) * 100 < \
+    if campaign.holdout_percent and bucket_of(f"{bucket_id}:{campaign.id}".encode()) * 100 < \
             campaign.holdout_percent:
         notes.append(("held out as control ({}% holdout): showing the default content",
                       campaign.holdout_percent))

@@ -22,14 +22,27 @@ logger = logging.getLogger(__name__)
 
 def slot_attrs(slot: str, decision: Decision | None) -> SafeString:
     """``data-pz-slot`` plus, when a campaign won, its campaign and variant (or control)."""
-    attrs = f'data-pz-slot="{escape(slot)}"'
-    if decision is not None and decision.campaign is not None:
-        attrs += f' data-pz-campaign="{decision.campaign.id:d}"'
-        if decision.control:
-            attrs += ' data-pz-control="1"'
-        elif decision.variant is not None:
-            attrs += f' data-pz-variant="{decision.variant.pk:d}"'
-    return mark_safe(attrs)  # noqa: S308  (escaped slot key, integer ids)
+    if decision is None or decision.campaign is None:
+        key: tuple = (slot,)
+    else:
+        key = (slot, decision.campaign.id, decision.control, decision.variant_id)
+    attrs = _ATTRS.get(key)
+    if attrs is None:
+        text = f'data-pz-slot="{escape(slot)}"'
+        if len(key) > 1:
+            text += f' data-pz-campaign="{key[1]:d}"'
+            if key[2]:
+                text += ' data-pz-control="1"'
+            elif key[3] is not None:
+                text += f' data-pz-variant="{key[3]:d}"'
+        if len(_ATTRS) >= 10_000:
+            _ATTRS.clear()
+        attrs = _ATTRS[key] = mark_safe(text)  # noqa: S308  (escaped slot key, integer ids)
+    return attrs
+
+
+#: The attributes per (slot, campaign, control, variant): the same for every visitor.
+_ATTRS: dict[tuple, SafeString] = {}
 
 
 def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeString | None:
@@ -37,11 +50,17 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
     whose inserted field he lacks): the slot then shows its default content."""
     variant = decision.variant
     kind = decision.slot_kind
-    attrs = slot_attrs(decision.slot, decision)
     if kind in ("banner", "popup"):
-        # The same for every visitor: rendered once per RuleBook, only the attributes vary.
-        return mark_safe(_static_markup(variant, decision.slot).replace(  # noqa: S308
-            ATTRS_TOKEN, attrs, 1))
+        # The same for every visitor who sees this variant in this slot: rendered once per
+        # variant instance (the RuleBook keeps it until something changes) and language.
+        key = (decision.slot, get_language())
+        done = variant.__dict__.setdefault("_pz_html", {})
+        html = done.get(key)
+        if html is None or settings.DEBUG:
+            html = done[key] = mark_safe(_static_markup(variant, decision.slot).replace(  # noqa: S308
+                ATTRS_TOKEN, slot_attrs(decision.slot, decision), 1))
+        return html
+    attrs = slot_attrs(decision.slot, decision)
     if kind == "text":
         text = text_for(decision, ctx)
         if text is None:

@@ -36,8 +36,15 @@ PERSONAL_DATA = "personalization"
 
 def bucket(*parts: Any) -> float:
     """A stable number in [0, 1) for the parts: same visitor, same campaign, same answer."""
-    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+    return bucket_of(":".join(map(str, parts)).encode())
+
+
+def bucket_of(key: bytes) -> float:
+    """:func:`bucket` of parts already joined with ":" and encoded (the hot path)."""
+    return int.from_bytes(_blake2b(key, digest_size=8).digest(), "big") / 2**64
+
+
+_blake2b = hashlib.blake2b
 
 
 @dataclass
@@ -134,14 +141,20 @@ FAILED = object()
 def _run(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any]) -> Any:
     """Evaluate one rule once per request; a rule that raises is logged and FAILED."""
     try:
-        raw = bool(rule.matches(ctx))
+        raw = results[key] = True if rule.matches(ctx) else False
     except Exception as exc:  # a broken rule never breaks a page
-        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
-                         type(rule).__name__)
-        ctx._rule_errors[key] = exc
-        raw = FAILED
-    results[key] = raw
+        return rule_failed(rule, key, ctx, results, exc)
     return raw
+
+
+def rule_failed(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any],
+                exc: Exception) -> Any:
+    """Log a rule that raised; it counts as FAILED (no match) for the rest of the request."""
+    logger.exception("Rule %s (%s) raised; treated as no match", rule.pk, type(rule).__name__,
+                     exc_info=exc)
+    ctx._rule_errors[key] = exc
+    results[key] = FAILED
+    return FAILED
 
 
 def _join(notes: list) -> str:
@@ -208,7 +221,7 @@ class CompiledCampaign:
         total = self.total_weight
         if total <= 0:
             return None
-        point = bucket(bucket_id, self.id, "variant") * total
+        point = bucket_of(f"{bucket_id}:{self.id}:variant".encode()) * total
         for variant in self.variants:
             point -= variant.weight
             if point < 0:

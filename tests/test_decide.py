@@ -168,3 +168,112 @@ def test_segment_given_by_slug_simulates_membership():
     vip = segment("vip", CountryRule(countries=["XX"]))
     campaign(s, "VIP", segments=(vip,))
     assert choose("home_hero", visitor(segments={"vip"})).variant is not None
+
+
+def test_bucketing_is_the_same_in_every_release():
+    # A visitor's holdout and variant must not move when the package is upgraded.
+    from personalization.rulebook import bucket
+
+    vid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    assert bucket(vid, 12) == 0.11777839982247412
+    assert bucket(vid, 12, "variant") == 0.3878751371249156
+
+
+def tree_shop(rng):
+    """Twelve segments over country, device, cart and visits (some negated, some any-of, one
+    computed, one disabled) and twenty campaigns on one slot, some scheduled or capped."""
+    from personalization.rules import VisitCountRule
+
+    makers = [
+        lambda: CountryRule(countries=rng.sample(["NL", "BE", "DE", "FR"], 2),
+                            negate=rng.random() < 0.3),
+        lambda: DeviceRule(devices=[rng.choice(["mobile", "desktop"])]),
+        lambda: CartValueRule(minimum=rng.choice([20, 50, 100])),
+        lambda: VisitCountRule(minimum=rng.choice([2, 3])),
+    ]
+    segments = [segment(f"s{i}", *(rng.choice(makers)() for _ in range(rng.randint(1, 3))),
+                        match=rng.choice(["all", "any"])) for i in range(12)]
+    segments.append(segment("computed", kind="computed"))
+    off = segment("off", DeviceRule(devices=["desktop"]))
+    off.enabled = False
+    off.save()
+    segments.append(off)
+    s = slot()
+    now = timezone.now()
+    ids = []
+    for i in range(20):
+        fields = {}
+        if i % 7 == 3:
+            fields["ends_at"] = now - timedelta(days=1)  # over
+        if i % 5 == 4:
+            fields["cap_impressions"] = 1
+        audience = tuple(rng.sample(segments, rng.randint(1, 2))) if i % 9 else ()
+        # Scheduled and capped campaigns first, so every visitor's walk asks about them.
+        priority = (60 + i if fields else rng.randint(0, 50)) if audience else -i
+        ids.append(campaign(s, f"C{i}", segments=audience, priority=priority, **fields).pk)
+    rulebook.invalidate()
+    return ids
+
+
+def test_the_decision_tree_gives_every_visitor_what_walking_the_campaigns_gives(monkeypatch):
+    import random
+
+    from personalization import decide
+
+    rng = random.Random(3)
+    ids = tree_shop(rng)
+    people = [dict(country=rng.choice(["NL", "BE", "DE", "FR", None]),
+                   device=rng.choice(["mobile", "desktop"]),
+                   cart_total=rng.choice([0, 30, 60, 150]),
+                   state=VisitorState(vid=f"00000000-0000-0000-0000-{n:012d}",
+                                      visits=rng.randint(1, 4)),
+                   caps=Caps(counts={str(c): [1, 2_000_000_000] for c in
+                                     rng.sample(ids, 8)}))
+              for n in range(300)]
+
+    def walked(facts):  # the campaigns walked one by one, no tree
+        ctx = make_context(**facts)
+        book = ctx.rulebook
+        return decide._search(book.slots["home_hero"], ctx, book, 1_700_000_000, None)
+
+    def decided(facts):
+        ctx = make_context(**facts)
+        decide.choose("home_hero", ctx)
+        return decide._find(ctx.rulebook.slots["home_hero"], ctx, ctx.rulebook, 1_700_000_000)
+
+    monkeypatch.setattr(decide.time, "time", lambda: 1_700_000_000)
+    first = [decided(p) for p in people]  # grows the tree
+    book = rulebook.get_rulebook()
+    grown = book.slots["home_hero"].tree_size
+    walks = []
+    search = decide._search
+    monkeypatch.setattr(decide, "_search", lambda *a: walks.append(1) or search(*a))
+    again = [decided(p) for p in people]  # follows the tree: no walk, no new node
+    monkeypatch.setattr(decide, "_search", search)
+    assert not walks
+    assert book.slots["home_hero"].tree_size == grown > 0
+    assert first == again == [walked(p) for p in people]
+    assert len(set(first)) >= 4  # the visitors really differ
+
+
+def test_a_full_decision_tree_stops_growing_and_decides_the_same(monkeypatch):
+    import random
+
+    from personalization import decide
+
+    rng = random.Random(5)
+    tree_shop(rng)
+    monkeypatch.setattr(decide, "TREE_BUDGET", 12)
+    winners = []
+    for n, country in enumerate(["NL", "BE", "DE", "FR", None] * 4):
+        ctx = visitor(n, country=country, device="mobile" if n % 2 else "desktop",
+                      cart_total=n * 10)
+        winners.append(choose("home_hero", ctx).campaign_id)
+        book = ctx.rulebook
+        expected = decide._search(book.slots["home_hero"], make_context(
+            country=country, device="mobile" if n % 2 else "desktop", cart_total=n * 10,
+            visitor_id=ctx.visitor_id), book, int(decide.time.time()), None)
+        index = expected[0] if expected else None
+        assert winners[-1] == (book.slots["home_hero"].campaigns[index].id
+                               if index is not None else None)
+    assert rulebook.get_rulebook().slots["home_hero"].tree_size <= 12
