@@ -237,6 +237,13 @@ class VisitorContext:
         "state", "caps", "rulebook", "consent", "allowed_purposes", "remembered",
     ))
 
+    #: FACTS name -> its ``_get_<name>`` method (a subclass may override them).
+    _fact_getters: dict[str, Any] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fact_getters = {name: getattr(cls, f"_get_{name}") for name in cls.FACTS}
+
     def __init__(self, request: HttpRequest | None = None, **facts: Any) -> None:
         unknown = set(facts) - set(self.FACTS) - {"flags", "segments"}
         if unknown:
@@ -255,7 +262,8 @@ class VisitorContext:
     def __getattr__(self, name: str) -> Any:
         if name not in VisitorContext.FACTS:
             raise AttributeError(name)
-        value = self._given[name] if name in self._given else getattr(self, f"_get_{name}")()
+        given = self._given
+        value = given[name] if name in given else self._fact_getters[name](self)
         self.__dict__[name] = value
         return value
 
@@ -466,3 +474,7 @@ class VisitorContext:
         if "country" in allowed and not values.get("country") and self.country:
             values["country"] = self.country
         return values
+
+
+VisitorContext._fact_getters = {
+    name: getattr(VisitorContext, f"_get_{name}") for name in VisitorContext.FACTS}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """What a slot shows. ``variant`` None means the template's default content; with
     ``control`` True the visitor was held out of ``campaign`` (and that is measured)."""
@@ -107,12 +107,8 @@ def _choose(slot_key: str, ctx: VisitorContext) -> Decision:
             "showing the default content"])
     index, segment_id = found
     campaign = campaigns[index]
-    if segment_id is None:
-        matched: Any = "audience is everybody"
-    else:
-        matched = ("visitor is in segment '{}' ({})", book.segments[segment_id].name,
-                   (ctx.segment_note, segment_id))
-    notes = [(_walk, campaigns, index, ctx, book, now_ts), ("{}: {}", campaign.label, matched)]
+    notes = [(_walk, campaigns, index, ctx, book, now_ts),
+             (_matched, campaign, segment_id, ctx, book)]
     if not campaign.variants:
         notes.append(("{}: has no variants, showing the default", campaign.label))
         return Decision(slot=slot_key, notes=notes, slot_kind=slot.kind)
@@ -303,6 +299,14 @@ def _blocked(campaign: CompiledCampaign, ctx: VisitorContext, now: Any,
     if campaign.waffle_flag and not ctx.flag_active(campaign.waffle_flag):
         return ("{}: skipped, flag '{}' is not active", campaign.label, campaign.waffle_flag)
     return None
+
+
+def _matched(campaign: CompiledCampaign, segment_id: int | None, ctx: VisitorContext,
+             book: Any) -> Any:
+    if segment_id is None:
+        return ("{}: audience is everybody", campaign.label)
+    return ("{}: visitor is in segment '{}' ({})", campaign.label,
+            book.segments[segment_id].name, (ctx.segment_note, segment_id))
 
 
 def _audience_notes(campaign: CompiledCampaign, ctx: VisitorContext, book: Any) -> str:

@@ -221,6 +221,8 @@ class CompiledCampaign:
         total = self.total_weight
         if total <= 0:
             return None
+        if len(self.variants) == 1:
+            return self.variants[0]
         point = bucket_of(f"{bucket_id}:{self.id}:variant".encode()) * total
         for variant in self.variants:
             point -= variant.weight
