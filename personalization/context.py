@@ -295,6 +295,16 @@ class VisitorContext:
         state.record_utm(self._utm_of_request())
         return state
 
+    @property
+    def dismissed_any(self) -> bool:
+        """Whether the visitor dismissed anything (without reading the caps cookie when he
+        has none)."""
+        if "caps" not in self.__dict__ and "caps" not in self._given and (
+                self.request is None
+                or app_settings.CAP_COOKIE_NAME not in self.request.COOKIES):
+            return False
+        return bool(self.caps.dismissed)
+
     def _get_caps(self) -> Caps:
         raw = self.request.COOKIES.get(app_settings.CAP_COOKIE_NAME) if self.request else None
         return Caps.loads(raw)

@@ -139,7 +139,7 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
           now_ts: int) -> tuple[int, int | None] | None:
     """(index of the winning campaign, the segment that let the visitor in, or None for
     an audience of everybody), or None when no campaign wins."""
-    if ctx.caps.dismissed or "segments" in ctx._given:
+    if ctx.dismissed_any or "segments" in ctx._given:
         # Dismissals and simulated memberships are this visitor's own: no shared tree.
         return _search(slot, ctx, book, now_ts, None)
     allowed = ctx.allowed_purposes
@@ -187,7 +187,7 @@ def _search(slot: Any, ctx: VisitorContext, book: Any, now_ts: int,
     asked (once) and its answer."""
     asked: dict[tuple, Any] = {}
     simulated = "segments" in ctx._given
-    dismissed = ctx.caps.dismissed
+    dismissed = ctx.caps.dismissed if ctx.dismissed_any else None
 
     def ask(question: tuple) -> Any:
         name = question[:2]  # (kind, rule key / segment id / campaign index)
@@ -272,7 +272,7 @@ def _walk(campaigns: list[CompiledCampaign], stop: int, ctx: VisitorContext, boo
     if popup:
         return [("{}: skipped, another popup is already on this page", c.label)
                 for c in campaigns[:stop]]
-    dismissed = ctx.caps.dismissed
+    dismissed = ctx.caps.dismissed if ctx.dismissed_any else None
     notes = []
     for campaign in campaigns[:stop]:
         if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
