@@ -116,6 +116,7 @@ class AppSettings:
                     f"{SETTING_NAME}[{name!r}] = {value!r} cannot be imported: {exc}"
                 ) from exc
         self._cache[name] = value
+        self.__dict__[name] = value  # later reads are plain attribute lookups
         return value
 
     def raw(self, name: str) -> Any:
@@ -123,6 +124,8 @@ class AppSettings:
         return self.user_settings.get(name, DEFAULTS[name])
 
     def reload(self) -> None:
+        for name in self._cache:
+            self.__dict__.pop(name, None)
         self._cache.clear()
         self._user = None
 

@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -295,7 +295,7 @@ class VisitorContext:
         state.record_utm(self._utm_of_request())
         return state
 
-    @property
+    @cached_property
     def dismissed_any(self) -> bool:
         """Whether the visitor dismissed anything (without reading the caps cookie when he
         has none)."""
