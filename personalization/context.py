@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone, translation
+from django.utils.functional import LazyObject, empty
 
 from .adapters import CartSnapshot, get_adapter
 from .conf import app_settings
@@ -275,7 +276,14 @@ class VisitorContext:
         return timezone.localtime(timezone.now(), store_timezone())
 
     def _get_user(self) -> Any:
-        return getattr(self.request, "user", None)
+        user = getattr(self.request, "user", None)
+        if isinstance(user, LazyObject):
+            # The authentication middleware's lazy user: resolved once, so the rest of the
+            # request asks the user object itself rather than a proxy.
+            if user._wrapped is empty:
+                user._setup()
+            return user._wrapped
+        return user
 
     def _get_is_authenticated(self) -> bool:
         user = self.user

@@ -29,8 +29,8 @@ def _ctx(context: template.Context) -> Any:
     return getattr(request, "visitor", None) if request is not None else None
 
 
-def decide_in(context: template.Context, slot: str) -> Decision | None:
-    ctx = _ctx(context)
+def decide_in(context: template.Context, slot: str, ctx: Any = None) -> Decision | None:
+    ctx = ctx if ctx is not None else _ctx(context)
     if ctx is None:
         logger.warning("No request.visitor for slot %r: is PersonalizationMiddleware "
                        "installed and the request context processor enabled?", slot)
@@ -45,10 +45,12 @@ class PersonalizeNode(template.Node):
 
     def render(self, context: template.Context) -> SafeString:
         key = str(self.slot.resolve(context))
-        decision = decide_in(context, key)
+        request = context.get("request")
+        ctx = getattr(request, "visitor", None) if request is not None else None
+        decision = decide_in(context, key, ctx)
         if decision is not None and decision.shows_variant:
             try:
-                html = render_decision(decision, _ctx(context), context.get("request"))
+                html = render_decision(decision, ctx, request)
             except Exception:  # a broken variant never breaks the page
                 logger.exception("Rendering variant %s of slot %r failed",
                                  decision.variant_id, key)
@@ -73,11 +75,13 @@ def personalize(parser: template.base.Parser, token: template.base.Token) -> Per
 @register.simple_tag(takes_context=True)
 def personalize_popup(context: template.Context, slot: str) -> SafeString:
     """``{% personalize_popup "slot" %}``: the winning popup, or nothing."""
-    decision = decide_in(context, slot)
+    request = context.get("request")
+    ctx = getattr(request, "visitor", None) if request is not None else None
+    decision = decide_in(context, slot, ctx)
     html = None
     if decision is not None and decision.shows_variant:
         try:
-            html = render_decision(decision, _ctx(context), context.get("request"))
+            html = render_decision(decision, ctx, request)
         except Exception:  # a broken popup never breaks the page
             logger.exception("Rendering popup %s of slot %r failed", decision.variant_id, slot)
     return html if html is not None else format_html("<div {} hidden></div>",
@@ -87,10 +91,11 @@ def personalize_popup(context: template.Context, slot: str) -> SafeString:
 @register.simple_tag(takes_context=True)
 def discount_code(context: template.Context, slot: str) -> str:
     """``{% discount_code "slot" as code %}``: the code to prefill for this visitor, or ""."""
-    decision = decide_in(context, slot)
+    ctx = _ctx(context)
+    decision = decide_in(context, slot, ctx)
     if decision is None or not decision.shows_variant:
         return ""
-    return discount_code_for(decision, _ctx(context))
+    return discount_code_for(decision, ctx)
 
 
 @register.simple_tag(takes_context=True)
@@ -103,8 +108,9 @@ def personalized_products(context: template.Context, slot: str, products: Any = 
     together". Items of "buy again" carry ``usual_quantity`` when the shop knows it."""
     from ..recommend import products_for
 
-    decision = decide_in(context, slot)
-    return products_for(decision, _ctx(context), products, limit, source)
+    ctx = _ctx(context)
+    decision = decide_in(context, slot, ctx)
+    return products_for(decision, ctx, products, limit, source)
 
 
 @register.simple_tag(takes_context=True)
@@ -132,8 +138,9 @@ def social_proof(product: Any, days: int = 7) -> int:
 def greeting(context: template.Context, slot: str = "greeting",
              default: str = "") -> SafeString:
     """``{% greeting "slot" default="Welcome!" %}``: a text variant with field insertion."""
-    decision = decide_in(context, slot)
-    text = text_for(decision, _ctx(context)) if decision is not None else None
+    ctx = _ctx(context)
+    decision = decide_in(context, slot, ctx)
+    text = text_for(decision, ctx) if decision is not None else None
     if text is None:
         return format_html("<span {}>{}</span>", slot_attrs(slot, decision), default)
     return format_html('<span {}>{}</span>', slot_attrs(slot, decision), text)
