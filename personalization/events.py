@@ -4,10 +4,11 @@ The request path never writes an event row itself: a response's impressions go i
 cache (with Redis, the buffer survives a web-process restart), and each time another
 ``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts them.
 
-With Django's Redis cache the buffer is a Redis list: one round trip per response (RPUSH and
-LLEN in a pipeline) and an atomic take (LRANGE + LTRIM) when flushing. With the local-memory
-cache, which lives and dies with its process anyway, the buffer is a plain list in the
-process (no pickling on the request path). Other caches get a numbered batch per response.
+With Django's Redis cache the buffer is a Redis list: one round trip per response (an RPUSH,
+which answers the list's length) and an atomic take (LRANGE + LTRIM) when flushing. With
+the local-memory cache, which lives and dies with its process anyway, the buffer is a plain
+list in the process (no pickling on the request path). Other caches get a numbered batch
+per response.
 """
 
 from __future__ import annotations
@@ -47,11 +48,18 @@ def _cache():
 
 
 def _redis(cache: Any = None) -> tuple[Any, str] | None:
-    """(client, key of the event list) when the cache is Django's RedisCache."""
+    """(client, key of the event list) when the cache is Django's RedisCache; kept on the
+    cache's own client object (Django builds a new redis client on every call, which costs
+    more than the round trip)."""
     cache = cache if cache is not None else _cache()
     if type(cache).__module__ != "django.core.cache.backends.redis":
         return None
-    return cache._cache.get_client(write=True), cache.make_and_validate_key(LIST_KEY)
+    backend = cache._cache
+    found = backend.__dict__.get("_pz_events")
+    if found is None:
+        found = backend.__dict__["_pz_events"] = (
+            backend.get_client(write=True), cache.make_and_validate_key(LIST_KEY))
+    return found
 
 
 class _Local:
@@ -98,9 +106,7 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     redis = _redis(cache)
     if redis is not None:
         client, key = redis
-        pipe = client.pipeline(transaction=False)
-        pipe.rpush(key, *[json.dumps(r) for r in rows])
-        waiting = pipe.execute()[0]
+        waiting = client.rpush(key, *[json.dumps(r) for r in rows])  # the list's length
     elif isinstance(cache, LocMemCache):
         with _Local.lock:
             _Local.rows.extend(rows)
