@@ -256,6 +256,7 @@ def run() -> str:
     rng = random.Random(7)
     print("Preparing the demo shop …", flush=True)
     setup_shop()
+    Switch.objects.update_or_create(name="personalization_off", defaults={"active": False})
     segments = build_segments(rng)
     people = visitors(rng)
     lines = ["# Benchmark results", "", f"Machine: {machine()}.", "",

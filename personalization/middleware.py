@@ -107,8 +107,6 @@ class PersonalizationMiddleware:
                 ctx.caps.add(campaign.id, campaign.cap_period_hours, now)
             if not measured:
                 continue  # without analytics consent nothing is recorded
-            variant = decision.variant
             rows.append({**template, "slot": decision.slot, "campaign_id": campaign.id,
-                         "variant_id": variant.pk if variant is not None else None,
-                         "control": decision.control})
+                         "variant_id": decision.variant_id, "control": decision.control})
         buffer_events(rows)

@@ -6,14 +6,13 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .conf import app_settings
+from .conf import app_settings, django_setting
 from .decide import Decision
 from .html import insert_fields, safe_html
 
@@ -56,7 +55,7 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
         key = (decision.slot, get_language())
         done = variant.__dict__.setdefault("_pz_html", {})
         html = done.get(key)
-        if html is None or settings.DEBUG:
+        if html is None or django_setting("DEBUG"):
             html = done[key] = mark_safe(_static_markup(variant, decision.slot).replace(  # noqa: S308
                 ATTRS_TOKEN, slot_attrs(decision.slot, decision), 1))
         return html
@@ -97,7 +96,7 @@ def _static_markup(variant: Any, slot: str, text: bool = False) -> str:
     popup) or ``text``; not the request: it is the same for every visitor."""
     key = (slot, get_language())
     cache = variant.__dict__.setdefault("_pz_markup", {})
-    if key in cache and not settings.DEBUG:
+    if key in cache and not django_setting("DEBUG"):
         return cache[key]
     context = {"variant": variant, "attrs": mark_safe(ATTRS_TOKEN), "slot": slot}  # noqa: S308
     if text:
@@ -112,7 +111,7 @@ def _static_markup(variant: Any, slot: str, text: bool = False) -> str:
 def _template(name: str) -> Any:
     """Variant templates are loaded once per process (``render_to_string`` looks them up
     through the loaders on every call); with DEBUG on, edits show without a restart."""
-    return get_template(name) if settings.DEBUG else _cached_template(name)
+    return get_template(name) if django_setting("DEBUG") else _cached_template(name)
 
 
 @lru_cache(maxsize=64)

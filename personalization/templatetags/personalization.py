@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.middleware.csrf import get_token
@@ -16,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from ..conf import django_setting
 from ..decide import Decision, choose
 from ..preview import PreviewContext
 from ..rendering import _template, discount_code_for, render_decision, slot_attrs, text_for
@@ -159,10 +159,10 @@ def personalization_script(context: template.Context) -> SafeString:
     reports = bool(ctx is not None and ctx.impressions and request is not None
                    and not isinstance(ctx, PreviewContext))
     cookie = _readable_csrf_cookie(request) if reports else None
-    key = (reports, cookie, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF,
+    key = (reports, cookie, get_script_prefix(), get_urlconf() or django_setting("ROOT_URLCONF"),
            get_language())
     html = _SCRIPTS.get(key)
-    if html is not None and not settings.DEBUG:
+    if html is not None and not django_setting("DEBUG"):
         return html
     values: dict[str, str] = {}
     if reports:
@@ -194,9 +194,9 @@ def _readable_csrf_cookie(request: Any) -> str | None:
     """The CSRF cookie's name when the browser holds a valid one the script may read (as
     Django's documentation recommends for scripts); None when the token must be written
     into the page instead (no cookie yet, HttpOnly, or kept in the session)."""
-    if settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_HTTPONLY:
+    if django_setting("CSRF_USE_SESSIONS") or django_setting("CSRF_COOKIE_HTTPONLY"):
         return None
-    name = settings.CSRF_COOKIE_NAME
+    name = django_setting("CSRF_COOKIE_NAME")
     secret = request.META.get("CSRF_COOKIE")
     if not secret or request.COOKIES.get(name) != secret:
         return None
