@@ -238,9 +238,12 @@ class CompiledSlot:
     name: str
     kind: str
     campaigns: list[CompiledCampaign] = field(default_factory=list)
-    #: The decision tree of decide._find, grown per process from the visitors seen.
+    #: The decision tree of decide._find, grown per process from the visitors seen, and
+    #: once it has settled, the same tree as compiled code (treecode.py).
     tree: Any = None
     tree_size: int = 0
+    walker: Any = None
+    steady: int = 0
 
 
 @dataclass

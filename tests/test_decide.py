@@ -254,6 +254,79 @@ def test_the_decision_tree_gives_every_visitor_what_walking_the_campaigns_gives(
     assert book.slots["home_hero"].tree_size == grown > 0
     assert first == again == [walked(p) for p in people]
     assert len(set(first)) >= 4  # the visitors really differ
+    # By now the settled tree runs as compiled code, and it gives the same answers.
+    assert book.slots["home_hero"].walker is not None
+    monkeypatch.setattr(decide, "_search", lambda *a: walks.append(1) or search(*a))
+    assert [decided(p) for p in people] == first
+    assert not walks
+
+
+def test_a_visitor_off_the_compiled_tree_is_walked_and_the_tree_grows(monkeypatch):
+    import random
+
+    from personalization import decide
+
+    tree_shop(random.Random(3))
+    slot_of = lambda: rulebook.get_rulebook().slots["home_hero"]  # noqa: E731
+    dutch = dict(country="NL", device="mobile", cart_total=0)
+    for _ in range(decide.COMPILE_AFTER + 1):
+        choose("home_hero", visitor(1, **dutch))
+    assert slot_of().walker is not None
+    size = slot_of().tree_size
+    # A visitor whose answers the tree has never seen: walked, then the tree grows and the
+    # compiled code (now out of date) is dropped until the tree settles again.
+    french = dict(country="FR", device="desktop", cart_total=150)
+    d = choose("home_hero", visitor(2, **french))
+    ctx = visitor(2, **french)
+    book = ctx.rulebook
+    expected = decide._search(book.slots["home_hero"], ctx, book, int(decide.time.time()), None)
+    assert d.campaign_id == (book.slots["home_hero"].campaigns[expected[0]].id
+                             if expected else None)
+    assert slot_of().tree_size > size and slot_of().walker is None
+
+
+def test_a_rule_that_raises_in_compiled_code_is_no_match(caplog):
+    import random
+
+    from personalization import decide
+
+    tree_shop(random.Random(3))
+    s = slot("broken_slot")
+    broken = segment("broken", CountryRule(countries=["NL"]))
+    campaign(s, "Broken audience", segments=(broken,), variants=("B",), priority=5)
+    campaign(s, "Everybody else", variants=("E",), priority=1)
+    rulebook.invalidate()
+    for _ in range(decide.COMPILE_AFTER + 1):
+        choose("broken_slot", visitor(1, country="NL"))
+    book = rulebook.get_rulebook()
+    assert book.slots["broken_slot"].walker is not None
+    rule = book.segments[broken.pk].rules[0]
+
+    def boom(ctx):
+        raise RuntimeError("weather service down")
+
+    rule.matches = boom
+    d = choose("broken_slot", visitor(3, country="NL"))
+    assert d.variant.headline == "E"  # the broken rule matched nobody; the page rendered
+    assert "weather service down" in caplog.text
+
+
+def test_a_tree_too_big_to_compile_stays_data(monkeypatch):
+    import random
+
+    from personalization import decide, treecode
+
+    tree_shop(random.Random(3))
+    monkeypatch.setattr(treecode, "MAX_NODES", 2)
+    for _ in range(decide.COMPILE_AFTER + 1):
+        choose("home_hero", visitor(1, country="NL"))
+    book = rulebook.get_rulebook()
+    slot_ = book.slots["home_hero"]
+    assert slot_.walker is None and slot_.tree_size > 2
+    ctx = visitor(5, country="NL")
+    expected = decide._search(slot_, ctx, book, int(decide.time.time()), None)
+    assert choose("home_hero", visitor(5, country="NL")).campaign_id == (
+        slot_.campaigns[expected[0]].id if expected else None)
 
 
 def test_a_full_decision_tree_stops_growing_and_decides_the_same(monkeypatch):
