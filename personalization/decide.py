@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .rulebook import _run, bucket_of, render_note, rule_failed
-from .treecode import MISS, compile_tree
 
 if TYPE_CHECKING:
     from .context import VisitorContext
@@ -148,50 +147,29 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
         return _search(slot, ctx, book, now_ts, None)
     allowed = ctx.allowed_purposes
     results = ctx._rule_results
-    walker = slot.walker
-    if walker is not None:  # the tree as compiled code (treecode.py)
-        leaf = walker(ctx, results, allowed, slot, now_ts)
-        if leaf is not MISS:
-            return leaf[0]
-    else:
-        get = results.get
-        node = slot.tree  # [kind, key, purpose, rule, {answer: node}], or a leaf (found,)
-        while node.__class__ is list:
-            kind, key, purpose, rule, children = node
-            if kind == _RULE:
-                if purpose is not None and purpose not in allowed:
-                    answer = DENIED
-                else:
-                    answer = get(key)
-                    if answer is None:
-                        try:
-                            answer = results[key] = True if rule.matches(ctx) else False
-                        except Exception as exc:  # a broken rule never breaks a page
-                            answer = rule_failed(rule, key, ctx, results, exc)
+    get = results.get
+    node = slot.tree  # [kind, key, purpose, rule, {answer: node}], or a leaf (found,)
+    while node.__class__ is list:
+        kind, key, purpose, rule, children = node
+        if kind == _RULE:
+            if purpose is not None and purpose not in allowed:
+                answer = DENIED
             else:
-                answer = _answer((kind, key, purpose, rule), slot, ctx, now_ts)
-            node = children.get(answer)
-        if node is not None:
-            slot.steady += 1
-            if slot.steady == COMPILE_AFTER:  # the tree has settled: compile it
-                slot.walker = _compile(slot)
-            return node[0]
+                answer = get(key)
+                if answer is None:
+                    try:
+                        answer = results[key] = True if rule.matches(ctx) else False
+                    except Exception as exc:  # a broken rule never breaks a page
+                        answer = rule_failed(rule, key, ctx, results, exc)
+        else:
+            answer = _answer((kind, key, purpose, rule), slot, ctx, now_ts)
+        node = children.get(answer)
+    if node is not None:
+        return node[0]
     path: list[tuple[tuple, Any]] = []
     found = _search(slot, ctx, book, now_ts, path)
     _grow(slot, path, (found,))
     return found
-
-
-#: Visitors found on a slot's tree, with no growth in between, before it is compiled.
-COMPILE_AFTER = 32
-
-
-def _compile(slot: Any) -> Any:
-    try:
-        return compile_tree(slot.tree, _answer, DENIED)
-    except (RecursionError, SyntaxError, MemoryError):  # a tree Python cannot nest
-        logger.warning("Decision tree of slot %r stays uncompiled", slot.key, exc_info=True)
-        return None
 
 
 def _answer(question: tuple, slot: Any, ctx: VisitorContext, now_ts: int) -> Any:
@@ -275,7 +253,6 @@ def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
     if slot.tree is None:
         slot.tree = chain
         slot.tree_size += len(path) + 1
-        slot.walker, slot.steady = None, 0
         return
     node = slot.tree
     for depth, (question, answer) in enumerate(path):
@@ -288,7 +265,6 @@ def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
                 rest = [*q, {a: rest}]
             node[4][answer] = rest
             slot.tree_size += len(path) - depth
-            slot.walker, slot.steady = None, 0  # grown: the compiled code is out of date
             return
         node = child
 

@@ -238,12 +238,9 @@ class CompiledSlot:
     name: str
     kind: str
     campaigns: list[CompiledCampaign] = field(default_factory=list)
-    #: The decision tree of decide._find, grown per process from the visitors seen, and
-    #: once it has settled, the same tree as compiled code (treecode.py).
+    #: The decision tree of decide._find, grown per process from the visitors seen.
     tree: Any = None
     tree_size: int = 0
-    walker: Any = None
-    steady: int = 0
 
 
 @dataclass
