@@ -37,6 +37,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	@$(BIN)/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null \
+		&& $(BIN)/python -m bench redis || echo "Redis not reachable: page overhead with Redis skipped"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -19,6 +19,11 @@ def main() -> None:
         refresh.merge_into(out, refresh.run(sizes))
         print(f"\nWritten to {out.relative_to(ROOT)}")
         return
+    if sys.argv[1:2] == ["redis"]:
+        # The page overhead again with Redis as the cache (sessions, RuleBook version, event
+        # buffer): a process of its own, since the cache is chosen when settings load.
+        os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+        os.environ.setdefault("CACHE_KEY_PREFIX", "pzbench")
     run_refresh = refresh.is_postgres(os.environ.get("DATABASE_URL"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_shop.settings")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
@@ -29,9 +34,19 @@ def main() -> None:
     django.setup()
     from bench import decisions
 
+    if sys.argv[1:2] == ["redis"]:
+        refresh.merge_into(out, decisions.run(redis=True), decisions.REDIS_START,
+                           decisions.REDIS_END)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     report = decisions.run()
     previous = out.read_text() if out.exists() else ""
     out.write_text(report)
+    if decisions.REDIS_START in previous:  # keep the last Redis figures
+        section = previous[previous.index(decisions.REDIS_START):]
+        refresh.merge_into(out, section[:section.index(decisions.REDIS_END)]
+                           + decisions.REDIS_END + "\n", decisions.REDIS_START,
+                           decisions.REDIS_END)
     if run_refresh:  # on PostgreSQL: also the computed-segment refresh benchmark
         refresh.merge_into(out, refresh.run())
     elif refresh.MARK_START in previous:  # keep the last refresh figures

@@ -102,12 +102,13 @@ def run(sizes: tuple[int, ...] = SIZES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge_into(results: Path, section: str) -> None:
-    """Replace (or append) the refresh section of RESULTS.md."""
+def merge_into(results: Path, section: str, start: str = MARK_START,
+               end: str = MARK_END) -> None:
+    """Replace (or append) the section between ``start`` and ``end`` of RESULTS.md."""
     text = results.read_text() if results.exists() else "# Benchmark results\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
