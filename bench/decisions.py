@@ -323,7 +323,7 @@ def run(redis: bool = False) -> str:
             "As above, with Django's Redis cache for the sessions, the RuleBook version "
             "and the event buffer (each response's impressions: one RPUSH, a round trip "
             "to Redis that the page with the switch on waits for).", "",
-            *page_rows[4:], REDIS_END]) + "\n"
+            *page_rows[5:], REDIS_END]) + "\n"
     targets = ["", "## Targets", "",
                "- warm decision p95 under 50 µs per slot at 1,000 campaigns;",
                "- page overhead under 5 % (personalization on versus off).", "",
