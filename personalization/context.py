@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core import signing
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.functional import LazyObject, empty
 
 from .adapters import CartSnapshot, get_adapter
-from .conf import app_settings
+from .conf import app_settings, django_setting
 from .consent import ID_PURPOSES, PERSONALIZATION, ConsentState, state_for_request
 from .signed import remember_signed, verified_loads
 
@@ -214,7 +213,7 @@ def referrer_class(referrer: str, own_host: str) -> str:
 
 
 def store_timezone() -> ZoneInfo:
-    return ZoneInfo(app_settings.TIME_ZONE or settings.TIME_ZONE)
+    return ZoneInfo(app_settings.TIME_ZONE or django_setting("TIME_ZONE"))
 
 
 def _explain(segment: Any, ctx: VisitorContext) -> Any:
@@ -273,7 +272,7 @@ class VisitorContext:
         return self.request.META.get(key, "") if self.request is not None else ""
 
     def _get_now(self) -> datetime:
-        return timezone.localtime(timezone.now(), store_timezone())
+        return datetime.now(store_timezone())  # aware, in the store's time zone
 
     def _get_user(self) -> Any:
         user = getattr(self.request, "user", None)
