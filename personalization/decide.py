@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .rulebook import _run, bucket_of, render_note, rule_failed
+from .rulebook import DENIED, answer_rule, bucket_of, render_note, rule_failed
 
 if TYPE_CHECKING:
     from .context import VisitorContext
@@ -131,8 +131,6 @@ def _choose(slot_key: str, ctx: VisitorContext) -> Decision:
 # its path. The tree lives and dies with the RuleBook, and stops growing at TREE_BUDGET
 # nodes per slot (visitors off the tree then take the walk).
 
-#: A rule whose consent purpose the visitor has not given: it does not match.
-DENIED = object()
 TREE_BUDGET = 20_000
 
 _RULE, _SEGMENT, _CAMPAIGN = 0, 1, 2
@@ -174,11 +172,7 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
 
 def _answer(question: tuple, slot: Any, ctx: VisitorContext, now_ts: int) -> Any:
     if question[0] == _RULE:
-        _, key, purpose, rule = question
-        if purpose is not None and not ctx.has_consent(purpose):
-            return DENIED
-        raw = ctx._rule_results.get(key)
-        return _run(rule, key, ctx, ctx._rule_results) if raw is None else raw
+        return answer_rule(ctx, *question[1:])
     if question[0] == _SEGMENT:
         return ctx.in_segment(question[1])
     return _blocked(slot.campaigns[question[1]], ctx, ctx.now, now_ts) is not None
@@ -190,7 +184,7 @@ def _search(slot: Any, ctx: VisitorContext, book: Any, now_ts: int,
     asked (once) and its answer."""
     asked: dict[tuple, Any] = {}
     simulated = "segments" in ctx._given
-    dismissed = ctx.caps.dismissed if ctx.dismissed_any else None
+    caps = ctx.caps if ctx.dismissed_any else None
 
     def ask(question: tuple) -> Any:
         name = question[:2]  # (kind, rule key / segment id / campaign index)
@@ -201,36 +195,27 @@ def _search(slot: Any, ctx: VisitorContext, book: Any, now_ts: int,
             path.append((question, answer))
         return answer
 
+    def ask_rule(key: int, purpose: str | None, rule: Any) -> Any:
+        return ask((_RULE, key, purpose, rule))
+
     inside: dict[int, bool] = {}
 
     def in_segment(segment_id: int) -> bool:
-        if segment_id in inside:
-            return inside[segment_id]
-        segment = book.segments.get(segment_id)
-        checks = segment.checks if segment is not None else None
-        if simulated:
-            result = ctx.in_segment(segment_id)
-        elif checks is None:
-            # Disabled, empty or unknown: never a member; computed: ask the profile.
-            result = bool(segment is not None and segment.enabled and segment.computed
-                          and ask((_SEGMENT, segment_id, None, None)))
-        else:
-            match_any = segment.match_any
-            result = not match_any
-            for key, negate, purpose, rule in checks:
-                raw = ask((_RULE, key, purpose, rule))
-                ok = (raw is True or raw is False) and raw != negate
-                if ok and match_any:
-                    result = True
-                    break
-                if not ok and not match_any:
-                    result = False
-                    break
-        inside[segment_id] = result
-        return result
+        if segment_id not in inside:
+            segment = book.segments.get(segment_id)
+            if simulated:
+                inside[segment_id] = ctx.in_segment(segment_id)
+            elif segment is None or segment.checks is None:
+                # Disabled, empty or unknown: never a member; computed: ask the profile.
+                inside[segment_id] = bool(
+                    segment is not None and segment.enabled and segment.computed
+                    and ask((_SEGMENT, segment_id, None, None)))
+            else:
+                inside[segment_id] = segment.matches(ctx, ask_rule)
+        return inside[segment_id]
 
     for index, campaign in enumerate(slot.campaigns):
-        if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
+        if caps is not None and caps.is_dismissed(campaign.id, now_ts):
             continue
         if not campaign.simple and ask((_CAMPAIGN, index, None, None)):
             continue
@@ -275,10 +260,10 @@ def _walk(campaigns: list[CompiledCampaign], stop: int, ctx: VisitorContext, boo
     if popup:
         return [("{}: skipped, another popup is already on this page", c.label)
                 for c in campaigns[:stop]]
-    dismissed = ctx.caps.dismissed if ctx.dismissed_any else None
+    caps = ctx.caps if ctx.dismissed_any else None
     notes = []
     for campaign in campaigns[:stop]:
-        if dismissed and dismissed.get(str(campaign.id), 0) > now_ts:
+        if caps is not None and caps.is_dismissed(campaign.id, now_ts):
             notes.append(("{}: skipped, dismissed by the visitor", campaign.label))
             continue
         note = None if campaign.simple else _blocked(campaign, ctx, ctx.now, now_ts)

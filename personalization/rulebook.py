@@ -67,23 +67,18 @@ class CompiledSegment:
                       rule.negate, rule.consent_purpose or None, rule)
                      for rule in self.rules)
 
-    def matches(self, ctx: VisitorContext) -> bool:
-        """Whether the visitor is in the segment: the hot path, with no words attached
-        (:meth:`evaluate` gives the reason, from the same memoised rule results)."""
+    def matches(self, ctx: VisitorContext, answer: Any = None) -> bool:
+        """Whether the visitor is in the segment, with no words attached (:meth:`evaluate`
+        gives the reason, from the same memoised rule results). ``answer(key, purpose,
+        rule)`` gives a rule's answer (default :func:`answer_rule`); the decision tree
+        passes one that writes the questions down."""
         checks = self.checks
         if checks is None:
             return self.evaluate(ctx)[0]
-        allowed = ctx.allowed_purposes
-        results = ctx._rule_results
         match_any = self.match_any
         for key, negate, purpose, rule in checks:
-            if purpose is not None and purpose not in allowed:
-                ok = False
-            else:
-                raw = results.get(key)
-                if raw is None:
-                    raw = _run(rule, key, ctx, results)
-                ok = raw is not FAILED and raw != negate
+            raw = answer(key, purpose, rule) if answer else answer_rule(ctx, key, purpose, rule)
+            ok = (raw is True or raw is False) and raw != negate
             if ok:
                 if match_any:
                     return True
@@ -107,21 +102,17 @@ class CompiledSegment:
         if not self.rules:
             return False, "segment has no rules"
         match_any = self.match_any
-        results = ctx._rule_results  # identical rules of other segments: evaluated once
         misses = []
         for key, negate, purpose, rule in self.checks:
-            if purpose is not None and not ctx.has_consent(purpose):
+            raw = answer_rule(ctx, key, purpose, rule)  # shared with identical rules
+            if raw is DENIED:
                 ok, miss = False, ("skipped: no {} consent ({})", purpose, rule)
+            elif raw is FAILED:
+                exc = ctx._rule_errors.get(key)
+                ok, miss = False, ("rule '{}' failed ({}: {}); no match", rule,
+                                   type(exc).__name__, exc)
             else:
-                raw = results.get(key)
-                if raw is None:
-                    raw = _run(rule, key, ctx, results)
-                if raw is FAILED:
-                    exc = ctx._rule_errors.get(key)
-                    ok, miss = False, ("rule '{}' failed ({}: {}); no match", rule,
-                                       type(exc).__name__, exc)
-                else:
-                    ok, miss = raw != negate, ("{} ✗", rule)
+                ok, miss = raw != negate, ("{} ✗", rule)
             if ok:
                 if match_any:
                     return True, ("{} ✓", rule)
@@ -136,6 +127,16 @@ class CompiledSegment:
 
 #: A rule that raised: it counts as no match, whatever its negation.
 FAILED = object()
+#: A rule whose consent purpose the visitor has not given: no match, whatever its negation.
+DENIED = object()
+
+
+def answer_rule(ctx: VisitorContext, key: int, purpose: str | None, rule: Rule) -> Any:
+    """True or False, FAILED or DENIED: one rule's answer for this request (memoised)."""
+    if purpose is not None and purpose not in ctx.allowed_purposes:
+        return DENIED
+    raw = ctx._rule_results.get(key)
+    return _run(rule, key, ctx, ctx._rule_results) if raw is None else raw
 
 
 def _run(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any]) -> Any:
