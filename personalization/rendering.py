@@ -50,25 +50,15 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
     variant = decision.variant
     kind = decision.slot_kind
     if kind in ("banner", "popup"):
-        # The same for every visitor who sees this variant in this slot: rendered once per
-        # variant instance (the RuleBook keeps it until something changes) and language.
-        key = (decision.slot, get_language())
-        done = variant.__dict__.setdefault("_pz_html", {})
-        html = done.get(key)
-        if html is None or django_setting("DEBUG"):
-            html = done[key] = mark_safe(_static_markup(variant, decision.slot).replace(  # noqa: S308
-                ATTRS_TOKEN, slot_attrs(decision.slot, decision), 1))
-        return html
+        return _static_markup(decision)  # the same for every visitor who sees it
     attrs = slot_attrs(decision.slot, decision)
     if kind == "text":
         text = text_for(decision, ctx)
         if text is None:
             return None
-        markup = _static_markup(variant, decision.slot, text=True)
-        if markup.count(ATTRS_TOKEN) == 1 and markup.count(TEXT_TOKEN) == 1:
-            # Only the attributes and the (escaped, sanitised) text vary per visitor.
-            return mark_safe(markup.replace(ATTRS_TOKEN, attrs, 1).replace(  # noqa: S308
-                TEXT_TOKEN, text, 1))
+        markup = _static_markup(decision)
+        if markup.count(TEXT_TOKEN) == 1:  # only the visitor's (escaped) text varies
+            return mark_safe(markup.replace(TEXT_TOKEN, text, 1))  # noqa: S308
     context = {"variant": variant, "decision": decision, "attrs": attrs,
                "slot": decision.slot, "request": request}
     if kind == "text":
@@ -82,29 +72,28 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
     return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
 
 
-#: Stand where a variant's template puts ``{{ attrs }}`` and ``{{ text }}`` in markup
-#: rendered ahead of time.
-ATTRS_TOKEN = "\x00pz-attrs\x00"
+#: Stands where a text variant's template puts ``{{ text }}`` in markup rendered ahead of
+#: time.
 TEXT_TOKEN = "\x00pz-text\x00"
 
 
-def _static_markup(variant: Any, slot: str, text: bool = False) -> str:
-    """A banner's, popup's or text's markup with tokens for the slot attributes (and the
-    text), rendered once per variant instance and language (the RuleBook keeps the
-    instance until something changes; the template's own words, such as "Close", are
-    translated). The template sees ``variant``, ``slot``, ``attrs`` and ``body`` (banner,
+def _static_markup(decision: Decision) -> SafeString:
+    """A shown banner's, popup's or text's markup (a text's with a token for the text),
+    rendered once per variant instance, slot and language: the RuleBook keeps the instance
+    until something changes, and the template's own words, such as "Close", are
+    translated. The template sees ``variant``, ``slot``, ``attrs`` and ``body`` (banner,
     popup) or ``text``; not the request: it is the same for every visitor."""
+    variant, slot = decision.variant, decision.slot
     key = (slot, get_language())
     cache = variant.__dict__.setdefault("_pz_markup", {})
     if key in cache and not django_setting("DEBUG"):
         return cache[key]
-    context = {"variant": variant, "attrs": mark_safe(ATTRS_TOKEN), "slot": slot}  # noqa: S308
-    if text:
+    context = {"variant": variant, "slot": slot, "attrs": slot_attrs(slot, decision)}
+    if decision.slot_kind == "text":
         context["text"] = mark_safe(TEXT_TOKEN)  # noqa: S308
     else:
         context["body"] = safe_html(variant.body)
-    html = _template(variant.template_name).render(context)
-    cache[key] = html
+    html = cache[key] = mark_safe(_template(variant.template_name).render(context))  # noqa: S308
     return html
 
 

@@ -247,16 +247,18 @@ def test_text_slot_without_the_field_shows_its_default(client):
 def test_prerendered_popup_words_follow_the_visitor_language(client, settings):
     from django.utils import translation
 
+    from personalization.decide import Decision
     from personalization.models import PopupVariant
     from personalization.rendering import _static_markup
 
     c = campaign(slot("popup", "popup"), "Hello popup")
     variant = PopupVariant.objects.get(campaign=c)
+    shown = Decision(slot="popup", variant=variant, slot_kind="popup")
     settings.DEBUG = False
     with translation.override("en"):
-        english = _static_markup(variant, "popup")
+        english = _static_markup(shown)
     with translation.override("nl"):
-        dutch = _static_markup(variant, "popup")
-    assert _static_markup(variant, "popup") is not None
+        dutch = _static_markup(shown)
+    assert _static_markup(shown) is not None
     assert english is not dutch
     assert variant.__dict__["_pz_markup"].keys() == {("popup", "en"), ("popup", "nl")}
