@@ -46,10 +46,7 @@ class Decision:
 
     @property
     def variant_id(self) -> int | None:
-        variant = self.variant
-        if variant is None:
-            return None
-        return variant.__dict__.get("pz_id") or variant.pk  # pz_id: set by the RuleBook
+        return self.variant.pk if self.variant is not None else None
 
     @property
     def shows_variant(self) -> bool:

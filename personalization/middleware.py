@@ -97,9 +97,6 @@ class PersonalizationMiddleware:
         measured = ctx.has_consent(ANALYTICS)
         user = ctx.user
         user_id = user.pk if user is not None and user.is_authenticated else None
-        # One row per impression, as events.event_row() builds them.
-        template = event_row(visitor_id=ctx.bucket_id, user_id=user_id, type="impression",
-                             created_at=created_at)
         rows = []
         for decision in ctx.impressions:
             campaign = decision.campaign
@@ -107,6 +104,8 @@ class PersonalizationMiddleware:
                 ctx.caps.add(campaign.id, campaign.cap_period_hours, now)
             if not measured:
                 continue  # without analytics consent nothing is recorded
-            rows.append({**template, "slot": decision.slot, "campaign_id": campaign.id,
-                         "variant_id": decision.variant_id, "control": decision.control})
+            rows.append(event_row(
+                visitor_id=ctx.bucket_id, user_id=user_id, type="impression",
+                slot=decision.slot, campaign_id=campaign.id, variant_id=decision.variant_id,
+                control=decision.control, created_at=created_at))
         buffer_events(rows)

@@ -302,7 +302,6 @@ def build(version: str) -> RuleBook:
     for variant in ContentVariant.objects.filter(campaign__status=Campaign.Status.LIVE
                                                  ).order_by("pk"):
         if variant.campaign_id in campaigns:
-            variant.pz_id = variant.pk  # read on every page that shows it
             campaigns[variant.campaign_id].variants.append(variant)
     for campaign in campaigns.values():
         campaign.total_weight = sum(v.weight for v in campaign.variants)

@@ -24,9 +24,14 @@ register = template.Library()
 logger = logging.getLogger(__name__)
 
 
-def _ctx(context: template.Context) -> Any:
+def _visitor(context: template.Context) -> tuple[Any, Any]:
+    """(request, request.visitor), looked up in the template context once per tag."""
     request = context.get("request")
-    return getattr(request, "visitor", None) if request is not None else None
+    return request, getattr(request, "visitor", None) if request is not None else None
+
+
+def _ctx(context: template.Context) -> Any:
+    return _visitor(context)[1]
 
 
 def decide_in(context: template.Context, slot: str, ctx: Any = None) -> Decision | None:
@@ -45,8 +50,7 @@ class PersonalizeNode(template.Node):
 
     def render(self, context: template.Context) -> SafeString:
         key = str(self.slot.resolve(context))
-        request = context.get("request")
-        ctx = getattr(request, "visitor", None) if request is not None else None
+        request, ctx = _visitor(context)
         decision = decide_in(context, key, ctx)
         if decision is not None and decision.shows_variant:
             try:
@@ -75,8 +79,7 @@ def personalize(parser: template.base.Parser, token: template.base.Token) -> Per
 @register.simple_tag(takes_context=True)
 def personalize_popup(context: template.Context, slot: str) -> SafeString:
     """``{% personalize_popup "slot" %}``: the winning popup, or nothing."""
-    request = context.get("request")
-    ctx = getattr(request, "visitor", None) if request is not None else None
+    request, ctx = _visitor(context)
     decision = decide_in(context, slot, ctx)
     html = None
     if decision is not None and decision.shows_variant:
@@ -153,8 +156,7 @@ def personalization_script(context: template.Context) -> SafeString:
     Put it after the slots (e.g. at the end of ``<body>``). When a campaign showed on the
     page and ``personalization.urls`` is included, the script gets the endpoints and a CSRF
     token to report dismissals and clicks."""
-    ctx = _ctx(context)
-    request = context.get("request")
+    request, ctx = _visitor(context)
     # A staff preview records nothing, so its page gets no endpoints to report to.
     reports = bool(ctx is not None and ctx.impressions and request is not None
                    and not isinstance(ctx, PreviewContext))
