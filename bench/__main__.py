@@ -42,18 +42,21 @@ def main() -> None:
     report = decisions.run()
     previous = out.read_text() if out.exists() else ""
     out.write_text(report)
-    if decisions.REDIS_START in previous:  # keep the last Redis figures
-        section = previous[previous.index(decisions.REDIS_START):]
-        refresh.merge_into(out, section[:section.index(decisions.REDIS_END)]
-                           + decisions.REDIS_END + "\n", decisions.REDIS_START,
-                           decisions.REDIS_END)
+    keep_section(out, previous, decisions.REDIS_START, decisions.REDIS_END)
     if run_refresh:  # on PostgreSQL: also the computed-segment refresh benchmark
         refresh.merge_into(out, refresh.run())
-    elif refresh.MARK_START in previous:  # keep the last refresh figures
-        section = previous[previous.index(refresh.MARK_START):]
-        refresh.merge_into(out, section[:section.index(refresh.MARK_END)]
-                           + refresh.MARK_END + "\n")
+    else:
+        keep_section(out, previous, refresh.MARK_START, refresh.MARK_END)
     print(f"\nWritten to {out.relative_to(ROOT)}")
+
+
+def keep_section(out: Path, previous: str, start: str, end: str) -> None:
+    """Carry the last figures of a section this run did not measure into RESULTS.md."""
+    from bench import refresh
+
+    if start in previous and end in previous:
+        section = previous[previous.index(start):]
+        refresh.merge_into(out, section[:section.index(end)] + end + "\n", start, end)
 
 
 if __name__ == "__main__":

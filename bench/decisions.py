@@ -258,6 +258,7 @@ def run(redis: bool = False) -> str:
 
     from personalization import rulebook
     from personalization.events import flush_events
+
     rng = random.Random(7)
     print("Preparing the demo shop …", flush=True)
     setup_shop()
