@@ -140,6 +140,22 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
     if ctx.dismissed_any or "segments" in ctx._given:
         # Dismissals and simulated memberships are this visitor's own: no shared tree.
         return _search(slot, ctx, book, now_ts, None)
+    node = slot.facts  # [fact, {value: node}], or a leaf (found,)
+    if node is not None:
+        try:
+            while node.__class__ is list:
+                node = node[1].get(getattr(ctx, node[0]))
+        except TypeError:  # an unhashable value (a dictionary, a customer's profile)
+            node = _follow_frozen(node, ctx)
+        if node is not None:
+            return node[0]
+    found = _find_by_rules(slot, ctx, book, now_ts)
+    _learn(slot, ctx, found)
+    return found
+
+
+def _find_by_rules(slot: Any, ctx: VisitorContext, book: Any,
+                   now_ts: int) -> tuple[int, int | None] | None:
     allowed = ctx.allowed_purposes
     results = ctx._rule_results
     get = results.get
@@ -247,6 +263,131 @@ def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
                 rest = [*q, {a: rest}]
             node[4][answer] = rest
             slot.tree_size += len(path) - depth
+            return
+        node = child
+
+
+# -- the facts behind a walk ------------------------------------------------------------
+#
+# Rules are pure functions of the visitor's facts, so a walk of the rule tree that asked
+# only rules is decided by the facts those rules read. Each slot keeps a second, much
+# shallower tree over those facts themselves ("country?", "path?", "cart?"): a visitor
+# whose facts were seen before gets the winner after one dictionary step per fact read,
+# without running a rule. A walk that met a schedule, a cap, a flag, a computed segment, a
+# failing rule, or a rule that read the time or anything but a plain fact is not learnt
+# (the rule tree keeps deciding those visitors). The fact tree lives and dies with the
+# RuleBook and starts again empty when it reaches FACT_TREE_BUDGET nodes.
+
+FACT_TREE_BUDGET = 5_000
+
+#: Facts a rule's answer may be keyed by: plain values that say the same thing on the next
+#: request when they are equal. Not the time, the user object, cookies' states or the
+#: RuleBook; a rule that reads one of those is decided by the rule tree only.
+MEMO_FACTS = frozenset((
+    "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device", "country",
+    "language", "referrer", "referrer_class", "utm_first", "utm_last", "path", "query",
+    "category_ids", "cart", "profile", "category_affinity", "temperature",
+    "allowed_purposes", "remembered",
+))
+
+
+class _Reads:
+    """Stands in for the visitor context while a rule runs again, writing down the names
+    of the facts (and anything else) it reads."""
+
+    __slots__ = ("ctx", "names")
+
+    def __init__(self, ctx: VisitorContext) -> None:
+        self.ctx = ctx
+        self.names: dict[str, None] = {}  # in the order first read
+
+    def __getattr__(self, name: str) -> Any:
+        self.names[name] = None
+        return getattr(self.ctx, name)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a fact value that is equal exactly when the value is."""
+    if isinstance(value, dict):
+        return (dict, frozenset((k, _frozen(v)) for k, v in value.items()))
+    if hasattr(value, "__dataclass_fields__"):
+        return (type(value), tuple(_frozen(getattr(value, f))
+                                   for f in value.__dataclass_fields__))
+    if isinstance(value, (list, set)):
+        return (type(value), tuple(_frozen(v) for v in value))
+    return value
+
+
+def _follow_frozen(node: Any, ctx: VisitorContext) -> Any:
+    """Go on down the fact tree from ``node`` with hashable stand-ins for the values."""
+    try:
+        while node.__class__ is list:
+            node = node[1].get(_frozen(getattr(ctx, node[0])))
+    except TypeError:
+        return None
+    return node
+
+
+def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None) -> None:
+    """Add the facts behind this visitor's walk of the rule tree to the slot's fact tree."""
+    reads = _Reads(ctx)
+    results = ctx._rule_results
+    node = slot.tree
+    while node.__class__ is list:
+        kind, key, purpose, rule, children = node
+        if kind != _RULE:
+            return  # a schedule, a cap, a flag or a computed segment: not a plain fact
+        if purpose is not None and purpose not in reads.allowed_purposes:
+            answer = DENIED
+        else:
+            answer = results.get(key)
+            if answer is not True and answer is not False:
+                return  # failed (or unasked: the tree is out of date)
+            try:
+                if (True if rule.matches(reads) else False) is not answer:
+                    return  # not a pure function of the visitor's facts
+            except Exception:
+                return
+        node = children.get(answer)
+    if node is None or node[0] != found:
+        return  # the rule tree is full and did not record this walk
+    path = []
+    for name in reads.names:
+        if name not in MEMO_FACTS:
+            return
+        value = getattr(ctx, name)
+        try:
+            hash(value)
+        except TypeError:
+            value = _frozen(value)
+            try:
+                hash(value)
+            except TypeError:
+                return
+        path.append((name, value))
+    _grow_facts(slot, path, (found,))
+
+
+def _grow_facts(slot: Any, path: list[tuple[str, Any]], leaf: tuple) -> None:
+    if slot.facts_size + len(path) + 1 > FACT_TREE_BUDGET:
+        slot.facts, slot.facts_size = None, 0  # start again with today's visitors
+    chain: Any = leaf
+    for name, value in reversed(path):
+        chain = [name, {value: chain}]
+    if slot.facts is None:
+        slot.facts, slot.facts_size = chain, len(path) + 1
+        return
+    node = slot.facts
+    for depth, (name, value) in enumerate(path):
+        if node.__class__ is not list or node[0] != name:
+            return  # cannot happen for pure rules; never corrupt the tree
+        child = node[1].get(value)
+        if child is None:
+            rest: Any = leaf
+            for n, v in reversed(path[depth + 1:]):
+                rest = [n, {v: rest}]
+            node[1][value] = rest
+            slot.facts_size += len(path) - depth
             return
         node = child
 

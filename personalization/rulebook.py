@@ -242,6 +242,9 @@ class CompiledSlot:
     #: The decision tree of decide._find, grown per process from the visitors seen.
     tree: Any = None
     tree_size: int = 0
+    #: The fact tree of decide._find: the facts behind the rule tree's walks.
+    facts: Any = None
+    facts_size: int = 0
 
 
 @dataclass

@@ -277,3 +277,123 @@ def test_a_full_decision_tree_stops_growing_and_decides_the_same(monkeypatch):
         assert winners[-1] == (book.slots["home_hero"].campaigns[index].id
                                if index is not None else None)
     assert rulebook.get_rulebook().slots["home_hero"].tree_size <= 12
+
+
+def fact_shop(rng):
+    """Ten segments over request facts, consent-bound order history (a known customer's
+    profile) and UTM parameters (dictionaries), and fifteen campaigns with no schedule, cap
+    or flag on one slot: every walk is decided by facts alone."""
+    from personalization.rules import OrderCountRule, PathRule, UTMRule, VisitCountRule
+
+    makers = [
+        lambda: CountryRule(countries=rng.sample(["NL", "BE", "DE", "FR"], 2),
+                            negate=rng.random() < 0.3),
+        lambda: DeviceRule(devices=[rng.choice(["mobile", "desktop"])]),
+        lambda: CartValueRule(minimum=rng.choice([20, 50, 100])),
+        lambda: VisitCountRule(minimum=rng.choice([2, 3])),
+        lambda: PathRule(pattern=rng.choice([r"^/c/", r"^/p/", r"^/$"])),
+        lambda: OrderCountRule(minimum=rng.choice([1, 3])),
+        lambda: UTMRule(parameter="source", values=[rng.choice(["mail", "ads"])]),
+    ]
+    segments = [segment(f"s{i}", *(rng.choice(makers)() for _ in range(rng.randint(1, 3))),
+                        match=rng.choice(["all", "any"])) for i in range(10)]
+    s = slot()
+    for i in range(15):
+        campaign(s, f"C{i}", segments=tuple(rng.sample(segments, rng.randint(1, 2))),
+                 priority=rng.randint(0, 50), variants=(f"V{i}",))
+    rulebook.invalidate()
+
+
+def fact_people(rng, count):
+    return [dict(country=rng.choice(["NL", "BE", "DE", "FR", None]),
+                 device=rng.choice(["mobile", "desktop"]),
+                 cart_total=rng.choice([0, 30, 60, 150]),
+                 visit_count=rng.randint(1, 4),
+                 path=rng.choice(["/", "/c/cats/", "/p/litter/"]),
+                 utm_first=rng.choice([{}, {"source": "mail"}, {"source": "ads"}]),
+                 profile=rng.choice([None, {"order_count": 2}, {"order_count": 5}]),
+                 consents={"personalization": rng.random() < 0.8},
+                 visitor_id=f"00000000-0000-0000-0000-{n:012d}")
+            for n in range(count)]
+
+
+def test_the_fact_tree_decides_returning_facts_without_running_a_rule(monkeypatch):
+    import random
+
+    from personalization import decide
+
+    rng = random.Random(11)
+    fact_shop(rng)
+    people = fact_people(rng, 300)
+
+    def walked(facts):  # the campaigns walked one by one: no tree of either kind
+        ctx = make_context(**facts)
+        book = ctx.rulebook
+        found = decide._search(book.slots["home_hero"], ctx, book, 0, None)
+        return book.slots["home_hero"].campaigns[found[0]].id if found else None
+
+    def decided(facts):
+        ctx = make_context(**facts)
+        return choose("home_hero", ctx).campaign_id, len(ctx._rule_results)
+
+    first = [decided(p) for p in people]  # grows both trees
+    book = rulebook.get_rulebook()
+    grown = book.slots["home_hero"].facts_size
+    walks = []
+    search = decide._search
+    monkeypatch.setattr(decide, "_search", lambda *a: walks.append(1) or search(*a))
+    again = [decided(p) for p in people]
+    monkeypatch.setattr(decide, "_search", search)
+    assert [w for w, _ in first] == [w for w, _ in again] == [walked(p) for p in people]
+    assert len({w for w, _ in first}) >= 5  # the visitors really differ
+    # The second time round every visitor's facts are known: no walk, no rule, no new node.
+    assert not walks
+    assert all(rules == 0 for _, rules in again)
+    assert any(rules > 0 for _, rules in first)
+    assert book.slots["home_hero"].facts_size == grown > 0
+
+
+def test_a_full_fact_tree_starts_again_and_decides_the_same(monkeypatch):
+    import random
+
+    from personalization import decide
+
+    rng = random.Random(13)
+    fact_shop(rng)
+    monkeypatch.setattr(decide, "FACT_TREE_BUDGET", 15)
+    people = fact_people(rng, 60)
+    for facts in people + people:
+        ctx = make_context(**facts)
+        book = ctx.rulebook
+        expected = decide._search(book.slots["home_hero"], make_context(**facts), book, 0,
+                                  None)
+        assert choose("home_hero", ctx).campaign_id == (
+            book.slots["home_hero"].campaigns[expected[0]].id if expected else None)
+        assert book.slots["home_hero"].facts_size <= 15
+
+
+def test_rules_on_the_clock_are_asked_on_every_request():
+    from datetime import datetime, time
+
+    from personalization.rules import TimeOfDayRule
+
+    s = slot()
+    morning = segment("morning", DeviceRule(devices=["mobile"]),
+                      TimeOfDayRule(start=time(6), end=time(12)))
+    campaign(s, "Coffee", segments=(morning,), variants=("Coffee?",), priority=5)
+    tz = timezone.get_current_timezone()
+    shown = [choose("home_hero", visitor(device="mobile", now=datetime(2026, 11, 30, hour,
+                                                                       tzinfo=tz)))
+             .variant for hour in (8, 20, 9, 21)]
+    assert [v.headline if v else None for v in shown] == ["Coffee?", None, "Coffee?", None]
+    assert rulebook.get_rulebook().slots["home_hero"].facts is None  # never learnt
+
+
+def test_a_broken_rule_is_logged_on_every_request_it_is_asked(caplog):
+    s = slot()
+    broken = segment("broken", CartValueRule(minimum=1))
+    campaign(s, "Broken", segments=(broken,), priority=9)
+    campaign(s, "Fallback", variants=("Hi",), priority=1)
+    for _ in range(3):
+        assert choose("home_hero", visitor(cart=None)).variant.headline == "Hi"
+    assert caplog.text.count("raised; treated as no match") == 3
