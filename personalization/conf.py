@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "CONVERSION_WINDOW_DAYS": 7,
     # Events are buffered in the cache and bulk-inserted once this many are waiting.
     "EVENT_BUFFER_FLUSH_SIZE": 200,
+    # With Redis as the cache: seconds a process gathers its responses' events before
+    # pushing them to Redis in one go (a killed process loses at most this much); 0 pushes
+    # on every response and waits for Redis's answer.
+    "EVENT_SEND_INTERVAL": 0.1,
     # A known visitor's profile aggregates stay cached this many seconds.
     "PROFILE_CACHE_TIMEOUT": 60 * 60,
     # Profile fields a text variant may insert, e.g. "Hallo {{ first_name }}".

@@ -4,18 +4,22 @@ The request path never writes an event row itself: a response's impressions go i
 cache (with Redis, the buffer survives a web-process restart), and each time another
 ``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts them.
 
-With Django's Redis cache the buffer is a Redis list: one round trip per response (an RPUSH,
-which answers the list's length) and an atomic take (LRANGE + LTRIM) when flushing. With
-the local-memory cache, which lives and dies with its process anyway, the buffer is a plain
-list in the process (no pickling on the request path). Other caches get a numbered batch
-per response.
+With Django's Redis cache the buffer is a Redis list. A response appends its rows to a list
+in the process; a sender thread pushes what gathered once per ``EVENT_SEND_INTERVAL`` (one
+RPUSH, whose answer is the list's length), and a flush pushes first, then takes the list
+atomically (LRANGE + LTRIM). With the local-memory cache, which lives and dies with its
+process anyway, the buffer is a plain list in the process (no pickling on the request path).
+Other caches get a numbered batch per response.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 import threading
+import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -28,6 +32,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .conf import app_settings
+
+try:
+    from redis.exceptions import ConnectionError as _RedisDown
+    from redis.exceptions import ResponseError as _RedisRefused
+    from redis.exceptions import TimeoutError as _RedisTimeout
+except ImportError:  # no Redis client installed, so no Redis cache either
+    _RedisDown = _RedisRefused = _RedisTimeout = ConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +58,10 @@ def _cache():
     return caches[app_settings.CACHE_ALIAS]
 
 
-def _redis(cache: Any = None) -> tuple[Any, str] | None:
-    """(client, key of the event list) when the cache is Django's RedisCache; kept on the
-    cache's own client object (Django builds a new redis client on every call, which costs
-    more than the round trip)."""
+def _redis(cache: Any = None) -> tuple[Any, str, Any] | None:
+    """(client, key of the event list, connection pool) when the cache is Django's
+    RedisCache; kept on the cache's own client object (Django builds a new redis client on
+    every call, which costs more than the round trip)."""
     cache = cache if cache is not None else _cache()
     if type(cache).__module__ != "django.core.cache.backends.redis":
         return None
@@ -58,8 +69,136 @@ def _redis(cache: Any = None) -> tuple[Any, str] | None:
     found = backend.__dict__.get("_pz_events")
     if found is None:
         found = backend.__dict__["_pz_events"] = (
-            backend.get_client(write=True), cache.make_and_validate_key(LIST_KEY))
+            backend.get_client(write=True), cache.make_and_validate_key(LIST_KEY),
+            backend._get_connection_pool(write=True))
     return found
+
+
+class _Outbox:
+    """This process's events on their way to the Redis list.
+
+    A response only appends its rows here. With ``EVENT_SEND_INTERVAL`` above zero a sender
+    thread pushes what has gathered once per interval, in one RPUSH; with zero, the
+    response pushes its own rows and waits for Redis. Either way a flush in this process,
+    :func:`settle_events` and the process's exit push at once, so a restart loses nothing;
+    a process killed outright loses at most the last interval's events.
+    """
+
+    #: Rows kept while Redis cannot be reached; beyond this the oldest are dropped (logged).
+    MAX_WAITING = 100_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # guards rows and target
+        self.send_lock = threading.Lock()  # one push at a time on the connection
+        self.rows: list[dict[str, Any]] = []
+        self.target: tuple[str, Any] | None = None  # (key of the list, connection pool)
+        self.conn: Any = None
+        self.conn_pool: Any = None
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.flush_due = False
+
+    def add(self, key: str, pool: Any, rows: list[dict[str, Any]]) -> None:
+        if self.target != (key, pool):  # first use, or another cache (tests)
+            self.send()
+            with self.lock:
+                self.target = (key, pool)
+        with self.lock:
+            self.rows.extend(rows)
+        interval = app_settings.EVENT_SEND_INTERVAL
+        if not interval:
+            self.send()
+        elif not self.wake.is_set():
+            if self.thread is None:
+                with self.lock:
+                    if self.thread is None:
+                        self.thread = threading.Thread(target=self._run, name="pz-events",
+                                                       daemon=True)
+                        self.thread.start()
+            self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            time.sleep(app_settings.EVENT_SEND_INTERVAL or 0)  # let a batch gather
+            self.wake.clear()
+            try:
+                self.send()
+            except Exception:  # the thread must live on; the rows wait for the next try
+                logger.exception("Sending buffered events to Redis failed")
+
+    def send(self) -> None:
+        """Push the rows gathered so far (one RPUSH) and read Redis's answer."""
+        with self.send_lock:
+            with self.lock:
+                rows, self.rows = self.rows, []
+                target = self.target
+            if not rows:
+                return
+            key, pool = target
+            command = None
+            try:
+                if self.conn_pool is not pool:
+                    if self.conn is not None:
+                        self.conn.disconnect()
+                    self.conn_pool = pool
+                    self.conn = pool.connection_class(**pool.connection_kwargs)
+                command = self.conn.pack_command("RPUSH", key, *[json.dumps(r) for r in rows])
+                try:
+                    self.conn.send_packed_command(command)
+                    waiting = self.conn.read_response()
+                except (_RedisDown, _RedisTimeout):  # a stale connection: once more
+                    self.conn.disconnect()
+                    self.conn.send_packed_command(command)
+                    waiting = self.conn.read_response()
+            except _RedisRefused:  # e.g. out of memory: Redis did not take them
+                logger.exception("Redis refused %d buffered event(s); they are lost", len(rows))
+                return
+            except Exception:
+                self._put_back(rows)
+                raise
+            size = max(1, app_settings.EVENT_BUFFER_FLUSH_SIZE)
+            if int(waiting) // size != (int(waiting) - len(rows)) // size:
+                self.flush_due = True  # scheduled by the next response (or settle_events)
+
+    def _put_back(self, rows: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self.rows[:0] = rows
+            extra = len(self.rows) - self.MAX_WAITING
+            if extra > 0:
+                del self.rows[:extra]
+                logger.error("Redis is unreachable: dropped the %d oldest buffered events",
+                             extra)
+
+
+_OUTBOX = _Outbox()
+
+
+def _new_outbox() -> None:
+    """In a forked child: the parent's rows, connection and thread are not its own."""
+    global _OUTBOX
+    _OUTBOX = _Outbox()
+
+
+os.register_at_fork(after_in_child=_new_outbox)
+
+
+def settle_events() -> None:
+    """Push this process's waiting events to Redis now (a flush does this first), and
+    schedule a flush when enough are waiting there. Nothing to do for other caches."""
+    outbox = _OUTBOX
+    outbox.send()
+    if outbox.flush_due:
+        outbox.flush_due = False
+        transaction.on_commit(_schedule_flush)
+
+
+@atexit.register
+def _send_at_exit() -> None:
+    try:
+        _OUTBOX.send()
+    except Exception:
+        logger.exception("Could not send the buffered events to Redis at exit")
 
 
 class _Local:
@@ -70,9 +209,13 @@ class _Local:
 
 
 def discard_local_buffer() -> int:
-    """Drop the events waiting in this process's local buffer (tests); returns how many."""
+    """Drop the events waiting in this process (tests): the local-memory buffer's, and those
+    not yet sent to Redis (after any push under way); returns how many."""
     with _Local.lock:
         count, _Local.rows = len(_Local.rows), []
+    outbox = _OUTBOX
+    with outbox.send_lock, outbox.lock:
+        count, outbox.rows = count + len(outbox.rows), []
     return count
 
 
@@ -105,9 +248,13 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     cache = _cache()
     redis = _redis(cache)
     if redis is not None:
-        client, key = redis
-        waiting = client.rpush(key, *[json.dumps(r) for r in rows])  # the list's length
-    elif isinstance(cache, LocMemCache):
+        outbox = _OUTBOX
+        outbox.add(redis[1], redis[2], rows)
+        if outbox.flush_due:  # the sender saw the list cross the flush size
+            outbox.flush_due = False
+            transaction.on_commit(_schedule_flush)
+        return
+    if isinstance(cache, LocMemCache):
         with _Local.lock:
             _Local.rows.extend(rows)
             waiting = len(_Local.rows)
@@ -137,7 +284,8 @@ def flush_events() -> int:
     try:
         redis = _redis(cache)
         if redis is not None:
-            return _flush_list(*redis)
+            _OUTBOX.send()  # this process's own events go in before the list is taken
+            return _flush_list(*redis[:2])
         if isinstance(cache, LocMemCache):
             return _flush_local()
         done = cache.get(DONE_KEY) or 0

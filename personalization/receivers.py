@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from .adapters import get_adapter
+from .events import settle_events
 from .signals import order_placed
 
 
@@ -25,9 +26,13 @@ def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: A
     visitor_id = ctx.visitor_id if ctx is not None and ctx.remembered else None
     user_id = getattr(user, "pk", None)
     total = str(value if value is not None else Decimal("0"))
-    transaction.on_commit(lambda: record_order.delay(
-        user_id=user_id, visitor_id=visitor_id, value=total, reference=str(reference),
-        allowed=allowed))
+
+    def after_commit() -> None:
+        settle_events()  # this process's exposures reach the buffer before the task reads it
+        record_order.delay(user_id=user_id, visitor_id=visitor_id, value=total,
+                           reference=str(reference), allowed=allowed)
+
+    transaction.on_commit(after_commit)
     if order is not None:
         queue_rep_alert(order, request=request)
 

@@ -18,9 +18,9 @@ def _clear_cache():
     """Each test starts with an empty cache, as a fresh deployment would."""
     from personalization.events import discard_local_buffer
 
+    discard_local_buffer()  # events waiting in this process (then none arrive late)
     for cache in caches.all():
         cache.clear()
-    discard_local_buffer()  # events waiting in this process (local-memory cache)
     yield
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
 
-from personalization.events import buffer_events, event_row, flush_events
+from personalization.events import buffer_events, event_row, flush_events, settle_events
 from personalization.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -56,5 +56,71 @@ def test_a_full_buffer_is_flushed_by_the_task(cache_kind, settings,
     assert Event.objects.count() == 0  # two waiting: below the flush size
     with django_capture_on_commit_callbacks(execute=True):
         buffer_events(rows(2, 2))  # four waiting: the flush task runs (eagerly in tests)
+        # With Redis the push's answer (the list's length) is read with the next push; a
+        # test has no next response, so it reads the answer now.
+        settle_events()
     assert Event.objects.count() == 4
     assert flush_events() == 0
+
+
+needs_redis = pytest.mark.skipif("redis" not in BACKENDS,
+                                 reason="needs Redis: set REDIS_URL (CI does)")
+
+
+def web_process(settings, body: str, interval: float) -> int:
+    """Run ``body`` in a separate Django process (a web worker) with ``buffer(n)`` at hand to
+    buffer one response's impression; returns its exit code. The events go to a Redis list
+    of this test's own."""
+    import subprocess
+    import sys
+
+    prefix = f"pzcrash{os.getpid()}"
+    settings.CACHES = {**django_settings.CACHES,
+                       "default": {**django_settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    caches["default"].clear()
+    script = (
+        "import django, os, signal, sys, time; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.test.utils import override_settings\n"
+        "from personalization.events import buffer_events, event_row\n"
+        "override_settings(PERSONALIZATION={**settings.PERSONALIZATION,"
+        f" 'EVENT_SEND_INTERVAL': {interval}}}).enable()\n"
+        "def buffer(n):\n"
+        "    buffer_events([event_row(visitor_id='00000000-0000-0000-0000-0000000000%02d'"
+        " % n, type='impression', slot='hero')])\n" + body)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "demo_shop.settings",
+           "CACHE_KEY_PREFIX": prefix,
+           "REDIS_URL": django_settings.CACHES["default"]["LOCATION"]}
+    return subprocess.run([sys.executable, "-c", script], env=env, timeout=60).returncode
+
+
+def written() -> list[str]:
+    flush_events()
+    caches["default"].clear()
+    return sorted(str(v) for v in Event.objects.values_list("visitor_id", flat=True))
+
+
+KILL = "os.kill(os.getpid(), signal.SIGKILL)\n"
+
+
+@needs_redis
+def test_pushing_on_every_response_a_killed_web_process_loses_no_event(settings):
+    # EVENT_SEND_INTERVAL = 0: each response waits for Redis, which has its events at once.
+    assert web_process(settings, "for n in range(3): buffer(n)\n" + KILL, 0) == -9
+    assert written() == [VISITOR.format(n) for n in range(3)]
+
+
+@needs_redis
+def test_a_web_process_that_stops_sends_what_it_gathered(settings):
+    # A restart (the worker exits normally) pushes the events still gathering.
+    assert web_process(settings, "for n in range(3): buffer(n)\nsys.exit(0)\n", 60) == 0
+    assert written() == [VISITOR.format(n) for n in range(3)]
+
+
+@needs_redis
+def test_a_killed_web_process_loses_at_most_its_last_interval(settings):
+    # Three responses, then a pause longer than the interval (they are sent), then one
+    # more response and the process is killed before its interval is over.
+    body = "for n in range(3): buffer(n)\ntime.sleep(1.5)\nbuffer(3)\n" + KILL
+    assert web_process(settings, body, 0.5) == -9
+    assert written() == [VISITOR.format(n) for n in range(3)]
