@@ -63,6 +63,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                 id="personalization.W001",
             )
         )
+    interval = app_settings.raw("EVENT_SEND_INTERVAL")
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or \
+            not 0 <= interval <= 60:
+        errors.append(
+            Error(
+                f"settings.{SETTING_NAME}['EVENT_SEND_INTERVAL'] = {interval!r} is not a "
+                "number of seconds from 0 to 60.",
+                hint="0 pushes events to Redis on every response; the default is 0.1.",
+                id="personalization.E008",
+            )
+        )
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401
