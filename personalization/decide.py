@@ -148,6 +148,8 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
         except TypeError:  # an unhashable value (a dictionary, a customer's profile)
             node = _follow_frozen(node, ctx)
         if node is not None:
+            if node is _RULES:
+                return _find_by_rules(slot, ctx, book, now_ts)
             return node[0]
     found = _find_by_rules(slot, ctx, book, now_ts)
     _learn(slot, ctx, found)
@@ -293,100 +295,139 @@ MEMO_FACTS = frozenset((
 
 class _Reads:
     """Stands in for the visitor context while a rule runs again, writing down the names
-    of the facts (and anything else) it reads."""
+    of the facts (and anything else) it reads, in the order first read."""
 
-    __slots__ = ("ctx", "names")
+    __slots__ = ("_ctx", "_names")
 
     def __init__(self, ctx: VisitorContext) -> None:
-        self.ctx = ctx
-        self.names: dict[str, None] = {}  # in the order first read
+        object.__setattr__(self, "_ctx", ctx)
+        object.__setattr__(self, "_names", {})
 
-    def __getattr__(self, name: str) -> Any:
-        self.names[name] = None
-        return getattr(self.ctx, name)
+    def __getattribute__(self, name: str, _get: Any = object.__getattribute__) -> Any:
+        _get(self, "_names")[name] = None
+        return getattr(_get(self, "_ctx"), name)
+
+
+#: A fact-tree leaf for facts whose walk cannot be learnt (it reads the clock, meets a
+#: schedule, ...): the rule tree decides, and nobody tries to learn it again.
+_RULES = ("decided by the rule tree",)
+#: A fact value that cannot be a key (a customer's profile): the path stops at its node.
+_UNHASHABLE = object()
 
 
 def _frozen(value: Any) -> Any:
-    """A hashable stand-in for a fact value that is equal exactly when the value is."""
+    """A hashable stand-in for a dictionary fact (UTM parameters, the query), equal exactly
+    when the dictionaries are; anything else unhashable is _UNHASHABLE."""
     if isinstance(value, dict):
-        return (dict, frozenset((k, _frozen(v)) for k, v in value.items()))
-    if hasattr(value, "__dataclass_fields__"):
-        return (type(value), tuple(_frozen(getattr(value, f))
-                                   for f in value.__dataclass_fields__))
-    if isinstance(value, (list, set)):
-        return (type(value), tuple(_frozen(v) for v in value))
-    return value
+        try:
+            return (dict, frozenset(value.items()))
+        except TypeError:
+            return _UNHASHABLE
+    return _UNHASHABLE
 
 
 def _follow_frozen(node: Any, ctx: VisitorContext) -> Any:
     """Go on down the fact tree from ``node`` with hashable stand-ins for the values."""
     try:
         while node.__class__ is list:
-            node = node[1].get(_frozen(getattr(ctx, node[0])))
+            value = getattr(ctx, node[0])
+            try:
+                node = node[1].get(value)
+            except TypeError:
+                value = _frozen(value)
+                if value is _UNHASHABLE:
+                    return _RULES
+                node = node[1].get(value)
     except TypeError:
-        return None
+        return _RULES
     return node
 
 
 def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None) -> None:
-    """Add the facts behind this visitor's walk of the rule tree to the slot's fact tree."""
-    reads = _Reads(ctx)
+    """Add the facts behind this visitor's walk of the rule tree to the slot's fact tree:
+    the facts its rules read, in order, and the winner; or, for a walk that cannot be
+    learnt, the facts up to that point and a _RULES leaf."""
+    reads_of = ctx.__dict__.get("_rule_reads")
+    if reads_of is None:  # which facts each rule read, for the other slots of the page
+        reads_of = ctx.__dict__["_rule_reads"] = {}
     results = ctx._rule_results
+    path: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+
+    def add(names: Any) -> bool:
+        for name in names:
+            if name in seen:
+                continue
+            seen.add(name)
+            if name not in MEMO_FACTS:
+                return False
+            value = getattr(ctx, name)
+            try:
+                hash(value)
+            except TypeError:
+                value = _frozen(value)
+                if value is _UNHASHABLE:
+                    path.append((name, _UNHASHABLE))
+                    return False
+            path.append((name, value))
+        return True
+
+    leaf: tuple = _RULES
     node = slot.tree
     while node.__class__ is list:
         kind, key, purpose, rule, children = node
         if kind != _RULE:
-            return  # a schedule, a cap, a flag or a computed segment: not a plain fact
-        if purpose is not None and purpose not in reads.allowed_purposes:
-            answer = DENIED
-        else:
-            answer = results.get(key)
-            if answer is not True and answer is not False:
-                return  # failed (or unasked: the tree is out of date)
+            break  # a schedule, a cap, a flag or a computed segment: not a plain fact
+        if purpose is not None:
+            if not add(("allowed_purposes",)):
+                break
+            if purpose not in ctx.allowed_purposes:
+                node = children.get(DENIED)
+                continue
+        answer = results.get(key)
+        if answer is not True and answer is not False:
+            break  # failed (or unasked: the tree is out of date)
+        names = reads_of.get(key)
+        if names is None:
+            reads = _Reads(ctx)
             try:
                 if (True if rule.matches(reads) else False) is not answer:
-                    return  # not a pure function of the visitor's facts
+                    break  # not a pure function of the visitor's facts
             except Exception:
-                return
+                break
+            names = reads_of[key] = tuple(object.__getattribute__(reads, "_names"))
+        if not add(names):
+            break
         node = children.get(answer)
-    if node is None or node[0] != found:
-        return  # the rule tree is full and did not record this walk
-    path = []
-    for name in reads.names:
-        if name not in MEMO_FACTS:
-            return
-        value = getattr(ctx, name)
-        try:
-            hash(value)
-        except TypeError:
-            value = _frozen(value)
-            try:
-                hash(value)
-            except TypeError:
-                return
-        path.append((name, value))
-    _grow_facts(slot, path, (found,))
+    else:
+        if node is None or node[0] != found:
+            return  # the rule tree is full and did not record this walk
+        leaf = (found,)
+    _grow_facts(slot, path, leaf)
 
 
 def _grow_facts(slot: Any, path: list[tuple[str, Any]], leaf: tuple) -> None:
     if slot.facts_size + len(path) + 1 > FACT_TREE_BUDGET:
         slot.facts, slot.facts_size = None, 0  # start again with today's visitors
-    chain: Any = leaf
-    for name, value in reversed(path):
-        chain = [name, {value: chain}]
+
+    def chain(steps: list[tuple[str, Any]]) -> Any:
+        node: Any = leaf
+        for name, value in reversed(steps):
+            node = [name, {}] if value is _UNHASHABLE else [name, {value: node}]
+        return node
+
     if slot.facts is None:
-        slot.facts, slot.facts_size = chain, len(path) + 1
+        slot.facts, slot.facts_size = chain(path), len(path) + 1
         return
     node = slot.facts
     for depth, (name, value) in enumerate(path):
         if node.__class__ is not list or node[0] != name:
             return  # cannot happen for pure rules; never corrupt the tree
+        if value is _UNHASHABLE:
+            return  # the node is there; such values never get a child
         child = node[1].get(value)
         if child is None:
-            rest: Any = leaf
-            for n, v in reversed(path[depth + 1:]):
-                rest = [n, {v: rest}]
-            node[1][value] = rest
+            node[1][value] = chain(path[depth + 1:])
             slot.facts_size += len(path) - depth
             return
         node = child
