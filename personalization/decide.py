@@ -152,7 +152,9 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
                 return _find_by_rules(slot, ctx, book, now_ts)
             return node[0]
     found = _find_by_rules(slot, ctx, book, now_ts)
-    _learn(slot, ctx, found)
+    slot.facts_misses += 1
+    if slot.facts_misses % LEARN_EVERY == 1 or LEARN_EVERY == 1:
+        _learn(slot, ctx, found)
     return found
 
 
@@ -278,9 +280,13 @@ def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
 # without running a rule. A walk that met a schedule, a cap, a flag, a computed segment, a
 # failing rule, or a rule that read the time or anything but a plain fact is not learnt
 # (the rule tree keeps deciding those visitors). The fact tree lives and dies with the
-# RuleBook and starts again empty when it reaches FACT_TREE_BUDGET nodes.
+# RuleBook and starts again empty when it reaches FACT_TREE_BUDGET nodes. It learns from
+# one miss in LEARN_EVERY, which is enough for the combinations that come back.
 
 FACT_TREE_BUDGET = 5_000
+#: A slot learns from one fact-tree miss in this many: combinations of facts that come back
+#: often are soon learnt, and a stream of one-off visitors costs little learning.
+LEARN_EVERY = 32
 
 #: Facts a rule's answer may be keyed by: plain values that say the same thing on the next
 #: request when they are equal. Not the time, the user object, cookies' states or the

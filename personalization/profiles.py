@@ -43,6 +43,10 @@ class ProfileSnapshot:
     fields: dict[str, str] = field(default_factory=dict)
     segment_ids: frozenset[int] = frozenset()
 
+    def __hash__(self) -> int:
+        # Equal snapshots have the same profile; the decision's fact tree keys on them.
+        return hash(self.profile_id)
+
 
 def _cache():
     return caches[app_settings.CACHE_ALIAS]

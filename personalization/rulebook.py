@@ -245,6 +245,7 @@ class CompiledSlot:
     #: The fact tree of decide._find: the facts behind the rule tree's walks.
     facts: Any = None
     facts_size: int = 0
+    facts_misses: int = 0
 
 
 @dataclass

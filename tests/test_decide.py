@@ -325,6 +325,7 @@ def test_the_fact_tree_decides_returning_facts_without_running_a_rule(monkeypatc
     rng = random.Random(11)
     fact_shop(rng)
     people = fact_people(rng, 300)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 1)  # learn from every miss
 
     def walked(facts):  # the campaigns walked one by one: no tree of either kind
         ctx = make_context(**facts)
@@ -346,14 +347,12 @@ def test_the_fact_tree_decides_returning_facts_without_running_a_rule(monkeypatc
     monkeypatch.setattr(decide, "_search", search)
     assert [w for w, _ in first] == [w for w, _ in again] == [walked(p) for p in people]
     assert len({w for w, _ in first}) >= 5  # the visitors really differ
-    # The second time round no walk and no new node; an anonymous visitor's facts are
-    # known, so no rule runs. A customer's profile is his own: the rule tree decides him.
+    # The second time round every visitor's facts are known (a customer's profile too):
+    # no walk, no rule, no new node.
     assert not walks
-    assert book.slots["home_hero"].facts_size == grown > 0
-    anonymous = [rules for p, (_, rules) in zip(people, again, strict=True)
-                 if p["profile"] is None]
-    assert len(anonymous) > 50 and all(rules == 0 for rules in anonymous)
+    assert all(rules == 0 for _, rules in again)
     assert any(rules > 0 for _, rules in first)
+    assert book.slots["home_hero"].facts_size == grown > 0
 
 
 def test_a_full_fact_tree_starts_again_and_decides_the_same(monkeypatch):
@@ -364,6 +363,7 @@ def test_a_full_fact_tree_starts_again_and_decides_the_same(monkeypatch):
     rng = random.Random(13)
     fact_shop(rng)
     monkeypatch.setattr(decide, "FACT_TREE_BUDGET", 15)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 1)
     people = fact_people(rng, 60)
     for facts in people + people:
         ctx = make_context(**facts)
@@ -405,3 +405,22 @@ def test_a_broken_rule_is_logged_on_every_request_it_is_asked(caplog):
     for _ in range(3):
         assert choose("home_hero", visitor(cart=None)).variant.headline == "Hi"
     assert caplog.text.count("raised; treated as no match") == 3
+
+
+def test_a_slot_learns_from_one_miss_in_learn_every(monkeypatch):
+    """One-off visitors cost little learning; facts that come back are soon learnt."""
+    from personalization import decide
+
+    s = slot()
+    dutch = segment("dutch", CountryRule(countries=["NL"]), CartValueRule(minimum=1))
+    campaign(s, "Dutch", segments=(dutch,), variants=("Hallo",), priority=5)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 4)
+    learnt = []
+    learn = decide._learn
+    monkeypatch.setattr(decide, "_learn", lambda *a: learnt.append(a[1].cart) or learn(*a))
+    carts = [visitor(n, country="NL", cart_total=n) for n in range(1, 10)]  # all different
+    assert [choose("home_hero", c).variant.headline for c in carts] == ["Hallo"] * 9
+    assert len(learnt) == 3  # misses 1, 5 and 9
+    again = visitor(1, country="NL", cart_total=1)  # the first cart comes back: known
+    assert choose("home_hero", again).variant.headline == "Hallo"
+    assert not again._rule_results and len(learnt) == 3
