@@ -322,14 +322,20 @@ def run(redis: bool = False) -> str:
             REDIS_START, "## Whole request with Redis as the cache", "",
             f"Machine: {machine()}.", "",
             "As above, with Django's Redis cache for the sessions, the RuleBook version "
-            "and the event buffer (each response's impressions: one RPUSH, a round trip "
-            "to Redis that the page with the switch on waits for).", "",
+            "and the event buffer (a response appends its impressions to a list in the "
+            "process; a background thread pushes them to Redis every "
+            "`EVENT_SEND_INTERVAL`, 0.1 s, in one RPUSH).", "",
             *page_rows[5:], REDIS_END]) + "\n"
     targets = ["", "## Targets", "",
                "- warm decision p95 under 50 µs per slot at 1,000 campaigns;",
                "- page overhead under 5 % (personalization on versus off).", "",
-               "Impressions are buffered in the cache during the timed requests; their bulk "
-               "insert runs on a Celery worker in production and between runs here.", "",
+               "Impressions are buffered during the timed requests; their bulk insert runs "
+               "on a Celery worker in production and between runs here.", "",
+               "Decisions per slot are timed for 300 visitors seen once each (unique carts, "
+               "paths and histories): mostly decided by the per-slot decision tree over rule "
+               "answers, since their facts are new to the fact tree. The page table's 20 "
+               "visitors come back, as shoppers do: their facts are known to the fact tree "
+               "after their first page.", "",
                "Run again with `make bench` (local memory; then, if Redis answers on "
                "127.0.0.1:6379, the page table again with Redis). Set `DATABASE_URL` to "
                "measure on PostgreSQL."]

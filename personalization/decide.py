@@ -140,13 +140,15 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
     if ctx.dismissed_any or "segments" in ctx._given:
         # Dismissals and simulated memberships are this visitor's own: no shared tree.
         return _search(slot, ctx, book, now_ts, None)
-    node = slot.facts  # [fact, {value: node}], or a leaf (found,)
+    node = slot.facts  # [fact or question, {value or answer: node}], or a leaf (found,)
     if node is not None:
         try:
             while node.__class__ is list:
-                node = node[1].get(getattr(ctx, node[0]))
-        except TypeError:  # an unhashable value (a dictionary, a customer's profile)
-            node = _follow_frozen(node, ctx)
+                ask = node[0]
+                node = node[1].get(getattr(ctx, ask) if ask.__class__ is str
+                                   else _answer(ask, slot, ctx, now_ts))
+        except TypeError:  # an unhashable value (a dictionary)
+            node = _follow_frozen(node, slot, ctx, now_ts)
         if node is not None:
             if node is _RULES:
                 return _find_by_rules(slot, ctx, book, now_ts)
@@ -154,7 +156,7 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
     found = _find_by_rules(slot, ctx, book, now_ts)
     slot.facts_misses += 1
     if slot.facts_misses % LEARN_EVERY == 1 or LEARN_EVERY == 1:
-        _learn(slot, ctx, found)
+        _learn(slot, ctx, found, now_ts)
     return found
 
 
@@ -332,11 +334,15 @@ def _frozen(value: Any) -> Any:
     return _UNHASHABLE
 
 
-def _follow_frozen(node: Any, ctx: VisitorContext) -> Any:
+def _follow_frozen(node: Any, slot: Any, ctx: VisitorContext, now_ts: int) -> Any:
     """Go on down the fact tree from ``node`` with hashable stand-ins for the values."""
     try:
         while node.__class__ is list:
-            value = getattr(ctx, node[0])
+            ask = node[0]
+            if ask.__class__ is not str:
+                node = node[1].get(_answer(ask, slot, ctx, now_ts))
+                continue
+            value = getattr(ctx, ask)
             try:
                 node = node[1].get(value)
             except TypeError:
@@ -349,22 +355,25 @@ def _follow_frozen(node: Any, ctx: VisitorContext) -> Any:
     return node
 
 
-def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None) -> None:
-    """Add the facts behind this visitor's walk of the rule tree to the slot's fact tree:
-    the facts its rules read, in order, and the winner; or, for a walk that cannot be
-    learnt, the facts up to that point and a _RULES leaf."""
+def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None,
+           now_ts: int) -> None:
+    """Add this visitor's walk of the rule tree to the slot's fact tree: for each rule, the
+    facts it read (in order) or, if it read the clock or anything else but a plain fact,
+    the rule itself as a question asked live; schedules, caps, flags and computed segments
+    as questions asked live too; and the winner."""
     reads_of = ctx.__dict__.get("_rule_reads")
     if reads_of is None:  # which facts each rule read, for the other slots of the page
         reads_of = ctx.__dict__["_rule_reads"] = {}
     results = ctx._rule_results
-    path: list[tuple[str, Any]] = []
+    path: list[tuple[Any, Any]] = []
     seen: set[str] = set()
 
     def add(names: Any) -> bool:
+        """Add the facts to the path; False if one of them cannot be a key."""
+        steps = []
         for name in names:
             if name in seen:
                 continue
-            seen.add(name)
             if name not in MEMO_FACTS:
                 return False
             value = getattr(ctx, name)
@@ -373,23 +382,27 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None)
             except TypeError:
                 value = _frozen(value)
                 if value is _UNHASHABLE:
-                    path.append((name, _UNHASHABLE))
                     return False
-            path.append((name, value))
+            steps.append((name, value))
+        seen.update(name for name, _ in steps)
+        path.extend(steps)
         return True
 
     leaf: tuple = _RULES
     node = slot.tree
     while node.__class__ is list:
         kind, key, purpose, rule, children = node
-        if kind != _RULE:
-            break  # a schedule, a cap, a flag or a computed segment: not a plain fact
-        if purpose is not None:
+        question = (kind, key, purpose, rule)
+        if kind != _RULE:  # a schedule, a cap, a flag or a computed segment: asked live
+            answer = _answer(question, slot, ctx, now_ts)
+            path.append((question, answer))
+            node = children.get(answer)
+            continue
+        if purpose is not None and purpose not in ctx.allowed_purposes:
             if not add(("allowed_purposes",)):
                 break
-            if purpose not in ctx.allowed_purposes:
-                node = children.get(DENIED)
-                continue
+            node = children.get(DENIED)
+            continue
         answer = results.get(key)
         if answer is not True and answer is not False:
             break  # failed (or unasked: the tree is out of date)
@@ -397,13 +410,13 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None)
         if names is None:
             reads = _Reads(ctx)
             try:
-                if (True if rule.matches(reads) else False) is not answer:
-                    break  # not a pure function of the visitor's facts
+                pure = (True if rule.matches(reads) else False) is answer
             except Exception:
-                break
-            names = reads_of[key] = tuple(object.__getattribute__(reads, "_names"))
-        if not add(names):
-            break
+                pure = False
+            names = reads_of[key] = (tuple(object.__getattribute__(reads, "_names"))
+                                     if pure else ("",))
+        if not add(names if purpose is None else ("allowed_purposes", *names)):
+            path.append((question, answer))  # the clock, a method, ...: asked live
         node = children.get(answer)
     else:
         if node is None or node[0] != found:
@@ -412,14 +425,14 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None)
     _grow_facts(slot, path, leaf)
 
 
-def _grow_facts(slot: Any, path: list[tuple[str, Any]], leaf: tuple) -> None:
+def _grow_facts(slot: Any, path: list[tuple[Any, Any]], leaf: tuple) -> None:
     if slot.facts_size + len(path) + 1 > FACT_TREE_BUDGET:
         slot.facts, slot.facts_size = None, 0  # start again with today's visitors
 
-    def chain(steps: list[tuple[str, Any]]) -> Any:
+    def chain(steps: list[tuple[Any, Any]]) -> Any:
         node: Any = leaf
-        for name, value in reversed(steps):
-            node = [name, {}] if value is _UNHASHABLE else [name, {value: node}]
+        for ask, value in reversed(steps):
+            node = [ask, {value: node}]
         return node
 
     if slot.facts is None:
@@ -429,8 +442,6 @@ def _grow_facts(slot: Any, path: list[tuple[str, Any]], leaf: tuple) -> None:
     for depth, (name, value) in enumerate(path):
         if node.__class__ is not list or node[0] != name:
             return  # cannot happen for pure rules; never corrupt the tree
-        if value is _UNHASHABLE:
-            return  # the node is there; such values never get a child
         child = node[1].get(value)
         if child is None:
             node[1][value] = chain(path[depth + 1:])

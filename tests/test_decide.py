@@ -375,7 +375,9 @@ def test_a_full_fact_tree_starts_again_and_decides_the_same(monkeypatch):
         assert book.slots["home_hero"].facts_size <= 15
 
 
-def test_rules_on_the_clock_are_asked_on_every_request():
+def test_rules_on_the_clock_are_asked_on_every_request(monkeypatch):
+    """A rule that reads the time is a question the fact tree asks live, never a value it
+    remembers: the same facts at another hour decide otherwise."""
     from datetime import datetime, time
 
     from personalization import decide
@@ -385,16 +387,42 @@ def test_rules_on_the_clock_are_asked_on_every_request():
     morning = segment("morning", DeviceRule(devices=["mobile"]),
                       TimeOfDayRule(start=time(6), end=time(12)))
     campaign(s, "Coffee", segments=(morning,), variants=("Coffee?",), priority=5)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 1)
     tz = timezone.get_current_timezone()
-    shown = [choose("home_hero", visitor(device="mobile", now=datetime(2026, 11, 30, hour,
-                                                                       tzinfo=tz)))
-             .variant for hour in (8, 20, 9, 21)]
-    assert [v.headline if v else None for v in shown] == ["Coffee?", None, "Coffee?", None]
-    # What the fact tree learnt for these visitors: "ask the rules".
-    node = rulebook.get_rulebook().slots["home_hero"].facts
-    while isinstance(node, list):
-        node = node[1]["mobile"] if node[0] == "device" else next(iter(node[1].values()))
-    assert node is decide._RULES
+
+    def shown(hour):
+        v = choose("home_hero", visitor(device="mobile",
+                                        now=datetime(2026, 11, 30, hour, tzinfo=tz))).variant
+        return v.headline if v else None
+
+    assert [shown(8), shown(20)] == ["Coffee?", None]  # both paths learnt
+    walks = []
+    by_rules = decide._find_by_rules
+    monkeypatch.setattr(decide, "_find_by_rules", lambda *a: walks.append(1) or by_rules(*a))
+    assert [shown(9), shown(21), shown(7)] == ["Coffee?", None, "Coffee?"]
+    assert not walks  # decided by the fact tree, with the clock asked each time
+
+
+def test_a_frequency_cap_is_counted_on_every_request(monkeypatch):
+    """A capped campaign is a question the fact tree asks live: once the visitor has seen
+    it as often as allowed, the next campaign shows, though his facts are the same."""
+    from personalization import decide
+
+    s = slot()
+    dutch = segment("dutch", CountryRule(countries=["NL"]))
+    campaign(s, "Twice", segments=(dutch,), variants=("Twice",), priority=9,
+             cap_impressions=2, cap_period_hours=24)
+    campaign(s, "Always", segments=(dutch,), variants=("Always",), priority=1)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 1)
+    caps = Caps()
+    seen = []
+    for _ in range(4):
+        ctx = visitor(country="NL", caps=caps)
+        d = choose("home_hero", ctx)
+        seen.append(d.variant.headline)
+        if d.campaign.cap_impressions:
+            caps.add(d.campaign.id, d.campaign.cap_period_hours, int(decide.time.time()))
+    assert seen == ["Twice", "Twice", "Always", "Always"]
 
 
 def test_a_broken_rule_is_logged_on_every_request_it_is_asked(caplog):
