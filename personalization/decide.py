@@ -369,8 +369,9 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None,
     seen: set[str] = set()
 
     def add(names: Any) -> bool:
-        """Add the facts to the path; False if one of them cannot be a key."""
-        steps = []
+        """Add the facts to the path in the order read, up to one that cannot be a key
+        (then False: the facts read before it still decide that the rule reads it, so
+        they stay on the path, and the rule is asked live after them)."""
         for name in names:
             if name in seen:
                 continue
@@ -383,9 +384,8 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None,
                 value = _frozen(value)
                 if value is _UNHASHABLE:
                     return False
-            steps.append((name, value))
-        seen.update(name for name, _ in steps)
-        path.extend(steps)
+            seen.add(name)
+            path.append((name, value))
         return True
 
     leaf: tuple = _RULES

@@ -452,3 +452,60 @@ def test_a_slot_learns_from_one_miss_in_learn_every(monkeypatch):
     again = visitor(1, country="NL", cart_total=1)  # the first cart comes back: known
     assert choose("home_hero", again).variant.headline == "Hallo"
     assert not again._rule_results and len(learnt) == 3
+
+
+def test_customers_and_anonymous_visitors_share_the_fact_tree(monkeypatch):
+    """A rule that reads the profile, and the clock only for a customer: an anonymous
+    visitor's path and a customer's path share their first facts and are both learnt."""
+    from personalization import decide
+    from personalization.rules import DaysSinceLastOrderRule
+
+    s = slot()
+    lapsed = segment("lapsed", DaysSinceLastOrderRule(minimum=30))
+    campaign(s, "Come back", segments=(lapsed,), variants=("We miss you",), priority=5)
+    campaign(s, "Everybody", variants=("Hello",), priority=1)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 1)
+    now = timezone.now()
+    customer = {"order_count": 3, "last_order_at": now - timedelta(days=40)}
+
+    def shown(profile):
+        return choose("home_hero", visitor(profile=profile, now=now)).variant.headline
+
+    assert [shown(None), shown(customer)] == ["Hello", "We miss you"]  # both learnt
+    walks = []
+    by_rules = decide._find_by_rules
+    monkeypatch.setattr(decide, "_find_by_rules", lambda *a: walks.append(1) or by_rules(*a))
+    assert [shown(customer), shown(None)] == ["We miss you", "Hello"]
+    assert not walks
+
+
+def test_the_fact_tree_with_live_questions_decides_as_the_walk(monkeypatch):
+    """Schedules, caps, a computed segment and a disabled one (tree_shop), customers and
+    anonymous visitors, each coming back three times: always the walk's winner."""
+    import random
+
+    from personalization import decide
+
+    rng = random.Random(17)
+    ids = tree_shop(rng)
+    monkeypatch.setattr(decide, "LEARN_EVERY", 1)
+    monkeypatch.setattr(decide.time, "time", lambda: 1_700_000_000)
+    people = [dict(country=rng.choice(["NL", "BE", "DE", "FR", None]),
+                   device=rng.choice(["mobile", "desktop"]),
+                   cart_total=rng.choice([0, 30, 60, 150]),
+                   profile=rng.choice([None, {"order_count": 2, "segment_ids": frozenset()}]),
+                   caps=Caps(counts={str(c): [1, 2_000_000_000] for c in rng.sample(ids, 8)}),
+                   visitor_id=f"00000000-0000-0000-0000-{n:012d}")
+              for n in range(150)]
+
+    def walked(facts):
+        ctx = make_context(**facts)
+        book = ctx.rulebook
+        found = decide._search(book.slots["home_hero"], ctx, book, 1_700_000_000, None)
+        return book.slots["home_hero"].campaigns[found[0]].id if found else None
+
+    expected = [walked(p) for p in people]
+    for _ in range(3):
+        assert [choose("home_hero", make_context(**p)).campaign_id for p in people] == expected
+    assert len(set(expected)) >= 4
+    assert rulebook.get_rulebook().slots["home_hero"].facts_size > 0
