@@ -179,18 +179,33 @@ def test_bucketing_is_the_same_in_every_release():
     assert bucket(vid, 12, "variant") == 0.3878751371249156
 
 
-def tree_shop(rng):
-    """Twelve segments over country, device, cart and visits (some negated, some any-of, one
-    computed, one disabled) and twenty campaigns on one slot, some scheduled or capped."""
+def count_calls(monkeypatch, name):
+    """A list that grows by one for each call of ``decide.<name>`` from now on."""
+    from personalization import decide
+
+    calls = []
+    original = getattr(decide, name)
+    monkeypatch.setattr(decide, name, lambda *a: calls.append(1) or original(*a))
+    return calls
+
+
+def request_rule_makers(rng):
+    """Makers of random country (sometimes negated), device, cart and visit rules."""
     from personalization.rules import VisitCountRule
 
-    makers = [
+    return [
         lambda: CountryRule(countries=rng.sample(["NL", "BE", "DE", "FR"], 2),
                             negate=rng.random() < 0.3),
         lambda: DeviceRule(devices=[rng.choice(["mobile", "desktop"])]),
         lambda: CartValueRule(minimum=rng.choice([20, 50, 100])),
         lambda: VisitCountRule(minimum=rng.choice([2, 3])),
     ]
+
+
+def tree_shop(rng):
+    """Twelve segments over country, device, cart and visits (some negated, some any-of, one
+    computed, one disabled) and twenty campaigns on one slot, some scheduled or capped."""
+    makers = request_rule_makers(rng)
     segments = [segment(f"s{i}", *(rng.choice(makers)() for _ in range(rng.randint(1, 3))),
                         match=rng.choice(["all", "any"])) for i in range(12)]
     segments.append(segment("computed", kind="computed"))
@@ -243,16 +258,14 @@ def test_the_decision_tree_gives_every_visitor_what_walking_the_campaigns_gives(
 
     monkeypatch.setattr(decide.time, "time", lambda: 1_700_000_000)
     first = [decided(p) for p in people]  # grows the tree
+    expected = [walked(p) for p in people]
     book = rulebook.get_rulebook()
     grown = book.slots["home_hero"].tree_size
-    walks = []
-    search = decide._search
-    monkeypatch.setattr(decide, "_search", lambda *a: walks.append(1) or search(*a))
+    walks = count_calls(monkeypatch, "_search")
     again = [decided(p) for p in people]  # follows the tree: no walk, no new node
-    monkeypatch.setattr(decide, "_search", search)
     assert not walks
     assert book.slots["home_hero"].tree_size == grown > 0
-    assert first == again == [walked(p) for p in people]
+    assert first == again == expected
     assert len(set(first)) >= 4  # the visitors really differ
 
 
@@ -283,14 +296,10 @@ def fact_shop(rng):
     """Ten segments over request facts, consent-bound order history (a known customer's
     profile) and UTM parameters (dictionaries), and fifteen campaigns with no schedule, cap
     or flag on one slot: every walk is decided by facts alone."""
-    from personalization.rules import OrderCountRule, PathRule, UTMRule, VisitCountRule
+    from personalization.rules import OrderCountRule, PathRule, UTMRule
 
     makers = [
-        lambda: CountryRule(countries=rng.sample(["NL", "BE", "DE", "FR"], 2),
-                            negate=rng.random() < 0.3),
-        lambda: DeviceRule(devices=[rng.choice(["mobile", "desktop"])]),
-        lambda: CartValueRule(minimum=rng.choice([20, 50, 100])),
-        lambda: VisitCountRule(minimum=rng.choice([2, 3])),
+        *request_rule_makers(rng),
         lambda: PathRule(pattern=rng.choice([r"^/c/", r"^/p/", r"^/$"])),
         lambda: OrderCountRule(minimum=rng.choice([1, 3])),
         lambda: UTMRule(parameter="source", values=[rng.choice(["mail", "ads"])]),
@@ -338,14 +347,12 @@ def test_the_fact_tree_decides_returning_facts_without_running_a_rule(monkeypatc
         return choose("home_hero", ctx).campaign_id, len(ctx._rule_results)
 
     first = [decided(p) for p in people]  # grows both trees
+    expected = [walked(p) for p in people]
     book = rulebook.get_rulebook()
     grown = book.slots["home_hero"].facts_size
-    walks = []
-    search = decide._search
-    monkeypatch.setattr(decide, "_search", lambda *a: walks.append(1) or search(*a))
+    walks = count_calls(monkeypatch, "_search")
     again = [decided(p) for p in people]
-    monkeypatch.setattr(decide, "_search", search)
-    assert [w for w, _ in first] == [w for w, _ in again] == [walked(p) for p in people]
+    assert [w for w, _ in first] == [w for w, _ in again] == expected
     assert len({w for w, _ in first}) >= 5  # the visitors really differ
     # The second time round every visitor's facts are known (a customer's profile too):
     # no walk, no rule, no new node.
@@ -396,9 +403,7 @@ def test_rules_on_the_clock_are_asked_on_every_request(monkeypatch):
         return v.headline if v else None
 
     assert [shown(8), shown(20)] == ["Coffee?", None]  # both paths learnt
-    walks = []
-    by_rules = decide._find_by_rules
-    monkeypatch.setattr(decide, "_find_by_rules", lambda *a: walks.append(1) or by_rules(*a))
+    walks = count_calls(monkeypatch, "_find_by_rules")
     assert [shown(9), shown(21), shown(7)] == ["Coffee?", None, "Coffee?"]
     assert not walks  # decided by the fact tree, with the clock asked each time
 
@@ -472,9 +477,7 @@ def test_customers_and_anonymous_visitors_share_the_fact_tree(monkeypatch):
         return choose("home_hero", visitor(profile=profile, now=now)).variant.headline
 
     assert [shown(None), shown(customer)] == ["Hello", "We miss you"]  # both learnt
-    walks = []
-    by_rules = decide._find_by_rules
-    monkeypatch.setattr(decide, "_find_by_rules", lambda *a: walks.append(1) or by_rules(*a))
+    walks = count_calls(monkeypatch, "_find_by_rules")
     assert [shown(customer), shown(None)] == ["We miss you", "Hello"]
     assert not walks
 
