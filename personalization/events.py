@@ -97,16 +97,22 @@ class _Outbox:
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.flush_due = False
+        self.since = 0.0  # when the oldest waiting row came
 
     def add(self, key: str, pool: Any, rows: list[dict[str, Any]]) -> None:
         if self.target != (key, pool):  # first use, or another cache (tests)
             self.send()
             with self.lock:
                 self.target = (key, pool)
+        now = time.monotonic()
         with self.lock:
+            if not self.rows:
+                self.since = now
             self.rows.extend(rows)
         interval = app_settings.EVENT_SEND_INTERVAL
-        if not interval:
+        if not interval or now - self.since > 10 * interval + 1:
+            # Pushing on every response; or the sender thread is not running (uWSGI
+            # without --enable-threads runs no thread of ours): this response pushes.
             self.send()
         elif not self.wake.is_set():
             if self.thread is None:

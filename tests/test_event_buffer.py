@@ -124,3 +124,24 @@ def test_a_killed_web_process_loses_at_most_its_last_interval(settings):
     body = "for n in range(3): buffer(n)\ntime.sleep(1.5)\nbuffer(3)\n" + KILL
     assert web_process(settings, body, 0.5) == -9
     assert written() == [VISITOR.format(n) for n in range(3)]
+
+
+@needs_redis
+def test_without_the_sender_thread_a_response_pushes_what_waited_too_long(settings,
+                                                                          monkeypatch):
+    """Under uWSGI without --enable-threads no thread of ours runs: events still reach
+    Redis, pushed by a response once the oldest has waited ten intervals and a second."""
+    import time
+
+    from personalization import events
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_SEND_INTERVAL": 0.01}
+    monkeypatch.setattr(events, "_OUTBOX", events._Outbox())
+    monkeypatch.setattr(events._Outbox, "_run", lambda self: None)  # a thread that never runs
+    client, key, _ = events._redis()
+    buffer_events(rows(0, 2))
+    assert client.llen(key) == 0  # waiting for the sender
+    time.sleep(1.2)
+    buffer_events(rows(2, 1))  # the oldest waited too long: this response pushes all
+    assert client.llen(key) == 3
+    assert flush_events() == 3
