@@ -1,12 +1,53 @@
 """Settings for the test suite: the demo shop's, made fast and isolated.
 
-With DATABASE_URL and REDIS_URL set (as CI does), the suite runs on PostgreSQL and Redis.
+The suite runs on PostgreSQL and Redis: those named by DATABASE_URL and REDIS_URL (as CI
+sets them), or else those answering on this machine's standard ports (PostgreSQL as user
+postgres without a password, Redis database 9). Only where neither is given nor answers does
+it fall back to SQLite and a local-memory cache (and skip the tests that need a Celery
+broker). PZ_TEST_SERVICES=0 forces that fallback.
 """
 
 import os
+import socket
 
-from demo_shop.settings import *  # noqa: F403
-from demo_shop.settings import CACHES, PERSONALIZATION
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _postgres_answers() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                        connect_timeout=2).close()
+        return True
+    except Exception:  # not installed, not running, or wants a password
+        return False
+
+
+def _redis_answers() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+if os.environ.get("PZ_TEST_SERVICES", "1") != "0":
+    # Set in the environment, so the worker and web processes the tests start agree.
+    if not os.environ.get("DATABASE_URL") and _answers(5432) and _postgres_answers():
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/pz_local"
+    if not os.environ.get("REDIS_URL") and _answers(6379) and _redis_answers():
+        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/9"
+
+from demo_shop.settings import *  # noqa: E402, F403
+from demo_shop.settings import CACHES, PERSONALIZATION  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_PERSONA_SWITCHER = False

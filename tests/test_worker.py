@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(not os.environ.get("REDIS_URL"),
-                       reason="needs Redis as the Celery broker: set REDIS_URL (CI does)"),
+                       reason="needs Redis as the Celery broker: none answers on "
+                       "127.0.0.1:6379 and REDIS_URL is unset"),
     pytest.mark.django_db(transaction=True),
 ]
 
