@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .rulebook import DENIED, answer_rule, bucket_of, render_note, rule_failed
+from .rulebook import DENIED, answer_rule, bucket_of, render_note
 
 if TYPE_CHECKING:
     from .context import VisitorContext
@@ -155,32 +155,18 @@ def _find(slot: Any, ctx: VisitorContext, book: Any,
             return node[0]
     found = _find_by_rules(slot, ctx, book, now_ts)
     slot.facts_misses += 1
-    if slot.facts_misses % LEARN_EVERY == 1 or LEARN_EVERY == 1:
+    if (slot.facts_misses - 1) % LEARN_EVERY == 0:  # misses 1, 1 + LEARN_EVERY, ...
         _learn(slot, ctx, found, now_ts)
     return found
 
 
 def _find_by_rules(slot: Any, ctx: VisitorContext, book: Any,
                    now_ts: int) -> tuple[int, int | None] | None:
-    allowed = ctx.allowed_purposes
-    results = ctx._rule_results
-    get = results.get
     node = slot.tree  # [kind, key, purpose, rule, {answer: node}], or a leaf (found,)
     while node.__class__ is list:
         kind, key, purpose, rule, children = node
-        if kind == _RULE:
-            if purpose is not None and purpose not in allowed:
-                answer = DENIED
-            else:
-                answer = get(key)
-                if answer is None:
-                    try:
-                        answer = results[key] = True if rule.matches(ctx) else False
-                    except Exception as exc:  # a broken rule never breaks a page
-                        answer = rule_failed(rule, key, ctx, results, exc)
-        else:
-            answer = _answer((kind, key, purpose, rule), slot, ctx, now_ts)
-        node = children.get(answer)
+        node = children.get(answer_rule(ctx, key, purpose, rule) if kind == _RULE
+                            else _answer((kind, key, purpose, rule), slot, ctx, now_ts))
     if node is not None:
         return node[0]
     path: list[tuple[tuple, Any]] = []
@@ -275,15 +261,15 @@ def _grow(slot: Any, path: list[tuple[tuple, Any]], leaf: tuple) -> None:
 
 # -- the facts behind a walk ------------------------------------------------------------
 #
-# Rules are pure functions of the visitor's facts, so a walk of the rule tree that asked
-# only rules is decided by the facts those rules read. Each slot keeps a second, much
-# shallower tree over those facts themselves ("country?", "path?", "cart?"): a visitor
-# whose facts were seen before gets the winner after one dictionary step per fact read,
-# without running a rule. A walk that met a schedule, a cap, a flag, a computed segment, a
-# failing rule, or a rule that read the time or anything but a plain fact is not learnt
-# (the rule tree keeps deciding those visitors). The fact tree lives and dies with the
-# RuleBook and starts again empty when it reaches FACT_TREE_BUDGET nodes. It learns from
-# one miss in LEARN_EVERY, which is enough for the combinations that come back.
+# Rules are pure functions of the visitor's facts, so what a walk of the rule tree decides
+# follows from the facts its rules read. Each slot keeps a second, much shallower tree over
+# those facts themselves ("country?", "path?", "cart?"): a visitor whose facts were seen
+# before gets the winner after one dictionary step per fact read, without running a rule.
+# What is not a plain fact stays a question asked live on every request, as in the rule
+# tree: a schedule, a cap, a flag, a computed segment, a rule that reads the time or
+# anything else. A walk through a rule that raised is not learnt. The fact tree lives and
+# dies with the RuleBook, starts again empty when it reaches FACT_TREE_BUDGET nodes, and
+# learns from one miss in LEARN_EVERY, which is enough for the combinations that come back.
 
 FACT_TREE_BUDGET = 5_000
 #: A slot learns from one fact-tree miss in this many: combinations of facts that come back
@@ -292,7 +278,7 @@ LEARN_EVERY = 32
 
 #: Facts a rule's answer may be keyed by: plain values that say the same thing on the next
 #: request when they are equal. Not the time, the user object, cookies' states or the
-#: RuleBook; a rule that reads one of those is decided by the rule tree only.
+#: RuleBook; a rule that reads one of those is asked live.
 MEMO_FACTS = frozenset((
     "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device", "country",
     "language", "referrer", "referrer_class", "utm_first", "utm_last", "path", "query",
@@ -316,42 +302,42 @@ class _Reads:
         return getattr(_get(self, "_ctx"), name)
 
 
-#: A fact-tree leaf for facts whose walk cannot be learnt (it reads the clock, meets a
-#: schedule, ...): the rule tree decides, and nobody tries to learn it again.
+#: A fact-tree leaf for a walk that cannot be learnt (a rule on it raised, or a fact had
+#: no hashable form): the rule tree decides, and nobody tries to learn it again.
 _RULES = ("decided by the rule tree",)
-#: A fact value that cannot be a key (a customer's profile): the path stops at its node.
+#: A fact value with no hashable form: it cannot be a key.
 _UNHASHABLE = object()
+#: What a rule "read" when it gave another answer against the recording stand-in than
+#: against the context: not a fact, so the rule is asked live.
+_IMPURE = ("(not a pure function of the facts)",)
 
 
-def _frozen(value: Any) -> Any:
-    """A hashable stand-in for a dictionary fact (UTM parameters, the query), equal exactly
-    when the dictionaries are; anything else unhashable is _UNHASHABLE."""
-    if isinstance(value, dict):
-        try:
-            return (dict, frozenset(value.items()))
-        except TypeError:
-            return _UNHASHABLE
-    return _UNHASHABLE
+def _key(value: Any) -> Any:
+    """``value`` as a fact-tree key: itself, or for a dictionary (UTM parameters, the
+    query) a hashable stand-in equal exactly when the dictionaries are; else _UNHASHABLE."""
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        if isinstance(value, dict):
+            try:
+                return (dict, frozenset(value.items()))
+            except TypeError:
+                pass
+        return _UNHASHABLE
 
 
 def _follow_frozen(node: Any, slot: Any, ctx: VisitorContext, now_ts: int) -> Any:
-    """Go on down the fact tree from ``node`` with hashable stand-ins for the values."""
-    try:
-        while node.__class__ is list:
-            ask = node[0]
-            if ask.__class__ is not str:
-                node = node[1].get(_answer(ask, slot, ctx, now_ts))
-                continue
-            value = getattr(ctx, ask)
-            try:
-                node = node[1].get(value)
-            except TypeError:
-                value = _frozen(value)
-                if value is _UNHASHABLE:
-                    return _RULES
-                node = node[1].get(value)
-    except TypeError:
-        return _RULES
+    """Go on down the fact tree from ``node``, making each value a key first."""
+    while node.__class__ is list:
+        ask = node[0]
+        if ask.__class__ is str:
+            key = _key(getattr(ctx, ask))
+            if key is _UNHASHABLE:
+                return _RULES
+        else:
+            key = _answer(ask, slot, ctx, now_ts)
+        node = node[1].get(key)
     return node
 
 
@@ -377,13 +363,9 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None,
                 continue
             if name not in MEMO_FACTS:
                 return False
-            value = getattr(ctx, name)
-            try:
-                hash(value)
-            except TypeError:
-                value = _frozen(value)
-                if value is _UNHASHABLE:
-                    return False
+            value = _key(getattr(ctx, name))
+            if value is _UNHASHABLE:
+                return False
             seen.add(name)
             path.append((name, value))
         return True
@@ -414,7 +396,7 @@ def _learn(slot: Any, ctx: VisitorContext, found: tuple[int, int | None] | None,
             except Exception:
                 pure = False
             names = reads_of[key] = (tuple(object.__getattribute__(reads, "_names"))
-                                     if pure else ("",))
+                                     if pure else _IMPURE)
         if not add(names if purpose is None else ("allowed_purposes", *names)):
             path.append((question, answer))  # the clock, a method, ...: asked live
         node = children.get(answer)

@@ -142,7 +142,6 @@ class _Outbox:
             if not rows:
                 return
             key, pool = target
-            command = None
             try:
                 if self.conn_pool is not pool:
                     if self.conn is not None:
@@ -192,8 +191,13 @@ os.register_at_fork(after_in_child=_new_outbox)
 def settle_events() -> None:
     """Push this process's waiting events to Redis now (a flush does this first), and
     schedule a flush when enough are waiting there. Nothing to do for other caches."""
+    _OUTBOX.send()
+    _schedule_if_due()
+
+
+def _schedule_if_due() -> None:
+    """Schedule the flush a push found due (the list crossed the flush size)."""
     outbox = _OUTBOX
-    outbox.send()
     if outbox.flush_due:
         outbox.flush_due = False
         transaction.on_commit(_schedule_flush)
@@ -254,11 +258,8 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     cache = _cache()
     redis = _redis(cache)
     if redis is not None:
-        outbox = _OUTBOX
-        outbox.add(redis[1], redis[2], rows)
-        if outbox.flush_due:  # the sender saw the list cross the flush size
-            outbox.flush_due = False
-            transaction.on_commit(_schedule_flush)
+        _OUTBOX.add(redis[1], redis[2], rows)
+        _schedule_if_due()
         return
     if isinstance(cache, LocMemCache):
         with _Local.lock:

@@ -140,22 +140,16 @@ def answer_rule(ctx: VisitorContext, key: int, purpose: str | None, rule: Rule) 
 
 
 def _run(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any]) -> Any:
-    """Evaluate one rule once per request; a rule that raises is logged and FAILED."""
+    """Evaluate one rule once per request; a rule that raises is logged and FAILED (no
+    match) for the rest of the request."""
     try:
         raw = results[key] = True if rule.matches(ctx) else False
     except Exception as exc:  # a broken rule never breaks a page
-        return rule_failed(rule, key, ctx, results, exc)
+        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
+                         type(rule).__name__)
+        ctx._rule_errors[key] = exc
+        raw = results[key] = FAILED
     return raw
-
-
-def rule_failed(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any],
-                exc: Exception) -> Any:
-    """Log a rule that raised; it counts as FAILED (no match) for the rest of the request."""
-    logger.exception("Rule %s (%s) raised; treated as no match", rule.pk, type(rule).__name__,
-                     exc_info=exc)
-    ctx._rule_errors[key] = exc
-    results[key] = FAILED
-    return FAILED
 
 
 def _join(notes: list) -> str:
