@@ -119,3 +119,21 @@ def test_unknown_user_is_a_clear_error(shop):
 def test_unknown_names_are_clear_errors(shop, args, message):
     with pytest.raises(CommandError, match=message):
         explain(*args)
+
+
+def test_the_path_option_takes_the_query_string_and_utm_parameters(shop):
+    from personalization.rules import QueryParameterRule, UTMRule
+
+    promo = builders.segment("promo", QueryParameterRule(name="promo", value="cats"))
+    mail = builders.segment("mail", UTMRule(parameter="source", values=["newsletter"]))
+    builders.campaign(shop.slot, "Promo", segments=(promo,), variants=("Promo",), priority=90)
+    builders.campaign(shop.slot, "Mail", segments=(mail,), variants=("Mail",), priority=80)
+
+    def shown(url):
+        output = explain("--visitor", str(uuid.uuid4()), "--path", url, "--slot", "home_hero")
+        return output.split("Shows:")[1].splitlines()[0]
+
+    assert "campaign 'Promo'" in shown("/?promo=cats")
+    assert "campaign 'Mail'" in shown("/c/cat-litter/?utm_source=newsletter&x=1")
+    assert "campaign 'Promo'" not in shown("/") and "campaign 'Mail'" not in shown("/")
+    assert "on /?promo=cats" in explain("--path", "/?promo=cats", "--slot", "home_hero")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...context import VisitorContext
+from ...context import UTM_KEYS, VisitorContext
 from ...decide import Decision, choose
 from ...preview import anonymous_facts, customer_facts, outcome
 from ...rulebook import RuleBook, get_rulebook
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--slot", metavar="KEY",
                             help="Explain only this slot (default: every slot).")
         parser.add_argument("--path", metavar="URL", default="/",
-                            help="The page the visitor is looking at (default: /).")
+                            help="The page the visitor is looking at, with its query string "
+                                 "if any, e.g. '/?utm_source=mail' (default: /).")
         parser.add_argument("--segment", metavar="SLUG", action="append", default=[],
                             dest="segments",
                             help="Treat the visitor as a member of this segment (repeatable). "
@@ -51,7 +53,9 @@ class Command(BaseCommand):
 
     # -- the visitor ----------------------------------------------------------------------
     def visitor_facts(self, options: dict[str, Any], book: RuleBook) -> dict[str, Any]:
-        facts: dict[str, Any] = {"path": options["path"] or "/"}
+        url = urlsplit(options["path"] or "/")
+        query = dict(parse_qsl(url.query))  # the last value of a repeated parameter wins
+        facts: dict[str, Any] = {"path": url.path or "/", "query": query}
         if options.get("country"):
             facts["country"] = options["country"].upper()
         if options.get("device"):
@@ -63,7 +67,10 @@ class Command(BaseCommand):
         else:
             vid = self.visitor_id(options.get("visitor"))
             facts.update(anonymous_facts(vid),
-                         _title=f"Anonymous visitor {vid} on {facts['path']}")
+                         _title=f"Anonymous visitor {vid} on {options['path'] or '/'}")
+        # The URL's UTM parameters are this visit's (and, for a fresh visitor, the first).
+        facts["state"].record_utm({k: query[f"utm_{k}"][:100] for k in UTM_KEYS
+                                   if query.get(f"utm_{k}")})
         return facts
 
     def user_facts(self, username: str) -> dict[str, Any]:
