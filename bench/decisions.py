@@ -96,7 +96,7 @@ def build_segments(rng: random.Random) -> list:
 
 
 def build_campaigns(count: int, segments: list, rng: random.Random) -> None:
-    from personalization import rulebook
+    from personalization.engine import rulebook
     from personalization.models import (
         BannerVariant,
         Campaign,
@@ -132,7 +132,7 @@ def build_campaigns(count: int, segments: list, rng: random.Random) -> None:
 
 def visitors(rng: random.Random) -> list[dict]:
     from personalization.adapters import CartLine, CartSnapshot
-    from personalization.profiles import ProfileSnapshot
+    from personalization.engine.profiles import ProfileSnapshot
 
     now = timezone.now()
     people = []
@@ -157,8 +157,8 @@ def visitors(rng: random.Random) -> list[dict]:
 
 
 def time_decisions(people: list[dict]) -> list[float]:
-    from personalization.decide import choose
-    from personalization.rulebook import get_rulebook
+    from personalization.engine.decide import choose
+    from personalization.engine.rulebook import get_rulebook
     from personalization.testing import make_context
 
     keys = list(get_rulebook().slots)
@@ -182,7 +182,7 @@ def switch_books() -> dict[bool, Any]:
     built through the real switch (saving it moves the RuleBook version, as in the admin)."""
     from waffle.models import Switch
 
-    from personalization import rulebook
+    from personalization.engine import rulebook
 
     books = {}
     for switched_off in (True, False):
@@ -197,7 +197,7 @@ def switch_books() -> dict[bool, Any]:
 def use_book(book: Any) -> None:
     """Make ``book`` this process's current RuleBook, as if the switch had just been
     toggled and the book built (without building it again for every request)."""
-    from personalization import rulebook
+    from personalization.engine import rulebook
 
     rulebook._cache().set(rulebook.VERSION_KEY, book.version, None)
     rulebook._Local.book = book
@@ -207,7 +207,7 @@ def page_visitors() -> list[Client]:
     """Browsers of consenting visitors with fixed visitor ids, so every run buckets them
     alike (holdouts and variants change what a page shows, and so what it costs)."""
     from personalization.conf import app_settings
-    from personalization.context import VisitorState
+    from personalization.engine.context import VisitorState
     from personalization.testing import give_consent
 
     clients = []
@@ -256,8 +256,8 @@ def run(redis: bool = False) -> str:
     """The report; with ``redis``, only the page table, as a section for RESULTS.md."""
     from waffle.models import Switch
 
-    from personalization import rulebook
-    from personalization.events import flush_events
+    from personalization.engine import rulebook
+    from personalization.measurement.events import flush_events
 
     rng = random.Random(7)
     print("Preparing the demo shop …", flush=True)

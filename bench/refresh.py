@@ -213,8 +213,8 @@ def _worker(customers: int) -> dict:
 
     django.setup()
     from bench.decisions import machine
-    from personalization.affinities import rebuild_product_affinities
-    from personalization.refresh import refresh_segment, segment_ids_to_refresh
+    from personalization.jobs.affinities import rebuild_product_affinities
+    from personalization.jobs.refresh import refresh_segment, segment_ids_to_refresh
 
     start_rss = _rss_mb("VmRSS")
     ids = segment_ids_to_refresh()

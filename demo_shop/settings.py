@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from personalization.schedule import beat_schedule
+from personalization.jobs.schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,7 +127,7 @@ PERSONALIZATION = {
     # Links in sales-rep SMS; without it they use the host of the request placing the order.
     "SITE_URL": os.environ.get("SITE_URL") or None,
     # Demo: typical temperatures per country, for the weather popups (docs/demo-tour.md).
-    "TEMPERATURE_PROVIDER": "personalization.providers.table_temperature",
+    "TEMPERATURE_PROVIDER": "personalization.engine.providers.table_temperature",
 }
 
 # Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).

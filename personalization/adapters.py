@@ -256,7 +256,7 @@ _adapter_class: type | None = None
 
 def get_adapter() -> CommerceAdapter:
     """The configured adapter instance (rebuilt when the setting changes)."""
-    from .conf import app_settings
+    from personalization.conf import app_settings
 
     global _adapter, _adapter_class
     cls = app_settings.COMMERCE_ADAPTER

@@ -12,17 +12,16 @@ class PersonalizationConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import (
-            checks,  # noqa: F401  (registers the system checks)
-            consent,
-            privacy,
-            receivers,
-            rulebook,
-        )
-        from .identity import merge_on_login
+        # checks registers the system checks. The Celery tasks live in jobs/, where Celery's
+        # autodiscovery (``<app>.tasks``) does not look: importing them here registers them.
+        from personalization import checks  # noqa: F401
+        from personalization.engine import rulebook
+        from personalization.engine.identity import merge_on_login
+        from personalization.jobs import receivers, tasks  # noqa: F401
+        from personalization.privacy import consent, subjects
 
         rulebook.connect_signals()
         consent.connect_signals()
-        privacy.connect_signals()
+        subjects.connect_signals()
         user_logged_in.connect(merge_on_login, dispatch_uid="pz_merge_on_login")
         receivers.connect()

@@ -10,7 +10,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, app_settings
+from personalization.conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, app_settings
 
 MIDDLEWARE_PATH = "personalization.middleware.PersonalizationMiddleware"
 AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"

@@ -46,9 +46,9 @@ DEFAULTS: dict[str, Any] = {
     # Largest number of values in a rule's list (countries, products, categories ...).
     "RULE_LIST_MAX_ITEMS": 200,
     # Dotted path of a callable(country, city) -> float | None giving the temperature in °C.
-    "TEMPERATURE_PROVIDER": "personalization.providers.no_temperature",
+    "TEMPERATURE_PROVIDER": "personalization.engine.providers.no_temperature",
     # SMS backend for sales-rep alerts, chosen like Django's EMAIL_BACKEND.
-    "SMS_BACKEND": "personalization.channels.console.SmsBackend",
+    "SMS_BACKEND": "personalization.messaging.channels.console.SmsBackend",
     # Keyword options for the SMS backend (e.g. Twilio's account_sid, auth_token, from_).
     "SMS_BACKEND_OPTIONS": {},
     # Seconds an SMS provider may take to answer before the attempt counts as failed.

@@ -97,7 +97,7 @@ class ListField(models.TextField):
     def validate(self, value: Any, model_instance: Any) -> None:
         """The same checks as the form field, so ``full_clean()`` (admin, API, imports)
         rejects what the form would: empty required lists, bad items, too many items."""
-        from .conf import app_settings
+        from personalization.conf import app_settings
 
         items = _split(value)
         if not self.blank and not items:
@@ -112,7 +112,7 @@ class ListField(models.TextField):
                 self.item_validator(item)
 
     def formfield(self, **kwargs: Any) -> forms.Field:
-        from .conf import app_settings
+        from personalization.conf import app_settings
 
         max_items = self.max_items or app_settings.RULE_LIST_MAX_ITEMS
         choices = self.item_choices() if callable(self.item_choices) else self.item_choices
@@ -128,7 +128,7 @@ class ListField(models.TextField):
 
 def validate_regex(value: str) -> None:
     """A merchant's regular expression: bounded in length and compilable."""
-    from .conf import app_settings
+    from personalization.conf import app_settings
 
     limit = app_settings.REGEX_MAX_LENGTH
     if len(value) > limit:

@@ -11,11 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from . import preview
-from .conf import app_settings
-from .consent import ANALYTICS
-from .context import VisitorContext
-from .events import buffer_events, event_row
+from personalization.conf import app_settings
+from personalization.engine.context import VisitorContext
+from personalization.measurement.events import buffer_events, event_row
+from personalization.privacy.consent import ANALYTICS
+from personalization.touchpoints import preview
 
 logger = logging.getLogger(__name__)
 

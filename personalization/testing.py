@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .adapters import CartLine, CartSnapshot
-from .consent import ANALYTICS, MARKETING, NECESSARY, PERSONALIZATION
-from .context import VisitorContext, VisitorState
-from .profiles import ProfileSnapshot
+from personalization.adapters import CartLine, CartSnapshot
+from personalization.engine.context import VisitorContext, VisitorState
+from personalization.engine.profiles import ProfileSnapshot
+from personalization.privacy.consent import ANALYTICS, MARKETING, NECESSARY, PERSONALIZATION
 
 ALL_PURPOSES = (NECESSARY, PERSONALIZATION, ANALYTICS, MARKETING)
 
@@ -49,8 +49,8 @@ def consent_cookie(*granted: str, user: Any = None) -> str:
     """The signed consent-cookie value of a visitor who chose, under the current policy,
     to allow ``granted`` (all optional purposes when none are named) and refuse the rest;
     with ``user``, the choice is that logged-in customer's."""
-    from .conf import app_settings
-    from .consent import ConsentState
+    from personalization.conf import app_settings
+    from personalization.privacy.consent import ConsentState
 
     chosen = set(granted or ALL_PURPOSES) - {NECESSARY}
     choices = {p: p in chosen for p in ALL_PURPOSES if p != NECESSARY}
@@ -61,7 +61,7 @@ def consent_cookie(*granted: str, user: Any = None) -> str:
 def give_consent(client: Any, *granted: str, user: Any = None) -> Any:
     """Make a Django test client a visitor who allowed ``granted`` (default: everything);
     pass ``user`` when the client is logged in as that customer."""
-    from .conf import app_settings
+    from personalization.conf import app_settings
 
     client.cookies[app_settings.CONSENT_COOKIE_NAME] = consent_cookie(*granted, user=user)
     return client

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import privacy_views, views
+from personalization.privacy import views as privacy_views
+from personalization.touchpoints import views
 
 app_name = "personalization"
 

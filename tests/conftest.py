@@ -7,7 +7,7 @@ from django.core.cache import caches
 @pytest.fixture(autouse=True)
 def _clear_sms_outbox():
     """The in-memory SMS backend's outbox is empty at the start of every test."""
-    from personalization.channels import locmem
+    from personalization.messaging.channels import locmem
 
     locmem.outbox.clear()
     yield
@@ -16,7 +16,7 @@ def _clear_sms_outbox():
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache, as a fresh deployment would."""
-    from personalization.events import discard_local_buffer
+    from personalization.measurement.events import discard_local_buffer
 
     discard_local_buffer()  # events waiting in this process (then none arrive late)
     for cache in caches.all():

@@ -59,7 +59,7 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault(
 
 PERSONALIZATION = {
     **PERSONALIZATION,
-    "SMS_BACKEND": "personalization.channels.locmem.SmsBackend",
+    "SMS_BACKEND": "personalization.messaging.channels.locmem.SmsBackend",
 }
 
 # Unit tests run tasks eagerly; tests marked "worker" start a real worker on the broker,

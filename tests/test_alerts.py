@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from demo_shop.customers.models import Account
 from demo_shop.orders.models import Order
-from personalization import alerts
-from personalization.channels import locmem
+from personalization.jobs.receivers import on_order_placed
+from personalization.messaging import alerts
+from personalization.messaging.channels import locmem
 from personalization.models import RepAlertSettings, RepNotification
-from personalization.receivers import on_order_placed
 from tests.factories import (
     AccountFactory,
     CustomerProfileFactory,
@@ -56,7 +56,8 @@ def farm_order(jan, total="120.00", lines=2, placed_by=None):
 def twilio(settings):
     fake = FakeTwilio().start()
     settings.PERSONALIZATION = {**settings.PERSONALIZATION,
-                                "SMS_BACKEND": "personalization.channels.twilio.SmsBackend",
+                                "SMS_BACKEND":
+                                    "personalization.messaging.channels.twilio.SmsBackend",
                                 "SMS_BACKEND_OPTIONS": fake.backend_options(),
                                 "SMS_SEND_TIMEOUT": 1}
     yield fake
@@ -286,8 +287,9 @@ def test_a_fresh_sending_row_belongs_to_its_worker(jan, rep_settings, twilio):
 
 def test_without_a_provider_lookup_an_interrupted_send_is_not_repeated(jan, rep_settings,
                                                                         settings):
-    settings.PERSONALIZATION = {**settings.PERSONALIZATION,
-                                "SMS_BACKEND": "personalization.channels.console.SmsBackend"}
+    settings.PERSONALIZATION = {
+        **settings.PERSONALIZATION,
+        "SMS_BACKEND": "personalization.messaging.channels.console.SmsBackend"}
     n = alerts.queue_rep_alert(farm_order(jan))
     _left_sending(n)
     assert alerts.send_rep_notification(n.pk) == "failed"

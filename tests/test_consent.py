@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
 
-from personalization import rulebook
-from personalization.consent import COOKIE_SALT, state_from_records
-from personalization.events import flush_events
+from personalization.engine import rulebook
+from personalization.measurement.events import flush_events
 from personalization.models import ConsentRecord, Event, TextVariant, VisitorProfile
+from personalization.privacy.consent import COOKIE_SALT, state_from_records
 from personalization.rules import CountryRule, LoggedInRule, OrderCountRule
 from personalization.testing import give_consent, make_context
 from tests.builders import campaign, segment, slot
@@ -112,7 +112,7 @@ def test_without_personalization_consent_history_rules_do_not_match_and_no_profi
 
 
 def test_reasons_name_the_consent_gap():
-    from personalization.decide import choose
+    from personalization.engine.decide import choose
 
     loyal = segment("loyal", OrderCountRule(minimum=2))
     campaign(slot("hero"), "Loyal", segments=(loyal,))
@@ -154,7 +154,7 @@ def test_login_applies_the_recorded_choices_and_records_new_ones(client):
 
 
 def test_marketing_gate_reads_the_recorded_choice():
-    from personalization.consent import may_send_marketing, record_choices
+    from personalization.privacy.consent import may_send_marketing, record_choices
 
     bram = get_user_model().objects.create_user("bram")
     assert not may_send_marketing(bram)
@@ -196,7 +196,7 @@ def test_a_forged_consent_cookie_grants_nothing(client):
 
 
 def test_another_customers_choice_never_applies_on_a_shared_browser(client):
-    from personalization.consent import record_choices
+    from personalization.privacy.consent import record_choices
 
     User = get_user_model()
     jan = User.objects.create_user("jan", password="pw", first_name="Jan")

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from waffle.testutils import override_switch
 
-from personalization import rulebook
-from personalization.context import Caps, VisitorState
-from personalization.decide import choose
+from personalization.engine import rulebook
+from personalization.engine.context import Caps, VisitorState
+from personalization.engine.decide import choose
 from personalization.rules import CartValueRule, CountryRule, DeviceRule
 from personalization.testing import make_context
 from tests.builders import campaign, segment, slot
@@ -172,7 +172,7 @@ def test_segment_given_by_slug_simulates_membership():
 
 def test_bucketing_is_the_same_in_every_release():
     # A visitor's holdout and variant must not move when the package is upgraded.
-    from personalization.rulebook import bucket
+    from personalization.engine.rulebook import bucket
 
     vid = "0f8fad5b-d9cb-469f-a165-70867728950e"
     assert bucket(vid, 12) == 0.11777839982247412
@@ -181,7 +181,7 @@ def test_bucketing_is_the_same_in_every_release():
 
 def count_calls(monkeypatch, name):
     """A list that grows by one for each call of ``decide.<name>`` from now on."""
-    from personalization import decide
+    from personalization.engine import decide
 
     calls = []
     original = getattr(decide, name)
@@ -233,7 +233,7 @@ def tree_shop(rng):
 def test_the_decision_tree_gives_every_visitor_what_walking_the_campaigns_gives(monkeypatch):
     import random
 
-    from personalization import decide
+    from personalization.engine import decide
 
     rng = random.Random(3)
     ids = tree_shop(rng)
@@ -272,7 +272,7 @@ def test_the_decision_tree_gives_every_visitor_what_walking_the_campaigns_gives(
 def test_a_full_decision_tree_stops_growing_and_decides_the_same(monkeypatch):
     import random
 
-    from personalization import decide
+    from personalization.engine import decide
 
     rng = random.Random(5)
     tree_shop(rng)
@@ -329,7 +329,7 @@ def fact_people(rng, count):
 def test_the_fact_tree_decides_returning_facts_without_running_a_rule(monkeypatch):
     import random
 
-    from personalization import decide
+    from personalization.engine import decide
 
     rng = random.Random(11)
     fact_shop(rng)
@@ -365,7 +365,7 @@ def test_the_fact_tree_decides_returning_facts_without_running_a_rule(monkeypatc
 def test_a_full_fact_tree_starts_again_and_decides_the_same(monkeypatch):
     import random
 
-    from personalization import decide
+    from personalization.engine import decide
 
     rng = random.Random(13)
     fact_shop(rng)
@@ -387,7 +387,7 @@ def test_rules_on_the_clock_are_asked_on_every_request(monkeypatch):
     remembers: the same facts at another hour decide otherwise."""
     from datetime import datetime, time
 
-    from personalization import decide
+    from personalization.engine import decide
     from personalization.rules import TimeOfDayRule
 
     s = slot()
@@ -411,7 +411,7 @@ def test_rules_on_the_clock_are_asked_on_every_request(monkeypatch):
 def test_a_frequency_cap_is_counted_on_every_request(monkeypatch):
     """A capped campaign is a question the fact tree asks live: once the visitor has seen
     it as often as allowed, the next campaign shows, though his facts are the same."""
-    from personalization import decide
+    from personalization.engine import decide
 
     s = slot()
     dutch = segment("dutch", CountryRule(countries=["NL"]))
@@ -442,7 +442,7 @@ def test_a_broken_rule_is_logged_on_every_request_it_is_asked(caplog):
 
 def test_a_slot_learns_from_one_miss_in_learn_every(monkeypatch):
     """One-off visitors cost little learning; facts that come back are soon learnt."""
-    from personalization import decide
+    from personalization.engine import decide
 
     s = slot()
     dutch = segment("dutch", CountryRule(countries=["NL"]), CartValueRule(minimum=1))
@@ -462,7 +462,7 @@ def test_a_slot_learns_from_one_miss_in_learn_every(monkeypatch):
 def test_customers_and_anonymous_visitors_share_the_fact_tree(monkeypatch):
     """A rule that reads the profile, and the clock only for a customer: an anonymous
     visitor's path and a customer's path share their first facts and are both learnt."""
-    from personalization import decide
+    from personalization.engine import decide
     from personalization.rules import DaysSinceLastOrderRule
 
     s = slot()
@@ -487,7 +487,7 @@ def test_the_fact_tree_with_live_questions_decides_as_the_walk(monkeypatch):
     anonymous visitors, each coming back three times: always the walk's winner."""
     import random
 
-    from personalization import decide
+    from personalization.engine import decide
 
     rng = random.Random(17)
     ids = tree_shop(rng)

@@ -6,7 +6,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
 
-from personalization.events import buffer_events, event_row, flush_events, settle_events
+from personalization.measurement.events import (
+    buffer_events,
+    event_row,
+    flush_events,
+    settle_events,
+)
 from personalization.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +88,7 @@ def web_process(settings, body: str, interval: float) -> int:
         "import django, os, signal, sys, time; django.setup()\n"
         "from django.conf import settings\n"
         "from django.test.utils import override_settings\n"
-        "from personalization.events import buffer_events, event_row\n"
+        "from personalization.measurement.events import buffer_events, event_row\n"
         "override_settings(PERSONALIZATION={**settings.PERSONALIZATION,"
         f" 'EVENT_SEND_INTERVAL': {interval}}}).enable()\n"
         "def buffer(n):\n"
@@ -134,7 +139,7 @@ def test_without_the_sender_thread_a_response_pushes_what_waited_too_long(settin
     Redis, pushed by a response once the oldest has waited ten intervals and a second."""
     import time
 
-    from personalization import events
+    from personalization.measurement import events
 
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_SEND_INTERVAL": 0.01}
     monkeypatch.setattr(events, "_OUTBOX", events._Outbox())

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from personalization import rulebook
-from personalization.events import buffer_events, event_row, flush_events
+from personalization.engine import rulebook
+from personalization.measurement.events import buffer_events, event_row, flush_events
 from personalization.models import Campaign, Event
 from personalization.testing import give_consent
 from tests.builders import campaign, slot
@@ -45,11 +45,11 @@ def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_com
 
 
 def test_conversion_is_recorded_once_per_order(client):
-    from personalization.orders import record_order
+    from personalization.measurement.orders import record_order
 
     c = campaign(slot("hero"), "Hero")
     user = get_user_model().objects.create_user("bram", password="pw")
-    from personalization.profiles import profile_for_user
+    from personalization.engine.profiles import profile_for_user
 
     vid = str(profile_for_user(user).visitor_id)
     buffer_events([event_row(visitor_id=vid, type="impression", slot="hero", campaign_id=c.pk)])
@@ -60,8 +60,8 @@ def test_conversion_is_recorded_once_per_order(client):
 
 
 def test_no_conversion_is_recorded_without_analytics_consent():
-    from personalization.orders import record_order
-    from personalization.profiles import profile_for_user
+    from personalization.engine.profiles import profile_for_user
+    from personalization.measurement.orders import record_order
 
     c = campaign(slot("hero"), "Hero")
     user = get_user_model().objects.create_user("eva", password="pw")

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from personalization.consent import record_choices
+from personalization.privacy.consent import record_choices
 from personalization.rules import LoggedInRule, PathRule
 from tests import builders
 from tests.factories import UserFactory

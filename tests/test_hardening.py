@@ -7,8 +7,8 @@ from django.db import models
 from django.template import engines
 from django.test import RequestFactory
 
-from personalization import rulebook
-from personalization.context import VisitorContext
+from personalization.engine import rulebook
+from personalization.engine.context import VisitorContext
 from personalization.models import (
     BannerVariant,
     Campaign,

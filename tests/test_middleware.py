@@ -7,11 +7,11 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.utils.html import escape
 
-from personalization import rulebook
-from personalization.consent import record_choices
-from personalization.context import STATE_SALT
-from personalization.events import flush_events
+from personalization.engine import rulebook
+from personalization.engine.context import STATE_SALT
+from personalization.measurement.events import flush_events
 from personalization.models import Event, TextVariant, VisitorAlias, VisitorProfile
+from personalization.privacy.consent import record_choices
 from personalization.rules import (
     CartValueRule,
     CountryRule,
@@ -170,7 +170,7 @@ def test_each_customer_sees_his_own_name_in_the_same_greeting(client):
 
 
 def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client, settings):
-    from personalization import rendering
+    from personalization.touchpoints import rendering
 
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "APP_DIRS": False, "OPTIONS": {
         **settings.TEMPLATES[0]["OPTIONS"], "loaders": [
@@ -247,9 +247,9 @@ def test_text_slot_without_the_field_shows_its_default(client):
 def test_prerendered_popup_words_follow_the_visitor_language(client, settings):
     from django.utils import translation
 
-    from personalization.decide import Decision
+    from personalization.engine.decide import Decision
     from personalization.models import PopupVariant
-    from personalization.rendering import _static_markup
+    from personalization.touchpoints.rendering import _static_markup
 
     c = campaign(slot("popup", "popup"), "Hello popup")
     variant = PopupVariant.objects.get(campaign=c)

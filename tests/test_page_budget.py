@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from waffle.models import Switch
 
-from personalization import rulebook
+from personalization.engine import rulebook
 from personalization.testing import give_consent
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.template import engines
 from django.test import Client, override_settings
 from django.urls import include, path
 
-from personalization import rulebook
-from personalization.events import flush_events
+from personalization.engine import rulebook
+from personalization.measurement.events import flush_events
 from personalization.models import Event, PopupVariant
 from tests.builders import campaign, slot
 

@@ -7,11 +7,12 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from personalization import preview, rulebook
-from personalization.consent import record_choices
-from personalization.events import flush_events
+from personalization.engine import rulebook
+from personalization.measurement.events import flush_events
 from personalization.models import Event, TextVariant
+from personalization.privacy.consent import record_choices
 from personalization.rules import LoggedInRule, OrderCountRule, PathRule, QueryParameterRule
+from personalization.touchpoints import preview
 from tests.builders import campaign, segment, slot
 from tests.factories import UserFactory
 
@@ -210,7 +211,7 @@ def test_the_form_makes_a_link_that_opens_the_preview(admin_client_, cat_campaig
 
 
 def test_the_form_makes_a_customer_link_from_the_profile_page(admin_client_, cat_campaign):
-    from personalization.profiles import profile_for_user
+    from personalization.engine.profiles import profile_for_user
 
     jan = UserFactory(username="jan", email="jan@example.com")
     profile = profile_for_user(jan)
@@ -270,9 +271,9 @@ def test_a_preview_page_gives_its_script_nowhere_to_report_to(client, staff):
 
 def test_a_preview_never_creates_a_real_discount_code():
     from demo_shop.orders.models import DiscountCode
-    from personalization.decide import choose
+    from personalization.engine.decide import choose
     from personalization.models import DiscountVariant
-    from personalization.rendering import discount_code_for
+    from personalization.touchpoints.rendering import discount_code_for
 
     c = campaign(slot("checkout_discount", "discount"), "Win-back", variants=())
     DiscountVariant.objects.create(campaign=c, mode="generated", percent=15)

@@ -8,8 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from personalization import rulebook
-from personalization.consent import record_choices
+from personalization.engine import rulebook
 from personalization.models import (
     ConsentRecord,
     Event,
@@ -18,7 +17,8 @@ from personalization.models import (
     VisitorAlias,
     VisitorProfile,
 )
-from personalization.privacy import erase_subject, export_subject
+from personalization.privacy.consent import record_choices
+from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent
 from tests.builders import campaign, slot
 
@@ -41,7 +41,7 @@ def anna(client):
     second.post("/login/", {"username": "anna", "password": "pw"})  # an alias
     segment = Segment.objects.create(name="Cat owners", slug="cat-owners", kind="computed")
     SegmentMembership.objects.create(segment=segment, user=user)
-    from personalization.orders import record_order
+    from personalization.measurement.orders import record_order
 
     record_order(user_id=user.pk, visitor_id=None, value="20.00", reference="DS-1",
                  allowed=["personalization", "analytics"])

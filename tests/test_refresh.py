@@ -11,12 +11,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from personalization import refresh
+from personalization.engine.profiles import snapshot_for_user
+from personalization.jobs import refresh
+from personalization.jobs.tasks import refresh_all_segments
 from personalization.models import Segment, SegmentMembership
-from personalization.profiles import snapshot_for_user
 from personalization.rules import OrderCountRule, TotalSpentRule
 from personalization.signals import segment_entered, segment_exited
-from personalization.tasks import refresh_all_segments
 from tests.factories import OrderFactory, UserFactory
 
 
@@ -198,12 +198,12 @@ def test_admin_refresh_now_shows_the_counts(admin_client):
 
 
 def test_the_demo_beat_schedule_refreshes_segments_at_the_configured_interval(settings):
-    from personalization.schedule import beat_schedule
+    from personalization.jobs.schedule import beat_schedule
 
     entry = settings.CELERY_BEAT_SCHEDULE["personalization.refresh_all_segments"]
-    assert entry["task"] == "personalization.tasks.refresh_all_segments"
+    assert entry["task"] == "personalization.jobs.tasks.refresh_all_segments"
     assert entry["schedule"] == 3600
     assert beat_schedule(900)["personalization.refresh_all_segments"]["schedule"] == 900
     assert {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()} >= {
-        "personalization.tasks.purge_expired_data",
-        "personalization.tasks.rebuild_product_affinities"}
+        "personalization.jobs.tasks.purge_expired_data",
+        "personalization.jobs.tasks.rebuild_product_affinities"}

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from personalization.affinities import rebuild_product_affinities
+from personalization.jobs.affinities import rebuild_product_affinities
 from personalization.models import Event, ProductAffinity, VisitorAlias, VisitorProfile
-from personalization.retention import purge_expired_data
+from personalization.privacy.retention import purge_expired_data
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

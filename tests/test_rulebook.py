@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from personalization import rulebook
+from personalization.engine import rulebook
 from personalization.models import Campaign
 from tests.builders import campaign, slot
 

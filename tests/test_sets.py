@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from personalization.engine.profiles import build_snapshot
+from personalization.engine.sets import CustomerSet
 from personalization.models import Segment
-from personalization.profiles import build_snapshot
 from personalization.rules import (
     AverageOrderValueRule,
     CategoryAffinityRule,
@@ -19,7 +20,6 @@ from personalization.rules import (
     TotalSpentRule,
     UsedDiscountCodeRule,
 )
-from personalization.sets import CustomerSet
 from personalization.testing import make_context
 from tests.factories import (
     AccountFactory,

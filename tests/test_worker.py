@@ -21,7 +21,7 @@ from django.db import connection
 
 from demo_shop.celery import app
 from demo_shop.customers.models import Account
-from personalization import alerts
+from personalization.messaging import alerts
 from personalization.models import RepNotification
 from tests.demo_shop.helpers import add_to_cart, checkout
 from tests.factories import (

@@ -14,7 +14,7 @@ from django.conf import settings  # noqa: E402
 settings.DATABASES["default"]["NAME"] = os.environ["PZ_DB_NAME"]
 settings.PERSONALIZATION = {
     **settings.PERSONALIZATION,
-    "SMS_BACKEND": "personalization.channels.twilio.SmsBackend",
+    "SMS_BACKEND": "personalization.messaging.channels.twilio.SmsBackend",
     "SMS_SEND_TIMEOUT": float(os.environ.get("PZ_SMS_SEND_TIMEOUT", "10")),
 }
 

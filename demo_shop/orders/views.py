@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from personalization.rendering import prefilled_code
+from personalization.touchpoints.rendering import prefilled_code
 
 from .cart import MAX_QUANTITY, Cart, CartError
 from .checkout import CheckoutError, b2b_error, may_view_order, place_order

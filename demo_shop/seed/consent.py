@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from personalization.consent import ensure_purposes, record_choices
 from personalization.models import ConsentRecord
+from personalization.privacy.consent import ensure_purposes, record_choices
 
 #: Eva declined personalization (and marketing); she allowed analytics.
 DECLINED = {"eva": {"personalization": False, "analytics": True, "marketing": False}}

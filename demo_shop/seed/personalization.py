@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from demo_shop.catalog.models import Category, Product
-from personalization.affinities import rebuild_product_affinities
+from personalization.jobs.affinities import rebuild_product_affinities
+from personalization.jobs.refresh import refresh_segment
 from personalization.models import (
     BannerVariant,
     Campaign,
@@ -25,7 +26,6 @@ from personalization.models import (
     Slot,
     TextVariant,
 )
-from personalization.refresh import refresh_segment
 from personalization.rules import (
     CartAbandonedRule,
     CategoryAffinityRule,

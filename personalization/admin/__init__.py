@@ -1,10 +1,15 @@
 """Admin for segments, campaigns, profiles and events; importing it registers them."""
 
-from .campaigns import CampaignAdmin, SlotAdmin, schedule_text
-from .consent import ConsentPurposeAdmin, ConsentRecordAdmin
-from .notifications import RepAlertSettingsAdmin, RepNotificationAdmin
-from .profiles import EventAdmin, VisitorProfileAdmin
-from .segments import RuleInline, SegmentAdmin, SegmentMembershipAdmin, rule_child_inlines
+from personalization.admin.campaigns import CampaignAdmin, SlotAdmin, schedule_text
+from personalization.admin.consent import ConsentPurposeAdmin, ConsentRecordAdmin
+from personalization.admin.notifications import RepAlertSettingsAdmin, RepNotificationAdmin
+from personalization.admin.profiles import EventAdmin, VisitorProfileAdmin
+from personalization.admin.segments import (
+    RuleInline,
+    SegmentAdmin,
+    SegmentMembershipAdmin,
+    rule_child_inlines,
+)
 
 __all__ = [
     "CampaignAdmin", "ConsentPurposeAdmin", "ConsentRecordAdmin", "EventAdmin",

@@ -16,10 +16,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
-from ..context import store_timezone
-from ..models import VARIANT_KINDS, Campaign, ContentVariant, Slot
-from ..rulebook import invalidate
-from .forms import PolymorphicChildForm, SlotForm, VariantFormSet
+from personalization.admin.forms import PolymorphicChildForm, SlotForm, VariantFormSet
+from personalization.engine.context import store_timezone
+from personalization.engine.rulebook import invalidate
+from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
 
 
 @admin.register(Slot)

@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ..consent import SHIPPED
-from ..models import ConsentPurpose, ConsentRecord
-from .profiles import ReadOnlyMixin
+from personalization.admin.profiles import ReadOnlyMixin
+from personalization.models import ConsentPurpose, ConsentRecord
+from personalization.privacy.consent import SHIPPED
 
 SHIPPED_KEYS = {row[0] for row in SHIPPED}
 

@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from polymorphic.formsets import BasePolymorphicInlineFormSet
 
-from ..models import VARIANT_KINDS, Campaign, Segment, Slot
+from personalization.models import VARIANT_KINDS, Campaign, Segment, Slot
 
 
 class PolymorphicChildForm(forms.ModelForm):
@@ -69,7 +69,7 @@ class RuleFormSet(BasePolymorphicInlineFormSet):
 
 def _reaches(start: set[int], target: int) -> bool:
     """Whether ``target`` is reachable from the ``start`` segments via in-segment rules."""
-    from ..rules import InSegmentRule
+    from personalization.rules import InSegmentRule
 
     seen: set[int] = set()
     frontier = set(start)
@@ -118,7 +118,7 @@ class SlotForm(forms.ModelForm):
         kind = self.cleaned_data["kind"]
         slot = self.instance
         if slot.pk and kind != slot.kind:
-            from ..models import ContentVariant
+            from personalization.models import ContentVariant
 
             used = ContentVariant.objects.filter(campaign__slot=slot).exists()
             if used:

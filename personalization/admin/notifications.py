@@ -12,9 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import alerts
-from ..models import RepAlertSettings, RepNotification
-from ..models.notifications import PLACEHOLDERS
+from personalization.messaging import alerts
+from personalization.models import RepAlertSettings, RepNotification
+from personalization.models.notifications import PLACEHOLDERS
 
 
 @admin.register(RepAlertSettings)

@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import preview
-from ..conf import app_settings
-from ..models import Segment
+from personalization.conf import app_settings
+from personalization.models import Segment
+from personalization.touchpoints import preview
 
 
 class PreviewForm(forms.Form):

@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Event, VisitorAlias, VisitorProfile
-from ..privacy import erase_subject, export_subject
+from personalization.models import Event, VisitorAlias, VisitorProfile
+from personalization.privacy.subjects import erase_subject, export_subject
 
 
 class ReadOnlyMixin:

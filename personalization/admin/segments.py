@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
 
-from ..models import Rule, Segment, SegmentMembership
-from ..rules import rule_types
-from .forms import PolymorphicChildForm, RuleFormSet
-from .preview import preview_view
+from personalization.admin.forms import PolymorphicChildForm, RuleFormSet
+from personalization.admin.preview import preview_view
+from personalization.models import Rule, Segment, SegmentMembership
+from personalization.rules import rule_types
 
 
 class RuleChildInline(StackedPolymorphicInline.Child):
@@ -118,7 +118,7 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     @admin.action(description=_("Refresh the selected computed segments now"),
                   permissions=["change"])
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[Segment]) -> None:
-        from ..refresh import refresh_segment
+        from personalization.jobs.refresh import refresh_segment
 
         for segment in queryset.filter(kind=Segment.Kind.COMPUTED).order_by("name"):
             try:

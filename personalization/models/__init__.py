@@ -1,15 +1,13 @@
 """Models of the personalization app."""
 
-from ..rules import *  # noqa: F403  (rule types are models of this app)
-from ..rules import Rule
-from .affinities import ProductAffinity
-from .campaigns import Campaign, Slot, SlotKind
-from .consent import ConsentPurpose, ConsentRecord
-from .events import Event
-from .notifications import RepAlertSettings, RepNotification
-from .profiles import VisitorAlias, VisitorProfile
-from .segments import Segment, SegmentMembership
-from .variants import (
+from personalization.models.affinities import ProductAffinity
+from personalization.models.campaigns import Campaign, Slot, SlotKind
+from personalization.models.consent import ConsentPurpose, ConsentRecord
+from personalization.models.events import Event
+from personalization.models.notifications import RepAlertSettings, RepNotification
+from personalization.models.profiles import VisitorAlias, VisitorProfile
+from personalization.models.segments import Segment, SegmentMembership
+from personalization.models.variants import (
     VARIANT_KINDS,
     BannerVariant,
     ContentVariant,
@@ -18,6 +16,8 @@ from .variants import (
     ProductListVariant,
     TextVariant,
 )
+from personalization.rules import *  # noqa: F403  (rule types are models of this app)
+from personalization.rules import Rule
 
 __all__ = [
     "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",

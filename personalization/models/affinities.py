@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class ProductAffinity(models.Model):
     """``count`` orders contained both ``product_id`` and ``other_id`` (shop product ids).
 
-    Rebuilt as a whole by ``personalization.affinities.rebuild_product_affinities``.
+    Rebuilt as a whole by ``personalization.jobs.affinities.rebuild_product_affinities``.
     """
 
     product_id = models.BigIntegerField(_("product id"))

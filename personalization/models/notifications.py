@@ -104,8 +104,9 @@ class RepNotification(models.Model):
     """One SMS alert to one sales rep about one order.
 
     The unique (order reference, rep reference) pair is what makes a duplicated or retried
-    task send one SMS: see ``personalization.alerts`` for the state machine. Everything is
-    stored as text, so the record stays readable when the shop's order or rep changes.
+    task send one SMS: see ``personalization.messaging.alerts`` for the state machine.
+    Everything is stored as text, so the record stays readable when the shop's order or rep
+    changes.
     """
 
     class Status(models.TextChoices):

@@ -15,7 +15,7 @@ class VisitorProfile(models.Model):
 
     ``visitor_id`` is the canonical id used for bucketing; ids of other browsers the same
     customer used are kept as :class:`VisitorAlias` rows. ``aggregates`` caches the
-    order-history figures rules read (see ``personalization.profiles``).
+    order-history figures rules read (see ``personalization.engine.profiles``).
     """
 
     visitor_id = models.UUIDField(_("visitor id"), unique=True, default=uuid.uuid4)

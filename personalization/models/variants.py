@@ -10,9 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
-from ..fields import ListField, validate_int_item
-from ..html import placeholders, sanitize
-from .campaigns import SlotKind
+from personalization.fields import ListField, validate_int_item
+from personalization.models.campaigns import SlotKind
+from personalization.touchpoints.html import placeholders, sanitize
 
 
 class ContentVariant(PolymorphicModel):
@@ -200,7 +200,7 @@ class TextVariant(ContentVariant):
         verbose_name_plural = _("texts")
 
     def clean(self):
-        from ..conf import app_settings
+        from personalization.conf import app_settings
 
         allowed = set(app_settings.TEXT_FIELDS)
         unknown = sorted({p for p in placeholders(self.text) + placeholders(self.fallback)

@@ -1,7 +1,7 @@
 """Rule types, one small class each; importing this package registers them all."""
 
-from .base import Rule, rule_types
-from .commerce import (
+from personalization.rules.base import Rule, rule_types
+from personalization.rules.commerce import (
     AverageOrderValueRule,
     CartAbandonedRule,
     CartContainsRule,
@@ -13,14 +13,14 @@ from .commerce import (
     TotalSpentRule,
     UsedDiscountCodeRule,
 )
-from .profile import (
+from personalization.rules.profile import (
     CategoryAffinityRule,
     CustomerGroupRule,
     InSegmentRule,
     TemperatureRule,
     WaffleFlagRule,
 )
-from .request import (
+from personalization.rules.request import (
     CountryRule,
     CurrentCategoryRule,
     DeviceRule,
@@ -33,7 +33,7 @@ from .request import (
     UTMRule,
     VisitCountRule,
 )
-from .time import DateRangeRule, TimeOfDayRule, WeekdayRule
+from personalization.rules.time import DateRangeRule, TimeOfDayRule, WeekdayRule
 
 __all__ = [
     "AverageOrderValueRule", "CartAbandonedRule", "CartContainsRule", "CartValueRule",

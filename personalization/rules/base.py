@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
 if TYPE_CHECKING:
-    from ..context import VisitorContext
-    from ..sets import CustomerSet
+    from personalization.engine.context import VisitorContext
+    from personalization.engine.sets import CustomerSet
 
 
 class Rule(PolymorphicModel):
@@ -99,7 +99,7 @@ class PatternMatch:
 
 def rule_types() -> list[type[Rule]]:
     """All concrete rule classes, in the order of the admin's menu (family, then name)."""
-    from . import __all__  # noqa: F401  (make sure every family module is imported)
+    from personalization.rules import __all__  # noqa: F401  (make sure every family module is imported)
 
     seen: list[type[Rule]] = []
 

@@ -9,8 +9,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import ListField, validate_int_item
-from .base import IdSets, Rule, between, check_range, range_text
+from personalization.fields import ListField, validate_int_item
+from personalization.rules.base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
 # Upper bounds of merchant input: beyond them a value is a typo, not a rule.

@@ -7,8 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import ListField, validate_int_item, validate_slug_item
-from .base import IdSets, Rule, between, check_range, range_text
+from personalization.fields import ListField, validate_int_item, validate_slug_item
+from personalization.rules.base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
 

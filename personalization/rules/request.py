@@ -8,14 +8,14 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import (
+from personalization.fields import (
     ListField,
     validate_country_code,
     validate_int_item,
     validate_language_code,
     validate_regex,
 )
-from .base import IdSets, PatternMatch, Rule, check_range, range_text
+from personalization.rules.base import IdSets, PatternMatch, Rule, check_range, range_text
 
 DEVICE_CHOICES = [
     ("mobile", _("Mobile phone")),

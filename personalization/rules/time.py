@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import ListField
-from .base import Rule
+from personalization.fields import ListField
+from personalization.rules.base import Rule
 
 WEEKDAY_CHOICES = [
     ("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")), ("3", _("Thursday")),

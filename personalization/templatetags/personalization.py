@@ -1,4 +1,4 @@
-"""Template tags: thin front-ends over ``personalization.decide``."""
+"""Template tags: thin front-ends over ``personalization.engine.decide``."""
 
 from __future__ import annotations
 
@@ -15,10 +15,16 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from ..conf import django_setting
-from ..decide import Decision, choose
-from ..preview import PreviewContext
-from ..rendering import _template, discount_code_for, render_decision, slot_attrs, text_for
+from personalization.conf import django_setting
+from personalization.engine.decide import Decision, choose
+from personalization.touchpoints.preview import PreviewContext
+from personalization.touchpoints.rendering import (
+    _template,
+    discount_code_for,
+    render_decision,
+    slot_attrs,
+    text_for,
+)
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -109,7 +115,7 @@ def personalized_products(context: template.Context, slot: str, products: Any = 
     ``products`` is the page's own list (shown when no campaign wins, re-sorted by the
     affinity strategy); ``source`` the product(s) the page is about, for "frequently bought
     together". Items of "buy again" carry ``usual_quantity`` when the shop knows it."""
-    from ..recommend import products_for
+    from personalization.touchpoints.recommend import products_for
 
     ctx = _ctx(context)
     decision = decide_in(context, slot, ctx)
@@ -131,7 +137,7 @@ def social_proof(product: Any, days: int = 7) -> int:
     """``{% social_proof product as n %}``: how many orders contained ``product`` in the
     last ``days`` days, from the shop's orders (cached per product for a few minutes, so a
     warm page makes no query). The same for every visitor: no decision is involved."""
-    from ..social import times_bought
+    from personalization.touchpoints.social import times_bought
 
     pk = getattr(product, "pk", product)
     return times_bought(int(pk), days) if pk is not None else 0
@@ -216,7 +222,7 @@ def slot_attributes(context: template.Context, slot: str) -> SafeString:
 def consent_banner(context: template.Context) -> SafeString:
     """``{% consent_banner %}``: the privacy choices, shown until the visitor has chosen
     under the current policy (a plain form: works without JavaScript)."""
-    from ..consent import purposes
+    from personalization.privacy.consent import purposes
 
     request = context.get("request")
     ctx = _ctx(context)

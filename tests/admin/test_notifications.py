@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo_shop.customers.models import SalesRep
-from personalization.channels import locmem
+from personalization.messaging.channels import locmem
 from personalization.models import RepAlertSettings, RepNotification
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from demo_shop.orders.models import Order
-from personalization.channels import locmem
+from personalization.messaging.channels import locmem
 from personalization.models import RepNotification
 from tests.demo_shop.helpers import add_to_cart, checkout
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from demo_shop.catalog.models import Product
 from demo_shop.orders.models import DiscountCode, Order
-from personalization import rulebook
+from personalization.engine import rulebook
 from personalization.models import Campaign
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from demo_shop.orders.models import DiscountCode
-from personalization import rulebook
-from personalization.affinities import rebuild_product_affinities
+from personalization.engine import rulebook
+from personalization.jobs.affinities import rebuild_product_affinities
 from personalization.models import BannerVariant, DiscountVariant, ProductListVariant
 from personalization.rules import LoggedInRule
-from personalization.social import times_bought
 from personalization.templatetags.personalization import social_proof
+from personalization.touchpoints.social import times_bought
 from tests.builders import campaign, segment, slot
 from tests.demo_shop.helpers import add_to_cart
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...models import Segment
-from ...refresh import refresh_segment, segment_ids_to_refresh
+from personalization.jobs.refresh import refresh_segment, segment_ids_to_refresh
+from personalization.models import Segment
 
 BAR_WIDTH = 30
 

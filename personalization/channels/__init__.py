@@ -1,5 +1,0 @@
-"""Outgoing messages (SMS), through backends chosen by dotted path."""
-
-from .base import SendResult, SmsBackendBase, SmsError, SmsMessage, get_sms_backend
-
-__all__ = ["SendResult", "SmsBackendBase", "SmsError", "SmsMessage", "get_sms_backend"]

@@ -1,0 +1,91 @@
+"""Login: the anonymous visitor's profile merges into the customer's."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from personalization.conf import app_settings
+from personalization.engine.profiles import invalidate_user, profile_for_user
+from personalization.models import ConsentRecord
+from personalization.privacy.consent import (
+    PERSONALIZATION,
+    ConsentState,
+    record_choices,
+    state_from_records,
+)
+
+
+def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """At login: settle his consent, then connect the browser to the customer.
+
+    Consent: a choice made in this browser before logging in is recorded for the account
+    (the latest choice wins); without one, the account's recorded choices apply here.
+
+    Identity (only with personalization consent): a customer seen for the first time keeps
+    this browser's id as his canonical id; one who already has a profile (another device)
+    gets this id as an alias, and the cookie takes his canonical id, so he is in the same
+    bucket on every device.
+    """
+    ctx = getattr(request, "visitor", None)
+    if ctx is None:
+        return
+    _settle_consent(ctx, user)
+    for fact in ("user", "is_authenticated", "profile", "bucket_id", "visitor_id",
+                 "allowed_purposes", "remembered", "state"):
+        ctx.__dict__.pop(fact, None)
+    if PERSONALIZATION not in ctx.allowed_purposes:
+        return  # no profile is built without his consent
+    profile = merge_visitor(user, ctx.visitor_id)
+    state = ctx.state
+    if state.vid != str(profile.visitor_id):
+        state.vid = str(profile.visitor_id)
+        state.changed = True
+    for fact in ("profile", "bucket_id", "visitor_id"):
+        ctx.__dict__.pop(fact, None)
+
+
+def _settle_consent(ctx: Any, user: Any) -> None:
+    """A choice made in this browser while logged out becomes his (the latest choice wins);
+    otherwise his recorded choices apply. A choice another customer made here never does."""
+    current = ConsentState.loads(ctx.request.COOKIES.get(app_settings.CONSENT_COOKIE_NAME)) \
+        if ctx.request is not None else None
+    recorded = state_from_records(user)
+    chosen_here = current is not None and current.decided and current.owner is None
+    if chosen_here and recorded.choices != current.choices:
+        state = record_choices(choices=current.choices, source=ConsentRecord.Source.BANNER,
+                               user=user, visitor_id=ctx.visitor_id)
+    else:
+        state = recorded
+    state.owner = user.pk
+    state.changed = True  # the cookie now holds his choices
+    ctx.__dict__["consent"] = state
+
+
+@transaction.atomic
+def merge_visitor(user: Any, visitor_id: str) -> Any:
+    """Link ``visitor_id`` to the user's profile (merging an anonymous one); returns it."""
+    from personalization.models import VisitorAlias, VisitorProfile
+
+    vid = uuid.UUID(str(visitor_id))
+    profile = profile_for_user(user, visitor_id)
+    if profile.visitor_id == vid:
+        return profile
+    if VisitorProfile.objects.filter(visitor_id=vid, user__isnull=False).exists():
+        return profile  # this browser was somebody else's (a shared computer): link nothing
+    anonymous = VisitorProfile.objects.filter(visitor_id=vid, user__isnull=True).first()
+    if anonymous is not None:
+        VisitorAlias.objects.filter(profile=anonymous).update(profile=profile)
+        profile.visit_count += anonymous.visit_count
+        profile.first_seen = min(profile.first_seen, anonymous.first_seen)
+        merged = dict(anonymous.attributes)
+        merged.update(profile.attributes)
+        profile.attributes = merged
+        profile.save(update_fields=["visit_count", "first_seen", "attributes"])
+        anonymous.delete()
+    alias, created = VisitorAlias.objects.get_or_create(alias=vid, defaults={"profile": profile})
+    if created or alias.profile_id == profile.pk:
+        invalidate_user(user.pk)
+    return profile  # an alias of another customer stays his

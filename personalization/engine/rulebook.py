@@ -1,0 +1,402 @@
+"""The RuleBook: live campaigns, segments, rules and variants compiled for the hot path.
+
+Each process keeps one RuleBook in memory and checks a version number in the cache on each
+request; every admin save or delete bumps the version on commit, so the next request of any
+process sees the change. A warm request therefore reads the RuleBook with no query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from personalization.conf import app_settings
+
+if TYPE_CHECKING:
+    from personalization.engine.context import VisitorContext
+    from personalization.models import ContentVariant, Rule
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "pz:rulebook:version"
+BOOK_KEY = "pz:rulebook:{}"
+BOOK_TIMEOUT = 24 * 60 * 60
+PERSONAL_DATA = "personalization"
+
+
+def bucket(*parts: Any) -> float:
+    """A stable number in [0, 1) for the parts: same visitor, same campaign, same answer."""
+    return bucket_of(":".join(map(str, parts)).encode())
+
+
+def bucket_of(key: bytes) -> float:
+    """:func:`bucket` of parts already joined with ":" and encoded (the hot path)."""
+    return int.from_bytes(_blake2b(key, digest_size=8).digest(), "big") / 2**64
+
+
+_blake2b = hashlib.blake2b
+
+
+@dataclass
+class CompiledSegment:
+    id: int
+    slug: str
+    name: str
+    computed: bool
+    match_any: bool
+    enabled: bool
+    rules: list[Rule] = field(default_factory=list)
+
+    @cached_property
+    def checks(self) -> tuple[tuple[int, bool, str | None, Rule], ...] | None:
+        """(memo key, negate, consent purpose, rule) per rule, or None when the segment is
+        not decided by its rules (disabled, computed, empty)."""
+        if not self.enabled or self.computed or not self.rules:
+            return None
+        return tuple((rule.memo_key if rule.memo_key is not None else -id(rule),
+                      rule.negate, rule.consent_purpose or None, rule)
+                     for rule in self.rules)
+
+    def matches(self, ctx: VisitorContext, answer: Any = None) -> bool:
+        """Whether the visitor is in the segment, with no words attached (:meth:`evaluate`
+        gives the reason, from the same memoised rule results). ``answer(key, purpose,
+        rule)`` gives a rule's answer (default :func:`answer_rule`); the decision tree
+        passes one that writes the questions down."""
+        checks = self.checks
+        if checks is None:
+            return self.evaluate(ctx)[0]
+        match_any = self.match_any
+        for key, negate, purpose, rule in checks:
+            raw = answer(key, purpose, rule) if answer else answer_rule(ctx, key, purpose, rule)
+            ok = (raw is True or raw is False) and raw != negate
+            if ok:
+                if match_any:
+                    return True
+            elif not match_any:
+                return False
+        return not match_any
+
+    def evaluate(self, ctx: VisitorContext) -> tuple[bool, Any]:
+        """(matched, the decisive reason as a note: see :func:`render_note`)."""
+        if not self.enabled:
+            return False, "segment is disabled"
+        if self.computed:
+            if not ctx.has_consent(PERSONAL_DATA):
+                return False, "skipped: no personalization consent"
+            profile = ctx.profile
+            if profile is None:
+                return False, "computed segment: visitor is not a known customer"
+            if self.id in profile.segment_ids:
+                return True, "member at the last refresh"
+            return False, "not a member at the last refresh"
+        if not self.rules:
+            return False, "segment has no rules"
+        match_any = self.match_any
+        misses = []
+        for key, negate, purpose, rule in self.checks:
+            raw = answer_rule(ctx, key, purpose, rule)  # shared with identical rules
+            if raw is DENIED:
+                ok, miss = False, ("skipped: no {} consent ({})", purpose, rule)
+            elif raw is FAILED:
+                exc = ctx._rule_errors.get(key)
+                ok, miss = False, ("rule '{}' failed ({}: {}); no match", rule,
+                                   type(exc).__name__, exc)
+            else:
+                ok, miss = raw != negate, ("{} ✗", rule)
+            if ok:
+                if match_any:
+                    return True, ("{} ✓", rule)
+            elif not match_any:
+                return False, miss
+            else:
+                misses.append(miss)
+        if match_any:
+            return False, (_join, misses)
+        return True, "all rules match"
+
+
+#: A rule that raised: it counts as no match, whatever its negation.
+FAILED = object()
+#: A rule whose consent purpose the visitor has not given: no match, whatever its negation.
+DENIED = object()
+
+
+def answer_rule(ctx: VisitorContext, key: int, purpose: str | None, rule: Rule) -> Any:
+    """True or False, FAILED or DENIED: one rule's answer for this request (memoised)."""
+    if purpose is not None and purpose not in ctx.allowed_purposes:
+        return DENIED
+    raw = ctx._rule_results.get(key)
+    return _run(rule, key, ctx, ctx._rule_results) if raw is None else raw
+
+
+def _run(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any]) -> Any:
+    """Evaluate one rule once per request; a rule that raises is logged and FAILED (no
+    match) for the rest of the request."""
+    try:
+        raw = results[key] = True if rule.matches(ctx) else False
+    except Exception as exc:  # a broken rule never breaks a page
+        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
+                         type(rule).__name__)
+        ctx._rule_errors[key] = exc
+        raw = results[key] = FAILED
+    return raw
+
+
+def _join(notes: list) -> str:
+    return "; ".join(render_note(n) for n in notes) if notes else "no rule matched"
+
+
+def render_note(note: Any) -> str:
+    """Turn a note into words. A note is a string, or a tuple whose head is a format string
+    (the rest are its arguments, themselves notes) or a function (called with the rest).
+    Notes are built as cheap tuples on the hot path and formatted only when somebody reads
+    them (explain, preview, the API)."""
+    if isinstance(note, tuple):
+        head, *args = note
+        if callable(head):
+            return render_note(head(*args))
+        return head.format(*(render_note(a) for a in args))
+    return str(note)
+
+
+@dataclass
+class CompiledCampaign:
+    id: int
+    name: str
+    slot_key: str
+    priority: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekdays: frozenset[int]
+    hour_start: int | None
+    hour_end: int | None
+    holdout_percent: int
+    cap_impressions: int | None
+    cap_period_hours: int
+    waffle_flag: str
+    segment_ids: tuple[int, ...]
+    variants: list[ContentVariant] = field(default_factory=list)
+    label: str = ""
+    always: bool = False  # no schedule: skip the schedule check
+    total_weight: int = 0  # set once the variants are attached
+    simple: bool = False  # no schedule, cap or flag: only the audience decides
+
+    def __post_init__(self) -> None:
+        self.label = f"campaign '{self.name}' (priority {self.priority})"
+        self.always = not (self.starts_at or self.ends_at or self.weekdays
+                           or self.hour_start is not None)
+        self.simple = self.always and self.cap_impressions is None and not self.waffle_flag
+
+    def schedule_problem(self, now: datetime) -> str | None:
+        if self.starts_at and now < self.starts_at:
+            return "has not started yet"
+        if self.ends_at and now >= self.ends_at:
+            return "has ended"
+        if self.weekdays and now.weekday() not in self.weekdays:
+            return "does not run on this weekday"
+        if self.hour_start is not None and self.hour_end is not None:
+            h = now.hour
+            inside = (self.hour_start <= h < self.hour_end if self.hour_start < self.hour_end
+                      else h >= self.hour_start or h < self.hour_end)
+            if not inside:
+                return f"runs only {self.hour_start}:00–{self.hour_end}:00"
+        return None
+
+    def pick_variant(self, bucket_id: str) -> ContentVariant | None:
+        total = self.total_weight
+        if total <= 0:
+            return None
+        if len(self.variants) == 1:
+            return self.variants[0]
+        point = bucket_of(f"{bucket_id}:{self.id}:variant".encode()) * total
+        for variant in self.variants:
+            point -= variant.weight
+            if point < 0:
+                return variant
+        return self.variants[-1]
+
+
+@dataclass
+class CompiledSlot:
+    id: int
+    key: str
+    name: str
+    kind: str
+    campaigns: list[CompiledCampaign] = field(default_factory=list)
+    #: The decision tree of decide._find, grown per process from the visitors seen.
+    tree: Any = None
+    tree_size: int = 0
+    #: The fact tree of decide._find: the facts behind the rule tree's walks.
+    facts: Any = None
+    facts_size: int = 0
+    facts_misses: int = 0
+
+
+@dataclass
+class RuleBook:
+    version: str
+    switched_off: bool = False
+    slots: dict[str, CompiledSlot] = field(default_factory=dict)
+    segments: dict[int, CompiledSegment] = field(default_factory=dict)
+
+    @property
+    def campaign_count(self) -> int:
+        return sum(len(s.campaigns) for s in self.slots.values())
+
+
+def build(version: str) -> RuleBook:
+    """Load everything live with one query per table (plus one per rule/variant type)."""
+    from waffle import get_waffle_switch_model
+
+    from personalization.models import Campaign, ContentVariant, Rule, Segment, Slot
+
+    name = app_settings.KILL_SWITCH
+    book = RuleBook(version=version, switched_off=bool(name) and get_waffle_switch_model()
+                    .objects.filter(name=name, active=True).exists())
+    for seg in Segment.objects.all():
+        book.segments[seg.pk] = CompiledSegment(
+            id=seg.pk, slug=seg.slug, name=seg.name, computed=seg.kind == Segment.Kind.COMPUTED,
+            match_any=seg.match == Segment.Match.ANY, enabled=seg.enabled)
+    signatures: dict[tuple, int] = {}
+    for rule in Rule.objects.order_by("segment_id", "position", "pk"):
+        rule.memo_key = signatures.setdefault(_signature(rule), len(signatures))
+        if hasattr(rule, "other_id"):  # name the other segment without a query later
+            other = book.segments.get(rule.other_id)
+            rule.other_name = f"'{other.name}'" if other else None
+        segment = book.segments.get(rule.segment_id)
+        if segment is not None:
+            segment.rules.append(rule)
+    slots_by_id = {}
+    for slot in Slot.objects.all():
+        slots_by_id[slot.pk] = book.slots[slot.key] = CompiledSlot(
+            id=slot.pk, key=slot.key, name=slot.name, kind=slot.kind)
+    live = Campaign.objects.filter(status=Campaign.Status.LIVE)
+    audience: dict[int, list[int]] = {}
+    through = Campaign.segments.through
+    for campaign_id, segment_id in through.objects.filter(
+            campaign__status=Campaign.Status.LIVE).values_list("campaign_id", "segment_id"):
+        audience.setdefault(campaign_id, []).append(segment_id)
+    campaigns = {}
+    for c in live:
+        slot = slots_by_id[c.slot_id]
+        campaigns[c.pk] = compiled = CompiledCampaign(
+            id=c.pk, name=c.name, slot_key=slot.key, priority=c.priority,
+            starts_at=c.starts_at, ends_at=c.ends_at,
+            weekdays=frozenset(int(d) for d in c.weekdays), hour_start=c.hour_start,
+            hour_end=c.hour_end, holdout_percent=c.holdout_percent,
+            cap_impressions=c.cap_impressions, cap_period_hours=c.cap_period_hours or 24,
+            waffle_flag=c.waffle_flag, segment_ids=tuple(sorted(audience.get(c.pk, ()))))
+        slot.campaigns.append(compiled)
+    for variant in ContentVariant.objects.filter(campaign__status=Campaign.Status.LIVE
+                                                 ).order_by("pk"):
+        if variant.campaign_id in campaigns:
+            campaigns[variant.campaign_id].variants.append(variant)
+    for campaign in campaigns.values():
+        campaign.total_weight = sum(v.weight for v in campaign.variants)
+    for slot in book.slots.values():
+        slot.campaigns.sort(key=lambda c: (-c.priority, c.id))
+    return book
+
+
+_NOT_PART_OF_THE_CONDITION = {"segment_id", "position", "negate", "polymorphic_ctype_id"}
+
+
+def _signature(rule: Rule) -> tuple:
+    """What the rule tests: its type and parameters (not its segment, place or negation),
+    so identical rules of different segments share one result per request."""
+    values = []
+    for f in rule._meta.concrete_fields:
+        if f.primary_key or f.attname in _NOT_PART_OF_THE_CONDITION:
+            continue
+        value = getattr(rule, f.attname)
+        values.append(tuple(value) if isinstance(value, list) else value)
+    return (type(rule), *values)
+
+
+class _Local:
+    lock = threading.Lock()
+    book: RuleBook | None = None
+
+
+def _cache():
+    return caches[app_settings.CACHE_ALIAS]
+
+
+def current_version() -> str:
+    cache = _cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def get_rulebook() -> RuleBook:
+    """This process's RuleBook, rebuilt only when the version in the cache has moved."""
+    version = current_version()
+    book = _Local.book
+    if book is not None and book.version == version:
+        return book
+    with _Local.lock:
+        book = _Local.book
+        if book is not None and book.version == version:
+            return book
+        cache = _cache()
+        book = cache.get(BOOK_KEY.format(version))
+        if book is None:
+            book = build(version)
+            cache.set(BOOK_KEY.format(version), book, BOOK_TIMEOUT)
+        _Local.book = book
+        return book
+
+
+def invalidate() -> None:
+    """Make every process rebuild its RuleBook (call after bulk updates that send no signal)."""
+    _cache().set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def reset_local() -> None:
+    """Forget this process's copy (tests)."""
+    _Local.book = None
+
+
+def _changed() -> None:
+    # Now, so this transaction's next request sees its own change, and again on commit,
+    # so no process keeps a RuleBook built from the data before the commit.
+    invalidate()
+    transaction.on_commit(invalidate)
+
+
+def _on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
+    from waffle import get_waffle_switch_model
+
+    from personalization.models import Campaign, ContentVariant, Rule, Segment, Slot
+
+    if isinstance(instance, (Segment, Rule, Slot, Campaign, ContentVariant)) or (
+            isinstance(instance, get_waffle_switch_model())
+            and instance.name == app_settings.KILL_SWITCH):
+        _changed()
+
+
+def _on_m2m(sender: Any, **kwargs: Any) -> None:
+    from personalization.models import Campaign
+
+    if sender is Campaign.segments.through:
+        _changed()
+
+
+def connect_signals() -> None:
+    # Polymorphic children send signals with their own class as sender: listen to all.
+    post_save.connect(_on_change, dispatch_uid="pz_rulebook_save")
+    post_delete.connect(_on_change, dispatch_uid="pz_rulebook_delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="pz_rulebook_m2m")

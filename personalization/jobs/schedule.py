@@ -1,0 +1,36 @@
+"""The suggested Celery beat schedule of the app's periodic tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.schedules import crontab
+
+from personalization.conf import DEFAULTS
+
+
+def beat_schedule(refresh_interval: int | None = None) -> dict[str, dict[str, Any]]:
+    """Entries to merge into ``CELERY_BEAT_SCHEDULE``.
+
+    ``refresh_interval``: seconds between two refreshes of all computed segments; pass your
+    ``PERSONALIZATION["SEGMENT_REFRESH_INTERVAL"]`` (settings are not loaded yet where
+    this is called).
+    """
+    return {
+        "personalization.refresh_all_segments": {
+            "task": "personalization.jobs.tasks.refresh_all_segments",
+            "schedule": float(refresh_interval or DEFAULTS["SEGMENT_REFRESH_INTERVAL"]),
+        },
+        "personalization.resume_rep_notifications": {
+            "task": "personalization.jobs.tasks.resume_rep_notifications",
+            "schedule": 10 * 60.0,
+        },
+        "personalization.purge_expired_data": {
+            "task": "personalization.jobs.tasks.purge_expired_data",
+            "schedule": crontab(hour=3, minute=17),
+        },
+        "personalization.rebuild_product_affinities": {
+            "task": "personalization.jobs.tasks.rebuild_product_affinities",
+            "schedule": crontab(hour=4, minute=7),
+        },
+    }

@@ -1,0 +1,63 @@
+"""Celery tasks: thin wrappers around plain functions."""
+
+from __future__ import annotations
+
+from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
+
+from personalization.jobs import affinities, refresh
+from personalization.measurement import events, orders
+from personalization.messaging import alerts
+from personalization.privacy import retention
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 600,
+         "retry_jitter": True, "max_retries": 8, "acks_late": True}
+# An SMS provider outage gets about 20 minutes of retries before the alert shows as failed.
+SMS_RETRY = {**RETRY, "autoretry_for": (*TRANSIENT, alerts.TransientSendError),
+             "max_retries": 10}
+
+
+@shared_task(**RETRY)
+def record_order(*, user_id: int | None, visitor_id: str | None, value: str,
+                 reference: str, allowed: list[str] | None = None) -> int:
+    return orders.record_order(user_id=user_id, visitor_id=visitor_id, value=value,
+                               reference=reference, allowed=allowed)
+
+
+@shared_task(**RETRY)
+def flush_events() -> int:
+    return events.flush_events()
+
+
+@shared_task(bind=True, **SMS_RETRY)
+def notify_rep_of_order(self, notification_id: int) -> str:
+    last_attempt = self.request.retries >= self.max_retries
+    return alerts.send_rep_notification(notification_id, last_attempt=last_attempt)
+
+
+@shared_task(**RETRY)
+def resume_rep_notifications() -> int:
+    return alerts.resume_stalled_notifications()
+
+
+@shared_task(**RETRY)
+def refresh_segment(segment_id: int) -> dict[str, int]:
+    return refresh.refresh_segment(segment_id).as_dict()
+
+
+@shared_task(**RETRY)
+def refresh_all_segments() -> int:
+    ids = refresh.segment_ids_to_refresh()
+    group(refresh_segment.s(pk) for pk in ids).apply_async()
+    return len(ids)
+
+
+@shared_task(**RETRY)
+def purge_expired_data() -> dict[str, int]:
+    return retention.purge_expired_data()
+
+
+@shared_task(**RETRY)
+def rebuild_product_affinities() -> int:
+    return affinities.rebuild_product_affinities()

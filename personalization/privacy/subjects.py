@@ -1,0 +1,142 @@
+"""Data subject rights: export everything held on a person, and erase it.
+
+A person is a customer (``user``), a browser (``visitor_id``), or both. Everything the app
+holds on him hangs off these two keys: his profile and its aliases (the other browser ids
+he used), computed-segment memberships, events, and consent records. Erasure deletes all of
+it except the consent records, which stay as proof with the link to him replaced by a
+pseudonym.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import pre_delete
+
+from personalization.conf import app_settings
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _subject(user: Any, visitor_id: Any) -> tuple[list, set[uuid.UUID]]:
+    """His profiles, and every visitor id known to be his."""
+    from personalization.models import VisitorAlias, VisitorProfile
+
+    vid = _uuid(visitor_id)
+    query = Q(pk__in=[])
+    if user is not None and getattr(user, "pk", None):
+        query |= Q(user=user)
+    if vid is not None:
+        query |= Q(visitor_id=vid) | Q(aliases__alias=vid)
+    profiles = list(VisitorProfile.objects.filter(query).distinct())
+    ids = {vid} if vid is not None else set()
+    ids.update(p.visitor_id for p in profiles)
+    ids.update(VisitorAlias.objects.filter(profile__in=profiles).values_list("alias", flat=True))
+    return profiles, ids
+
+
+def _events(user: Any, ids: set[uuid.UUID]):
+    from personalization.models import Event
+
+    query = Q(visitor_id__in=ids)
+    if user is not None and getattr(user, "pk", None):
+        query |= Q(user=user)
+    return Event.objects.filter(query)
+
+
+def _consent_records(user: Any, ids: set[uuid.UUID]):
+    from personalization.models import ConsentRecord
+
+    query = Q(visitor_id__in=ids)
+    if user is not None and getattr(user, "pk", None):
+        query |= Q(user=user)
+    return ConsentRecord.objects.filter(query)
+
+
+def export_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[str, Any]:
+    """Everything held on the person, as plain JSON-ready data."""
+    from personalization.measurement.events import flush_events
+    from personalization.models import SegmentMembership, VisitorAlias
+
+    flush_events()  # events still waiting in the cache are his too
+    profiles, ids = _subject(user, visitor_id)
+    memberships = SegmentMembership.objects.filter(user=user).select_related("segment") if (
+        user is not None and getattr(user, "pk", None)) else SegmentMembership.objects.none()
+    return {
+        "customer": {"id": user.pk, "username": user.get_username()} if (
+            user is not None and getattr(user, "pk", None)) else None,
+        "visitor_ids": sorted(str(i) for i in ids),
+        "profiles": [{
+            "visitor_id": str(p.visitor_id), "visits": p.visit_count,
+            "first_seen": p.first_seen.isoformat(), "last_seen": p.last_seen.isoformat(),
+            "attributes": p.attributes, "order_history_aggregates": p.aggregates,
+            "aliases": [str(a) for a in VisitorAlias.objects.filter(profile=p)
+                        .values_list("alias", flat=True)],
+        } for p in profiles],
+        "segment_memberships": [{"segment": m.segment.name, "slug": m.segment.slug,
+                                 "since": m.since.isoformat()} for m in memberships],
+        "events": [{
+            "type": e.type, "slot": e.slot, "campaign": e.campaign_id,
+            "variant": e.variant_id, "control": e.control,
+            "value": str(e.value) if e.value is not None else None,
+            "reference": e.reference, "time": e.created_at.isoformat(),
+        } for e in _events(user, ids).order_by("created_at")],
+        "consent": [{
+            "purpose": r.purpose, "granted": r.granted, "policy_version": r.policy_version,
+            "source": r.source, "time": r.created_at.isoformat(),
+        } for r in _consent_records(user, ids).order_by("created_at", "pk")],
+    }
+
+
+@transaction.atomic
+def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[str, int]:
+    """Delete everything held on the person; keep consent records under a pseudonym.
+
+    Idempotent: erasing twice erases nothing the second time. Returns what was removed.
+    """
+    from personalization.engine.profiles import invalidate_user
+    from personalization.measurement.events import flush_events
+    from personalization.models import DiscountVariant, SegmentMembership, VisitorAlias
+
+    flush_events()
+    profiles, ids = _subject(user, visitor_id)
+    counts = {
+        "events": _events(user, ids).delete()[0],
+        "aliases": VisitorAlias.objects.filter(profile__in=profiles).delete()[0],
+        "profiles": 0,
+        "segment_memberships": 0,
+        "consent_records_pseudonymised": _consent_records(user, ids).filter(
+            Q(user__isnull=False) | Q(visitor_id__isnull=False)).update(
+            user=None, visitor_id=None),
+    }
+    for profile in profiles:
+        profile.delete()
+        counts["profiles"] += 1
+    if user is not None and getattr(user, "pk", None):
+        counts["segment_memberships"] = SegmentMembership.objects.filter(
+            user=user).delete()[0]
+        invalidate_user(user.pk)
+    cache = caches[app_settings.CACHE_ALIAS]
+    variant_ids = list(DiscountVariant.objects.values_list("pk", flat=True))
+    cache.delete_many([f"pz:code:{v}:{i}" for v in variant_ids for i in ids])
+    return counts
+
+
+def _erase_deleted_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+    erase_subject(user=instance)
+
+
+def connect_signals() -> None:
+    from django.contrib.auth import get_user_model
+
+    pre_delete.connect(_erase_deleted_user, sender=get_user_model(),
+                       dispatch_uid="pz_erase_deleted_user")

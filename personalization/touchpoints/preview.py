@@ -1,0 +1,194 @@
+"""Staff preview: any page as a segment or a customer would see it, through a signed link."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+
+from personalization.conf import app_settings
+from personalization.engine.context import VisitorContext, VisitorState
+from personalization.privacy.consent import ID_PURPOSES
+
+if TYPE_CHECKING:
+    from personalization.engine.decide import Decision
+
+logger = logging.getLogger(__name__)
+
+SALT = "personalization.preview"
+#: The query parameter that carries the signed preview token.
+QUERY_PARAM = "pz_preview"
+#: Segment previews bucket every previewer alike, so a reload shows the same variant.
+_SEGMENT_NAMESPACE = uuid.UUID("8d7f0f0e-6a57-4a8e-9a52-4f3e3a3f0c11")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Whom a preview simulates: a member of one segment (by slug), or one customer."""
+
+    segment: str = ""
+    user_id: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {"u": self.user_id} if self.user_id is not None else {"s": self.segment}
+
+    @classmethod
+    def from_payload(cls, data: Any) -> Target | None:
+        if isinstance(data, dict):
+            if isinstance(data.get("u"), int):
+                return cls(user_id=data["u"])
+            if isinstance(data.get("s"), str) and data["s"]:
+                return cls(segment=data["s"])
+        return None
+
+
+def sign(target: Target) -> str:
+    """A token naming ``target``, valid for ``PREVIEW_MAX_AGE`` seconds from now."""
+    return signing.dumps(target.payload(), salt=SALT, compress=True)
+
+
+def unsign(token: str) -> Target | None:
+    """The target of a valid, unexpired token; None for an expired or tampered one."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=app_settings.PREVIEW_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    return Target.from_payload(data)
+
+
+def preview_url(path: str, target: Target) -> str:
+    """``path`` (a local URL, may carry a query) with the signed token of ``target`` added."""
+    parts = urlsplit(path)
+    query = QueryDict(parts.query, mutable=True)
+    query[QUERY_PARAM] = sign(target)
+    return urlunsplit(("", "", parts.path or "/", query.urlencode(), parts.fragment))
+
+
+def without_token(request: HttpRequest) -> str:
+    """The page's URL without the preview token: the normal page."""
+    query = request.GET.copy()
+    query.pop(QUERY_PARAM, None)
+    return request.path + ("?" + urlencode(query, doseq=True) if query else "")
+
+
+# -- the simulated visitor (shared with ``manage.py explain``) ---------------------------------
+#: An anonymous visitor simulated by explain and preview allowed every purpose.
+ALL_ALLOWED = frozenset({"necessary", "personalization", "analytics", "marketing"})
+
+
+def customer_facts(user: Any) -> dict[str, Any]:
+    """Facts of ``user`` logged in: his profile snapshot and canonical visitor id (bucket)."""
+    from personalization.engine.profiles import snapshot_for_user
+    from personalization.models import VisitorProfile
+    from personalization.privacy.consent import PERSONALIZATION, state_from_records
+
+    allowed = state_from_records(user).allowed  # what he agreed to, as recorded
+    if PERSONALIZATION in allowed:
+        profile = snapshot_for_user(user)
+        vid = profile.visitor_id
+    else:  # no profile is built without his consent
+        known = VisitorProfile.objects.filter(user=user).values_list("visitor_id",
+                                                                      flat=True).first()
+        profile, vid = None, str(known or uuid.uuid4())
+    return {"user": user, "is_authenticated": True, "profile": profile,
+            "state": VisitorState(vid=vid), "allowed_purposes": allowed,
+            "remembered": bool(allowed & ID_PURPOSES)}
+
+
+def anonymous_facts(visitor_id: str) -> dict[str, Any]:
+    """Facts of an anonymous visitor with the given visitor id (no account, no profile)."""
+    return {"user": None, "is_authenticated": False, "profile": None,
+            "state": VisitorState(vid=visitor_id), "allowed_purposes": ALL_ALLOWED,
+            "remembered": True}
+
+
+def target_facts(target: Target) -> dict[str, Any] | None:
+    """The facts a preview of ``target`` simulates, or None when the target no longer exists."""
+    if target.user_id is not None:
+        user_model = get_user_model()
+        user = user_model._default_manager.filter(pk=target.user_id).first()
+        return customer_facts(user) if user is not None else None
+    from personalization.engine.rulebook import get_rulebook
+
+    if not any(s.slug == target.segment for s in get_rulebook().segments.values()):
+        return None
+    vid = str(uuid.uuid5(_SEGMENT_NAMESPACE, target.segment))
+    return {**anonymous_facts(vid), "segments": {target.segment}}
+
+
+class PreviewContext(VisitorContext):
+    """A visitor context with simulated facts; the middleware records and writes nothing."""
+
+    target: Target
+    title: str
+    is_preview = True
+
+
+def context_for(request: HttpRequest) -> PreviewContext | None:
+    """The preview context for a staff member's request carrying a valid token, else None
+    (the request then gets the normal page: a bad link is not an error)."""
+    token = request.GET.get(QUERY_PARAM)
+    if not token:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not (user.is_active and user.is_staff):
+        return None
+    target = unsign(token)
+    if target is None:
+        logger.info("Ignoring an invalid or expired preview link.")
+        return None
+    facts = target_facts(target)
+    if facts is None:
+        return None
+    ctx = PreviewContext(request, **facts)
+    ctx.target = target
+    ctx.title = (f"customer {facts['user'].get_username()}" if target.user_id is not None
+                 else f"segment '{target.segment}'")
+    return ctx
+
+
+# -- the panel ---------------------------------------------------------------------------------
+def outcome(decision: Decision) -> str:
+    """The decision in one line: campaign and variant, the default, or the holdout."""
+    campaign = decision.campaign
+    if campaign is None:
+        return "default content"
+    label = f"campaign '{campaign.name}' (#{campaign.id})"
+    if decision.control:
+        return f"default content: control (holdout) of {label}"
+    variant = decision.variant
+    if variant is None:
+        return f"default content ({label} has no variant to show)"
+    return f"{label}, variant '{variant}' (#{variant.pk})"
+
+
+def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
+    rows = [{"slot": slot, "outcome": outcome(d), "shows_variant": d.shows_variant,
+             "reasons": d.reasons} for slot, d in ctx.decisions.items()]
+    return render_to_string("personalization/preview_panel.html", {
+        "title": ctx.title, "rows": rows, "exit_url": without_token(request),
+        "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60})
+
+
+def finish(ctx: PreviewContext, request: HttpRequest, response: HttpResponse) -> None:
+    """Never cached, and the panel of decisions added before ``</body>`` of an HTML page."""
+    response["Cache-Control"] = "private, no-store"
+    patch_vary_headers(response, ("Cookie",))
+    if response.streaming or "html" not in response.get("Content-Type", ""):
+        return
+    content = response.content
+    end = content.lower().rfind(b"</body>")
+    if end == -1:
+        return
+    panel = render_panel(ctx, request).encode(response.charset or "utf-8")
+    response.content = content[:end] + panel + content[end:]
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))

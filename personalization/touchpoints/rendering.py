@@ -1,0 +1,162 @@
+"""Rendering decisions: variant templates wrapped in the ``data-pz-*`` slot element."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from django.core.cache import caches
+from django.template.loader import get_template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from personalization.conf import app_settings, django_setting
+from personalization.engine.decide import Decision
+from personalization.touchpoints.html import insert_fields, safe_html
+
+logger = logging.getLogger(__name__)
+
+
+def slot_attrs(slot: str, decision: Decision | None) -> SafeString:
+    """``data-pz-slot`` plus, when a campaign won, its campaign and variant (or control)."""
+    if decision is None or decision.campaign is None:
+        key: tuple = (slot,)
+    else:
+        key = (slot, decision.campaign.id, decision.control, decision.variant_id)
+    attrs = _ATTRS.get(key)
+    if attrs is None:
+        text = f'data-pz-slot="{escape(slot)}"'
+        if len(key) > 1:
+            text += f' data-pz-campaign="{key[1]:d}"'
+            if key[2]:
+                text += ' data-pz-control="1"'
+            elif key[3] is not None:
+                text += f' data-pz-variant="{key[3]:d}"'
+        if len(_ATTRS) >= 10_000:
+            _ATTRS.clear()
+        attrs = _ATTRS[key] = mark_safe(text)  # noqa: S308  (escaped slot key, integer ids)
+    return attrs
+
+
+#: The attributes per (slot, campaign, control, variant): the same for every visitor.
+_ATTRS: dict[tuple, SafeString] = {}
+
+
+def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeString | None:
+    """The variant's markup, or None when it has nothing to say to this visitor (a text
+    whose inserted field he lacks): the slot then shows its default content."""
+    variant = decision.variant
+    kind = decision.slot_kind
+    if kind in ("banner", "popup"):
+        return _static_markup(decision)  # the same for every visitor who sees it
+    attrs = slot_attrs(decision.slot, decision)
+    if kind == "text":
+        text = text_for(decision, ctx)
+        if text is None:
+            return None
+        markup = _static_markup(decision)
+        if markup.count(TEXT_TOKEN) == 1:  # only the visitor's (escaped) text varies
+            return mark_safe(markup.replace(TEXT_TOKEN, text, 1))  # noqa: S308
+    context = {"variant": variant, "decision": decision, "attrs": attrs,
+               "slot": decision.slot, "request": request}
+    if kind == "text":
+        context["text"] = text  # a template that transforms the text: rendered per visitor
+    elif kind == "discount":
+        context["code"] = discount_code_for(decision, ctx)
+    elif kind == "product_list":
+        from personalization.touchpoints.recommend import products_for
+
+        context["items"] = products_for(decision, ctx, None, None)
+    return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
+
+
+#: Stands where a text variant's template puts ``{{ text }}`` in markup rendered ahead of
+#: time.
+TEXT_TOKEN = "\x00pz-text\x00"
+
+
+def _static_markup(decision: Decision) -> SafeString:
+    """A shown banner's, popup's or text's markup (a text's with a token for the text),
+    rendered once per variant instance, slot and language: the RuleBook keeps the instance
+    until something changes, and the template's own words, such as "Close", are
+    translated. The template sees ``variant``, ``slot``, ``attrs`` and ``body`` (banner,
+    popup) or ``text``; not the request: it is the same for every visitor."""
+    variant, slot = decision.variant, decision.slot
+    key = (slot, get_language())
+    cache = variant.__dict__.setdefault("_pz_markup", {})
+    if key in cache and not django_setting("DEBUG"):
+        return cache[key]
+    context = {"variant": variant, "slot": slot, "attrs": slot_attrs(slot, decision)}
+    if decision.slot_kind == "text":
+        context["text"] = mark_safe(TEXT_TOKEN)  # noqa: S308
+    else:
+        context["body"] = safe_html(variant.body)
+    html = cache[key] = mark_safe(_template(variant.template_name).render(context))  # noqa: S308
+    return html
+
+
+def _template(name: str) -> Any:
+    """Variant templates are loaded once per process (``render_to_string`` looks them up
+    through the loaders on every call); with DEBUG on, edits show without a restart."""
+    return get_template(name) if django_setting("DEBUG") else _cached_template(name)
+
+
+@lru_cache(maxsize=64)
+def _cached_template(name: str) -> Any:
+    return get_template(name)
+
+
+def text_for(decision: Decision | None, ctx: Any) -> SafeString | None:
+    """A text variant with the visitor's fields inserted, its fallback, or None (default)."""
+    if decision is None or not decision.shows_variant or ctx is None:
+        return None
+    variant = decision.variant
+    values = ctx.text_fields()
+    text = insert_fields(variant.text, values)
+    if text is None and variant.fallback:
+        text = insert_fields(variant.fallback, values)
+    return text
+
+
+def discount_code_for(decision: Decision, ctx: Any) -> str:
+    """The code to prefill: the fixed one, or this visitor's own single-use code."""
+    variant = decision.variant
+    if variant is None or decision.slot_kind != "discount":
+        return ""
+    if variant.mode == "fixed":
+        return variant.code
+    if ctx.is_preview:  # a preview must not make real codes in the shop
+        return "PREVIEW-CODE"
+    cache = caches[app_settings.CACHE_ALIAS]
+    key = f"pz:code:{variant.pk}:{ctx.bucket_id}"
+    code = cache.get(key)
+    if code is None:
+        from personalization.adapters import get_adapter
+
+        user = ctx.user if ctx.is_authenticated else None
+        try:
+            code = get_adapter().create_discount_code(
+                prefix=f"PZ{variant.campaign_id}", percent=variant.percent,
+                amount=variant.amount, valid_days=variant.valid_days, single_use=True,
+                user=user)
+        except Exception:
+            logger.exception("Could not create a discount code for variant %s", variant.pk)
+            return ""
+        cache.set(key, code, variant.valid_days * 86400)
+    return code
+
+
+def prefilled_code(request: Any, slot: str) -> str:
+    """The discount code the ``slot`` prefills for this request's visitor, or "": for a
+    shop's checkout view, so its own validation and totals apply to the code from the
+    first view. The same as ``{% discount_code slot %}`` in a template."""
+    from personalization.engine.decide import choose
+
+    ctx = getattr(request, "visitor", None)
+    if ctx is None:
+        return ""
+    decision = choose(slot, ctx)
+    return discount_code_for(decision, ctx) if decision.shows_variant else ""
+

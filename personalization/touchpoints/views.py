@@ -1,0 +1,78 @@
+"""Small endpoints the bundled script calls: a visitor dismissed or clicked a slot."""
+
+from __future__ import annotations
+
+import time
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from personalization.measurement.events import buffer_events, event_row
+
+
+def _campaign(request: HttpRequest):
+    """The live campaign named in the POST (from the in-memory RuleBook), or None."""
+    try:
+        campaign_id = int(request.POST.get("campaign", ""))
+    except ValueError:
+        return None
+    ctx = getattr(request, "visitor", None)
+    if ctx is None:
+        return None
+    for slot in ctx.rulebook.slots.values():
+        for campaign in slot.campaigns:
+            if campaign.id == campaign_id:
+                return campaign
+    return None
+
+
+def _record(request: HttpRequest, campaign, event_type: str) -> None:
+    ctx = request.visitor
+    if not ctx.has_consent("analytics"):
+        return  # without analytics consent nothing is recorded
+    variant_ids = {v.pk for v in campaign.variants}
+    try:
+        variant_id = int(request.POST.get("variant", ""))
+    except ValueError:
+        variant_id = None
+    user = ctx.user
+    buffer_events([event_row(
+        visitor_id=ctx.bucket_id, type=event_type, slot=campaign.slot_key,
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+        campaign_id=campaign.id,
+        variant_id=variant_id if variant_id in variant_ids else None)])
+
+
+def _answer(request: HttpRequest) -> HttpResponse:
+    """204 for the script; a redirect back for a plain form post (no JavaScript)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return HttpResponse(status=204)
+
+
+@require_POST
+def dismiss(request: HttpRequest) -> HttpResponse:
+    """The visitor closed a campaign's content (a popup): it stays away for the campaign's
+    cap period (24 hours unless set otherwise), remembered in the signed caps cookie, and a
+    ``dismiss`` event is recorded. POST ``campaign`` (id) and optionally ``variant``."""
+    campaign = _campaign(request)
+    if campaign is None:
+        return HttpResponseBadRequest("Unknown campaign.")
+    # The middleware writes the caps cookie on the way out.
+    request.visitor.caps.dismiss(campaign.id, campaign.cap_period_hours, int(time.time()))
+    _record(request, campaign, "dismiss")
+    return _answer(request)
+
+
+@require_POST
+def click(request: HttpRequest) -> HttpResponse:
+    """The visitor followed a campaign's link: a ``click`` event is recorded."""
+    campaign = _campaign(request)
+    if campaign is None:
+        return HttpResponseBadRequest("Unknown campaign.")
+    _record(request, campaign, "click")
+    return _answer(request)
