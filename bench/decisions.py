@@ -171,7 +171,7 @@ def time_decisions(people: list[dict]) -> list[float]:
             start = time.perf_counter_ns()
             decision = choose(key, ctx)
             samples.append((time.perf_counter_ns() - start) / 1000)
-            off += decision.notes == ["personalization is switched off"]
+            off += decision.reasons == ["personalization is switched off"]
     if off:
         raise RuntimeError("The kill switch was on while timing decisions.")
     return samples
@@ -207,7 +207,7 @@ def page_visitors() -> list[Client]:
     """Browsers of consenting visitors with fixed visitor ids, so every run buckets them
     alike (holdouts and variants change what a page shows, and so what it costs)."""
     from personalization.conf import app_settings
-    from personalization.engine.context import VisitorState
+    from personalization.engine.cookies import VisitorState
     from personalization.testing import give_consent
 
     clients = []

@@ -10,6 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: Weekdays as stored in lists of weekdays (Monday is "0", as in ``date.weekday()``).
+WEEKDAY_CHOICES = [
+    ("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")), ("3", _("Thursday")),
+    ("4", _("Friday")), ("5", _("Saturday")), ("6", _("Sunday")),
+]
+
 
 def _split(value: Any) -> list[str]:
     if value is None:

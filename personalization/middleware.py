@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
+from personalization.engine.decide import Page, page_of
 from personalization.measurement.events import buffer_events, event_row
 from personalization.privacy.consent import ANALYTICS
 from personalization.touchpoints import preview
@@ -52,14 +53,15 @@ class PersonalizationMiddleware:
         return request.path.startswith("/" + static.lstrip("/"))
 
     def finish(self, request: HttpRequest, ctx: VisitorContext, response: HttpResponse) -> None:
-        if ctx.touched:
+        page = page_of(ctx)
+        if page is not None:  # a slot was decided: the page is this visitor's
             patch_vary_headers(response, ("Cookie",))
             patch_cache_control(response, private=True)
             if "public" in response.get("Cache-Control", ""):
                 response["Cache-Control"] = ", ".join(
                     p for p in response["Cache-Control"].split(", ") if p != "public")
         secure = request.is_secure()
-        consent = ctx.__dict__.get("consent")
+        consent = ctx.consent if ctx.is_loaded("consent") else None
         if consent is not None and consent.changed:
             response.set_cookie(
                 app_settings.CONSENT_COOKIE_NAME, consent.dumps(),
@@ -80,8 +82,9 @@ class PersonalizationMiddleware:
                     app_settings.VISITOR_COOKIE_NAME, state.dumps(),
                     max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
                     samesite="Lax")
-        self._record_impressions(ctx)
-        caps = ctx.__dict__.get("caps")
+        if page is not None:
+            self._record_impressions(ctx, page)
+        caps = ctx.caps if ctx.is_loaded("caps") else None
         if caps is not None and caps.changed:
             response.set_cookie(
                 app_settings.CAP_COOKIE_NAME, caps.dumps(),
@@ -89,8 +92,9 @@ class PersonalizationMiddleware:
                 samesite="Lax")
 
     @staticmethod
-    def _record_impressions(ctx: VisitorContext) -> None:
-        if not ctx.impressions:
+    def _record_impressions(ctx: VisitorContext, page: Page) -> None:
+        exposures = page.exposures
+        if not exposures:
             return
         now = int(time.time())
         created_at = timezone.now().isoformat()
@@ -98,7 +102,7 @@ class PersonalizationMiddleware:
         user = ctx.user
         user_id = user.pk if user is not None and user.is_authenticated else None
         rows = []
-        for decision in ctx.impressions:
+        for decision in exposures:
             campaign = decision.campaign
             if campaign.cap_impressions is not None:
                 ctx.caps.add(campaign.id, campaign.cap_period_hours, now)

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from personalization.adapters import CartLine, CartSnapshot
-from personalization.engine.context import VisitorContext, VisitorState
+from personalization.engine.context import VisitorContext
+from personalization.engine.cookies import VisitorState
 from personalization.engine.profiles import ProfileSnapshot
 from personalization.privacy.consent import ANALYTICS, MARKETING, NECESSARY, PERSONALIZATION
 

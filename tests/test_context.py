@@ -2,7 +2,7 @@
 
 from django.core import signing
 
-from personalization.engine.context import STATE_SALT, VisitorState
+from personalization.engine.cookies import STATE_SALT, VisitorState
 
 
 def test_category_counts_entries_not_every_page_inside_it():

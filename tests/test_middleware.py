@@ -8,7 +8,7 @@ from django.core import signing
 from django.utils.html import escape
 
 from personalization.engine import rulebook
-from personalization.engine.context import STATE_SALT
+from personalization.engine.cookies import STATE_SALT
 from personalization.measurement.events import flush_events
 from personalization.models import Event, TextVariant, VisitorAlias, VisitorProfile
 from personalization.privacy.consent import record_choices

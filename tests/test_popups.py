@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 from django.urls import include, path
 
 from personalization.engine import rulebook
+from personalization.engine.decide import page_of
 from personalization.measurement.events import flush_events
 from personalization.models import Event, PopupVariant
 from tests.builders import campaign, slot
@@ -110,7 +111,7 @@ def test_dismissed_popup_does_not_come_back_on_the_next_page():
     html = client.get(PAGE).content.decode()
     assert "Your cart is waiting" not in html
     assert 'data-pz-slot="popup" hidden' in html  # the empty slot stays findable
-    decision = client.get(PAGE).wsgi_request.visitor.decisions["popup"]
+    decision = page_of(client.get(PAGE).wsgi_request.visitor).decisions["popup"]
     assert any("dismissed by the visitor" in r for r in decision.reasons)
     assert flush_events() >= 1
     assert Event.objects.filter(type="dismiss", campaign=c, variant=variant).count() == 1

@@ -5,176 +5,47 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from django.core import signing
 from django.utils import translation
 from django.utils.functional import LazyObject, empty
 
 from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings, django_setting
+from personalization.engine.cookies import Caps, VisitorState
+from personalization.engine.geo import country_of_ip
+from personalization.engine.profiles import ProfileSnapshot, snapshot_for_user
+from personalization.engine.rulebook import RuleBook, get_rulebook
+from personalization.engine.segments import (
+    DENIED,
+    FAILED,
+    Answer,
+    Check,
+    Reason,
+    Verdict,
+    evaluate,
+)
 from personalization.privacy.consent import (
     ID_PURPOSES,
     PERSONALIZATION,
     ConsentState,
     state_for_request,
 )
-from personalization.privacy.signed import remember_signed, verified_loads
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from personalization.engine.decide import Decision
-    from personalization.engine.profiles import ProfileSnapshot
-    from personalization.engine.rulebook import RuleBook
-
 logger = logging.getLogger(__name__)
-
-STATE_SALT = "personalization.visitor"
-CAPS_SALT = "personalization.caps"
-VISIT_GAP_SECONDS = 30 * 60  # a new visit starts after 30 minutes without a request
-MAX_VIEWED_CATEGORIES = 12
 UTM_KEYS = ("source", "medium", "campaign")
 SEARCH_HOSTS = ("google.", "bing.", "duckduckgo.", "yahoo.", "ecosia.", "baidu.", "yandex.")
 SOCIAL_HOSTS = ("facebook.", "instagram.", "t.co", "twitter.", "x.com", "linkedin.",
                 "pinterest.", "tiktok.", "reddit.", "youtube.")
 EMAIL_HOSTS = ("mail.", "outlook.", "webmail")
-
-
-@dataclass
-class VisitorState:
-    """What the signed visitor cookie remembers between requests (no database needed)."""
-
-    vid: str
-    visits: int = 1
-    last: int = 0
-    first_touch: dict[str, str] = field(default_factory=dict)
-    last_touch: dict[str, str] = field(default_factory=dict)
-    views: dict[str, int] = field(default_factory=dict)
-    last_category: str = ""
-    is_new: bool = False
-    changed: bool = False
-
-    def dumps(self) -> str:
-        data = {"v": self.vid, "n": self.visits, "t": self.last}
-        if self.first_touch:
-            data["f"] = self.first_touch
-        if self.last_touch:
-            data["l"] = self.last_touch
-        if self.views:
-            data["c"] = self.views
-        if self.last_category:
-            data["k"] = self.last_category
-        raw = signing.dumps(data, salt=STATE_SALT, compress=True)
-        # The next request need not verify it again (a copy: the state may change later).
-        remember_signed(raw, STATE_SALT, {k: dict(v) if isinstance(v, dict) else v
-                                    for k, v in data.items()})
-        return raw
-
-    @classmethod
-    def loads(cls, raw: str | None) -> VisitorState:
-        """The state in the cookie, or a new visitor when it is missing or tampered with."""
-        if raw:
-            try:
-                data = verified_loads(raw, STATE_SALT)
-                return cls(vid=str(uuid.UUID(data["v"])), visits=int(data.get("n", 1)),
-                           last=int(data.get("t", 0)), first_touch=dict(data.get("f", {})),
-                           last_touch=dict(data.get("l", {})),
-                           views={str(k): int(v) for k, v in data.get("c", {}).items()},
-                           last_category=str(data.get("k", "")))
-            except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError):
-                logger.info("Ignoring an invalid visitor cookie.")
-        return cls(vid=str(uuid.uuid4()), is_new=True, changed=True)
-
-    def touch(self, now: int) -> None:
-        """Count a new visit when the last request was long enough ago."""
-        if not self.is_new and self.last and now - self.last > VISIT_GAP_SECONDS:
-            self.visits += 1
-            self.changed = True
-        if now - self.last > 60:  # keep the cookie quiet within a minute
-            self.last = now
-            self.changed = True
-
-    def record_utm(self, utm: dict[str, str]) -> None:
-        if utm and utm != self.last_touch:
-            self.last_touch = utm
-            self.changed = True
-        if utm and not self.first_touch:
-            self.first_touch = utm
-            self.changed = True
-
-    def record_view(self, category_ids: tuple[int, ...]) -> None:
-        """Count a visit to a category: entering it, not every page viewed inside it."""
-        if not category_ids:
-            return
-        key = str(category_ids[0])
-        if key == self.last_category:
-            return
-        self.last_category = key
-        self.views[key] = self.views.get(key, 0) + 1
-        if len(self.views) > MAX_VIEWED_CATEGORIES:
-            smallest = min(self.views, key=self.views.get)
-            del self.views[smallest]
-        self.changed = True
-
-
-@dataclass
-class Caps:
-    """Per-visitor impression counters for frequency caps and the campaigns the visitor
-    dismissed, kept in a signed cookie: ``{campaign id: [n, period start], "d": {campaign
-    id: dismissed until}}`` (Unix seconds)."""
-
-    counts: dict[str, list[int]] = field(default_factory=dict)  # campaign id -> [n, start]
-    dismissed: dict[str, int] = field(default_factory=dict)  # campaign id -> until
-    changed: bool = False
-
-    @classmethod
-    def loads(cls, raw: str | None) -> Caps:
-        if raw:
-            try:
-                data = dict(verified_loads(raw, CAPS_SALT))
-                dismissed = {str(k): int(v) for k, v in (data.pop("d", None) or {}).items()}
-                return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()},
-                           dismissed=dismissed)
-            except (signing.BadSignature, ValueError, TypeError, IndexError, AttributeError):
-                pass
-        return cls()
-
-    def dumps(self) -> str:
-        data: dict[str, Any] = dict(self.counts)
-        now = int(time.time())
-        live = {k: until for k, until in self.dismissed.items() if until > now}
-        if live:
-            data["d"] = live
-        return signing.dumps(data, salt=CAPS_SALT, compress=True)
-
-    def count(self, campaign_id: int, period_hours: int, now: int) -> int:
-        entry = self.counts.get(str(campaign_id))
-        if not entry or now - entry[1] >= period_hours * 3600:
-            return 0
-        return entry[0]
-
-    def add(self, campaign_id: int, period_hours: int, now: int) -> None:
-        key = str(campaign_id)
-        entry = self.counts.get(key)
-        if not entry or now - entry[1] >= period_hours * 3600:
-            self.counts[key] = [1, now]
-        else:
-            entry[0] += 1
-        self.changed = True
-
-    def dismiss(self, campaign_id: int, hours: int, now: int) -> None:
-        """Remember that the visitor closed the campaign's content, for ``hours``."""
-        self.dismissed[str(campaign_id)] = now + max(hours, 1) * 3600
-        self.changed = True
-
-    def is_dismissed(self, campaign_id: int, now: int) -> bool:
-        return self.dismissed.get(str(campaign_id), 0) > now
 
 
 @lru_cache(maxsize=2048)
@@ -221,10 +92,6 @@ def store_timezone() -> ZoneInfo:
     return ZoneInfo(app_settings.TIME_ZONE or django_setting("TIME_ZONE"))
 
 
-def _explain(segment: Any, ctx: VisitorContext) -> Any:
-    return segment.evaluate(ctx)[1]
-
-
 class VisitorContext:
     """Everything rules may ask about the visitor, computed lazily and at most once.
 
@@ -255,21 +122,55 @@ class VisitorContext:
             raise TypeError(f"Unknown visitor facts: {', '.join(sorted(unknown))}")
         self.request = request
         self._given = facts
-        self.decisions: dict[str, Decision] = {}
-        self.impressions: list[Decision] = []
-        self.touched = False
-        self.popup_slot: str | None = None
-        self._segments: dict[int, bool] = {}
-        self._rule_results: dict[int, Any] = {}
-        self._rule_errors: dict[int, Exception] = {}
-        self._segment_notes: dict[int, Any] = {}
+        self._answers: dict[int, Any] = {}  # rule key -> True, False, FAILED
+        self._errors: dict[int, Exception] = {}  # rule key -> what it raised
+        self._verdicts: dict[int, Verdict] = {}  # segment id -> verdict
+        self._memo: dict[str, Any] = {}  # see request_memo()
 
     def __getattr__(self, name: str) -> Any:
+        """A fact, computed on first use (or as given) and then kept for the request."""
         if name not in VisitorContext.FACTS:
             raise AttributeError(name)
         given = self._given
         value = given[name] if name in given else self._fact_getters[name](self)
         self.__dict__[name] = value
+        return value
+
+    # -- the context's API for the rest of the app ----------------------------------------
+    def set_fact(self, name: str, value: Any) -> None:
+        """Replace a fact for the rest of the request (a consent chosen on this request)."""
+        if name not in self.FACTS:
+            raise AttributeError(name)
+        self.__dict__[name] = value
+
+    def forget_facts(self, *names: str) -> None:
+        """Work these facts out again on next use (the user has just logged in)."""
+        for name in names:
+            if name not in self.FACTS:
+                raise AttributeError(name)
+            self.__dict__.pop(name, None)
+
+    def is_loaded(self, name: str) -> bool:
+        """Whether the fact was worked out (or set) on this request: a cookie that nobody
+        read need not be written back."""
+        return name in self.__dict__
+
+    def forget_visitor(self) -> None:
+        """After erasure: nothing about this browser is remembered from here on."""
+        self.set_fact("remembered", False)
+
+    @property
+    def simulated_segments(self) -> frozenset[Any] | None:
+        """Segment ids or slugs a preview or a test says the visitor is in, or None."""
+        given = self._given.get("segments")
+        return None if given is None else frozenset(given)
+
+    def request_memo(self, key: str, factory: Callable[[], Any] | None = None) -> Any:
+        """An object kept for this request by a part of the app above the context (the
+        page's decisions): made by ``factory`` on first use, None without one."""
+        value = self._memo.get(key)
+        if value is None and factory is not None:
+            value = self._memo[key] = factory()
         return value
 
     # -- request facts -------------------------------------------------------------------
@@ -307,11 +208,10 @@ class VisitorContext:
         state.record_utm(self._utm_of_request())
         return state
 
-    @cached_property
-    def dismissed_any(self) -> bool:
+    def has_dismissals(self) -> bool:
         """Whether the visitor dismissed anything (without reading the caps cookie when he
         has none)."""
-        if "caps" not in self.__dict__ and "caps" not in self._given and (
+        if not self.is_loaded("caps") and "caps" not in self._given and (
                 self.request is None
                 or app_settings.CAP_COOKIE_NAME not in self.request.COOKIES):
             return False
@@ -342,8 +242,6 @@ class VisitorContext:
             if len(value) == 2 and value.isalpha() and value != "XX":
                 return value
         if app_settings.GEOIP_PATH and self.request is not None:
-            from personalization.engine.geo import country_of_ip
-
             return country_of_ip(self._meta("REMOTE_ADDR"))
         return None
 
@@ -388,8 +286,6 @@ class VisitorContext:
     def _get_profile(self) -> ProfileSnapshot | None:
         if not self.is_authenticated or PERSONALIZATION not in self.allowed_purposes:
             return None  # without personalization consent no profile is built or read
-        from personalization.engine.profiles import snapshot_for_user
-
         return snapshot_for_user(self.user)
 
     def _get_category_affinity(self) -> dict[int, float]:
@@ -413,8 +309,6 @@ class VisitorContext:
             return None
 
     def _get_rulebook(self) -> RuleBook:
-        from personalization.engine.rulebook import get_rulebook
-
         return get_rulebook()
 
     def _get_consent(self) -> ConsentState:
@@ -443,39 +337,53 @@ class VisitorContext:
 
         return waffle.flag_is_active(self.request, name)
 
+    def answer(self, check: Check) -> bool | Answer:
+        """What one rule says about the visitor: True or False, DENIED without its consent,
+        FAILED when it raised (logged once). Rules sharing ``check.key`` run once."""
+        if check.purpose is not None and check.purpose not in self.allowed_purposes:
+            return DENIED
+        answer = self._answers.get(check.key)
+        if answer is None:
+            try:
+                answer = True if check.rule.matches(self) else False
+            except Exception as exc:  # a broken rule never breaks a page
+                logger.exception("Rule %s (%s) raised; treated as no match", check.rule.pk,
+                                 type(check.rule).__name__)
+                self._errors[check.key] = exc
+                answer = FAILED
+            self._answers[check.key] = answer
+        return answer
+
+    def rule_error(self, key: int) -> str:
+        """What the rule with ``key`` raised on this request, in words."""
+        exc = self._errors.get(key)
+        return f"{type(exc).__name__}: {exc}" if exc is not None else "no error"
+
     def in_segment(self, segment_id: int) -> bool:
-        """Whether the visitor is in the segment (memoised for this request)."""
-        memo = self._segments
-        if segment_id in memo:
-            return memo[segment_id]
-        simulated = self._given.get("segments")
-        if simulated is not None:
-            result = segment_id in simulated
-            if not result:  # given by slug?
-                segment = self.rulebook.segments.get(segment_id)
-                result = segment is not None and segment.slug in simulated
-            self._segment_notes[segment_id] = ("simulated membership" if result
-                                               else "simulated: not a member")
+        """Whether the visitor is in the segment (decided once per request)."""
+        return self.segment_verdict(segment_id).matched
+
+    def segment_verdict(self, segment_id: int) -> Verdict:
+        """Whether the visitor is in the segment, and why (decided once per request)."""
+        verdict = self._verdicts.get(segment_id)
+        if verdict is not None:
+            return verdict
+        simulated = self.simulated_segments
+        if simulated is not None:  # by id, else by slug
+            inside = segment_id in simulated or (
+                getattr(self.rulebook.segments.get(segment_id), "slug", None) in simulated)
+            self._verdicts[segment_id] = Verdict(inside, _SIMULATED_IN if inside
+                                                 else _SIMULATED_OUT)
+            return self._verdicts[segment_id]
+        segment = self.rulebook.segments.get(segment_id)
+        if segment is None:
+            verdict = Verdict(False, Reason("unknown segment"))
         else:
             # Provisional "no" while evaluating: a cycle of in-segment rules matches nothing.
-            memo[segment_id] = False
-            segment = self.rulebook.segments.get(segment_id)
-            if segment is None:
-                result, note = False, "unknown segment"
-            else:  # the words are worked out only if somebody reads them
-                result, note = segment.matches(self), (_explain, segment, self)
-            self._segment_notes[segment_id] = note
-        memo[segment_id] = result
-        return result
-
-    def segment_note(self, segment_id: int) -> str:
-        from personalization.engine.rulebook import render_note
-
-        note = self._segment_notes.get(segment_id)
-        if note is None:  # decided without in_segment (decide._find): work it out now
-            segment = self.rulebook.segments.get(segment_id)
-            note = (_explain, segment, self) if segment is not None else "unknown segment"
-        return render_note(note)
+            self._verdicts[segment_id] = _IN_A_CYCLE
+            verdict = evaluate(segment, self)
+        self._verdicts[segment_id] = verdict
+        return verdict
 
     def text_fields(self) -> dict[str, str]:
         """Values a text variant may insert (allow-listed in TEXT_FIELDS)."""
@@ -497,6 +405,10 @@ class VisitorContext:
             values["country"] = self.country
         return values
 
+
+_SIMULATED_IN = Reason("simulated membership")
+_SIMULATED_OUT = Reason("simulated: not a member")
+_IN_A_CYCLE = Verdict(False, Reason("in a cycle of 'in segment' rules"))
 
 VisitorContext._fact_getters = {
     name: getattr(VisitorContext, f"_get_{name}") for name in VisitorContext.FACTS}

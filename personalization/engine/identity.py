@@ -33,9 +33,8 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if ctx is None:
         return
     _settle_consent(ctx, user)
-    for fact in ("user", "is_authenticated", "profile", "bucket_id", "visitor_id",
-                 "allowed_purposes", "remembered", "state"):
-        ctx.__dict__.pop(fact, None)
+    ctx.forget_facts("user", "is_authenticated", "profile", "bucket_id", "visitor_id",
+                     "allowed_purposes", "remembered", "state")
     if PERSONALIZATION not in ctx.allowed_purposes:
         return  # no profile is built without his consent
     profile = merge_visitor(user, ctx.visitor_id)
@@ -43,8 +42,7 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if state.vid != str(profile.visitor_id):
         state.vid = str(profile.visitor_id)
         state.changed = True
-    for fact in ("profile", "bucket_id", "visitor_id"):
-        ctx.__dict__.pop(fact, None)
+    ctx.forget_facts("profile", "bucket_id", "visitor_id")
 
 
 def _settle_consent(ctx: Any, user: Any) -> None:
@@ -61,7 +59,7 @@ def _settle_consent(ctx: Any, user: Any) -> None:
         state = recorded
     state.owner = user.pk
     state.changed = True  # the cookie now holds his choices
-    ctx.__dict__["consent"] = state
+    ctx.set_fact("consent", state)
 
 
 @transaction.atomic

@@ -13,7 +13,6 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
@@ -21,9 +20,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from personalization.conf import app_settings
+from personalization.engine.segments import Check, CompiledSegment
 
 if TYPE_CHECKING:
-    from personalization.engine.context import VisitorContext
     from personalization.models import ContentVariant, Rule
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,6 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "pz:rulebook:version"
 BOOK_KEY = "pz:rulebook:{}"
 BOOK_TIMEOUT = 24 * 60 * 60
-PERSONAL_DATA = "personalization"
 
 
 def bucket(*parts: Any) -> float:
@@ -45,128 +43,6 @@ def bucket_of(key: bytes) -> float:
 
 
 _blake2b = hashlib.blake2b
-
-
-@dataclass
-class CompiledSegment:
-    id: int
-    slug: str
-    name: str
-    computed: bool
-    match_any: bool
-    enabled: bool
-    rules: list[Rule] = field(default_factory=list)
-
-    @cached_property
-    def checks(self) -> tuple[tuple[int, bool, str | None, Rule], ...] | None:
-        """(memo key, negate, consent purpose, rule) per rule, or None when the segment is
-        not decided by its rules (disabled, computed, empty)."""
-        if not self.enabled or self.computed or not self.rules:
-            return None
-        return tuple((rule.memo_key if rule.memo_key is not None else -id(rule),
-                      rule.negate, rule.consent_purpose or None, rule)
-                     for rule in self.rules)
-
-    def matches(self, ctx: VisitorContext, answer: Any = None) -> bool:
-        """Whether the visitor is in the segment, with no words attached (:meth:`evaluate`
-        gives the reason, from the same memoised rule results). ``answer(key, purpose,
-        rule)`` gives a rule's answer (default :func:`answer_rule`); the decision tree
-        passes one that writes the questions down."""
-        checks = self.checks
-        if checks is None:
-            return self.evaluate(ctx)[0]
-        match_any = self.match_any
-        for key, negate, purpose, rule in checks:
-            raw = answer(key, purpose, rule) if answer else answer_rule(ctx, key, purpose, rule)
-            ok = (raw is True or raw is False) and raw != negate
-            if ok:
-                if match_any:
-                    return True
-            elif not match_any:
-                return False
-        return not match_any
-
-    def evaluate(self, ctx: VisitorContext) -> tuple[bool, Any]:
-        """(matched, the decisive reason as a note: see :func:`render_note`)."""
-        if not self.enabled:
-            return False, "segment is disabled"
-        if self.computed:
-            if not ctx.has_consent(PERSONAL_DATA):
-                return False, "skipped: no personalization consent"
-            profile = ctx.profile
-            if profile is None:
-                return False, "computed segment: visitor is not a known customer"
-            if self.id in profile.segment_ids:
-                return True, "member at the last refresh"
-            return False, "not a member at the last refresh"
-        if not self.rules:
-            return False, "segment has no rules"
-        match_any = self.match_any
-        misses = []
-        for key, negate, purpose, rule in self.checks:
-            raw = answer_rule(ctx, key, purpose, rule)  # shared with identical rules
-            if raw is DENIED:
-                ok, miss = False, ("skipped: no {} consent ({})", purpose, rule)
-            elif raw is FAILED:
-                exc = ctx._rule_errors.get(key)
-                ok, miss = False, ("rule '{}' failed ({}: {}); no match", rule,
-                                   type(exc).__name__, exc)
-            else:
-                ok, miss = raw != negate, ("{} ✗", rule)
-            if ok:
-                if match_any:
-                    return True, ("{} ✓", rule)
-            elif not match_any:
-                return False, miss
-            else:
-                misses.append(miss)
-        if match_any:
-            return False, (_join, misses)
-        return True, "all rules match"
-
-
-#: A rule that raised: it counts as no match, whatever its negation.
-FAILED = object()
-#: A rule whose consent purpose the visitor has not given: no match, whatever its negation.
-DENIED = object()
-
-
-def answer_rule(ctx: VisitorContext, key: int, purpose: str | None, rule: Rule) -> Any:
-    """True or False, FAILED or DENIED: one rule's answer for this request (memoised)."""
-    if purpose is not None and purpose not in ctx.allowed_purposes:
-        return DENIED
-    raw = ctx._rule_results.get(key)
-    return _run(rule, key, ctx, ctx._rule_results) if raw is None else raw
-
-
-def _run(rule: Rule, key: int, ctx: VisitorContext, results: dict[int, Any]) -> Any:
-    """Evaluate one rule once per request; a rule that raises is logged and FAILED (no
-    match) for the rest of the request."""
-    try:
-        raw = results[key] = True if rule.matches(ctx) else False
-    except Exception as exc:  # a broken rule never breaks a page
-        logger.exception("Rule %s (%s) raised; treated as no match", rule.pk,
-                         type(rule).__name__)
-        ctx._rule_errors[key] = exc
-        raw = results[key] = FAILED
-    return raw
-
-
-def _join(notes: list) -> str:
-    return "; ".join(render_note(n) for n in notes) if notes else "no rule matched"
-
-
-def render_note(note: Any) -> str:
-    """Turn a note into words. A note is a string, or a tuple whose head is a format string
-    (the rest are its arguments, themselves notes) or a function (called with the rest).
-    Notes are built as cheap tuples on the hot path and formatted only when somebody reads
-    them (explain, preview, the API)."""
-    if isinstance(note, tuple):
-        head, *args = note
-        if callable(head):
-            return render_note(head(*args))
-        return head.format(*(render_note(a) for a in args))
-    return str(note)
 
 
 @dataclass
@@ -233,13 +109,6 @@ class CompiledSlot:
     name: str
     kind: str
     campaigns: list[CompiledCampaign] = field(default_factory=list)
-    #: The decision tree of decide._find, grown per process from the visitors seen.
-    tree: Any = None
-    tree_size: int = 0
-    #: The fact tree of decide._find: the facts behind the rule tree's walks.
-    facts: Any = None
-    facts_size: int = 0
-    facts_misses: int = 0
 
 
 @dataclass
@@ -269,13 +138,14 @@ def build(version: str) -> RuleBook:
             match_any=seg.match == Segment.Match.ANY, enabled=seg.enabled)
     signatures: dict[tuple, int] = {}
     for rule in Rule.objects.order_by("segment_id", "position", "pk"):
-        rule.memo_key = signatures.setdefault(_signature(rule), len(signatures))
         if hasattr(rule, "other_id"):  # name the other segment without a query later
             other = book.segments.get(rule.other_id)
             rule.other_name = f"'{other.name}'" if other else None
         segment = book.segments.get(rule.segment_id)
         if segment is not None:
-            segment.rules.append(rule)
+            key = signatures.setdefault(_signature(rule), len(signatures))
+            segment.checks.append(Check(key=key, negate=rule.negate,
+                                        purpose=rule.consent_purpose or None, rule=rule))
     slots_by_id = {}
     for slot in Slot.objects.all():
         slots_by_id[slot.pk] = book.slots[slot.key] = CompiledSlot(

@@ -1,24 +1,27 @@
-"""Reactions to the shop's signals: conversions and fresh profile aggregates."""
+"""Where work is handed to Celery: the shop's orders, rep alerts due, events waiting."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from personalization.adapters import get_adapter
+from personalization.jobs.tasks import flush_events, notify_rep_of_order, record_order
 from personalization.measurement.events import settle_events
-from personalization.signals import order_placed
+from personalization.messaging.alerts import queue_rep_alert
+from personalization.signals import events_waiting, order_placed, rep_alert_due
+
+logger = logging.getLogger(__name__)
 
 
 def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: Any = None,
                     value: Decimal | None = None, reference: str = "", **kwargs: Any) -> None:
     """Record the conversion and refresh the customer's aggregates once the order commits;
     alert the order's sales rep by SMS."""
-    from personalization.jobs.tasks import record_order
-    from personalization.messaging.alerts import queue_rep_alert
-
     ctx = getattr(request, "visitor", None) if request is not None else None
     # The consent of the buyer's browser at the moment of the order; without a request
     # (an order entered by staff) the task reads the customer's recorded choices.
@@ -37,6 +40,24 @@ def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: A
         queue_rep_alert(order, request=request)
 
 
+def enqueue_rep_alert(sender: Any, notification: Any, **kwargs: Any) -> None:
+    """Hand a rep's SMS to a worker, at its ``send_after`` time."""
+    eta = notification.send_after if notification.send_after > timezone.now() else None
+    if eta is not None and notify_rep_of_order.app.conf.task_always_eager:
+        # Eager Celery cannot wait: the notification stays queued until a worker runs
+        # resume_rep_notifications after the quiet hours.
+        logger.info("SMS %s waits for the quiet hours to end (%s)", notification.pk, eta)
+        return
+    notify_rep_of_order.apply_async((notification.pk,), eta=eta)
+
+
+def schedule_flush(sender: Any, **kwargs: Any) -> None:
+    """Flush the event buffer on a worker (in the web process when Celery runs eagerly)."""
+    flush_events.delay()
+
+
 def connect() -> None:
     order_placed.connect(on_order_placed, dispatch_uid="pz_order_placed")
+    rep_alert_due.connect(enqueue_rep_alert, dispatch_uid="pz_rep_alert_due")
+    events_waiting.connect(schedule_flush, dispatch_uid="pz_events_waiting")
     get_adapter().ready()

@@ -21,7 +21,6 @@ import os
 import threading
 import time
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from personalization.conf import app_settings
+from personalization.signals import events_waiting
 
 try:
     from redis.exceptions import ConnectionError as _RedisDown
@@ -275,10 +275,8 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
 
 
 def _schedule_flush() -> None:
-    """Flush on a Celery worker (in the web process only when Celery runs eagerly)."""
-    from personalization.jobs.tasks import flush_events as task
-
-    task.delay()
+    """Ask for a flush on a Celery worker (jobs/receivers.py enqueues it)."""
+    events_waiting.send(sender=None)
 
 
 def flush_events() -> int:
@@ -390,48 +388,3 @@ def _to_event(row: dict[str, Any]):
         value=Decimal(row["value"]) if row.get("value") is not None else None,
         reference=row.get("reference", ""), created_at=parse_datetime(row["created_at"]),
     )
-
-
-def visitor_ids_of(user: Any, visitor_id: str | None) -> set[str]:
-    """All ids this person used: the current cookie, the profile's id and its aliases."""
-    from personalization.models import VisitorAlias, VisitorProfile
-
-    ids = {str(visitor_id)} if visitor_id else set()
-    if user is not None and getattr(user, "pk", None):
-        profile = VisitorProfile.objects.filter(user=user).first()
-        if profile is not None:
-            ids.add(str(profile.visitor_id))
-            ids.update(str(a) for a in VisitorAlias.objects.filter(profile=profile)
-                       .values_list("alias", flat=True))
-    return ids
-
-
-def record_conversion(*, user: Any, visitor_id: str | None, value: Decimal,
-                      reference: str) -> int:
-    """Attribute an order to the campaigns the visitor was exposed to within the window.
-
-    One conversion per campaign (with the variant or control of the latest exposure);
-    recording the same order twice changes nothing. Returns the number recorded.
-    """
-    from personalization.models import Event
-
-    flush_events()
-    ids = visitor_ids_of(user, visitor_id)
-    if not ids:
-        return 0
-    since = timezone.now() - timedelta(days=app_settings.CONVERSION_WINDOW_DAYS)
-    exposures = (Event.objects.filter(visitor_id__in=[uuid.UUID(i) for i in ids],
-                                      type=Event.Type.IMPRESSION, created_at__gte=since,
-                                      campaign__isnull=False)
-                 .order_by("campaign_id", "-created_at"))
-    latest: dict[int, Event] = {}
-    for event in exposures:
-        latest.setdefault(event.campaign_id, event)
-    conversions = [
-        Event(visitor_id=e.visitor_id, user_id=getattr(user, "pk", None),
-              type=Event.Type.CONVERSION, slot=e.slot, campaign_id=e.campaign_id,
-              variant_id=e.variant_id, control=e.control, value=value, reference=reference)
-        for e in latest.values()
-    ]
-    Event.objects.bulk_create(conversions, ignore_conflicts=True)
-    return len(conversions)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from personalization.conf import app_settings
 from personalization.engine.profiles import invalidate_user, profile_for_user, refresh_aggregates
-from personalization.measurement.events import record_conversion
+from personalization.measurement.events import flush_events
+from personalization.models import Event, VisitorAlias, VisitorProfile
 from personalization.privacy.consent import ANALYTICS, PERSONALIZATION, state_from_records
 
 
@@ -26,3 +32,44 @@ def record_order(*, user_id: int | None, visitor_id: str | None, value: str,
         return 0  # not measured: nothing is recorded without analytics consent
     return record_conversion(user=user, visitor_id=visitor_id, value=Decimal(value),
                              reference=reference)
+
+
+def visitor_ids_of(user: Any, visitor_id: str | None) -> set[str]:
+    """All ids this person used: the current cookie, the profile's id and its aliases."""
+    ids = {str(visitor_id)} if visitor_id else set()
+    if user is not None and getattr(user, "pk", None):
+        profile = VisitorProfile.objects.filter(user=user).first()
+        if profile is not None:
+            ids.add(str(profile.visitor_id))
+            ids.update(str(a) for a in VisitorAlias.objects.filter(profile=profile)
+                       .values_list("alias", flat=True))
+    return ids
+
+
+def record_conversion(*, user: Any, visitor_id: str | None, value: Decimal,
+                      reference: str) -> int:
+    """Attribute an order to the campaigns the visitor was exposed to within the window.
+
+    One conversion per campaign (with the variant or control of the latest exposure);
+    recording the same order twice changes nothing. Returns the number recorded.
+    """
+    flush_events()
+    ids = visitor_ids_of(user, visitor_id)
+    if not ids:
+        return 0
+    since = timezone.now() - timedelta(days=app_settings.CONVERSION_WINDOW_DAYS)
+    exposures = (Event.objects.filter(visitor_id__in=[uuid.UUID(i) for i in ids],
+                                      type=Event.Type.IMPRESSION, created_at__gte=since,
+                                      campaign__isnull=False)
+                 .order_by("campaign_id", "-created_at"))
+    latest: dict[int, Event] = {}
+    for event in exposures:
+        latest.setdefault(event.campaign_id, event)
+    conversions = [
+        Event(visitor_id=e.visitor_id, user_id=getattr(user, "pk", None),
+              type=Event.Type.CONVERSION, slot=e.slot, campaign_id=e.campaign_id,
+              variant_id=e.variant_id, control=e.control, value=value, reference=reference)
+        for e in latest.values()
+    ]
+    Event.objects.bulk_create(conversions, ignore_conflicts=True)
+    return len(conversions)

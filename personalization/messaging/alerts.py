@@ -41,6 +41,7 @@ from personalization.messaging.channels import (
 )
 from personalization.models import RepAlertSettings, RepNotification
 from personalization.models.notifications import DEFAULT_TEMPLATE
+from personalization.signals import rep_alert_due
 
 logger = logging.getLogger(__name__)
 Status = RepNotification.Status
@@ -168,16 +169,9 @@ def queue_rep_alert(order: Any, request: HttpRequest | None = None,
 
 
 def enqueue(notification: RepNotification) -> None:
-    """Hand the notification to a worker, at its ``send_after`` time."""
-    from personalization.jobs.tasks import notify_rep_of_order
-
-    eta = notification.send_after if notification.send_after > timezone.now() else None
-    if eta is not None and notify_rep_of_order.app.conf.task_always_eager:
-        # Eager Celery cannot wait: the notification stays queued until a worker runs
-        # resume_rep_notifications after the quiet hours.
-        logger.info("SMS %s waits for the quiet hours to end (%s)", notification.pk, eta)
-        return
-    notify_rep_of_order.apply_async((notification.pk,), eta=eta)
+    """Hand the notification to a worker, at its ``send_after`` time (the jobs subsystem
+    receives the signal and enqueues the task)."""
+    rep_alert_due.send(sender=RepNotification, notification=notification)
 
 
 # -- sending ------------------------------------------------------------------------------

@@ -7,8 +7,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.fields import ListField
-from personalization.rules.time import WEEKDAY_CHOICES
+from personalization.fields import WEEKDAY_CHOICES, ListField
 
 
 class SlotKind(models.TextChoices):

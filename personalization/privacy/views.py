@@ -42,7 +42,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         user = request.user if request.user.is_authenticated else None
         state = record_choices(choices=choices, source=ConsentRecord.Source.BANNER, user=user,
                                visitor_id=ctx.visitor_id)
-        ctx.__dict__["consent"] = state  # the middleware writes the cookie
+        ctx.set_fact("consent", state)  # the middleware writes the cookie
         messages.success(request, _("Your privacy choices are saved."))
         return redirect(_back(request))
     if request.method != "GET":
@@ -81,7 +81,7 @@ def forget_me(request: HttpRequest) -> HttpResponse:
         response.delete_cookie(app_settings.CAP_COOKIE_NAME, samesite="Lax")
         messages.success(request, _("Your personalization data is erased (%(n)s items).") % {
             "n": sum(counts.values())})
-        request.visitor.__dict__["remembered"] = False  # type: ignore[attr-defined]
+        request.visitor.forget_visitor()  # type: ignore[attr-defined]
         return response
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])

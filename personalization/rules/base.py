@@ -48,8 +48,6 @@ class Rule(PolymorphicModel):
 
     #: Consent purpose this rule needs (None: contextual, no personal data).
     consent_purpose: str | None = None
-    #: Set by the RuleBook: rules testing the same thing share this key (see rulebook.py).
-    memo_key: int | None = None
     #: Family shown in the admin's "add rule" menu.
     family: str = _("Request")
 
@@ -98,9 +96,8 @@ class PatternMatch:
 
 
 def rule_types() -> list[type[Rule]]:
-    """All concrete rule classes, in the order of the admin's menu (family, then name)."""
-    from personalization.rules import __all__  # noqa: F401  (make sure every family module is imported)
-
+    """All concrete rule classes, in the order of the admin's menu (family, then name).
+    Import it from ``personalization.rules``, which imports every family first."""
     seen: list[type[Rule]] = []
 
     def walk(cls: type[Rule]) -> None:

@@ -6,13 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.fields import ListField
+from personalization.fields import WEEKDAY_CHOICES, ListField
 from personalization.rules.base import Rule
-
-WEEKDAY_CHOICES = [
-    ("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")), ("3", _("Thursday")),
-    ("4", _("Friday")), ("5", _("Saturday")), ("6", _("Sunday")),
-]
 
 
 class TimeOfDayRule(Rule):

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from personalization.conf import django_setting
-from personalization.engine.decide import Decision, choose
+from personalization.engine.decide import Decision, choose, page_of
 from personalization.touchpoints.preview import PreviewContext
 from personalization.touchpoints.rendering import (
     _template,
@@ -164,7 +164,8 @@ def personalization_script(context: template.Context) -> SafeString:
     token to report dismissals and clicks."""
     request, ctx = _visitor(context)
     # A staff preview records nothing, so its page gets no endpoints to report to.
-    reports = bool(ctx is not None and ctx.impressions and request is not None
+    page = page_of(ctx) if ctx is not None else None
+    reports = bool(page is not None and page.exposures and request is not None
                    and not isinstance(ctx, PreviewContext))
     cookie = _readable_csrf_cookie(request) if reports else None
     key = (reports, cookie, get_script_prefix(), get_urlconf() or django_setting("ROOT_URLCONF"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import get_user_model
@@ -15,11 +15,10 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
 from personalization.conf import app_settings
-from personalization.engine.context import VisitorContext, VisitorState
+from personalization.engine.context import VisitorContext
+from personalization.engine.cookies import VisitorState
+from personalization.engine.decide import Decision, page_of
 from personalization.privacy.consent import ID_PURPOSES
-
-if TYPE_CHECKING:
-    from personalization.engine.decide import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -171,8 +170,10 @@ def outcome(decision: Decision) -> str:
 
 
 def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
+    page = page_of(ctx)
+    decisions = page.decisions if page is not None else {}
     rows = [{"slot": slot, "outcome": outcome(d), "shows_variant": d.shows_variant,
-             "reasons": d.reasons} for slot, d in ctx.decisions.items()]
+             "reasons": d.reasons} for slot, d in decisions.items()]
     return render_to_string("personalization/preview_panel.html", {
         "title": ctx.title, "rows": rows, "exit_url": without_token(request),
         "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60})

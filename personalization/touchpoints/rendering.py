@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from personalization.conf import app_settings, django_setting
-from personalization.engine.decide import Decision
+from personalization.engine.decide import Decision, choose
 from personalization.touchpoints.html import insert_fields, safe_html
 
 logger = logging.getLogger(__name__)
@@ -152,8 +152,6 @@ def prefilled_code(request: Any, slot: str) -> str:
     """The discount code the ``slot`` prefills for this request's visitor, or "": for a
     shop's checkout view, so its own validation and totals apply to the code from the
     first view. The same as ``{% discount_code slot %}`` in a template."""
-    from personalization.engine.decide import choose
-
     ctx = getattr(request, "visitor", None)
     if ctx is None:
         return ""
