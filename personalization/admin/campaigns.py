@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
 from personalization.admin.forms import PolymorphicChildForm, SlotForm, VariantFormSet
-from personalization.engine.context import store_timezone
+from personalization.engine.request_facts import store_timezone
 from personalization.engine.rulebook import invalidate
 from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
 

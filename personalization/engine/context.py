@@ -7,19 +7,22 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.functional import LazyObject, empty
 
 from personalization.adapters import CartSnapshot, get_adapter
-from personalization.conf import app_settings, django_setting
+from personalization.conf import app_settings
 from personalization.engine.cookies import Caps, VisitorState
 from personalization.engine.geo import country_of_ip
 from personalization.engine.profiles import ProfileSnapshot, snapshot_for_user
+from personalization.engine.request_facts import (
+    UTM_KEYS,
+    device_class,
+    referrer_class,
+    store_timezone,
+)
 from personalization.engine.rulebook import RuleBook, get_rulebook
 from personalization.engine.segments import (
     DENIED,
@@ -41,57 +44,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
-UTM_KEYS = ("source", "medium", "campaign")
-SEARCH_HOSTS = ("google.", "bing.", "duckduckgo.", "yahoo.", "ecosia.", "baidu.", "yandex.")
-SOCIAL_HOSTS = ("facebook.", "instagram.", "t.co", "twitter.", "x.com", "linkedin.",
-                "pinterest.", "tiktok.", "reddit.", "youtube.")
-EMAIL_HOSTS = ("mail.", "outlook.", "webmail")
-
-
-@lru_cache(maxsize=2048)
-def device_class(user_agent: str, mobile_hint: str = "") -> str:
-    """mobile / tablet / desktop / bot, from the User-Agent (and the Sec-CH-UA-Mobile hint)."""
-    if mobile_hint == "?1":
-        return "mobile"
-    ua = user_agent.lower()
-    if not ua:
-        return "desktop"
-    if any(b in ua for b in ("bot", "crawl", "spider", "slurp", "headlesschrome")):
-        return "bot"
-    from ua_parser import parse
-
-    result = parse(user_agent)
-    family = (result.device.family if result.device else "") or ""
-    if "ipad" in ua or "tablet" in ua or ("android" in ua and "mobile" not in ua):
-        return "tablet"
-    if "mobi" in ua or "iphone" in ua or family in ("iPhone", "Generic Smartphone"):
-        return "mobile"
-    if family == "Spider":
-        return "bot"
-    return "desktop"
-
-
-def referrer_class(referrer: str, own_host: str) -> str:
-    if not referrer:
-        return "direct"
-    host = (urlsplit(referrer).hostname or "").lower()
-    if not host:
-        return "other"
-    if own_host and host == own_host.split(":")[0].lower():
-        return "internal"
-    if any(s in host for s in SEARCH_HOSTS):
-        return "search"
-    if any(s in host for s in SOCIAL_HOSTS):
-        return "social"
-    if any(host.startswith(s) or s in host for s in EMAIL_HOSTS):
-        return "email"
-    return "other"
-
-
-def store_timezone() -> ZoneInfo:
-    return ZoneInfo(app_settings.TIME_ZONE or django_setting("TIME_ZONE"))
-
-
 class VisitorContext:
     """Everything rules may ask about the visitor, computed lazily and at most once.
 

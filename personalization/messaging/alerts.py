@@ -31,7 +31,7 @@ from phonenumber_field.phonenumber import to_python
 
 from personalization.adapters import OrderSummary, RepContact, get_adapter
 from personalization.conf import app_settings
-from personalization.engine.context import store_timezone
+from personalization.engine.request_facts import store_timezone
 from personalization.messaging.channels import (
     SendResult,
     SmsBackendBase,

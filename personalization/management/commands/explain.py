@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from personalization.engine.context import UTM_KEYS, VisitorContext
+from personalization.engine.context import VisitorContext
 from personalization.engine.decide import Decision, choose
+from personalization.engine.request_facts import UTM_KEYS
 from personalization.engine.rulebook import RuleBook, get_rulebook
 from personalization.touchpoints.preview import anonymous_facts, customer_facts, outcome
 
