@@ -13,7 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
-from personalization.engine.decide import Page, page_of
+from personalization.engine.decide import DEFERRED_KINDS, Page, page_of
 from personalization.measurement.events import buffer_events, event_row
 from personalization.privacy.consent import ANALYTICS
 from personalization.touchpoints import preview
@@ -103,6 +103,8 @@ class PersonalizationMiddleware:
         user_id = user.pk if user is not None and user.is_authenticated else None
         rows = []
         for decision in exposures:
+            if decision.slot_kind in DEFERRED_KINDS:
+                continue  # recorded when the script shows it (touchpoints.views.shown)
             campaign = decision.campaign
             if campaign.cap_impressions is not None:
                 ctx.caps.add(campaign.id, campaign.cap_period_hours, now)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SWITCHED_OFF = Reason("personalization is switched off")
+#: Slot kinds whose content shows later than the page (a popup on its trigger): their
+#: exposure, and its frequency cap, count when the script shows it, not when it is rendered.
+DEFERRED_KINDS = frozenset({"popup"})
 DEFAULT = Reason("showing the default content")
 
 
@@ -172,32 +175,41 @@ def _segment_name(ctx: VisitorContext, segment_id: int) -> str:
     return segment.name if segment is not None else f"#{segment_id}"
 
 
-def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
-            notes: list[Reason]) -> Decision:
-    """The holdout or a variant, by a stable hash of (visitor, campaign)."""
-    decision = Decision(slot=slot.key, slot_kind=slot.kind, campaign=campaign, notes=notes)
+def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:
+    """(held out as control, the variant): the visitor's arm of the campaign, by a stable
+    hash of (visitor, campaign). A visitor who is not remembered gets the first variant."""
     if not campaign.variants:
-        notes.append(Reason("{}: has no variants, showing the default", (campaign.label,)))
-        decision.campaign = None
-        return decision
+        return False, None
     if not ctx.remembered:
-        # No consent to remember the visitor: no stable bucket, no experiment.
-        decision.variant = campaign.variants[0]
-        notes.append(Reason("variant '{}': the first, since the visitor is not remembered "
-                            "(no personalization or analytics consent) and takes part in no "
-                            "experiment", (decision.variant,)))
-        return decision
+        return False, campaign.variants[0]
     bucket_id = ctx.bucket_id
     if campaign.holdout_percent and (
             bucket_of(f"{bucket_id}:{campaign.id}".encode()) * 100 < campaign.holdout_percent):
+        return True, None
+    return False, campaign.pick_variant(bucket_id)
+
+
+def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
+            notes: list[Reason]) -> Decision:
+    """The holdout or a variant (see :func:`arm_of`), and why."""
+    decision = Decision(slot=slot.key, slot_kind=slot.kind, campaign=campaign, notes=notes)
+    control, variant = arm_of(campaign, ctx)
+    if control:
         decision.control = True
         notes.append(Reason("held out as control ({}% holdout): showing the default content",
                             (campaign.holdout_percent,)))
-        return decision
-    decision.variant = campaign.pick_variant(bucket_id)
-    if len(campaign.variants) > 1:
+    elif variant is None:
+        notes.append(Reason("{}: has no variants, showing the default", (campaign.label,)))
+        decision.campaign = None
+    elif not ctx.remembered:
+        # No consent to remember the visitor: no stable bucket, no experiment.
+        notes.append(Reason("variant '{}': the first, since the visitor is not remembered "
+                            "(no personalization or analytics consent) and takes part in no "
+                            "experiment", (variant,)))
+    elif len(campaign.variants) > 1:
         notes.append(Reason("variant '{}' by weighted bucketing ({} of {})", (
-            decision.variant, decision.variant.weight, campaign.total_weight)))
+            variant, variant.weight, campaign.total_weight)))
     else:
-        notes.append(Reason("variant '{}'", (decision.variant,)))
+        notes.append(Reason("variant '{}'", (variant,)))
+    decision.variant = variant
     return decision

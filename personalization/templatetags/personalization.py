@@ -93,6 +93,13 @@ def personalize_popup(context: template.Context, slot: str) -> SafeString:
             html = render_decision(decision, ctx, request)
         except Exception:  # a broken popup never breaks the page
             logger.exception("Rendering popup %s of slot %r failed", decision.variant_id, slot)
+    if html is None and decision is not None and decision.control:
+        # Held out: nothing shows, but the script reports when the popup would have (the
+        # trigger of the variant he would have seen), so both arms count the same moment.
+        variant = decision.campaign.pick_variant(ctx.bucket_id)
+        return format_html('<div class="pz-popup" {} data-pz-trigger="{}" data-pz-delay="{}" '
+                           'data-pz-scroll="{}" hidden></div>', slot_attrs(slot, decision),
+                           variant.trigger, variant.delay_seconds, variant.scroll_percent)
     return html if html is not None else format_html("<div {} hidden></div>",
                                                       slot_attrs(slot, decision))
 
@@ -177,7 +184,8 @@ def personalization_script(context: template.Context) -> SafeString:
     if reports:
         try:
             values = {"dismiss_url": reverse("personalization:dismiss"),
-                      "click_url": reverse("personalization:click")}
+                      "click_url": reverse("personalization:click"),
+                      "shown_url": reverse("personalization:shown")}
         except NoReverseMatch:
             values = {}
     if values and cookie is None:

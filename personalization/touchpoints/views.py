@@ -1,4 +1,4 @@
-"""Small endpoints the bundled script calls: a visitor dismissed or clicked a slot."""
+"""Small endpoints the bundled script calls: a popup was shown, dismissed or clicked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from personalization.engine.decide import DEFERRED_KINDS, arm_of
 from personalization.measurement.events import buffer_events, event_row
+from personalization.privacy.consent import ANALYTICS
 
 
 def _campaign(request: HttpRequest):
@@ -76,3 +78,27 @@ def click(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("Unknown campaign.")
     _record(request, campaign, "click")
     return _answer(request)
+
+
+@require_POST
+def shown(request: HttpRequest) -> HttpResponse:
+    """The script showed a popup (or, for a visitor held out, reached the moment it would
+    have): the exposure is recorded now, and counts toward the frequency cap. The arm is
+    worked out here again from the visitor's bucket, whatever the page claimed. POST
+    ``campaign`` (id)."""
+    campaign = _campaign(request)
+    ctx = getattr(request, "visitor", None)
+    slot = ctx.rulebook.slots.get(campaign.slot_key) if campaign is not None else None
+    if slot is None or slot.kind not in DEFERRED_KINDS:
+        return HttpResponseBadRequest("Unknown campaign.")
+    control, variant = arm_of(campaign, ctx)
+    if campaign.cap_impressions is not None:  # the middleware writes the caps cookie
+        ctx.caps.add(campaign.id, campaign.cap_period_hours, int(time.time()))
+    if ctx.has_consent(ANALYTICS):  # without analytics consent nothing is recorded
+        user = ctx.user
+        buffer_events([event_row(
+            visitor_id=ctx.bucket_id, type="impression", slot=slot.key,
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            campaign_id=campaign.id, control=control,
+            variant_id=variant.pk if variant is not None and not control else None)])
+    return HttpResponse(status=204)

@@ -1,5 +1,6 @@
 /* django-personalization: opens popups on their trigger as accessible dialogs, and reports
-   dismissals and clicks. Vanilla JavaScript, no dependencies. Without it, the page shows the
+   when a popup is shown (its exposure counts then, not when the page is rendered), dismissals
+   and clicks. Vanilla JavaScript, no dependencies. Without it, the page shows the
    popup's <noscript> version as a plain block. */
 (function () {
   "use strict";
@@ -36,6 +37,46 @@
     } catch (e) { /* reporting is best effort */ }
   }
 
+  // Call open() when the popup's trigger fires: on load, after a delay, on exit intent or
+  // at a scroll depth.
+  function onTrigger(popup, open) {
+    var trigger = popup.getAttribute("data-pz-trigger");
+    if (trigger === "delay") {
+      setTimeout(open, 1000 * parseInt(popup.getAttribute("data-pz-delay") || "0", 10));
+    } else if (trigger === "exit") {
+      document.addEventListener("mouseout", function (e) {
+        if (!e.relatedTarget && e.clientY <= 0) open();
+      });
+    } else if (trigger === "scroll") {
+      var depth = parseInt(popup.getAttribute("data-pz-scroll") || "50", 10);
+      var check = function () {
+        var root = document.documentElement;
+        var seen = (window.scrollY + window.innerHeight) / Math.max(root.scrollHeight, 1) * 100;
+        if (seen >= depth) { open(); window.removeEventListener("scroll", check); }
+      };
+      window.addEventListener("scroll", check, { passive: true });
+      check();
+    } else {
+      open();
+    }
+  }
+
+  // The consent banner is answered first; a popup waits for the next page.
+  function consentPending() {
+    return !!document.querySelector("[data-pz-consent]:not([hidden])");
+  }
+
+  // A visitor held out of a popup campaign sees nothing; the moment the popup would have
+  // opened is reported, so both arms are counted alike.
+  function setupControl(slot) {
+    var reported = false;
+    onTrigger(slot, function () {
+      if (reported || consentPending()) return;
+      reported = true;
+      send(data.pzShownUrl, slot);
+    });
+  }
+
   function setup(popup) {
     var dialog = popup.querySelector("[role=dialog]");
     var modal = popup.hasAttribute("data-pz-dismissible");
@@ -55,10 +96,9 @@
     function onFocus(e) { if (opened && !popup.contains(e.target)) dialog.focus(); }
 
     function open() {
-      if (opened || popup.getAttribute("data-pz-closed")) return;
-      // The visitor answers the consent banner first; the popup waits for the next page.
-      if (document.querySelector("[data-pz-consent]:not([hidden])")) return;
+      if (opened || popup.getAttribute("data-pz-closed") || consentPending()) return;
       opened = true;
+      send(data.pzShownUrl, popup);
       popup.hidden = false;
       popup.classList.add("pz-popup--open");
       if (modal) {
@@ -86,28 +126,11 @@
       el.addEventListener("click", function () { close(true); });
     });
 
-    var trigger = popup.getAttribute("data-pz-trigger");
-    if (trigger === "delay") {
-      setTimeout(open, 1000 * parseInt(popup.getAttribute("data-pz-delay") || "0", 10));
-    } else if (trigger === "exit") {
-      document.addEventListener("mouseout", function (e) {
-        if (!e.relatedTarget && e.clientY <= 0) open();
-      });
-    } else if (trigger === "scroll") {
-      var depth = parseInt(popup.getAttribute("data-pz-scroll") || "50", 10);
-      var check = function () {
-        var root = document.documentElement;
-        var seen = (window.scrollY + window.innerHeight) / Math.max(root.scrollHeight, 1) * 100;
-        if (seen >= depth) { open(); window.removeEventListener("scroll", check); }
-      };
-      window.addEventListener("scroll", check, { passive: true });
-      check();
-    } else {
-      open();
-    }
+    onTrigger(popup, open);
   }
 
   document.querySelectorAll(".pz-popup[data-pz-variant]").forEach(setup);
+  document.querySelectorAll(".pz-popup[data-pz-control]").forEach(setupControl);
 
   document.addEventListener("click", function (e) {
     var link = e.target.closest ? e.target.closest("[data-pz-click]") : null;

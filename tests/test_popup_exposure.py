@@ -1,0 +1,121 @@
+"""A popup counts as seen when it is shown, not when its page is rendered: its impression and
+its frequency cap wait for the script's report of the display, for both arms."""
+
+import re
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.test import Client
+from django.urls import include, path
+
+from personalization.engine import rulebook
+from personalization.measurement.events import flush_events
+from personalization.models import BannerVariant, Campaign, Event, PopupVariant, Slot
+from personalization.testing import give_consent
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popup_exposure")]
+PAGE = """{% load personalization %}<html><body><p>Content</p>
+{% personalize "hero" %}<h1>Default hero</h1>{% endpersonalize %}
+{% personalize_popup "popup" %}{% personalization_script %}</body></html>"""
+
+
+def page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(engines["django"].from_string(PAGE).render({}, request))
+
+
+urlpatterns = [path("page/", page), path("pz/", include("personalization.urls"))]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rulebook():
+    rulebook.reset_local()
+    yield
+    rulebook.reset_local()
+
+
+def scroll_popup(holdout: int = 0, cap: int | None = None) -> tuple[Campaign, PopupVariant]:
+    slot = Slot.objects.create(key="popup", name="Popup", kind="popup")
+    campaign = Campaign.objects.create(name="Pizza", slot=slot, status="live",
+                                       holdout_percent=holdout, cap_impressions=cap,
+                                       cap_period_hours=24)
+    variant = PopupVariant.objects.create(campaign=campaign, title="Pizza tonight?",
+                                          trigger="scroll", scroll_percent=60)
+    return campaign, variant
+
+
+def visitor() -> Client:
+    return give_consent(Client(enforce_csrf_checks=True))
+
+
+def report_shown(client: Client, html: str, campaign: Campaign):
+    url = re.search(r'data-pz-shown-url="([^"]+)"', html).group(1)
+    written = re.search(r'data-pz-csrf="([^"]+)"', html)
+    token = written.group(1) if written else client.cookies[
+        re.search(r'data-pz-csrf-cookie="([^"]+)"', html).group(1)].value
+    return client.post(url, {"campaign": campaign.pk}, HTTP_X_CSRFTOKEN=token)
+
+
+def impressions(campaign: Campaign) -> list[Event]:
+    flush_events()
+    return list(Event.objects.filter(type="impression", campaign=campaign))
+
+
+def test_a_rendered_popup_that_never_opened_counts_nothing():
+    campaign, variant = scroll_popup(cap=3)
+    client = visitor()
+    for _ in range(5):  # five pages, the visitor never scrolls far enough
+        html = client.get("/page/").content.decode()
+        assert f'data-pz-variant="{variant.pk}"' in html
+    assert impressions(campaign) == []
+
+
+def test_a_shown_popup_is_one_impression_and_counts_toward_its_cap():
+    campaign, variant = scroll_popup(cap=1)
+    client = visitor()
+    html = client.get("/page/").content.decode()
+    assert report_shown(client, html, campaign).status_code == 204
+    [seen] = impressions(campaign)
+    assert (seen.variant_id, seen.control, seen.slot) == (variant.pk, False, "popup")
+    # The cap of one display is reached: the next page does not offer the popup again.
+    assert "Pizza tonight?" not in client.get("/page/").content.decode()
+
+
+def test_a_held_out_visitor_is_counted_when_the_popup_would_have_opened():
+    campaign, variant = scroll_popup(holdout=100)
+    client = visitor()
+    html = client.get("/page/").content.decode()
+    control = re.search(r'<div class="pz-popup"[^>]*data-pz-control="1"[^>]*>', html).group(0)
+    assert 'data-pz-trigger="scroll"' in control and 'data-pz-scroll="60"' in control
+    assert "Pizza tonight?" not in html
+    assert impressions(campaign) == []
+    report_shown(client, html, campaign)
+    [seen] = impressions(campaign)
+    assert seen.control and seen.variant_id is None
+
+
+def test_the_arm_is_the_visitors_own_whatever_the_page_claims():
+    campaign, variant = scroll_popup(holdout=100)
+    client = visitor()
+    html = client.get("/page/").content.decode()
+    url = re.search(r'data-pz-shown-url="([^"]+)"', html).group(1)
+    token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else \
+        re.search(r'data-pz-csrf="([^"]+)"', html).group(1)
+    client.post(url, {"campaign": campaign.pk, "variant": variant.pk}, HTTP_X_CSRFTOKEN=token)
+    [seen] = impressions(campaign)
+    assert seen.control and seen.variant_id is None
+
+
+def test_banners_are_still_counted_when_rendered_and_shown_refuses_them():
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    banner = Campaign.objects.create(name="Sale", slot=slot, status="live")
+    BannerVariant.objects.create(campaign=banner, headline="Sale!")
+    popup, _ = scroll_popup()
+    client = visitor()
+    html = client.get("/page/").content.decode()
+    assert len(impressions(banner)) == 1 and impressions(popup) == []
+    assert report_shown(client, html, banner).status_code == 400
+    url = re.search(r'data-pz-shown-url="([^"]+)"', html).group(1)
+    assert Client().post(url, {"campaign": "x"}).status_code == 400
+    assert Client().post(url, {"campaign": 99999}).status_code == 400
+    assert len(impressions(banner)) == 1
