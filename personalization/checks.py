@@ -74,6 +74,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                 id="personalization.E008",
             )
         )
+    delay = app_settings.raw("EVENT_FLUSH_MAX_DELAY")
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 1 <= delay <= 3600:
+        errors.append(
+            Error(
+                f"settings.{SETTING_NAME}['EVENT_FLUSH_MAX_DELAY'] = {delay!r} is not a "
+                "number of seconds from 1 to 3600.",
+                hint="The default, 60, shows events in the admin within about a minute.",
+                id="personalization.E009",
+            )
+        )
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401

@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     # pushing them to Redis in one go (a killed process loses at most this much); 0 pushes
     # on every response and waits for Redis's answer.
     "EVENT_SEND_INTERVAL": 0.1,
+    # Buffered events reach the database within about this many seconds: Celery beat
+    # flushes on this interval, and a web process asks for a flush when its oldest event
+    # waiting is older.
+    "EVENT_FLUSH_MAX_DELAY": 60,
     # A known visitor's profile aggregates stay cached this many seconds.
     "PROFILE_CACHE_TIMEOUT": 60 * 60,
     # Profile fields a text variant may insert, e.g. "Hallo {{ first_name }}".

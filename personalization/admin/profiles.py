@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.contrib import admin, messages
@@ -12,8 +13,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from personalization.measurement.events import flush_events
 from personalization.models import Event, VisitorAlias, VisitorProfile
 from personalization.privacy.subjects import erase_subject, export_subject
+
+logger = logging.getLogger(__name__)
 
 
 class ReadOnlyMixin:
@@ -94,3 +98,11 @@ class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["visitor_id", "slot", "reference", "campaign__name", "user__username"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        """The list shows what the visitors did up to now: the buffer is written first."""
+        try:
+            flush_events()
+        except Exception:  # a full buffer or a busy lock must not cost the merchant the list
+            logger.exception("Could not flush the event buffer before listing events")
+        return super().changelist_view(request, extra_context)

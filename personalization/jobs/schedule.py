@@ -9,14 +9,19 @@ from celery.schedules import crontab
 from personalization.conf import DEFAULTS
 
 
-def beat_schedule(refresh_interval: int | None = None) -> dict[str, dict[str, Any]]:
+def beat_schedule(refresh_interval: int | None = None,
+                  flush_interval: float | None = None) -> dict[str, dict[str, Any]]:
     """Entries to merge into ``CELERY_BEAT_SCHEDULE``.
 
     ``refresh_interval``: seconds between two refreshes of all computed segments; pass your
     ``PERSONALIZATION["SEGMENT_REFRESH_INTERVAL"]`` (settings are not loaded yet where
-    this is called).
+    this is called). ``flush_interval``: your ``EVENT_FLUSH_MAX_DELAY``.
     """
     return {
+        "personalization.flush_events": {
+            "task": "personalization.jobs.tasks.flush_events",
+            "schedule": float(flush_interval or DEFAULTS["EVENT_FLUSH_MAX_DELAY"]),
+        },
         "personalization.refresh_all_segments": {
             "task": "personalization.jobs.tasks.refresh_all_segments",
             "schedule": float(refresh_interval or DEFAULTS["SEGMENT_REFRESH_INTERVAL"]),

@@ -260,6 +260,8 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     if redis is not None:
         _OUTBOX.add(redis[1], redis[2], rows)
         _schedule_if_due()
+        if _Waiting.overdue():
+            transaction.on_commit(_schedule_flush)
         return
     if isinstance(cache, LocMemCache):
         with _Local.lock:
@@ -272,6 +274,27 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     size = max(1, app_settings.EVENT_BUFFER_FLUSH_SIZE)
     if waiting // size != (waiting - len(rows)) // size:  # crossed another multiple
         transaction.on_commit(_schedule_flush)
+    elif _Waiting.overdue():
+        transaction.on_commit(_schedule_flush)
+
+
+class _Waiting:
+    """When this process's oldest event not yet asked to be flushed was buffered: past
+    EVENT_FLUSH_MAX_DELAY the process asks for a flush (beat does too, on the same
+    interval), so events reach the database in bounded time even on a quiet shop."""
+
+    since: float | None = None
+
+    @classmethod
+    def overdue(cls) -> bool:
+        now = time.monotonic()
+        if cls.since is None:
+            cls.since = now
+            return False
+        if now - cls.since < app_settings.EVENT_FLUSH_MAX_DELAY:
+            return False
+        cls.since = None
+        return True
 
 
 def _schedule_flush() -> None:
