@@ -14,8 +14,9 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import DEFERRED_KINDS, Page, page_of
+from personalization.engine.profiles import record_visit
 from personalization.measurement.events import buffer_events, event_row
-from personalization.privacy.consent import ANALYTICS
+from personalization.privacy.consent import ANALYTICS, PERSONALIZATION
 from personalization.touchpoints import preview
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class PersonalizationMiddleware:
             state = ctx.state
             if 200 <= response.status_code < 300:
                 state.record_view(ctx.category_ids)
+            if state.new_visit and ctx.is_authenticated and ctx.has_consent(PERSONALIZATION):
+                record_visit(ctx.user.pk)
             if state.changed:
                 response.set_cookie(
                     app_settings.VISITOR_COOKIE_NAME, state.dumps(),

@@ -33,6 +33,8 @@ class VisitorState:
     last_category: str = ""
     is_new: bool = False
     changed: bool = False
+    #: This request starts a visit (the first, or one after a 30-minute gap).
+    new_visit: bool = False
 
     def dumps(self) -> str:
         data = {"v": self.vid, "n": self.visits, "t": self.last}
@@ -67,9 +69,11 @@ class VisitorState:
 
     def touch(self, now: int) -> None:
         """Count a new visit when the last request was long enough ago."""
-        if not self.is_new and self.last and now - self.last > VISIT_GAP_SECONDS:
+        if self.is_new:
+            self.new_visit = True
+        elif self.last and now - self.last > VISIT_GAP_SECONDS:
             self.visits += 1
-            self.changed = True
+            self.changed = self.new_visit = True
         if now - self.last > 60:  # keep the cookie quiet within a minute
             self.last = now
             self.changed = True

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from personalization.conf import app_settings
-from personalization.engine.profiles import invalidate_user, profile_for_user
+from personalization.engine.profiles import invalidate_user, profile_for_user, record_visit
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import (
     PERSONALIZATION,
@@ -38,6 +38,7 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if PERSONALIZATION not in ctx.allowed_purposes:
         return  # no profile is built without his consent
     profile = merge_visitor(user, ctx.visitor_id)
+    record_visit(user.pk, first=True)
     state = ctx.state
     if state.vid != str(profile.visitor_id):
         state.vid = str(profile.visitor_id)

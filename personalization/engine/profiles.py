@@ -83,6 +83,22 @@ def bump_memberships() -> None:
             cache.set(MEMBERSHIP_GEN_KEY, 1, None)
 
 
+def record_visit(user_id: int, *, first: bool = False) -> None:
+    """A known customer starts a visit: count it and move his last-seen time. ``first``
+    (at login): count it only if none was counted yet."""
+    from django.db.models import F
+
+    from personalization.models import VisitorProfile
+
+    profiles = VisitorProfile.objects.filter(user_id=user_id)
+    now = timezone.now()
+    if first:
+        profiles.filter(visit_count=0).update(visit_count=1)
+        profiles.update(last_seen=now)
+    else:
+        profiles.update(visit_count=F("visit_count") + 1, last_seen=now)
+
+
 def profile_for_user(user: Any, visitor_id: str | None = None):
     """The user's VisitorProfile, created on first need.
 
