@@ -18,6 +18,7 @@ class PersonalizationConfig(AppConfig):
         from personalization.engine import rulebook
         from personalization.engine.identity import merge_on_login
         from personalization.jobs import receivers, tasks  # noqa: F401
+        from personalization.measurement import experiments
         from personalization.privacy import consent, subjects
 
         rulebook.connect_signals()
@@ -25,3 +26,4 @@ class PersonalizationConfig(AppConfig):
         subjects.connect_signals()
         user_logged_in.connect(merge_on_login, dispatch_uid="pz_merge_on_login")
         receivers.connect()
+        experiments.connect_signals()

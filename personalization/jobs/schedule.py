@@ -26,6 +26,10 @@ def beat_schedule(refresh_interval: int | None = None,
             "task": "personalization.jobs.tasks.refresh_all_segments",
             "schedule": float(refresh_interval or DEFAULTS["SEGMENT_REFRESH_INTERVAL"]),
         },
+        "personalization.roll_up_experiments": {
+            "task": "personalization.jobs.tasks.roll_up_experiments",
+            "schedule": crontab(minute=23),
+        },
         "personalization.resume_rep_notifications": {
             "task": "personalization.jobs.tasks.resume_rep_notifications",
             "schedule": 10 * 60.0,

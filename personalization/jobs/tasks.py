@@ -6,7 +6,7 @@ from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
 from personalization.jobs import affinities, refresh
-from personalization.measurement import events, orders
+from personalization.measurement import events, orders, rollups
 from personalization.messaging import alerts
 from personalization.privacy import retention
 
@@ -61,3 +61,8 @@ def purge_expired_data() -> dict[str, int]:
 @shared_task(**RETRY)
 def rebuild_product_affinities() -> int:
     return affinities.rebuild_product_affinities()
+
+
+@shared_task(**RETRY)
+def roll_up_experiments() -> int:
+    return rollups.roll_up_all()

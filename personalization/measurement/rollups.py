@@ -1,0 +1,134 @@
+"""Daily rollups of experiment runs: one set-based statement per run, idempotent.
+
+For each run the statement finds every visitor's first exposure in the run (his canonical
+id: a device's id that was linked to a customer's profile counts as the customer), his arm
+then, whether he was ever exposed to another arm, his orders and revenue attributed to the
+campaign within the attribution window after that first exposure, and his clicks; it sums
+them per day of first exposure and arm. The run's rows are replaced in one transaction, so
+rolling up again gives the same rows. Reports read these rows, never the raw events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from personalization.conf import app_settings
+from personalization.engine.request_facts import store_timezone
+from personalization.models import (
+    Campaign,
+    DailyRollup,
+    Event,
+    ExperimentRun,
+    VisitorAlias,
+    VisitorProfile,
+)
+
+_SQL = """
+WITH exposures AS (
+    SELECT COALESCE(p.visitor_id, e.visitor_id) AS unit, e.created_at, e.control,
+           e.variant_id
+    FROM {event} e
+    LEFT JOIN {alias} a ON a.alias = e.visitor_id
+    LEFT JOIN {profile} p ON p.id = a.profile_id
+    WHERE e.campaign_id = %(campaign)s AND e.type = 'impression'
+      AND e.created_at >= %(start)s AND e.created_at < %(end)s
+), firsts AS (
+    SELECT unit, created_at AS first_at, control, variant_id,
+           ROW_NUMBER() OVER (PARTITION BY unit ORDER BY created_at, control, variant_id) AS rn
+    FROM exposures
+), arms AS (
+    SELECT unit, COUNT(DISTINCT CASE WHEN control THEN -1 ELSE COALESCE(variant_id, 0) END)
+           AS n
+    FROM exposures GROUP BY unit
+), later AS (
+    SELECT COALESCE(p.visitor_id, e.visitor_id) AS unit, e.type, e.created_at, e.value,
+           e.reference
+    FROM {event} e
+    LEFT JOIN {alias} a ON a.alias = e.visitor_id
+    LEFT JOIN {profile} p ON p.id = a.profile_id
+    WHERE e.campaign_id = %(campaign)s AND e.type IN ('conversion', 'click')
+      AND e.created_at >= %(start)s
+), per_unit AS (
+    SELECT f.unit, f.first_at, f.control, f.variant_id, MAX(ar.n) AS arms,
+           COUNT(DISTINCT CASE WHEN l.type = 'conversion' THEN l.reference END) AS orders,
+           COALESCE(SUM(CASE WHEN l.type = 'conversion' THEN l.value END), 0) AS revenue,
+           COUNT(CASE WHEN l.type = 'click' THEN 1 END) AS clicks
+    FROM firsts f
+    JOIN arms ar ON ar.unit = f.unit
+    LEFT JOIN later l ON l.unit = f.unit AND l.created_at >= f.first_at
+         AND l.created_at <= {window_end}
+    WHERE f.rn = 1
+    GROUP BY f.unit, f.first_at, f.control, f.variant_id
+)
+SELECT {day} AS day, control, variant_id, COUNT(*),
+       SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END), SUM(orders), SUM(revenue),
+       SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN arms > 1 THEN 1 ELSE 0 END)
+FROM per_unit
+GROUP BY {day}, control, variant_id
+ORDER BY 1, 2, 3
+"""
+
+
+def _dialect() -> dict[str, str]:
+    """The two expressions that differ between PostgreSQL and SQLite."""
+    if connection.vendor == "postgresql":
+        return {"day": "CAST(first_at AT TIME ZONE %(tz)s AS DATE)",
+                "window_end": "f.first_at + %(window)s * INTERVAL '1 second'"}
+    # SQLite (the demo): the store's current UTC offset, and text timestamps.
+    return {"day": "DATE(first_at, %(offset)s)",
+            "window_end": "DATETIME(f.first_at, %(window_text)s)"}
+
+
+def _sql() -> str:
+    return _SQL.format(event=Event._meta.db_table, alias=VisitorAlias._meta.db_table,
+                       profile=VisitorProfile._meta.db_table, **_dialect())
+
+
+def roll_up(run: ExperimentRun, *, now: datetime | None = None) -> int:
+    """Recompute the run's daily rows from its events; returns how many rows it has."""
+    now = now or timezone.now()
+    window = app_settings.CONVERSION_WINDOW_DAYS * 86400
+    tz = store_timezone()
+    offset_minutes = int((now.astimezone(tz).utcoffset() or timedelta()).total_seconds() // 60)
+    params = {
+        "campaign": run.campaign_id, "start": run.started_at, "end": run.ended_at or now,
+        "tz": str(tz), "window": window, "window_text": f"+{window} seconds",
+        "offset": f"{offset_minutes:+d} minutes",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(), params)
+        rows = cursor.fetchall()
+    with transaction.atomic():
+        DailyRollup.objects.filter(run=run).delete()
+        DailyRollup.objects.bulk_create([
+            DailyRollup(run=run, day=_date(day), control=bool(control), variant_id=variant_id,
+                        visitors=visitors, converters=converters, orders=orders,
+                        revenue=revenue or 0, revenue_sq=float(revenue_sq or 0),
+                        clicks=clicks or 0, multi_arm=multi or 0)
+            for day, control, variant_id, visitors, converters, orders, revenue, revenue_sq,
+            clicks, multi in rows])
+    return len(rows)
+
+
+def _date(value: object) -> object:
+    return datetime.strptime(value, "%Y-%m-%d").date() if isinstance(value, str) else value
+
+
+def runs_to_roll_up(now: datetime | None = None) -> list[int]:
+    """Runs still open, and runs that ended within the attribution window (their last
+    visitors' conversions may still come in)."""
+    now = now or timezone.now()
+    since = now - timedelta(days=app_settings.CONVERSION_WINDOW_DAYS + 1)
+    return list(ExperimentRun.objects.filter(campaign__in=Campaign.objects.all())
+                .exclude(ended_at__lt=since).values_list("pk", flat=True))
+
+
+def roll_up_all() -> int:
+    """Roll up every run that may still change; returns the number of runs."""
+    ids = runs_to_roll_up()
+    for run in ExperimentRun.objects.filter(pk__in=ids):
+        roll_up(run)
+    return len(ids)

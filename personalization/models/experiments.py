@@ -1,0 +1,79 @@
+"""Experiments: a campaign's runs with their locked split, and the daily figures of each arm."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ExperimentRun(models.Model):
+    """One run of a campaign that is an experiment (a holdout, or more than one variant).
+
+    A run starts when the campaign goes live and ends when it is paused, archived, its split
+    is changed or a winner is promoted; the split it ran with (holdout share and each
+    variant's weight) is kept, so its report compares what visitors were really shown.
+    """
+
+    campaign = models.ForeignKey("personalization.Campaign", on_delete=models.CASCADE,
+                                 related_name="runs", verbose_name=_("campaign"))
+    number = models.PositiveIntegerField(_("run"))
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    holdout_percent = models.PositiveSmallIntegerField(_("holdout (%)"))
+    weights = models.JSONField(_("variant weights"), default=dict,
+                               help_text=_("Variant id → weight, as the run started."))
+    winner = models.ForeignKey("personalization.ContentVariant", on_delete=models.SET_NULL,
+                               null=True, blank=True, related_name="+",
+                               verbose_name=_("promoted winner"))
+
+    class Meta:
+        verbose_name = _("experiment run")
+        verbose_name_plural = _("experiment runs")
+        ordering = ["campaign", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="pz_run_number"),
+            models.UniqueConstraint(fields=["campaign"], condition=models.Q(ended_at=None),
+                                    name="pz_one_open_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · run {self.number}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.ended_at is None
+
+
+class DailyRollup(models.Model):
+    """The figures of one arm of a run for the visitors first exposed on ``day``.
+
+    A visitor (his canonical id: aliases are merged) counts in the arm and on the day of his
+    first exposure in the run; his conversions within the attribution window after it are
+    his arm's. Written by ``measurement.rollups.roll_up`` (set-based, idempotent).
+    """
+
+    run = models.ForeignKey(ExperimentRun, on_delete=models.CASCADE, related_name="rollups",
+                            verbose_name=_("run"))
+    day = models.DateField(_("day"))
+    control = models.BooleanField(_("control"), default=False)
+    variant = models.ForeignKey("personalization.ContentVariant", on_delete=models.SET_NULL,
+                                null=True, blank=True, related_name="+",
+                                verbose_name=_("variant"))
+    visitors = models.PositiveIntegerField(_("visitors"), default=0)
+    converters = models.PositiveIntegerField(_("converting visitors"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
+    revenue_sq = models.FloatField(_("sum of squared revenue per visitor"), default=0)
+    clicks = models.PositiveIntegerField(_("clicks"), default=0)
+    multi_arm = models.PositiveIntegerField(
+        _("visitors seen in another arm too"), default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        ordering = ["run", "day"]
+        indexes = [models.Index(fields=["run", "day"])]
+
+    def __str__(self) -> str:
+        arm = "control" if self.control else f"variant {self.variant_id}"
+        return f"{self.run} · {self.day} · {arm}"
