@@ -84,6 +84,18 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                 id="personalization.E009",
             )
         )
+    holdout = app_settings.raw("GLOBAL_HOLDOUT_PERCENT")
+    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or \
+            not 0 <= holdout <= 100:
+        errors.append(
+            Error(
+                f"settings.{SETTING_NAME}['GLOBAL_HOLDOUT_PERCENT'] = {holdout!r} is not a "
+                "percentage from 0 to 100.",
+                hint="5 keeps one visitor in twenty out of all personalization; 0 (the "
+                     "default) keeps nobody out.",
+                id="personalization.E010",
+            )
+        )
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "GEOIP_PATH": None,
     # Store time zone for time-of-day and weekday rules; None means settings.TIME_ZONE.
     "TIME_ZONE": None,
+    # Share of visitors (0-100, sticky per canonical visitor) who see every slot's default
+    # content everywhere, to measure what personalization as a whole adds.
+    "GLOBAL_HOLDOUT_PERCENT": 0,
     # Conversions are attributed to exposures seen within this many days.
     "CONVERSION_WINDOW_DAYS": 7,
     # Events are buffered in the cache and bulk-inserted once this many are waiting.

@@ -13,7 +13,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
-from personalization.engine.decide import DEFERRED_KINDS, Page, page_of
+from personalization.engine.cookies import VisitorState
+from personalization.engine.decide import DEFERRED_KINDS, Page, in_global_holdout, page_of
 from personalization.engine.profiles import record_visit
 from personalization.measurement.events import buffer_events, event_row
 from personalization.privacy.consent import ANALYTICS, PERSONALIZATION
@@ -80,6 +81,8 @@ class PersonalizationMiddleware:
                 state.record_view(ctx.category_ids)
             if state.new_visit and ctx.is_authenticated and ctx.has_consent(PERSONALIZATION):
                 record_visit(ctx.user.pk)
+            if page is not None and state.recorded_visit != state.visits:
+                self._record_program_visit(ctx, state)
             if state.changed:
                 response.set_cookie(
                     app_settings.VISITOR_COOKIE_NAME, state.dumps(),
@@ -93,6 +96,19 @@ class PersonalizationMiddleware:
                 app_settings.CAP_COOKIE_NAME, caps.dumps(),
                 max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
                 samesite="Lax")
+
+    @staticmethod
+    def _record_program_visit(ctx: VisitorContext, state: VisitorState) -> None:
+        """Once per visit to a personalized page: in the global holdout or not (what the
+        program-impact report compares)."""
+        state.recorded_visit = state.visits
+        state.changed = True
+        if not ctx.has_consent(ANALYTICS):
+            return
+        user = ctx.user
+        buffer_events([event_row(
+            visitor_id=ctx.bucket_id, type="visit", control=in_global_holdout(ctx),
+            user_id=user.pk if user is not None and user.is_authenticated else None)])
 
     @staticmethod
     def _record_impressions(ctx: VisitorContext, page: Page) -> None:

@@ -38,8 +38,10 @@ def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_com
             "action": "place", "name": "Anna", "email": "anna@example.com",
             "address": "Kerkstraat 1", "discount_code": ""})
     assert response.status_code == 302
-    conversions = Event.objects.filter(type="conversion")
+    conversions = Event.objects.filter(type="conversion", campaign__isnull=False)
     assert {e.campaign_id for e in conversions} == {shown.pk, held_out.pk}
+    # And once for the program as a whole (the global holdout's figures), never summed up.
+    assert Event.objects.filter(type="conversion", campaign=None).count() == 1
     assert conversions.get(campaign=held_out).control is True
     assert conversions.get(campaign=shown).value == Decimal("40.00")
 

@@ -31,6 +31,8 @@ class VisitorState:
     last_touch: dict[str, str] = field(default_factory=dict)
     views: dict[str, int] = field(default_factory=dict)
     last_category: str = ""
+    #: The visit (number) whose visit to a personalized page was recorded.
+    recorded_visit: int = 0
     is_new: bool = False
     changed: bool = False
     #: This request starts a visit (the first, or one after a 30-minute gap).
@@ -46,6 +48,8 @@ class VisitorState:
             data["c"] = self.views
         if self.last_category:
             data["k"] = self.last_category
+        if self.recorded_visit:
+            data["p"] = self.recorded_visit
         raw = signing.dumps(data, salt=STATE_SALT, compress=True)
         # The next request need not verify it again (a copy: the state may change later).
         remember_signed(raw, STATE_SALT, {k: dict(v) if isinstance(v, dict) else v
@@ -62,7 +66,8 @@ class VisitorState:
                            last=int(data.get("t", 0)), first_touch=dict(data.get("f", {})),
                            last_touch=dict(data.get("l", {})),
                            views={str(k): int(v) for k, v in data.get("c", {}).items()},
-                           last_category=str(data.get("k", "")))
+                           last_category=str(data.get("k", "")),
+                           recorded_visit=int(data.get("p", 0)))
             except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError):
                 logger.info("Ignoring an invalid visitor cookie.")
         return cls(vid=str(uuid.uuid4()), is_new=True, changed=True)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from personalization.conf import app_settings
 from personalization.engine.rulebook import bucket_of
 from personalization.engine.segments import Reason
 
@@ -111,6 +112,10 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
     slot = book.slots.get(slot_key)
     if slot is None:
         return Decision(slot=slot_key, notes=[Reason("no slot '{}' is defined", (slot_key,))])
+    if in_global_holdout(ctx):
+        return Decision(slot=slot_key, slot_kind=slot.kind, notes=[Reason(
+            "in the global holdout ({}% of visitors see no personalization), showing the "
+            "default content", (app_settings.GLOBAL_HOLDOUT_PERCENT,))])
     if not slot.campaigns:
         return Decision(slot=slot_key, slot_kind=slot.kind,
                         notes=[Reason("no live campaign on this slot"), DEFAULT])
@@ -131,6 +136,14 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
             return _bucket(slot, campaign, ctx, notes)
     notes.append(DEFAULT)
     return Decision(slot=slot_key, slot_kind=slot.kind, notes=notes)
+
+
+def in_global_holdout(ctx: VisitorContext) -> bool:
+    """Whether the visitor is in the share that sees no personalization anywhere (sticky,
+    by his canonical visitor id; a visitor who is not remembered is never held out)."""
+    share = app_settings.GLOBAL_HOLDOUT_PERCENT
+    return bool(share) and ctx.remembered and (
+        bucket_of(f"{ctx.bucket_id}:global".encode()) * 100 < share)
 
 
 def _ruled_out(campaign: CompiledCampaign, ctx: VisitorContext, now_ts: int) -> Reason | None:

@@ -72,4 +72,11 @@ def record_conversion(*, user: Any, visitor_id: str | None, value: Decimal,
         for e in latest.values()
     ]
     Event.objects.bulk_create(conversions, ignore_conflicts=True)
+    # The order once more for the program as a whole (no campaign), which the global
+    # holdout's report reads: never the campaigns' conversions added up.
+    if not Event.objects.filter(type=Event.Type.CONVERSION, campaign=None,
+                                reference=reference).exists():
+        Event.objects.create(visitor_id=uuid.UUID(sorted(ids)[0]) if visitor_id is None
+                             else uuid.UUID(str(visitor_id)), user_id=getattr(user, "pk", None),
+                             type=Event.Type.CONVERSION, value=value, reference=reference)
     return len(conversions)

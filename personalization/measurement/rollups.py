@@ -33,8 +33,7 @@ WITH exposures AS (
     FROM {event} e
     LEFT JOIN {alias} a ON a.alias = e.visitor_id
     LEFT JOIN {profile} p ON p.id = a.profile_id
-    WHERE e.campaign_id = %(campaign)s AND e.type = 'impression'
-      AND e.created_at >= %(start)s AND e.created_at < %(end)s
+    WHERE {exposed} AND e.created_at >= %(start)s AND e.created_at < %(end)s
 ), firsts AS (
     SELECT unit, created_at AS first_at, control, variant_id,
            ROW_NUMBER() OVER (PARTITION BY unit ORDER BY created_at, control, variant_id) AS rn
@@ -49,8 +48,7 @@ WITH exposures AS (
     FROM {event} e
     LEFT JOIN {alias} a ON a.alias = e.visitor_id
     LEFT JOIN {profile} p ON p.id = a.profile_id
-    WHERE e.campaign_id = %(campaign)s AND e.type IN ('conversion', 'click')
-      AND e.created_at >= %(start)s
+    WHERE {campaign} AND e.type IN ('conversion', 'click') AND e.created_at >= %(start)s
 ), per_unit AS (
     SELECT f.unit, f.first_at, f.control, f.variant_id, MAX(ar.n) AS arms,
            COUNT(DISTINCT CASE WHEN l.type = 'conversion' THEN l.reference END) AS orders,
@@ -82,24 +80,39 @@ def _dialect() -> dict[str, str]:
             "window_end": "DATETIME(f.first_at, %(window_text)s)"}
 
 
-def _sql() -> str:
+#: The program-impact report looks this far back.
+PROGRAM_DAYS = 90
+
+
+def _sql(program: bool) -> str:
+    if program:  # visits to personalized pages, in the global holdout or not
+        exposed, campaign = "e.campaign_id IS NULL AND e.type = 'visit'", "e.campaign_id IS NULL"
+    else:
+        exposed = "e.campaign_id = %(campaign)s AND e.type = 'impression'"
+        campaign = "e.campaign_id = %(campaign)s"
     return _SQL.format(event=Event._meta.db_table, alias=VisitorAlias._meta.db_table,
-                       profile=VisitorProfile._meta.db_table, **_dialect())
+                       profile=VisitorProfile._meta.db_table, exposed=exposed,
+                       campaign=campaign, **_dialect())
 
 
-def roll_up(run: ExperimentRun, *, now: datetime | None = None) -> int:
-    """Recompute the run's daily rows from its events; returns how many rows it has."""
+def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
+    """Recompute the run's daily rows from its events (``run`` None: the program against
+    the global holdout, over the last PROGRAM_DAYS); returns how many rows it has."""
     now = now or timezone.now()
     window = app_settings.CONVERSION_WINDOW_DAYS * 86400
     tz = store_timezone()
     offset_minutes = int((now.astimezone(tz).utcoffset() or timedelta()).total_seconds() // 60)
+    if run is None:
+        start, end, campaign = now - timedelta(days=PROGRAM_DAYS), now, None
+    else:
+        start, end, campaign = run.started_at, run.ended_at or now, run.campaign_id
     params = {
-        "campaign": run.campaign_id, "start": run.started_at, "end": run.ended_at or now,
+        "campaign": campaign, "start": start, "end": end,
         "tz": str(tz), "window": window, "window_text": f"+{window} seconds",
         "offset": f"{offset_minutes:+d} minutes",
     }
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
+        cursor.execute(_sql(run is None), params)
         rows = cursor.fetchall()
     with transaction.atomic():
         DailyRollup.objects.filter(run=run).delete()
@@ -127,8 +140,10 @@ def runs_to_roll_up(now: datetime | None = None) -> list[int]:
 
 
 def roll_up_all() -> int:
-    """Roll up every run that may still change; returns the number of runs."""
+    """Roll up every run that may still change, and the program against the global
+    holdout; returns the number of runs."""
     ids = runs_to_roll_up()
     for run in ExperimentRun.objects.filter(pk__in=ids):
         roll_up(run)
+    roll_up(None)
     return len(ids)

@@ -16,6 +16,9 @@ class Event(models.Model):
         CLICK = "click", _("Click")
         DISMISS = "dismiss", _("Dismissal")
         CONVERSION = "conversion", _("Conversion")
+        #: A visit to a personalized page, once per visit, with ``control`` for a visitor in
+        #: the global holdout: what the program-impact report compares.
+        VISIT = "visit", _("Visit")
 
     visitor_id = models.UUIDField(_("visitor id"), db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,

@@ -48,12 +48,15 @@ class DailyRollup(models.Model):
     """The figures of one arm of a run for the visitors first exposed on ``day``.
 
     A visitor (his canonical id: aliases are merged) counts in the arm and on the day of his
-    first exposure in the run; his conversions within the attribution window after it are
+    first exposure in the run (without a run: his first visit, personalized or in the global
+    holdout); his conversions within the attribution window after it are
     his arm's. Written by ``measurement.rollups.roll_up`` (set-based, idempotent).
     """
 
     run = models.ForeignKey(ExperimentRun, on_delete=models.CASCADE, related_name="rollups",
-                            verbose_name=_("run"))
+                            null=True, blank=True, verbose_name=_("run"),
+                            help_text=_("Empty: the whole program against the global "
+                                        "holdout."))
     day = models.DateField(_("day"))
     control = models.BooleanField(_("control"), default=False)
     variant = models.ForeignKey("personalization.ContentVariant", on_delete=models.SET_NULL,
