@@ -157,7 +157,7 @@ def visitors(rng: random.Random) -> list[dict]:
 
 
 def time_decisions(people: list[dict]) -> list[float]:
-    from personalization.engine.decide import choose
+    from personalization.engine.decide import SWITCHED_OFF, choose
     from personalization.engine.rulebook import get_rulebook
     from personalization.testing import make_context
 
@@ -171,7 +171,7 @@ def time_decisions(people: list[dict]) -> list[float]:
             start = time.perf_counter_ns()
             decision = choose(key, ctx)
             samples.append((time.perf_counter_ns() - start) / 1000)
-            off += decision.reasons == ["personalization is switched off"]
+            off += decision.notes == [SWITCHED_OFF]
     if off:
         raise RuntimeError("The kill switch was on while timing decisions.")
     return samples

@@ -74,6 +74,8 @@ class VisitorContext:
             raise TypeError(f"Unknown visitor facts: {', '.join(sorted(unknown))}")
         self.request = request
         self._given = facts
+        simulated = facts.get("segments")
+        self._simulated = None if simulated is None else frozenset(simulated)
         self._answers: dict[int, Any] = {}  # rule key -> True, False, FAILED
         self._errors: dict[int, Exception] = {}  # rule key -> what it raised
         self._verdicts: dict[int, Verdict] = {}  # segment id -> verdict
@@ -114,8 +116,7 @@ class VisitorContext:
     @property
     def simulated_segments(self) -> frozenset[Any] | None:
         """Segment ids or slugs a preview or a test says the visitor is in, or None."""
-        given = self._given.get("segments")
-        return None if given is None else frozenset(given)
+        return self._simulated
 
     def request_memo(self, key: str, factory: Callable[[], Any] | None = None) -> Any:
         """An object kept for this request by a part of the app above the context (the

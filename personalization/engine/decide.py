@@ -20,6 +20,7 @@ from personalization.engine.segments import Reason
 
 if TYPE_CHECKING:
     from personalization.engine.context import VisitorContext
+    from personalization.engine.cookies import Caps
     from personalization.engine.rulebook import CompiledCampaign, CompiledSlot
     from personalization.models import ContentVariant
 
@@ -125,8 +126,9 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[*notes, DEFAULT])
     notes: list[Reason] = []
     now_ts = int(time.time())
+    caps = ctx.caps if ctx.has_dismissals() else None
     for campaign in slot.campaigns:
-        why_not = _ruled_out(campaign, ctx, now_ts)
+        why_not = _ruled_out(campaign, ctx, caps, now_ts)
         if why_not is not None:
             notes.append(why_not)
             continue
@@ -146,11 +148,12 @@ def in_global_holdout(ctx: VisitorContext) -> bool:
         bucket_of(f"{ctx.bucket_id}:global".encode()) * 100 < share)
 
 
-def _ruled_out(campaign: CompiledCampaign, ctx: VisitorContext, now_ts: int) -> Reason | None:
-    """Why the visitor may not see the campaign now (a dismissal, its schedule, its cap or
-    its flag), or None."""
+def _ruled_out(campaign: CompiledCampaign, ctx: VisitorContext, caps: Caps | None,
+               now_ts: int) -> Reason | None:
+    """Why the visitor may not see the campaign now (a dismissal, with ``caps`` when he
+    dismissed anything; its schedule, its cap or its flag), or None."""
     label = campaign.label
-    if ctx.has_dismissals() and ctx.caps.is_dismissed(campaign.id, now_ts):
+    if caps is not None and caps.is_dismissed(campaign.id, now_ts):
         return Reason("{}: skipped, dismissed by the visitor", (label,))
     if campaign.simple:  # no schedule, cap or flag
         return None
@@ -173,19 +176,14 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Re
     if not campaign.segment_ids:
         return True, Reason("{}: audience is everybody", (campaign.label,))
     parts: list[object] = []
-    for segment_id in campaign.segment_ids:
-        verdict = ctx.segment_verdict(segment_id)
+    for segment in campaign.segments:
+        verdict = ctx.segment_verdict(segment.id)
         if verdict.matched:
             return True, Reason("{}: visitor is in segment '{}' ({})", (
-                campaign.label, _segment_name(ctx, segment_id), verdict.reason))
-        parts += (_segment_name(ctx, segment_id), verdict.reason)
-    audience = Reason("; ".join(["'{}': {}"] * len(campaign.segment_ids)), tuple(parts))
+                campaign.label, segment, verdict.reason))
+        parts += (segment, verdict.reason)
+    audience = Reason(campaign.audience_text, tuple(parts))
     return False, Reason("{}: skipped, not in its audience ({})", (campaign.label, audience))
-
-
-def _segment_name(ctx: VisitorContext, segment_id: int) -> str:
-    segment = ctx.rulebook.segments.get(segment_id)
-    return segment.name if segment is not None else f"#{segment_id}"
 
 
 def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:

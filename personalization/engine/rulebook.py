@@ -62,6 +62,10 @@ class CompiledCampaign:
     waffle_flag: str
     segment_ids: tuple[int, ...]
     variants: list[ContentVariant] = field(default_factory=list)
+    #: The audience's segments themselves (unknown ids left out), set by build(), and
+    #: the words of a visitor in none of them (a format string: name, reason, ...).
+    segments: tuple[CompiledSegment, ...] = ()
+    audience_text: str = ""
     label: str = ""
     always: bool = False  # no schedule: skip the schedule check
     total_weight: int = 0  # set once the variants are attached
@@ -173,6 +177,9 @@ def build(version: str) -> RuleBook:
             campaigns[variant.campaign_id].variants.append(variant)
     for campaign in campaigns.values():
         campaign.total_weight = sum(v.weight for v in campaign.variants)
+        campaign.segments = tuple(book.segments[i] for i in campaign.segment_ids
+                                  if i in book.segments)
+        campaign.audience_text = "; ".join(["'{}': {}"] * len(campaign.segments))
     for slot in book.slots.values():
         slot.campaigns.sort(key=lambda c: (-c.priority, c.id))
     return book

@@ -7,7 +7,7 @@ for the request; ``explain``, the preview and the API read the same verdict's re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from personalization.privacy.consent import PERSONALIZATION
 
@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from personalization.models import Rule
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why, as a value: a format string and its arguments, put into words when read (the
-    arguments may be rules, campaigns' labels or other reasons)."""
+    arguments may be rules, campaigns' labels or other reasons). A named tuple: made on
+    every decision, so it must cost next to nothing."""
 
     text: str
     args: tuple[Any, ...] = ()
@@ -28,8 +28,7 @@ class Reason:
         return self.text.format(*map(str, self.args)) if self.args else self.text
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """Whether the visitor is in a segment, and the reason that decided it."""
 
     matched: bool
@@ -75,6 +74,9 @@ class CompiledSegment:
     enabled: bool
     checks: list[Check] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
     """Whether the visitor in ``ctx`` is in ``segment``, and why.
@@ -84,18 +86,16 @@ def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
     reads the membership of the customer's profile at the last refresh.
     """
     if not segment.enabled:
-        return Verdict(False, Reason("segment is disabled"))
+        return _DISABLED
     if segment.computed:
         if not ctx.has_consent(PERSONALIZATION):
-            return Verdict(False, Reason("skipped: no personalization consent"))
+            return _NO_CONSENT
         profile = ctx.profile
         if profile is None:
-            return Verdict(False, Reason("computed segment: visitor is not a known customer"))
-        if segment.id in profile.segment_ids:
-            return Verdict(True, Reason("member at the last refresh"))
-        return Verdict(False, Reason("not a member at the last refresh"))
+            return _NOT_A_CUSTOMER
+        return _MEMBER if segment.id in profile.segment_ids else _NOT_A_MEMBER
     if not segment.checks:
-        return Verdict(False, Reason("segment has no rules"))
+        return _NO_RULES
     match_any = segment.match_any
     misses: list[Reason] = []
     for check in segment.checks:
@@ -116,4 +116,13 @@ def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
             misses.append(why)
     if match_any:
         return Verdict(False, Reason("; ".join(["{}"] * len(misses)), tuple(misses)))
-    return Verdict(True, Reason("all rules match"))
+    return _ALL_MATCH
+
+
+_DISABLED = Verdict(False, Reason("segment is disabled"))
+_NO_CONSENT = Verdict(False, Reason("skipped: no personalization consent"))
+_NOT_A_CUSTOMER = Verdict(False, Reason("computed segment: visitor is not a known customer"))
+_MEMBER = Verdict(True, Reason("member at the last refresh"))
+_NOT_A_MEMBER = Verdict(False, Reason("not a member at the last refresh"))
+_NO_RULES = Verdict(False, Reason("segment has no rules"))
+_ALL_MATCH = Verdict(True, Reason("all rules match"))
