@@ -95,8 +95,9 @@ class _Seeder:
             for position, rule in enumerate(rules):
                 rule.segment, rule.position = seg, position
                 rule.save()
-            if kind == "computed":
-                refresh_segment(seg.pk)
+            if kind == "computed":  # reported in the seed's summary, not as a log line
+                self.created["computed segment members"] += refresh_segment(
+                    seg.pk, log=False).members
             self.created["segments"] += 1
         return seg
 

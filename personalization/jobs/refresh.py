@@ -54,7 +54,8 @@ def segment_ids_to_refresh() -> list[int]:
                 .order_by("pk").values_list("pk", flat=True))
 
 
-def refresh_segment(segment_id: int, now: datetime | None = None) -> RefreshResult:
+def refresh_segment(segment_id: int, now: datetime | None = None, *,
+                    log: bool = True) -> RefreshResult:
     """Recompute a computed segment's membership from its rules and swap it in atomically.
 
     Sends ``segment_entered`` and ``segment_exited`` (``segment``, ``user_ids``: a frozenset
@@ -115,8 +116,9 @@ def refresh_segment(segment_id: int, now: datetime | None = None) -> RefreshResu
             transaction.on_commit(
                 lambda: _announce(segment, entered_ids, exited_ids), using=db)
     seconds = (timezone.now() - started).total_seconds()
-    logger.info("Refreshed segment %s: %s members (+%s −%s) in %.2fs", segment.slug,
-                member_count, entered, exited, seconds)
+    if log:  # a caller with a report of its own (seed_demo) says it there
+        logger.info("Refreshed segment %s: %s members (+%s −%s) in %.2fs", segment.slug,
+                    member_count, entered, exited, seconds)
     return RefreshResult(segment_id, member_count, entered, exited, seconds)
 
 

@@ -43,9 +43,12 @@ def snapshot() -> dict:
     }
 
 
-def test_seeding_twice_changes_nothing():
+def test_seeding_twice_changes_nothing(caplog):
     first_output = seed()
     assert "Seeded:" in first_output
+    # One report, on its own lines: the computed segment's refresh is part of it.
+    assert "computed segment members" in first_output.splitlines()[-1]
+    assert "Refreshed segment" not in caplog.text
     before_counts, before = counts(), snapshot()
     assert seed().strip() == "Nothing to do: the demo data is already there."
     assert counts() == before_counts
