@@ -71,21 +71,23 @@ def products_for(decision: Decision | None, ctx: Any, products: Any = None,
     variant = decision.variant if decision is not None and decision.shows_variant else None
     if variant is None:
         items = list(given)
+    elif variant.strategy == "affinity_sort":
+        # A reorder of the page's own list (search results, a category) keeps every item:
+        # only the template's own ``limit`` cuts it, never the variant's.
+        items = affinity_sorted(list(given), ctx.category_affinity if ctx is not None else {})
     else:
-        limit = limit or variant.limit
-        strategy = variant.strategy
+        strategy, wanted = variant.strategy, limit or variant.limit or 4
         if strategy == "manual":
             items = available(get_adapter().products([int(i) for i in variant.product_ids]))
-        elif strategy == "affinity_sort":
-            items = affinity_sorted(list(given),
-                                    ctx.category_affinity if ctx is not None else {})
         else:
-            items = list(get_adapter().recommend(strategy, ctx, given, limit or 4) or [])
+            items = list(get_adapter().recommend(strategy, ctx, given, wanted) or [])
             if not items and strategy == "bought_together":
-                items = bought_together(ctx, _source_ids(source, given), limit or 4)
+                items = bought_together(ctx, _source_ids(source, given), wanted)
             elif not items and strategy == "popular_in_segment":
-                items = popular_in_segment(decision, ctx, limit or 4)
-            items = items or list(given)
+                items = popular_in_segment(decision, ctx, wanted)
+        if items:
+            return items[:wanted]
+        items = list(given)  # nothing to recommend: the page's own list, as without a campaign
     return items[:limit] if limit else items
 
 
