@@ -64,7 +64,7 @@ def test_a_visit_is_recorded_once_with_the_visitors_side(settings, hero):
 def test_the_program_rollup_compares_held_out_and_personalized_visitors(settings, hero):
     holdout(settings, 50)
     buyers = {}
-    for n in range(40):
+    for _ in range(40):
         client = give_consent(Client())
         response = client.get("/_pz/slots/")
         vid = response.wsgi_request.visitor.visitor_id

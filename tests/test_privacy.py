@@ -94,7 +94,7 @@ def test_erasure_leaves_nothing_but_pseudonymous_consent(anna):
     assert kept.exists() and all(r.user_id is None and r.visitor_id is None and r.subject
                                  for r in kept)
     assert erase_subject(user=anna) == {"events": 0, "aliases": 0, "profiles": 0,
-                                        "segment_memberships": 0,
+                                        "segment_memberships": 0, "discount_codes": 0,
                                         "consent_records_pseudonymised": 0}  # idempotent
 
 

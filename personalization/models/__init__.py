@@ -13,6 +13,7 @@ from personalization.models.variants import (
     BannerVariant,
     ContentVariant,
     DiscountVariant,
+    IssuedCode,
     PopupVariant,
     ProductListVariant,
     TextVariant,
@@ -23,7 +24,7 @@ from personalization.rules import Rule
 __all__ = [
     "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
-    "PopupVariant", "ProductAffinity",
+    "IssuedCode", "PopupVariant", "ProductAffinity",
     "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
     "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]

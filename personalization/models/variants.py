@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
 from personalization.fields import ListField, validate_int_item
+from personalization.html import placeholders, sanitize
 from personalization.models.campaigns import SlotKind
-from personalization.touchpoints.html import placeholders, sanitize
 
 
 class ContentVariant(PolymorphicModel):
@@ -215,3 +216,26 @@ VARIANT_KINDS: dict[str, type[ContentVariant]] = {
     cls.slot_kind: cls
     for cls in (BannerVariant, PopupVariant, DiscountVariant, ProductListVariant, TextVariant)
 }
+
+
+class IssuedCode(models.Model):
+    """A single-use discount code made for one visitor: he keeps getting the same code on
+    every page, in every process, after a cache flush, until it expires."""
+
+    variant = models.ForeignKey(DiscountVariant, on_delete=models.CASCADE,
+                                related_name="issued_codes", verbose_name=_("variant"))
+    visitor_id = models.UUIDField(_("visitor id"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("customer"))
+    code = models.CharField(_("code"), max_length=64)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("issued discount code")
+        verbose_name_plural = _("issued discount codes")
+        constraints = [models.UniqueConstraint(fields=["variant", "visitor_id"],
+                                               name="pz_one_code_per_visitor")]
+
+    def __str__(self) -> str:
+        return self.code

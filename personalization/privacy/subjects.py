@@ -90,11 +90,24 @@ def export_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[s
             "value": str(e.value) if e.value is not None else None,
             "reference": e.reference, "time": e.created_at.isoformat(),
         } for e in _events(user, ids).order_by("created_at")],
+        "discount_codes": [{
+            "code": c.code, "campaign": c.variant.campaign_id,
+            "issued": c.created_at.isoformat(), "expires": c.expires_at.isoformat(),
+        } for c in _issued_codes(user, ids).select_related("variant").order_by("created_at")],
         "consent": [{
             "purpose": r.purpose, "granted": r.granted, "policy_version": r.policy_version,
             "source": r.source, "time": r.created_at.isoformat(),
         } for r in _consent_records(user, ids).order_by("created_at", "pk")],
     }
+
+
+def _issued_codes(user: Any, ids: set) -> Any:
+    from personalization.models import IssuedCode
+
+    query = Q(visitor_id__in=ids)
+    if user is not None and getattr(user, "pk", None):
+        query |= Q(user=user)
+    return IssuedCode.objects.filter(query)
 
 
 @transaction.atomic
@@ -112,6 +125,7 @@ def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[st
     counts = {
         "events": _events(user, ids).delete()[0],
         "aliases": VisitorAlias.objects.filter(profile__in=profiles).delete()[0],
+        "discount_codes": _issued_codes(user, ids).delete()[0],
         "profiles": 0,
         "segment_memberships": 0,
         "consent_records_pseudonymised": _consent_records(user, ids).filter(
@@ -127,7 +141,10 @@ def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[st
         invalidate_user(user.pk)
     cache = caches[app_settings.CACHE_ALIAS]
     variant_ids = list(DiscountVariant.objects.values_list("pk", flat=True))
-    cache.delete_many([f"pz:code:{v}:{i}" for v in variant_ids for i in ids])
+    holders = [str(i) for i in ids]
+    if user is not None and getattr(user, "pk", None):
+        holders.append(f"user{user.pk}")
+    cache.delete_many([f"pz:code:{v}:{h}" for v in variant_ids for h in holders])
     return counts
 
 

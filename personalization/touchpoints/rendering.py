@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from django.core.cache import caches
+from django.db import IntegrityError, transaction
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from personalization.adapters import get_adapter
 from personalization.conf import app_settings, django_setting
 from personalization.engine.decide import Decision, choose
-from personalization.touchpoints.html import insert_fields, safe_html
+from personalization.html import insert_fields, safe_html
+from personalization.models import IssuedCode
 
 logger = logging.getLogger(__name__)
 
@@ -129,22 +134,48 @@ def discount_code_for(decision: Decision, ctx: Any) -> str:
         return variant.code
     if ctx.is_preview:  # a preview must not make real codes in the shop
         return "PREVIEW-CODE"
+    if not ctx.is_authenticated and not ctx.remembered:
+        return ""  # a code of his own needs a visitor we can recognise on the next page
     cache = caches[app_settings.CACHE_ALIAS]
-    key = f"pz:code:{variant.pk}:{ctx.bucket_id}"
+    key = f"pz:code:{variant.pk}:{_holder(ctx)}"
     code = cache.get(key)
     if code is None:
-        from personalization.adapters import get_adapter
+        code = _issued_code(variant, ctx)
+        if code:
+            cache.set(key, code, variant.valid_days * 86400)
+    return code
 
-        user = ctx.user if ctx.is_authenticated else None
-        try:
-            code = get_adapter().create_discount_code(
-                prefix=f"PZ{variant.campaign_id}", percent=variant.percent,
-                amount=variant.amount, valid_days=variant.valid_days, single_use=True,
-                user=user)
-        except Exception:
-            logger.exception("Could not create a discount code for variant %s", variant.pk)
-            return ""
-        cache.set(key, code, variant.valid_days * 86400)
+
+def _holder(ctx: Any) -> str:
+    """Whose code it is: the customer's (on every device), else the remembered visitor's."""
+    return f"user{ctx.user.pk}" if ctx.is_authenticated else str(ctx.bucket_id)
+
+
+def _issued_code(variant: Any, ctx: Any) -> str:
+    """The visitor's code from the database, or a new one made by the shop and kept there:
+    another process, or the same one after a cache flush, gives him the same code."""
+    now = timezone.now()
+    user = ctx.user if ctx.is_authenticated else None
+    mine = IssuedCode.objects.filter(variant=variant, expires_at__gt=now)
+    issued = (mine.filter(user=user) if user is not None
+              else mine.filter(visitor_id=ctx.bucket_id)).first()
+    if issued is not None:
+        return issued.code
+    try:
+        code = get_adapter().create_discount_code(
+            prefix=f"PZ{variant.campaign_id}", percent=variant.percent,
+            amount=variant.amount, valid_days=variant.valid_days, single_use=True, user=user)
+    except Exception:
+        logger.exception("Could not create a discount code for variant %s", variant.pk)
+        return ""
+    expires = now + timedelta(days=variant.valid_days)
+    try:
+        with transaction.atomic():
+            IssuedCode.objects.update_or_create(
+                variant=variant, visitor_id=ctx.bucket_id,
+                defaults={"code": code, "user": user, "expires_at": expires})
+    except IntegrityError:  # another process made his code at the same moment: use that
+        return IssuedCode.objects.get(variant=variant, visitor_id=ctx.bucket_id).code
     return code
 
 
