@@ -14,6 +14,17 @@ def _clear_sms_outbox():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rulebook():
+    """Every test starts without this process's RuleBook: its first decision builds one
+    from the test's own campaigns, as a new web process would."""
+    from personalization.engine import rulebook
+
+    rulebook.reset_local()
+    yield
+    rulebook.reset_local()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache, as a fresh deployment would."""
     from personalization.measurement.events import discard_local_buffer

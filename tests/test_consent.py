@@ -12,19 +12,11 @@ from personalization.models import ConsentRecord, Event, TextVariant, VisitorPro
 from personalization.privacy.consent import COOKIE_SALT, state_from_records
 from personalization.rules import CountryRule, LoggedInRule, OrderCountRule
 from personalization.testing import give_consent, make_context
-from tests.builders import campaign, segment, slot
-from tests.factories import OrderFactory
+from tests.factories import CampaignFactory, OrderFactory, SegmentFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
 CONSENT = "/pz/privacy/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
 
 
 def consent_cookie(response):
@@ -92,12 +84,13 @@ def test_without_personalization_consent_history_rules_do_not_match_and_no_profi
     eva = User.objects.create_user("eva", password="pw", first_name="Eva")
     OrderFactory(user=eva, total=Decimal("30"))
     OrderFactory(user=eva, total=Decimal("30"))
-    loyal = segment("loyal", OrderCountRule(minimum=2))
-    nl = segment("nl", CountryRule(countries=["NL"]))
-    campaign(slot("hero"), "Loyal", segments=(loyal,), variants=("Thanks, loyal one",),
-             priority=9)
-    campaign(slot("side"), "Dutch", segments=(nl,), variants=("Welkom",))
-    greet = campaign(slot("greeting", "text"), "Hi", variants=())
+    loyal = SegmentFactory(slug="loyal", rules=[OrderCountRule(minimum=2)])
+    nl = SegmentFactory(slug="nl", rules=[CountryRule(countries=["NL"])])
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Loyal", segments=(loyal,),
+                    variants=("Thanks, loyal one",), priority=9)
+    CampaignFactory(slot=SlotFactory(key="side"), name="Dutch", segments=(nl,),
+                    variants=("Welkom",))
+    greet = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hi", variants=())
     TextVariant.objects.create(campaign=greet, text="Hallo {{ first_name }}")
     give_consent(client, "analytics", user=eva)  # no personalization
     client.force_login(eva)
@@ -114,15 +107,15 @@ def test_without_personalization_consent_history_rules_do_not_match_and_no_profi
 def test_reasons_name_the_consent_gap():
     from personalization.engine.decide import choose
 
-    loyal = segment("loyal", OrderCountRule(minimum=2))
-    campaign(slot("hero"), "Loyal", segments=(loyal,))
+    loyal = SegmentFactory(slug="loyal", rules=[OrderCountRule(minimum=2)])
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Loyal", segments=(loyal,))
     ctx = make_context(profile={"order_count": 5}, consents={"personalization": False})
     reasons = choose("hero", ctx).reasons
     assert any("skipped: no personalization consent" in r for r in reasons)
 
 
 def test_without_analytics_consent_nothing_is_recorded(client):
-    campaign(slot("hero"), "Everybody")
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Everybody")
     give_consent(client, "personalization")
     client.get(PAGE)
     client.get(PAGE)
@@ -133,8 +126,8 @@ def test_without_analytics_consent_nothing_is_recorded(client):
 
 
 def test_without_an_id_a_visitor_sees_the_first_variant_and_no_holdout(client):
-    c = campaign(slot("hero"), "AB", variants=("First", "Second"), weights=(1, 99),
-                 holdout_percent=50)
+    c = CampaignFactory(slot=SlotFactory(key="hero"), name="AB", variants=("First", "Second"),
+                        weights=(1, 99), holdout_percent=50)
     for _ in range(3):
         html = client.__class__().get(PAGE).content.decode()
         assert "First" in html and "data-pz-control" not in html
@@ -163,8 +156,9 @@ def test_marketing_gate_reads_the_recorded_choice():
 
 
 def test_logged_in_rule_is_contextual_and_needs_no_consent(client):
-    members = segment("members", LoggedInRule())
-    campaign(slot("hero"), "Members", segments=(members,), variants=("Members",))
+    members = SegmentFactory(slug="members", rules=[LoggedInRule()])
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Members", segments=(members,),
+                    variants=("Members",))
     client.force_login(get_user_model().objects.create_user("x"))
     assert "Members" in client.get(PAGE).content.decode()
 
@@ -188,7 +182,7 @@ def test_a_forged_consent_cookie_grants_nothing(client):
     forged = signing.dumps({"v": "1", "p": {"personalization": 1, "analytics": 1}, "t": 0},
                            salt="not the consent salt")
     client.cookies["pz_consent"] = forged
-    campaign(slot("hero"), "Everybody")
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Everybody")
     response = client.get(PAGE)
     assert "pz_vid" not in response.cookies  # not remembered: the cookie was not trusted
     assert flush_events() == 0
@@ -205,7 +199,7 @@ def test_another_customers_choice_never_applies_on_a_shared_browser(client):
                    user=jan)
     record_choices(choices={"personalization": False, "analytics": True}, source="signup",
                    user=eva)
-    greet = campaign(slot("greeting", "text"), "Hi", variants=())
+    greet = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hi", variants=())
     TextVariant.objects.create(campaign=greet, text="Hallo {{ first_name }}")
     client.post("/login/", {"username": "jan", "password": "pw"})
     assert "Hallo Jan" in client.get(PAGE).content.decode()

@@ -27,6 +27,9 @@ def test_a_remembered_cookie_does_not_make_a_tampered_one_valid():
     tampered = raw[:-2] + ("AA" if not raw.endswith("AA") else "BB")
     fresh = VisitorState.loads(tampered)
     assert fresh.is_new and not fresh.vid.endswith("000000000003")
-    forged = signing.dumps({"v": "00000000-0000-0000-0000-000000000009"}, salt="x")
+    # Signed with the site's key but for another purpose (salt): not a visitor cookie.
+    forged = signing.dumps({"v": "00000000-0000-0000-0000-000000000009"},
+                           salt="personalization.caps")
     assert VisitorState.loads(forged).is_new
-    assert STATE_SALT != "x"
+    genuine = signing.dumps({"v": "00000000-0000-0000-0000-000000000009"}, salt=STATE_SALT)
+    assert not VisitorState.loads(genuine).is_new

@@ -12,16 +12,9 @@ from personalization.engine.cookies import Caps, VisitorState
 from personalization.engine.decide import choose
 from personalization.rules import CartValueRule, CountryRule, DeviceRule
 from personalization.testing import make_context
-from tests.builders import campaign, segment, slot
+from tests.factories import CampaignFactory, SegmentFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
 
 
 def visitor(n: int = 1, **facts):
@@ -30,10 +23,10 @@ def visitor(n: int = 1, **facts):
 
 
 def test_highest_priority_matching_campaign_wins_and_says_why():
-    s = slot()
-    dutch = segment("dutch", CountryRule(countries=["NL"]))
-    campaign(s, "Everybody", variants=("Hello all",), priority=1)
-    campaign(s, "Dutch", segments=(dutch,), variants=("Hallo",), priority=10)
+    s = SlotFactory(key="home_hero")
+    dutch = SegmentFactory(slug="dutch", rules=[CountryRule(countries=["NL"])])
+    CampaignFactory(slot=s, name="Everybody", variants=("Hello all",), priority=1)
+    CampaignFactory(slot=s, name="Dutch", segments=(dutch,), variants=("Hallo",), priority=10)
     d = choose("home_hero", visitor(country="NL"))
     assert d.variant.headline == "Hallo"
     assert any("visitor is in segment 'Dutch'" in r for r in d.reasons)
@@ -44,12 +37,12 @@ def test_highest_priority_matching_campaign_wins_and_says_why():
 
 
 def test_only_live_campaigns_in_schedule_are_shown():
-    s = slot()
+    s = SlotFactory(key="home_hero")
     now = timezone.now()
-    campaign(s, "Draft", status="draft", priority=50)
-    campaign(s, "Paused", status="paused", priority=40)
-    campaign(s, "Later", starts_at=now + timedelta(days=1), priority=30)
-    campaign(s, "Over", ends_at=now - timedelta(days=1), priority=20)
+    CampaignFactory(slot=s, name="Draft", status="draft", priority=50)
+    CampaignFactory(slot=s, name="Paused", status="paused", priority=40)
+    CampaignFactory(slot=s, name="Later", starts_at=now + timedelta(days=1), priority=30)
+    CampaignFactory(slot=s, name="Over", ends_at=now - timedelta(days=1), priority=20)
     d = choose("home_hero", visitor())
     assert d.variant is None
     assert any("has not started yet" in r for r in d.reasons)
@@ -58,8 +51,8 @@ def test_only_live_campaigns_in_schedule_are_shown():
 
 
 def test_daily_window_wraps_midnight():
-    s = slot()
-    campaign(s, "Night", hour_start=22, hour_end=6)
+    s = SlotFactory(key="home_hero")
+    CampaignFactory(slot=s, name="Night", hour_start=22, hour_end=6)
     from zoneinfo import ZoneInfo
     night = timezone.now().astimezone(ZoneInfo("Europe/Amsterdam")).replace(hour=23)
     day = night.replace(hour=12)
@@ -69,16 +62,17 @@ def test_daily_window_wraps_midnight():
 
 
 def test_segment_any_all_and_negate():
-    s = slot()
-    not_mobile_nl = segment("nl-desktop", CountryRule(countries=["NL"]),
-                            DeviceRule(devices=["mobile"], negate=True))
-    campaign(s, "NL desktop", segments=(not_mobile_nl,))
+    s = SlotFactory(key="home_hero")
+    not_mobile_nl = SegmentFactory(slug="nl-desktop", rules=[CountryRule(countries=["NL"]),
+                                                             DeviceRule(devices=["mobile"],
+                                                                        negate=True)])
+    CampaignFactory(slot=s, name="NL desktop", segments=(not_mobile_nl,))
     assert choose("home_hero", visitor(country="NL", device="desktop")).variant
     assert choose("home_hero", visitor(country="NL", device="mobile")).variant is None
-    s2 = slot("side", "banner")
-    either = segment("either", CountryRule(countries=["BE"]), DeviceRule(devices=["mobile"]),
-                     match="any")
-    campaign(s2, "Either", segments=(either,))
+    s2 = SlotFactory(key="side", kind="banner")
+    either = SegmentFactory(slug="either", rules=[CountryRule(countries=["BE"]),
+                                                  DeviceRule(devices=["mobile"])], match="any")
+    CampaignFactory(slot=s2, name="Either", segments=(either,))
     rulebook.invalidate()  # what the on-commit hook does after a real save
     assert choose("side", visitor(country="BE", device="desktop")).variant
     assert choose("side", visitor(country="DE", device="mobile")).variant
@@ -86,8 +80,8 @@ def test_segment_any_all_and_negate():
 
 
 def test_sticky_weighted_bucketing():
-    s = slot()
-    c = campaign(s, "AB", variants=("A", "B"), weights=(1, 3))
+    s = SlotFactory(key="home_hero")
+    c = CampaignFactory(slot=s, name="AB", variants=("A", "B"), weights=(1, 3))
     picks = Counter()
     for n in range(2000):
         first = choose("home_hero", visitor(n)).variant.headline
@@ -99,8 +93,8 @@ def test_sticky_weighted_bucketing():
 
 
 def test_holdout_shows_default_as_control():
-    s = slot()
-    campaign(s, "Half held out", holdout_percent=30)
+    s = SlotFactory(key="home_hero")
+    CampaignFactory(slot=s, name="Half held out", holdout_percent=30)
     control = 0
     for n in range(2000):
         d = choose("home_hero", visitor(n))
@@ -112,9 +106,9 @@ def test_holdout_shows_default_as_control():
 
 
 def test_frequency_cap_skips_campaign_once_reached():
-    s = slot()
-    c = campaign(s, "Capped", cap_impressions=2, cap_period_hours=24, priority=5)
-    campaign(s, "Fallback", variants=("fallback",))
+    s = SlotFactory(key="home_hero")
+    c = CampaignFactory(slot=s, name="Capped", cap_impressions=2, cap_period_hours=24, priority=5)
+    CampaignFactory(slot=s, name="Fallback", variants=("fallback",))
     import time
     caps = Caps()
     caps.add(c.pk, 24, int(time.time()))
@@ -126,8 +120,8 @@ def test_frequency_cap_skips_campaign_once_reached():
 
 
 def test_one_popup_per_page():
-    campaign(slot("popup_a", "popup"), "First popup")
-    campaign(slot("popup_b", "popup"), "Second popup")
+    CampaignFactory(slot=SlotFactory(key="popup_a", kind="popup"), name="First popup")
+    CampaignFactory(slot=SlotFactory(key="popup_b", kind="popup"), name="Second popup")
     ctx = visitor()
     assert choose("popup_a", ctx).variant is not None
     second = choose("popup_b", ctx)
@@ -136,10 +130,10 @@ def test_one_popup_per_page():
 
 
 def test_a_raising_rule_is_logged_and_counts_as_no_match(caplog):
-    s = slot()
-    broken = segment("broken", CartValueRule(minimum=1))
-    campaign(s, "Broken", segments=(broken,), priority=9)
-    campaign(s, "Safe", variants=("safe",))
+    s = SlotFactory(key="home_hero")
+    broken = SegmentFactory(slug="broken", rules=[CartValueRule(minimum=1)])
+    CampaignFactory(slot=s, name="Broken", segments=(broken,), priority=9)
+    CampaignFactory(slot=s, name="Safe", variants=("safe",))
 
     d = choose("home_hero", visitor(cart=None))  # None.total raises AttributeError
     assert d.variant.headline == "safe"
@@ -148,8 +142,8 @@ def test_a_raising_rule_is_logged_and_counts_as_no_match(caplog):
 
 
 def test_kill_switch_turns_every_slot_to_default():
-    s = slot()
-    campaign(s, "Everybody")
+    s = SlotFactory(key="home_hero")
+    CampaignFactory(slot=s, name="Everybody")
     with override_switch("personalization_off", active=True):
         d = choose("home_hero", visitor())
     assert d.variant is None and d.reasons == ["personalization is switched off"]
@@ -164,9 +158,9 @@ def test_unknown_slot_and_decisions_memoised_per_request():
 
 
 def test_segment_given_by_slug_simulates_membership():
-    s = slot()
-    vip = segment("vip", CountryRule(countries=["XX"]))
-    campaign(s, "VIP", segments=(vip,))
+    s = SlotFactory(key="home_hero")
+    vip = SegmentFactory(slug="vip", rules=[CountryRule(countries=["XX"])])
+    CampaignFactory(slot=s, name="VIP", segments=(vip,))
     assert choose("home_hero", visitor(segments={"vip"})).variant is not None
 
 
@@ -180,13 +174,15 @@ def test_bucketing_is_the_same_in_every_release():
 
 
 def test_identical_rules_of_different_segments_are_asked_once_per_request(monkeypatch):
-    s = slot()
-    dutch_desktop = segment("dutch-desktop", CountryRule(countries=["NL"]),
-                            DeviceRule(devices=["desktop"]))
-    dutch_mobile = segment("dutch-mobile", CountryRule(countries=["NL"]),
-                           DeviceRule(devices=["mobile"]))
-    campaign(s, "Mobile", segments=(dutch_mobile,), variants=("Mobile",), priority=9)
-    campaign(s, "Desktop", segments=(dutch_desktop,), variants=("Desktop",), priority=5)
+    s = SlotFactory(key="home_hero")
+    dutch_desktop = SegmentFactory(slug="dutch-desktop", rules=[CountryRule(countries=["NL"]),
+                                                                DeviceRule(devices=["desktop"])])
+    dutch_mobile = SegmentFactory(slug="dutch-mobile", rules=[CountryRule(countries=["NL"]),
+                                                              DeviceRule(devices=["mobile"])])
+    CampaignFactory(slot=s, name="Mobile", segments=(dutch_mobile,), variants=("Mobile",),
+                    priority=9)
+    CampaignFactory(slot=s, name="Desktop", segments=(dutch_desktop,), variants=("Desktop",),
+                    priority=5)
     asked = []
     original = CountryRule.matches
     monkeypatch.setattr(CountryRule, "matches",
@@ -204,11 +200,11 @@ def test_nothing_about_a_visitor_stays_in_the_rulebook():
     import pickle
     from decimal import Decimal
 
-    s = slot()
-    rich = segment("rich", CartValueRule(minimum=50))
-    dutch = segment("dutch", CountryRule(countries=["NL"]))
-    campaign(s, "Rich", segments=(rich,), variants=("Rich",), priority=9)
-    campaign(s, "Dutch", segments=(dutch,), variants=("Dutch",), priority=5)
+    s = SlotFactory(key="home_hero")
+    rich = SegmentFactory(slug="rich", rules=[CartValueRule(minimum=50)])
+    dutch = SegmentFactory(slug="dutch", rules=[CountryRule(countries=["NL"])])
+    CampaignFactory(slot=s, name="Rich", segments=(rich,), variants=("Rich",), priority=9)
+    CampaignFactory(slot=s, name="Dutch", segments=(dutch,), variants=("Dutch",), priority=5)
     book = rulebook.get_rulebook()
     choose("home_hero", visitor(99, country="NL"))  # rules may keep their own parsed values
     before = pickle.dumps(book)
@@ -224,10 +220,10 @@ def test_rules_on_the_clock_are_asked_on_every_request():
 
     from personalization.rules import TimeOfDayRule
 
-    s = slot()
-    morning = segment("morning", DeviceRule(devices=["mobile"]),
-                      TimeOfDayRule(start=time(6), end=time(12)))
-    campaign(s, "Coffee", segments=(morning,), variants=("Coffee?",), priority=5)
+    s = SlotFactory(key="home_hero")
+    morning = SegmentFactory(slug="morning", rules=[DeviceRule(devices=["mobile"]),
+                                                    TimeOfDayRule(start=time(6), end=time(12))])
+    CampaignFactory(slot=s, name="Coffee", segments=(morning,), variants=("Coffee?",), priority=5)
     tz = timezone.get_current_timezone()
 
     def shown(hour):
@@ -241,11 +237,11 @@ def test_rules_on_the_clock_are_asked_on_every_request():
 def test_once_the_cap_is_reached_the_next_campaign_shows():
     import time
 
-    s = slot()
-    dutch = segment("dutch", CountryRule(countries=["NL"]))
-    campaign(s, "Twice", segments=(dutch,), variants=("Twice",), priority=9,
-             cap_impressions=2, cap_period_hours=24)
-    campaign(s, "Always", segments=(dutch,), variants=("Always",), priority=1)
+    s = SlotFactory(key="home_hero")
+    dutch = SegmentFactory(slug="dutch", rules=[CountryRule(countries=["NL"])])
+    CampaignFactory(slot=s, name="Twice", segments=(dutch,), variants=("Twice",), priority=9,
+                    cap_impressions=2, cap_period_hours=24)
+    CampaignFactory(slot=s, name="Always", segments=(dutch,), variants=("Always",), priority=1)
     caps = Caps()
     seen = []
     for _ in range(4):
@@ -257,10 +253,10 @@ def test_once_the_cap_is_reached_the_next_campaign_shows():
 
 
 def test_a_broken_rule_is_logged_on_every_request_it_is_asked(caplog):
-    s = slot()
-    broken = segment("broken", CartValueRule(minimum=1))
-    campaign(s, "Broken", segments=(broken,), priority=9)
-    campaign(s, "Fallback", variants=("Hi",), priority=1)
+    s = SlotFactory(key="home_hero")
+    broken = SegmentFactory(slug="broken", rules=[CartValueRule(minimum=1)])
+    CampaignFactory(slot=s, name="Broken", segments=(broken,), priority=9)
+    CampaignFactory(slot=s, name="Fallback", variants=("Hi",), priority=1)
     for _ in range(3):
         assert choose("home_hero", visitor(cart=None)).variant.headline == "Hi"
     assert caplog.text.count("raised; treated as no match") == 3

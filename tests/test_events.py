@@ -9,23 +9,15 @@ from personalization.engine import rulebook
 from personalization.measurement.events import buffer_events, event_row, flush_events
 from personalization.models import Campaign, Event
 from personalization.testing import give_consent
-from tests.builders import campaign, slot
-from tests.factories import ProductFactory
+from tests.factories import CampaignFactory, ProductFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
-
-
 def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_commit_callbacks):
-    shown = campaign(slot("hero"), "Hero")
-    held_out = campaign(slot("side"), "Side", holdout_percent=100)
-    campaign(slot("footer"), "Never seen", status="paused")
+    shown = CampaignFactory(slot=SlotFactory(key="hero"), name="Hero")
+    held_out = CampaignFactory(slot=SlotFactory(key="side"), name="Side", holdout_percent=100)
+    CampaignFactory(slot=SlotFactory(key="footer"), name="Never seen", status="paused")
     rulebook.invalidate()
     user = get_user_model().objects.create_user("anna", password="pw")
     client.force_login(user)
@@ -49,7 +41,7 @@ def test_order_is_attributed_to_the_campaigns_seen(client, django_capture_on_com
 def test_conversion_is_recorded_once_per_order(client):
     from personalization.measurement.orders import record_order
 
-    c = campaign(slot("hero"), "Hero")
+    c = CampaignFactory(slot=SlotFactory(key="hero"), name="Hero")
     user = get_user_model().objects.create_user("bram", password="pw")
     from personalization.engine.profiles import profile_for_user
 
@@ -65,7 +57,7 @@ def test_no_conversion_is_recorded_without_analytics_consent():
     from personalization.engine.profiles import profile_for_user
     from personalization.measurement.orders import record_order
 
-    c = campaign(slot("hero"), "Hero")
+    c = CampaignFactory(slot=SlotFactory(key="hero"), name="Hero")
     user = get_user_model().objects.create_user("eva", password="pw")
     vid = str(profile_for_user(user).visitor_id)
     buffer_events([event_row(visitor_id=vid, type="impression", slot="hero", campaign_id=c.pk)])
@@ -78,7 +70,7 @@ def test_no_conversion_is_recorded_without_analytics_consent():
 
 
 def test_flush_keeps_events_of_deleted_campaigns():
-    c = campaign(slot("hero"), "Gone soon")
+    c = CampaignFactory(slot=SlotFactory(key="hero"), name="Gone soon")
     buffer_events([event_row(visitor_id="00000000-0000-0000-0000-000000000001",
                              type="impression", slot="hero", campaign_id=c.pk)])
     Campaign.objects.filter(pk=c.pk).delete()

@@ -10,8 +10,7 @@ from django.core.management import CommandError, call_command
 
 from personalization.privacy.consent import record_choices
 from personalization.rules import LoggedInRule, PathRule
-from tests import builders
-from tests.factories import UserFactory
+from tests.factories import CampaignFactory, SegmentFactory, SlotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +24,11 @@ def explain(*args: str) -> str:
 @pytest.fixture
 def shop():
     """A hero slot with a campaign for logged-in customers, and an empty sidebar slot."""
-    hero = builders.slot("home_hero")
-    builders.slot("sidebar")
-    members = builders.segment("members", LoggedInRule())
-    campaign = builders.campaign(hero, "Members' welcome", segments=(members,),
-                                 variants=("Welcome back",), priority=5)
+    hero = SlotFactory(key="home_hero")
+    SlotFactory(key="sidebar")
+    members = SegmentFactory(slug="members", rules=[LoggedInRule()])
+    campaign = CampaignFactory(slot=hero, name="Members' welcome", segments=(members,),
+                               variants=("Welcome back",), priority=5)
     return campaign
 
 
@@ -70,8 +69,8 @@ def test_visitor_outside_the_audience_gets_the_default(shop):
 
 def test_simulated_segment_membership_and_path(shop):
     hero = shop.slot
-    builders.segment("cat-pages", PathRule(pattern="^/c/cat-"))
-    builders.campaign(hero, "Cat lovers", segments=(), variants=("Cats",), priority=1)
+    SegmentFactory(slug="cat-pages", rules=[PathRule(pattern="^/c/cat-")])
+    CampaignFactory(slot=hero, name="Cat lovers", segments=(), variants=("Cats",), priority=1)
 
     as_member = explain("--visitor", str(uuid.uuid4()), "--segment", "members")
     on_cat_page = explain("--path", "/c/cat-litter/", "--slot", "home_hero")
@@ -124,10 +123,11 @@ def test_unknown_names_are_clear_errors(shop, args, message):
 def test_the_path_option_takes_the_query_string_and_utm_parameters(shop):
     from personalization.rules import QueryParameterRule, UTMRule
 
-    promo = builders.segment("promo", QueryParameterRule(name="promo", value="cats"))
-    mail = builders.segment("mail", UTMRule(parameter="source", values=["newsletter"]))
-    builders.campaign(shop.slot, "Promo", segments=(promo,), variants=("Promo",), priority=90)
-    builders.campaign(shop.slot, "Mail", segments=(mail,), variants=("Mail",), priority=80)
+    promo = SegmentFactory(slug="promo", rules=[QueryParameterRule(name="promo", value="cats")])
+    mail = SegmentFactory(slug="mail", rules=[UTMRule(parameter="source", values=["newsletter"])])
+    CampaignFactory(slot=shop.slot, name="Promo", segments=(promo,), variants=("Promo",),
+                    priority=90)
+    CampaignFactory(slot=shop.slot, name="Mail", segments=(mail,), variants=("Mail",), priority=80)
 
     def shown(url):
         output = explain("--visitor", str(uuid.uuid4()), "--path", url, "--slot", "home_hero")

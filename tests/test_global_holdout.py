@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
-from personalization.engine import rulebook
 from personalization.engine.decide import choose, in_global_holdout
 from personalization.measurement.events import flush_events
 from personalization.measurement.orders import record_conversion
@@ -22,12 +21,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
 @pytest.fixture
 def hero():
-    rulebook.reset_local()
     campaign = Campaign.objects.create(name="Hero", status="live", slot=Slot.objects.create(
         key="hero", name="Hero", kind="banner"))
     BannerVariant.objects.create(campaign=campaign, headline="Welcome back")
-    yield campaign
-    rulebook.reset_local()
+    return campaign
 
 
 def holdout(settings, percent):

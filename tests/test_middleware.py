@@ -22,7 +22,7 @@ from personalization.rules import (
     PurchasedRule,
 )
 from personalization.testing import give_consent
-from tests.builders import campaign, segment, slot
+from tests.factories import CampaignFactory, SegmentFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
@@ -34,32 +34,26 @@ def client(client):
     return give_consent(client)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
-
-
 def fifty_campaigns():
     """5 slots, 50 live campaigns over contextual and order-history segments."""
     segments = [
-        segment("nl", CountryRule(countries=["NL"])),
-        segment("mobile", DeviceRule(devices=["mobile"])),
-        segment("big-cart", CartValueRule(minimum=Decimal("100"))),
-        segment("category-pages", PathRule(pattern=r"^/category/")),
-        segment("repeat", LoggedInRule(), OrderCountRule(minimum=2)),
-        segment("cat-buyers", PurchasedRule(category_ids=["1"])),
+        SegmentFactory(slug="nl", rules=[CountryRule(countries=["NL"])]),
+        SegmentFactory(slug="mobile", rules=[DeviceRule(devices=["mobile"])]),
+        SegmentFactory(slug="big-cart", rules=[CartValueRule(minimum=Decimal("100"))]),
+        SegmentFactory(slug="category-pages", rules=[PathRule(pattern=r"^/category/")]),
+        SegmentFactory(slug="repeat", rules=[LoggedInRule(), OrderCountRule(minimum=2)]),
+        SegmentFactory(slug="cat-buyers", rules=[PurchasedRule(category_ids=["1"])]),
     ]
     for key, kind in (("hero", "banner"), ("side", "banner"), ("footer", "banner"),
                       ("popup", "popup")):
-        s = slot(key, kind)
+        s = SlotFactory(key=key, kind=kind)
         for i in range(12 if kind == "banner" else 14):
-            campaign(s, f"{key} {i}", segments=(segments[i % len(segments)],), priority=i,
-                     variants=(f"{key} {i}",))
-    greeting = slot("greeting", "text")
+            CampaignFactory(slot=s, name=f"{key} {i}", segments=(segments[i % len(segments)],),
+                            priority=i, variants=(f"{key} {i}",))
+    greeting = SlotFactory(key="greeting", kind="text")
     for i, seg in enumerate(segments[:0] or [segments[4]]):
-        c = campaign(greeting, "Greeting", segments=(seg,), variants=(), priority=i)
+        c = CampaignFactory(slot=greeting, name="Greeting", segments=(seg,), variants=(),
+                            priority=i)
         TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
     rulebook.invalidate()
 
@@ -118,9 +112,9 @@ def test_forged_visitor_cookie_is_replaced(client):
 
 
 def test_variant_and_default_markup(client):
-    s = slot("hero")
-    nl = segment("nl", CountryRule(countries=["NL"]))
-    c = campaign(s, "Dutch hero", segments=(nl,), variants=("Welkom!",))
+    s = SlotFactory(key="hero")
+    nl = SegmentFactory(slug="nl", rules=[CountryRule(countries=["NL"])])
+    c = CampaignFactory(slot=s, name="Dutch hero", segments=(nl,), variants=("Welkom!",))
     rulebook.invalidate()
     html = client.get(PAGE, HTTP_CF_IPCOUNTRY="NL").content.decode()
     variant = c.variants.get()
@@ -132,7 +126,7 @@ def test_variant_and_default_markup(client):
 
 
 def test_holdout_renders_default_with_control_attribute(client):
-    c = campaign(slot("hero"), "All held out", holdout_percent=100)
+    c = CampaignFactory(slot=SlotFactory(key="hero"), name="All held out", holdout_percent=100)
     rulebook.invalidate()
     html = client.get(PAGE).content.decode()
     assert f'data-pz-campaign="{c.pk}" data-pz-control="1"' in html
@@ -142,7 +136,7 @@ def test_holdout_renders_default_with_control_attribute(client):
 def test_greeting_inserts_escaped_first_name(client):
     user = get_user_model().objects.create_user("x", password="x",
                                                 first_name="<script>alert(1)</script>")
-    c = campaign(slot("greeting", "text"), "Hello", variants=())
+    c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello", variants=())
     TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
     rulebook.invalidate()
     anonymous = client.get(PAGE).content.decode()
@@ -156,7 +150,7 @@ def test_greeting_inserts_escaped_first_name(client):
 
 def test_each_customer_sees_his_own_name_in_the_same_greeting(client):
     # The variant's markup is rendered once; the inserted name is each visitor's own.
-    c = campaign(slot("greeting", "text"), "Hello", variants=())
+    c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello", variants=())
     TextVariant.objects.create(campaign=c, text="<b>Hallo</b> {{ first_name }}!")
     rulebook.invalidate()
     for name in ("Anna", "Jan & Co", "Anna"):
@@ -181,7 +175,8 @@ def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client
             "django.template.loaders.app_directories.Loader"]}}]
     rendering._cached_template.cache_clear()
     try:
-        c = campaign(slot("greeting", "text"), "Hello", variants=())
+        c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello",
+                            variants=())
         TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
         rulebook.invalidate()
         user = get_user_model().objects.create_user("eva", first_name="Eva")
@@ -195,7 +190,7 @@ def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client
 
 
 def test_impressions_are_buffered_not_inserted_then_flushed(client, django_assert_num_queries):
-    c = campaign(slot("hero"), "Everybody", holdout_percent=0)
+    c = CampaignFactory(slot=SlotFactory(key="hero"), name="Everybody", holdout_percent=0)
     rulebook.invalidate()
     client.get(PAGE)
     with django_assert_num_queries(0):
@@ -237,7 +232,7 @@ def test_second_customer_on_a_shared_browser_gets_his_own_profile(client):
 
 
 def test_text_slot_without_the_field_shows_its_default(client):
-    c = campaign(slot("side", "text"), "Named", variants=())
+    c = CampaignFactory(slot=SlotFactory(key="side", kind="text"), name="Named", variants=())
     TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
     rulebook.invalidate()
     html = client.get(PAGE).content.decode()
@@ -251,7 +246,7 @@ def test_prerendered_popup_words_follow_the_visitor_language(client, settings):
     from personalization.models import PopupVariant
     from personalization.touchpoints.rendering import _static_markup
 
-    c = campaign(slot("popup", "popup"), "Hello popup")
+    c = CampaignFactory(slot=SlotFactory(key="popup", kind="popup"), name="Hello popup")
     variant = PopupVariant.objects.get(campaign=c)
     shown = Decision(slot="popup", variant=variant, slot_kind="popup")
     settings.DEBUG = False

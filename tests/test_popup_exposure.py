@@ -9,7 +9,6 @@ from django.template import engines
 from django.test import Client
 from django.urls import include, path
 
-from personalization.engine import rulebook
 from personalization.measurement.events import flush_events
 from personalization.models import BannerVariant, Campaign, Event, PopupVariant, Slot
 from personalization.testing import give_consent
@@ -25,13 +24,6 @@ def page(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [path("page/", page), path("pz/", include("personalization.urls"))]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
 
 
 def scroll_popup(holdout: int = 0, cap: int | None = None) -> tuple[Campaign, PopupVariant]:

@@ -13,7 +13,7 @@ from personalization.engine import rulebook
 from personalization.engine.decide import page_of
 from personalization.measurement.events import flush_events
 from personalization.models import Event, PopupVariant
-from tests.builders import campaign, slot
+from tests.factories import CampaignFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popups")]
 PAGE = "/page/"
@@ -37,15 +37,9 @@ def _analytics_allowed(settings):
         settings.PERSONALIZATION = {**settings.PERSONALIZATION, "CONSENT_MODE": "implied"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
-
-
 def popup_campaign(name="Your cart is waiting", **fields):
-    c = campaign(slot("popup", "popup"), name, variants=(), **fields)
+    c = CampaignFactory(slot=SlotFactory(key="popup", kind="popup"), name=name, variants=(),
+                        **fields)
     variant = PopupVariant.objects.create(
         campaign=c, title=name, body="<p>Three pizzas are <strong>still</strong> there.</p>",
         cta_label="Back to my cart", link="/cart/", trigger="delay", delay_seconds=3)

@@ -7,32 +7,23 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from personalization.engine import rulebook
 from personalization.measurement.events import flush_events
 from personalization.models import Event, TextVariant
 from personalization.privacy.consent import record_choices
 from personalization.rules import LoggedInRule, OrderCountRule, PathRule, QueryParameterRule
 from personalization.touchpoints import preview
-from tests.builders import campaign, segment, slot
-from tests.factories import UserFactory
+from tests.factories import CampaignFactory, SegmentFactory, SlotFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rulebook():
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
-
-
 @pytest.fixture
 def cat_campaign():
     """A hero banner for the "cat lovers", a segment nobody matches on the test page."""
-    cat_lovers = segment("cat-lovers", PathRule(pattern=r"^/cats/"))
-    return campaign(slot("hero"), "Cat week", segments=(cat_lovers,), variants=("Cats on sale",),
-                    priority=3)
+    cat_lovers = SegmentFactory(slug="cat-lovers", rules=[PathRule(pattern=r"^/cats/")])
+    return CampaignFactory(slot=SlotFactory(key="hero"), name="Cat week", segments=(cat_lovers,),
+                           variants=("Cats on sale",), priority=3)
 
 
 @pytest.fixture
@@ -134,7 +125,7 @@ def test_a_link_is_valid_for_preview_max_age(client, staff, cat_campaign, settin
 
 
 def test_a_tampered_link_gives_the_normal_page(client, staff, cat_campaign):
-    segment("vip", LoggedInRule())
+    SegmentFactory(slug="vip", rules=[LoggedInRule()])
     token = preview.sign(preview.Target(segment="cat-lovers"))
     rest = token.split(":", 1)[1]
     forged = signing.b64_encode(b'{"s":"vip"}').decode() + ":" + rest
@@ -147,11 +138,12 @@ def test_a_tampered_link_gives_the_normal_page(client, staff, cat_campaign):
 
 
 def test_staff_sees_the_page_as_a_customer(client, staff):
-    customers = segment("members", LoggedInRule())
-    newcomers = segment("no-orders-yet", OrderCountRule(maximum=0))
-    campaign(slot("hero"), "Members' week", segments=(customers,), variants=("Members only",))
-    greeting = slot("greeting", "text")
-    welcome = campaign(greeting, "Welcome", segments=(newcomers,), variants=())
+    customers = SegmentFactory(slug="members", rules=[LoggedInRule()])
+    newcomers = SegmentFactory(slug="no-orders-yet", rules=[OrderCountRule(maximum=0)])
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Members' week", segments=(customers,),
+                    variants=("Members only",))
+    greeting = SlotFactory(key="greeting", kind="text")
+    welcome = CampaignFactory(slot=greeting, name="Welcome", segments=(newcomers,), variants=())
     TextVariant.objects.create(campaign=welcome, name="Hallo", text="Hallo {{ first_name }}")
     jan = UserFactory(username="jan", first_name="Jan")
     record_choices(choices={"personalization": True, "analytics": True}, source="signup",
@@ -255,8 +247,10 @@ def test_only_staff_open_the_preview_form(client):
 
 
 def test_a_preview_page_gives_its_script_nowhere_to_report_to(client, staff):
-    promo = segment("spring-promo", QueryParameterRule(name="promo", value="spring"))
-    campaign(slot("home_hero"), "Spring", segments=(promo,), variants=("Spring sale",))
+    promo = SegmentFactory(slug="spring-promo", rules=[QueryParameterRule(name="promo",
+                                                                          value="spring")])
+    CampaignFactory(slot=SlotFactory(key="home_hero"), name="Spring", segments=(promo,),
+                    variants=("Spring sale",))
 
     visitor_page = client.get("/?promo=spring").content.decode()
     preview_page = client.get(link(preview.Target(segment="spring-promo"), "/")).content.decode()
@@ -275,7 +269,8 @@ def test_a_preview_never_creates_a_real_discount_code():
     from personalization.models import DiscountVariant
     from personalization.touchpoints.rendering import discount_code_for
 
-    c = campaign(slot("checkout_discount", "discount"), "Win-back", variants=())
+    c = CampaignFactory(slot=SlotFactory(key="checkout_discount", kind="discount"),
+                        name="Win-back", variants=())
     DiscountVariant.objects.create(campaign=c, mode="generated", percent=15)
     ctx = preview.PreviewContext(None, **preview.anonymous_facts(
         "00000000-0000-0000-0000-0000000000aa"))

@@ -8,7 +8,6 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from personalization.engine import rulebook
 from personalization.models import (
     ConsentRecord,
     Event,
@@ -20,7 +19,7 @@ from personalization.models import (
 from personalization.privacy.consent import record_choices
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent
-from tests.builders import campaign, slot
+from tests.factories import CampaignFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
@@ -28,11 +27,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 @pytest.fixture
 def anna(client):
     """Anna with every kind of data: profile, alias, membership, events, consent."""
-    rulebook.reset_local()
     user = get_user_model().objects.create_user("anna", password="pw", first_name="Anna")
     record_choices(choices={"personalization": True, "analytics": True}, source="signup",
                    user=user)
-    campaign(slot("hero"), "Hero")
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Hero")
     give_consent(client)
     client.post("/login/", {"username": "anna", "password": "pw"})
     client.get("/_pz/slots/")  # an impression

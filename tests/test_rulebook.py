@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from personalization.engine import rulebook
 from personalization.models import Campaign
-from tests.builders import campaign, slot
+from tests.factories import CampaignFactory, SlotFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.django_db
 def test_build_costs_one_query_per_table_and_warm_read_none(django_assert_num_queries,
                                                             django_assert_max_num_queries):
-    s = slot()
+    s = SlotFactory(key="home_hero")
     for i in range(20):
-        campaign(s, f"c{i}")
+        CampaignFactory(slot=s, name=f"c{i}")
     rulebook.invalidate()
     rulebook.reset_local()
     rulebook.get_rulebook()  # warms ContentType caches
@@ -36,7 +36,7 @@ def test_build_costs_one_query_per_table_and_warm_read_none(django_assert_num_qu
 
 @pytest.mark.django_db
 def test_saving_a_campaign_bumps_the_version_on_commit(django_capture_on_commit_callbacks):
-    c = campaign(slot(), "c")
+    c = CampaignFactory(slot=SlotFactory(key="home_hero"), name="c")
     before = rulebook.current_version()
     with django_capture_on_commit_callbacks(execute=True):
         c.priority = 5
@@ -56,7 +56,7 @@ def test_admin_change_shows_on_next_request_of_another_process(tmp_path, setting
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": env["PZ_CACHE_DIR"]}}
     with override_settings(**({"CACHES": cache_override} if cache_override else {})):
-        c = campaign(slot("hero"), "Winter", variants=("Winter sale",))
+        c = CampaignFactory(slot=SlotFactory(key="hero"), name="Winter", variants=("Winter sale",))
         child = subprocess.Popen([sys.executable, "-m", "tests.pz_child"],
                                  cwd=ROOT, env=env, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, text=True)

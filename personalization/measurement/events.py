@@ -221,6 +221,7 @@ class _Local:
 def discard_local_buffer() -> int:
     """Drop the events waiting in this process (tests): the local-memory buffer's, and those
     not yet sent to Redis (after any push under way); returns how many."""
+    _Waiting.since = None
     with _Local.lock:
         count, _Local.rows = len(_Local.rows), []
     outbox = _OUTBOX

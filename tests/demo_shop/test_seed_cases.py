@@ -11,7 +11,6 @@ from django.test import Client
 
 from demo_shop.catalog.models import Product
 from demo_shop.orders.models import DiscountCode, Order
-from personalization.engine import rulebook
 from personalization.models import Campaign
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +25,7 @@ def seeded(settings):
     if "CONSENT_MODE" in DEFAULTS:
         settings.PERSONALIZATION = {**settings.PERSONALIZATION, "CONSENT_MODE": "implied"}
     settings.DEMO_PERSONA_SWITCHER = True
-    rulebook.reset_local()
     call_command("seed_demo", customers=30, stdout=StringIO())
-    yield
-    rulebook.reset_local()
 
 
 def as_persona(username: str | None) -> Client:

@@ -14,22 +14,25 @@ from personalization.models import BannerVariant, DiscountVariant, ProductListVa
 from personalization.rules import LoggedInRule
 from personalization.templatetags.personalization import social_proof
 from personalization.touchpoints.social import times_bought
-from tests.builders import campaign, segment, slot
 from tests.demo_shop.helpers import add_to_cart
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
+from tests.factories import (
+    CampaignFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    SegmentFactory,
+    SlotFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rulebook(settings):
+def _visitors_allow_personalization(settings):
     from personalization.conf import DEFAULTS
 
-    if "CONSENT_MODE" in DEFAULTS:  # these visitors allow personalization
+    if "CONSENT_MODE" in DEFAULTS:
         settings.PERSONALIZATION = {**settings.PERSONALIZATION, "CONSENT_MODE": "implied"}
-    rulebook.reset_local()
-    yield
-    rulebook.reset_local()
 
 
 def order(user, *lines, days_ago=1):
@@ -41,14 +44,15 @@ def order(user, *lines, days_ago=1):
 
 
 def list_campaign(key, strategy, *, segments=(), **fields):
-    c = campaign(slot(key, "product_list"), strategy, variants=(), segments=segments)
+    c = CampaignFactory(slot=SlotFactory(key=key, kind="product_list"), name=strategy,
+                        variants=(), segments=segments)
     ProductListVariant.objects.create(campaign=c, strategy=strategy, **fields)
     rulebook.invalidate()
     return c
 
 
 def test_banner_has_image_headline_body_and_button(client, shop):
-    c = campaign(slot("category_banner"), "Scoop", variants=())
+    c = CampaignFactory(slot=SlotFactory(key="category_banner"), name="Scoop", variants=())
     BannerVariant.objects.create(
         campaign=c, headline="Don't forget the scoop", image_url="/img/scoop.svg",
         image_alt="A scoop", body="<p>Quick <strong>daily</strong> round<script>x</script></p>",
@@ -64,9 +68,9 @@ def test_banner_has_image_headline_body_and_button(client, shop):
 
 
 def test_generated_code_is_the_visitors_own_and_the_shop_validates_it(client, shop, customer):
-    known = segment("known", LoggedInRule())
-    c = campaign(slot("checkout_discount", "discount"), "Ten off", variants=(),
-                 segments=(known,))
+    known = SegmentFactory(slug="known", rules=[LoggedInRule()])
+    c = CampaignFactory(slot=SlotFactory(key="checkout_discount", kind="discount"),
+                        name="Ten off", variants=(), segments=(known,))
     DiscountVariant.objects.create(campaign=c, mode="generated", amount=Decimal("2.00"))
     rulebook.invalidate()
     client.force_login(customer)
@@ -85,9 +89,9 @@ def test_generated_code_is_the_visitors_own_and_the_shop_validates_it(client, sh
 
 def test_fixed_code_is_prefilled_for_the_audience_only(client, shop, customer):
     DiscountCode.objects.create(code="WELCOME10", kind="percent", value=Decimal("10"))
-    known = segment("known", LoggedInRule())
-    c = campaign(slot("checkout_discount", "discount"), "Welcome", variants=(),
-                 segments=(known,))
+    known = SegmentFactory(slug="known", rules=[LoggedInRule()])
+    c = CampaignFactory(slot=SlotFactory(key="checkout_discount", kind="discount"),
+                        name="Welcome", variants=(), segments=(known,))
     DiscountVariant.objects.create(campaign=c, mode="fixed", code="WELCOME10")
     rulebook.invalidate()
     add_to_cart(client, shop.scoop, 1)
