@@ -203,7 +203,10 @@ def use_book(book: Any) -> None:
     rulebook._Local.book = book
 
 
-def page_visitors() -> list[Client]:
+NEW_SHARE = 0.7  # of the page pairs, those whose visitor is new (unique facts)
+
+
+def returning_visitors() -> list[Client]:
     """Browsers of consenting visitors with fixed visitor ids, so every run buckets them
     alike (holdouts and variants change what a page shows, and so what it costs)."""
     from personalization.conf import app_settings
@@ -219,15 +222,23 @@ def page_visitors() -> list[Client]:
     return clients
 
 
+def new_visitor() -> Client:
+    """A browser seen for the first time: no visitor cookie, consent given on the banner."""
+    from personalization.testing import give_consent
+
+    return give_consent(Client())
+
+
 def time_page(path: str, books: dict[bool, Any]) -> dict[str, float]:
     """Median milliseconds of the page with personalization on and off, requested in
-    pairs (on, off / off, on alternately, each pair by the next of the visitors), and the
-    median of the pairs' differences: slow drift of the machine hits both halves of a
-    pair alike."""
-    clients = page_visitors()
+    pairs (on, off / off, on alternately), and the median of the pairs' differences: slow
+    drift of the machine hits both halves of a pair alike. In NEW_SHARE of the pairs each
+    half is a new visitor's first page, with a query string of its own (unique facts:
+    a new path, new UTM parameters); in the rest, one of the returning visitors."""
+    returning = returning_visitors()
     for switched_off in (True, False):
         use_book(books[switched_off])
-        for client in clients:
+        for client in returning:
             for _ in range(WARM_UP):
                 client.get(path, HTTP_CF_IPCOUNTRY="NL")
     gc.collect()
@@ -235,11 +246,13 @@ def time_page(path: str, books: dict[bool, Any]) -> dict[str, float]:
     differences = []
     for i in range(PAIRS):
         pair = {}
-        client = clients[i % len(clients)]
-        for switched_off in ((False, True) if (i // len(clients)) % 2 else (True, False)):
+        new = (i * 7919) % 100 < NEW_SHARE * 100
+        for switched_off in ((False, True) if i % 2 else (True, False)):
+            client = new_visitor() if new else returning[i % len(returning)]
+            url = f"{path}?utm_source=bench{i}&ref={i}" if new else path
             use_book(books[switched_off])
             start = time.perf_counter()
-            response = client.get(path, HTTP_CF_IPCOUNTRY="NL")
+            response = client.get(url, HTTP_CF_IPCOUNTRY="NL")
             pair[switched_off] = (time.perf_counter() - start) * 1000
             assert response.status_code == 200
             times[switched_off].append(pair[switched_off])
@@ -276,10 +289,13 @@ def run(redis: bool = False) -> str:
              "|---:|---:|---:|---:|---:|"]
     page_rows = ["", "## Whole request: demo home page and a category page", "",
                  "The same page with personalization on, and with the kill switch on (every "
-                 f"slot shows its default), for {PAGE_VISITORS} visitors who accepted all "
-                 f"purposes (fixed visitor ids, so each run buckets them alike). {PASSES} "
-                 f"passes of {PAIRS:,} pairs of requests, warm, each pair one visitor's "
-                 "request on and off (in turn which first); both RuleBooks are built "
+                 "slot shows its default), for a mix of visitors who accepted all purposes: "
+                 f"in {NEW_SHARE:.0%} of the pairs each request is a new visitor's first page "
+                 "(no cookie yet, a query string of its own: unique path and UTM facts), in "
+                 f"the rest one of {PAGE_VISITORS} returning visitors (fixed visitor ids, so "
+                 f"each run buckets them alike). {PASSES} passes of {PAIRS:,} pairs of "
+                 "requests, warm, each pair on and off (in turn which first); both "
+                 "RuleBooks are built "
                  "through the real switch and kept, so a pair needs no rebuild. Overhead of "
                  "a pass: the median of its pairs' differences over its median page with the "
                  "switch off. The table gives the middle pass (by overhead) and the range of "
@@ -331,13 +347,10 @@ def run(redis: bool = False) -> str:
                "- page overhead under 5 % (personalization on versus off).", "",
                "Impressions are buffered during the timed requests; their bulk insert runs "
                "on a Celery worker in production and between runs here.", "",
-               "Decisions per slot are timed for 300 visitors seen once each (unique carts, "
-               "paths and histories): mostly decided by the per-slot decision tree over rule "
-               "answers, since their facts are new to the fact tree. The page table's 20 "
-               "visitors come back, as shoppers do: their facts are known to the fact tree "
-               "after their first page. A page whose visitor's facts are new is decided by "
-               "the rule tree and costs about what every page cost before the fact tree "
-               "(+6 to +7 % on `/` at 1,000 campaigns on this machine).", "",
+               f"Decisions per slot are timed for {VISITORS} visitors seen once each "
+               "(unique carts, paths and histories), each on a context of his own: the "
+               "rules a page asks are answered once per request, nothing is kept from one "
+               "visitor to the next.", "",
                "Run again with `make bench` (local memory; then, if Redis answers on "
                "127.0.0.1:6379, the page table again with Redis). Set `DATABASE_URL` to "
                "measure on PostgreSQL."]

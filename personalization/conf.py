@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     # Share of visitors (0-100, sticky per canonical visitor) who see every slot's default
     # content everywhere, to measure what personalization as a whole adds.
     "GLOBAL_HOLDOUT_PERCENT": 0,
+    # Campaign reports: the margin on revenue when a campaign names none (for ROI), and the
+    # data an experiment needs before its report gives a verdict.
+    "MARGIN_PERCENT": 30,
+    "REPORT_MIN_CONVERSIONS": 100,
+    "REPORT_MIN_DAYS": 7,
     # Conversions are attributed to exposures seen within this many days.
     "CONVERSION_WINDOW_DAYS": 7,
     # Events are buffered in the cache and bulk-inserted once this many are waiting.

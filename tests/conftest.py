@@ -3,6 +3,9 @@
 import pytest
 from django.core.cache import caches
 
+# Skips what this machine cannot run (or fails, under PZ_REQUIRE_*), and says what it used.
+pytest_plugins = ["tests.environment"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_sms_outbox():

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
@@ -16,9 +17,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
+from personalization.admin import reports
 from personalization.admin.forms import PolymorphicChildForm, SlotForm, VariantFormSet
 from personalization.engine.request_facts import store_timezone
 from personalization.engine.rulebook import invalidate
+from personalization.measurement.experiments import open_run, sync_run
 from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
 
 
@@ -43,6 +46,13 @@ class VariantChildInline(StackedPolymorphicInline.Child):
 
     form = PolymorphicChildForm
     exclude = ("campaign",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """A running experiment's weights are locked, like its holdout."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if isinstance(obj, Campaign) and open_run(obj) is not None:
+            fields.append("weight")
+        return fields
 
 
 class VariantInline(StackedPolymorphicInline):
@@ -109,7 +119,7 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     inlines = [VariantInline]
     filter_horizontal = ["segments"]
     list_display = ["name", "slot", "status", "priority", "schedule", "audience",
-                    "holdout", "variant_count"]
+                    "holdout", "variant_count", "report"]
     list_editable = ["status", "priority"]
     list_filter = ["status", "slot", "slot__kind"]
     search_fields = ["name", "slot__key", "slot__name"]
@@ -125,6 +135,27 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             "fields": ["holdout_percent", ("cap_impressions", "cap_period_hours"),
                        "waffle_flag", "cost"]}),
     ]
+
+    def get_urls(self) -> list[Any]:
+        def wrap(view: Any) -> Any:
+            return self.admin_site.admin_view(
+                lambda request, *args, **kwargs: view(self, request, *args, **kwargs))
+
+        return [
+            path("<path:object_id>/report/", wrap(reports.campaign_report_view),
+                 name="personalization_campaign_report"),
+            path("program/", wrap(reports.program_report_view),
+                 name="personalization_campaign_program"),
+            *super().get_urls(),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
+        """While a run of the experiment goes on its split is locked: pause the campaign
+        to change it; the next run starts with the new split when it is live again."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and open_run(obj) is not None:
+            fields.append("holdout_percent")
+        return fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return (super().get_queryset(request)
@@ -149,6 +180,10 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     def variant_count(self, obj: Campaign) -> int:
         return obj.variant_total
 
+    @admin.display(description=_("report"))
+    def report(self, obj: Campaign) -> str:
+        return reports.report_link(obj)
+
     # -- saving ---------------------------------------------------------------------------
     def save_related(self, request: HttpRequest, form: Any, formsets: Any,
                      change: bool) -> None:
@@ -162,9 +197,13 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     # -- actions --------------------------------------------------------------------------
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Campaign],
                     status: str) -> int:
+        campaigns = list(queryset)
         count = queryset.update(status=status)
-        # update() sends no signals: make every process reload its RuleBook.
+        # update() sends no signals: make every process reload its RuleBook, and start or
+        # end the campaigns' experiment runs.
         transaction.on_commit(invalidate)
+        for campaign in campaigns:
+            transaction.on_commit(lambda c=campaign: sync_run(c))
         return count
 
     @admin.action(description=_("Make the selected campaigns live"))

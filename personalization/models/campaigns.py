@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +91,11 @@ class Campaign(models.Model):
         help_text=_("Show only while this django-waffle flag is active for the visitor."))
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0,
                                help_text=_("What the campaign costs, for the ROI report."))
+    margin_percent = models.DecimalField(
+        _("margin (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Share of revenue that is profit, for the ROI report. Empty: the shop's "
+                    "default (MARGIN_PERCENT)."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

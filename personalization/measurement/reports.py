@@ -1,0 +1,247 @@
+"""A run's report (each variant against control) and the program's (personalized visitors
+against the global holdout), read from the daily rollups: never from raw events.
+
+Revenue is compared within one experiment only; no figure adds campaigns' attributed revenue
+up (an order counts for every campaign the buyer saw): the program as a whole is measured by
+the global holdout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from personalization.conf import app_settings
+from personalization.measurement import statistics as st
+from personalization.models import ContentVariant, DailyRollup, ExperimentRun
+
+
+@dataclass
+class Arm:
+    """One arm's figures (summed over days)."""
+
+    label: str
+    control: bool
+    variant_id: int | None
+    weight: float = 0
+    visitors: int = 0
+    converters: int = 0
+    orders: int = 0
+    revenue: float = 0.0
+    revenue_sq: float = 0.0
+    clicks: int = 0
+    multi_arm: int = 0
+
+    def add(self, row: DailyRollup) -> None:
+        self.visitors += row.visitors
+        self.converters += row.converters
+        self.orders += row.orders
+        self.revenue += float(row.revenue)
+        self.revenue_sq += row.revenue_sq
+        self.clicks += row.clicks
+        self.multi_arm += row.multi_arm
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converters / self.visitors if self.visitors else None
+
+    @property
+    def revenue_per_visitor(self) -> float | None:
+        return self.revenue / self.visitors if self.visitors else None
+
+    @property
+    def average_order_value(self) -> float | None:
+        return self.revenue / self.orders if self.orders else None
+
+    @property
+    def click_rate(self) -> float | None:
+        return self.clicks / self.visitors if self.visitors else None
+
+
+@dataclass
+class Comparison:
+    """A variant (or the personalized visitors) against control."""
+
+    arm: Arm
+    conversion: st.Estimate
+    conversion_relative: st.Estimate
+    rpv: st.Estimate
+    rpv_relative: st.Estimate
+    conversion_bayes: st.Bayes
+    rpv_bayes: st.Bayes
+    roi: st.ReturnOnInvestment | None = None
+
+
+@dataclass
+class Report:
+    title: str
+    started: Any
+    ended: Any
+    days: int
+    arms: list[Arm]
+    comparisons: list[Comparison]
+    srm: st.SampleRatio
+    warnings: list[str] = field(default_factory=list)
+    verdict: str = ""
+    daily: list[dict[str, Any]] = field(default_factory=list)
+    window_days: int = 7
+
+
+def _arm_key(row: DailyRollup) -> tuple[bool, int | None]:
+    return (row.control, None if row.control else row.variant_id)
+
+
+def _compare(arm: Arm, control: Arm) -> Comparison:
+    return Comparison(
+        arm=arm,
+        conversion=st.difference_of_proportions(arm.converters, arm.visitors,
+                                                control.converters, control.visitors),
+        conversion_relative=st.relative_conversion(arm.converters, arm.visitors,
+                                                   control.converters, control.visitors),
+        rpv=st.welch(arm.visitors, arm.revenue, arm.revenue_sq, control.visitors,
+                     control.revenue, control.revenue_sq),
+        rpv_relative=st.relative_mean(arm.visitors, arm.revenue, arm.revenue_sq,
+                                      control.visitors, control.revenue, control.revenue_sq),
+        conversion_bayes=st.beta_binomial(arm.converters, arm.visitors, control.converters,
+                                          control.visitors),
+        rpv_bayes=st.normal_bayes(st.welch(arm.visitors, arm.revenue, arm.revenue_sq,
+                                           control.visitors, control.revenue,
+                                           control.revenue_sq)),
+    )
+
+
+def _daily(rows: list[DailyRollup], control_key: tuple, keys: list[tuple]) -> list[dict]:
+    """Per day: conversion rate and RPV per arm, and the cumulative uplift of the first
+    other arm against control with its interval (for the charts and the CSV)."""
+    days = sorted({r.day for r in rows})
+    cumulative: dict[tuple, Arm] = {k: Arm("", k[0], k[1]) for k in keys}
+    out = []
+    for day in days:
+        today = {k: Arm("", k[0], k[1]) for k in keys}
+        for row in rows:
+            if row.day == day and _arm_key(row) in today:
+                today[_arm_key(row)].add(row)
+                cumulative[_arm_key(row)].add(row)
+        entry: dict[str, Any] = {"day": day, "arms": {}}
+        for key, arm in today.items():
+            entry["arms"][key] = {"visitors": arm.visitors, "converters": arm.converters,
+                                  "revenue": arm.revenue, "conversion_rate": arm.conversion_rate,
+                                  "rpv": arm.revenue_per_visitor}
+        others = [k for k in keys if k != control_key]
+        if others and control_key in cumulative:
+            a, c = cumulative[others[0]], cumulative[control_key]
+            entry["uplift"] = st.difference_of_proportions(a.converters, a.visitors,
+                                                           c.converters, c.visitors)
+        out.append(entry)
+    return out
+
+
+def _guards(report: Report, control: Arm | None) -> None:
+    minimum = app_settings.REPORT_MIN_CONVERSIONS
+    min_days = app_settings.REPORT_MIN_DAYS
+    if report.srm.mismatch:
+        report.warnings.append(
+            f"Sample ratio mismatch (p = {report.srm.p_value:.2g}): the arms did not get the "
+            "share of visitors the split promised; a bug in bucketing, caching or tracking is "
+            "likely. Do not trust the comparison until it is explained.")
+    short = [a.label for a in report.arms if a.converters < minimum]
+    if short:
+        report.warnings.append(
+            f"Not enough data: each arm needs {minimum} converting visitors before a verdict "
+            f"({', '.join(f'{a.label} has {a.converters}' for a in report.arms)}).")
+    if report.days < min_days or report.days % 7:
+        report.warnings.append(
+            f"The run has lasted {report.days} day(s); judge it on whole weeks (at least "
+            f"{min_days} days), since shoppers behave differently on other weekdays.")
+    multi = sum(a.multi_arm for a in report.arms)
+    if multi:
+        report.warnings.append(
+            f"{multi} visitor(s) saw more than one arm (they count in the first); many would "
+            "mean the split is not sticky.")
+    if control is None:
+        report.verdict = "No control arm: nothing to compare against."
+    elif report.srm.mismatch or short or report.days < min_days:
+        report.verdict = "No verdict yet."
+    else:
+        winners = [c for c in report.comparisons if c.rpv.significant and c.rpv.value > 0]
+        losers = [c for c in report.comparisons if c.rpv.significant and c.rpv.value < 0]
+        if winners:
+            best = max(winners, key=lambda c: c.rpv.value)
+            report.verdict = (f"{best.arm.label} earns more per visitor than control "
+                              "(95 % interval above zero).")
+        elif losers:
+            report.verdict = "Control earns more per visitor than: " + ", ".join(
+                c.arm.label for c in losers) + "."
+        else:
+            report.verdict = "No significant difference in revenue per visitor."
+
+
+def run_report(run: ExperimentRun) -> Report:
+    rows = list(DailyRollup.objects.filter(run=run).order_by("day"))
+    names = dict(ContentVariant.objects.filter(campaign_id=run.campaign_id)
+                 .values_list("pk", "name"))
+    arms: dict[tuple, Arm] = {}
+    if run.holdout_percent:
+        arms[(True, None)] = Arm("Control (holdout)", True, None, run.holdout_percent)
+    total = sum(run.weights.values()) or 1
+    for pk, weight in run.weights.items():
+        share = (100 - run.holdout_percent) * weight / total
+        arms[(False, int(pk))] = Arm(f"Variant '{names.get(int(pk), pk)}'", False, int(pk),
+                                     share)
+    for row in rows:
+        arms.setdefault(_arm_key(row), Arm(f"Variant #{row.variant_id}", False,
+                                           row.variant_id)).add(row)
+    ordered = list(arms.values())
+    control = arms.get((True, None)) or (ordered[0] if len(ordered) > 1 else None)
+    comparisons = [_compare(a, control) for a in ordered if control and a is not control]
+    end = run.ended_at or timezone.now()
+    days = max((end - run.started_at).days, 0)
+    campaign = run.campaign
+    margin = float(campaign.margin_percent if campaign.margin_percent is not None
+                   else app_settings.MARGIN_PERCENT) / 100
+    for c in comparisons:
+        c.roi = st.return_on_investment(c.rpv, c.arm.visitors, margin, float(campaign.cost),
+                                        max(days, 1))
+    report = Report(
+        title=f"{campaign.name}: run {run.number}", started=run.started_at,
+        ended=run.ended_at, days=days, arms=ordered, comparisons=comparisons,
+        srm=st.sample_ratio([a.visitors for a in ordered if a.weight],
+                            [a.weight for a in ordered if a.weight]),
+        daily=_daily(rows, (control.control, control.variant_id) if control else (True, None),
+                     list(arms)),
+        window_days=app_settings.CONVERSION_WINDOW_DAYS)
+    _guards(report, control)
+    return report
+
+
+def program_report(days: int = 90) -> Report:
+    """Personalized visitors against the global holdout (rollups without a run)."""
+    since = timezone.localdate() - timedelta(days=days)
+    rows = list(DailyRollup.objects.filter(run=None, day__gte=since).order_by("day"))
+    share = app_settings.GLOBAL_HOLDOUT_PERCENT
+    control = Arm("Global holdout", True, None, share)
+    personalized = Arm("Personalized", False, None, 100 - share)
+    for row in rows:
+        (control if row.control else personalized).add(row)
+    arms = [control, personalized]
+    report = Report(
+        title="Personalization as a whole", started=rows[0].day if rows else None,
+        ended=None, days=(date.today() - rows[0].day).days if rows else 0, arms=arms,
+        comparisons=[_compare(personalized, control)] if share else [],
+        srm=st.sample_ratio([control.visitors, personalized.visitors], [share, 100 - share])
+        if share else st.SampleRatio(None, False),
+        daily=_daily(rows, (True, None), [(True, None), (False, None)]),
+        window_days=app_settings.CONVERSION_WINDOW_DAYS)
+    _guards(report, control if share else None)
+    if not share:
+        report.verdict = ("The global holdout is off (GLOBAL_HOLDOUT_PERCENT = 0): set it to, "
+                          "say, 5 to measure what personalization as a whole adds.")
+    return report
+
+
+def money(value: float | None) -> str:
+    return "–" if value is None else f"€{Decimal(value).quantize(Decimal('0.01'))}"

@@ -1,0 +1,174 @@
+"""The statistics of the campaign reports, on aggregates (counts, sums, sums of squares).
+
+Distributions come from scipy.stats; every function takes plain numbers, so it runs on the
+daily rollups without reading a visitor's rows. See docs/measurement.md for the formulas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+Z95 = float(stats.norm.ppf(0.975))
+DRAWS = 20_000  # Monte Carlo draws for the Beta–Binomial probability to beat control
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A difference (or ratio) with its 95 % interval; None where it cannot be computed."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+    @property
+    def significant(self) -> bool:
+        """The interval leaves out zero."""
+        return self.low is not None and self.high is not None and (
+            self.low > 0 or self.high < 0)
+
+
+NONE = Estimate(None, None, None)
+
+
+def _finite(*values: float) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def mean_and_variance(n: int, total: float, squares: float) -> tuple[float, float]:
+    """Mean and sample variance of n values from their sum and sum of squares."""
+    if n < 2:
+        return (total / n if n else 0.0), 0.0
+    mean = total / n
+    return mean, max((squares - total * total / n) / (n - 1), 0.0)
+
+
+def difference_of_proportions(x1: int, n1: int, x0: int, n0: int) -> Estimate:
+    """p1 − p0 with a Wald interval (the normal approximation)."""
+    if n1 <= 0 or n0 <= 0:
+        return NONE
+    p1, p0 = x1 / n1, x0 / n0
+    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    return Estimate(p1 - p0, p1 - p0 - Z95 * se, p1 - p0 + Z95 * se)
+
+
+def relative(value1: float, var1: float, value0: float, var0: float) -> Estimate:
+    """value1 / value0 − 1 with a delta-method interval; var* are the variances of the two
+    estimates (not of single visitors)."""
+    if value0 <= 0 or not _finite(value1, var1, value0, var0):
+        return NONE
+    ratio = value1 / value0
+    se = math.sqrt(var1 / value0 ** 2 + value1 ** 2 * var0 / value0 ** 4)
+    return Estimate(ratio - 1, ratio - 1 - Z95 * se, ratio - 1 + Z95 * se)
+
+
+def relative_conversion(x1: int, n1: int, x0: int, n0: int) -> Estimate:
+    if n1 <= 0 or n0 <= 0:
+        return NONE
+    p1, p0 = x1 / n1, x0 / n0
+    return relative(p1, p1 * (1 - p1) / n1, p0, p0 * (1 - p0) / n0)
+
+
+def welch(n1: int, sum1: float, squares1: float, n0: int, sum0: float,
+          squares0: float) -> Estimate:
+    """mean1 − mean0 (revenue per visitor) with Welch's t interval."""
+    if n1 < 2 or n0 < 2:
+        return NONE
+    m1, v1 = mean_and_variance(n1, sum1, squares1)
+    m0, v0 = mean_and_variance(n0, sum0, squares0)
+    a, b = v1 / n1, v0 / n0
+    se = math.sqrt(a + b)
+    if se == 0:
+        return Estimate(m1 - m0, m1 - m0, m1 - m0)
+    df = (a + b) ** 2 / ((a * a / (n1 - 1) if n1 > 1 else 0) + (b * b / (n0 - 1) if n0 > 1
+                                                                   else 0))
+    t = float(stats.t.ppf(0.975, df))
+    return Estimate(m1 - m0, m1 - m0 - t * se, m1 - m0 + t * se)
+
+
+def relative_mean(n1: int, sum1: float, squares1: float, n0: int, sum0: float,
+                  squares0: float) -> Estimate:
+    if n1 < 2 or n0 < 2:
+        return NONE
+    m1, v1 = mean_and_variance(n1, sum1, squares1)
+    m0, v0 = mean_and_variance(n0, sum0, squares0)
+    return relative(m1, v1 / n1, m0, v0 / n0)
+
+
+@dataclass(frozen=True)
+class Bayes:
+    """Probability that the variant beats control, and the expected loss of choosing it
+    (in the metric's unit: a share of visitors, or euros per visitor)."""
+
+    probability: float | None
+    expected_loss: float | None
+
+
+def beta_binomial(x1: int, n1: int, x0: int, n0: int, seed: int = 7) -> Bayes:
+    """Beta(1 + conversions, 1 + non-conversions) posteriors, compared by Monte Carlo with
+    a fixed seed (the same figures on every page load)."""
+    if n1 <= 0 or n0 <= 0:
+        return Bayes(None, None)
+    rng = np.random.default_rng(seed)
+    p1 = rng.beta(1 + x1, 1 + n1 - x1, DRAWS)
+    p0 = rng.beta(1 + x0, 1 + n0 - x0, DRAWS)
+    return Bayes(float(np.mean(p1 > p0)), float(np.mean(np.maximum(p0 - p1, 0))))
+
+
+def normal_bayes(difference: Estimate) -> Bayes:
+    """For revenue per visitor: the difference taken as normal around its estimate."""
+    if not _finite(difference.value, difference.low, difference.high):
+        return Bayes(None, None)
+    se = (difference.high - difference.low) / (2 * Z95)
+    if se == 0:
+        return Bayes(1.0 if difference.value > 0 else 0.0, max(-difference.value, 0.0))
+    z = difference.value / se
+    loss = se * float(stats.norm.pdf(z)) - difference.value * float(stats.norm.cdf(-z))
+    return Bayes(float(stats.norm.cdf(z)), max(loss, 0.0))
+
+
+@dataclass(frozen=True)
+class SampleRatio:
+    p_value: float | None
+    mismatch: bool
+
+
+def sample_ratio(observed: list[int], expected_shares: list[float],
+                 threshold: float = 0.001) -> SampleRatio:
+    """Chi-square goodness of fit of the visitors per arm against the configured split."""
+    total = sum(observed)
+    shares = [s for s in expected_shares]
+    if total == 0 or len(observed) < 2 or any(s <= 0 for s in shares):
+        return SampleRatio(None, False)
+    scale = sum(shares)
+    expected = [total * s / scale for s in shares]
+    p = float(stats.chisquare(observed, expected).pvalue)
+    return SampleRatio(p, p < threshold)
+
+
+@dataclass(frozen=True)
+class ReturnOnInvestment:
+    incremental_revenue: Estimate
+    incremental_margin: Estimate
+    roi: Estimate  # (incremental margin − cost) / cost
+    payback_days: float | None
+
+
+def return_on_investment(rpv_uplift: Estimate, visitors: int, margin: float, cost: float,
+                         days: float) -> ReturnOnInvestment:
+    """What the variant earned beyond control: uplift in revenue per visitor × its
+    visitors, the margin on that, and the return on the campaign's cost."""
+    if not _finite(rpv_uplift.value, rpv_uplift.low, rpv_uplift.high) or visitors <= 0:
+        return ReturnOnInvestment(NONE, NONE, NONE, None)
+    revenue = Estimate(*(v * visitors for v in (rpv_uplift.value, rpv_uplift.low,
+                                                 rpv_uplift.high)))
+    earned = Estimate(*(v * margin for v in (revenue.value, revenue.low, revenue.high)))
+    if cost <= 0:
+        return ReturnOnInvestment(revenue, earned, NONE, None)
+    roi = Estimate(*((v - cost) / cost for v in (earned.value, earned.low, earned.high)))
+    per_day = earned.value / days if days > 0 else 0
+    payback = cost / per_day if per_day > 0 else None
+    return ReturnOnInvestment(revenue, earned, roi, payback)
