@@ -228,18 +228,20 @@ def program_report(days: int = 90) -> Report:
     for row in rows:
         (control if row.control else personalized).add(row)
     arms = [control, personalized]
+    measured = control.visitors > 0
     report = Report(
         title="Personalization as a whole", started=rows[0].day if rows else None,
         ended=None, days=(date.today() - rows[0].day).days if rows else 0, arms=arms,
-        comparisons=[_compare(personalized, control)] if share else [],
+        comparisons=[_compare(personalized, control)] if measured else [],
         srm=st.sample_ratio([control.visitors, personalized.visitors], [share, 100 - share])
         if share else st.SampleRatio(None, False),
         daily=_daily(rows, (True, None), [(True, None), (False, None)]),
         window_days=app_settings.CONVERSION_WINDOW_DAYS)
-    _guards(report, control if share else None)
+    _guards(report, control if measured else None)
     if not share:
-        report.verdict = ("The global holdout is off (GLOBAL_HOLDOUT_PERCENT = 0): set it to, "
-                          "say, 5 to measure what personalization as a whole adds.")
+        report.warnings.insert(0, "The global holdout is off now (GLOBAL_HOLDOUT_PERCENT = 0): "
+                                  "set it to, say, 5 to keep measuring what personalization as "
+                                  "a whole adds.")
     return report
 
 

@@ -27,43 +27,45 @@ from personalization.models import (
 )
 
 _SQL = """
-WITH exposures AS (
-    SELECT COALESCE(p.visitor_id, e.visitor_id) AS unit, e.created_at, e.control,
-           e.variant_id
-    FROM {event} e
-    LEFT JOIN {alias} a ON a.alias = e.visitor_id
-    LEFT JOIN {profile} p ON p.id = a.profile_id
-    WHERE {exposed} AND e.created_at >= %(start)s AND e.created_at < %(end)s
-), firsts AS (
-    SELECT unit, created_at AS first_at, control, variant_id,
-           ROW_NUMBER() OVER (PARTITION BY unit ORDER BY created_at, control, variant_id) AS rn
-    FROM exposures
-), arms AS (
-    SELECT unit, COUNT(DISTINCT CASE WHEN control THEN -1 ELSE COALESCE(variant_id, 0) END)
-           AS n
-    FROM exposures GROUP BY unit
-), later AS (
+WITH ev AS (
     SELECT COALESCE(p.visitor_id, e.visitor_id) AS unit, e.type, e.created_at, e.value,
-           e.reference
+           e.reference, CASE WHEN e.control THEN 1 ELSE 0 END AS control, e.variant_id,
+           CASE WHEN {exposed} AND e.created_at < %(end)s THEN 1 ELSE 0 END AS exposure
     FROM {event} e
     LEFT JOIN {alias} a ON a.alias = e.visitor_id
     LEFT JOIN {profile} p ON p.id = a.profile_id
-    WHERE {campaign} AND e.type IN ('conversion', 'click') AND e.created_at >= %(start)s
+    WHERE {campaign} AND e.created_at >= %(start)s
+), marked AS (
+    SELECT unit, type, created_at, value, reference, exposure,
+           MIN(CASE WHEN exposure = 1 THEN created_at END) OVER w AS first_at,
+           FIRST_VALUE(control) OVER ordered AS first_control,
+           FIRST_VALUE(variant_id) OVER ordered AS first_variant,
+           MIN(CASE WHEN exposure = 1 THEN
+               CASE WHEN control = 1 THEN -1 ELSE COALESCE(variant_id, 0) END END) OVER w
+               AS low_arm,
+           MAX(CASE WHEN exposure = 1 THEN
+               CASE WHEN control = 1 THEN -1 ELSE COALESCE(variant_id, 0) END END) OVER w
+               AS high_arm
+    FROM ev
+    WINDOW w AS (PARTITION BY unit),
+           ordered AS (PARTITION BY unit ORDER BY exposure DESC, created_at, control,
+                       variant_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), per_unit AS (
-    SELECT f.unit, f.first_at, f.control, f.variant_id, MAX(ar.n) AS arms,
-           COUNT(DISTINCT CASE WHEN l.type = 'conversion' THEN l.reference END) AS orders,
-           COALESCE(SUM(CASE WHEN l.type = 'conversion' THEN l.value END), 0) AS revenue,
-           COUNT(CASE WHEN l.type = 'click' THEN 1 END) AS clicks
-    FROM firsts f
-    JOIN arms ar ON ar.unit = f.unit
-    LEFT JOIN later l ON l.unit = f.unit AND l.created_at >= f.first_at
-         AND l.created_at <= {window_end}
-    WHERE f.rn = 1
-    GROUP BY f.unit, f.first_at, f.control, f.variant_id
+    SELECT unit, MIN(first_at) AS first_at, MIN(first_control) AS control,
+           MIN(first_variant) AS variant_id, MAX(high_arm) - MIN(low_arm) AS spread,
+           COUNT(DISTINCT CASE WHEN type = 'conversion' AND created_at >= first_at
+                 AND created_at <= {window_end} THEN reference END) AS orders,
+           COALESCE(SUM(CASE WHEN type = 'conversion' AND created_at >= first_at
+                        AND created_at <= {window_end} THEN value END), 0) AS revenue,
+           COUNT(CASE WHEN type = 'click' AND created_at >= first_at
+                 AND created_at <= {window_end} THEN 1 END) AS clicks
+    FROM marked
+    WHERE first_at IS NOT NULL
+    GROUP BY unit
 )
 SELECT {day} AS day, control, variant_id, COUNT(*),
        SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END), SUM(orders), SUM(revenue),
-       SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN arms > 1 THEN 1 ELSE 0 END)
+       SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN spread > 0 THEN 1 ELSE 0 END)
 FROM per_unit
 GROUP BY {day}, control, variant_id
 ORDER BY 1, 2, 3
@@ -74,10 +76,10 @@ def _dialect() -> dict[str, str]:
     """The two expressions that differ between PostgreSQL and SQLite."""
     if connection.vendor == "postgresql":
         return {"day": "CAST(first_at AT TIME ZONE %(tz)s AS DATE)",
-                "window_end": "f.first_at + %(window)s * INTERVAL '1 second'"}
+                "window_end": "first_at + %(window)s * INTERVAL '1 second'"}
     # SQLite (the demo): the store's current UTC offset, and text timestamps.
     return {"day": "DATE(first_at, %(offset)s)",
-            "window_end": "DATETIME(f.first_at, %(window_text)s)"}
+            "window_end": "DATETIME(first_at, %(window_text)s)"}
 
 
 #: The program-impact report looks this far back.
@@ -86,10 +88,9 @@ PROGRAM_DAYS = 90
 
 def _sql(program: bool) -> str:
     if program:  # visits to personalized pages, in the global holdout or not
-        exposed, campaign = "e.campaign_id IS NULL AND e.type = 'visit'", "e.campaign_id IS NULL"
+        exposed, campaign = "e.type = 'visit'", "e.campaign_id IS NULL"
     else:
-        exposed = "e.campaign_id = %(campaign)s AND e.type = 'impression'"
-        campaign = "e.campaign_id = %(campaign)s"
+        exposed, campaign = "e.type = 'impression'", "e.campaign_id = %(campaign)s"
     return _SQL.format(event=Event._meta.db_table, alias=VisitorAlias._meta.db_table,
                        profile=VisitorProfile._meta.db_table, exposed=exposed,
                        campaign=campaign, **_dialect())
