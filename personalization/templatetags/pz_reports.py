@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -19,25 +21,25 @@ def eur(value: float | None) -> str:
     return "–" if value is None else f"€{value:,.2f}"
 
 
-@register.filter
-def pct_interval(estimate: Any) -> str:
-    """'+1.2 pp (−0.3 … +2.7)': a difference of shares in percentage points."""
+def _interval(estimate: Any, shown: Any) -> SafeString | str:
+    """The estimate, and under it its 95 % interval."""
     if estimate is None or estimate.value is None:
         return "–"
-    return (f"{estimate.value * 100:+.2f} pp ({estimate.low * 100:+.2f} … "
-            f"{estimate.high * 100:+.2f})")
-
-
-@register.filter
-def rel_interval(estimate: Any) -> str:
-    if estimate is None or estimate.value is None:
-        return "–"
-    return (f"{estimate.value * 100:+.1f} % ({estimate.low * 100:+.1f} … "
-            f"{estimate.high * 100:+.1f})")
+    return format_html('{}<br><span class="pz-ci">{} … {}</span>', shown(estimate.value),
+                       shown(estimate.low), shown(estimate.high))
 
 
 @register.filter
-def eur_interval(estimate: Any) -> str:
-    if estimate is None or estimate.value is None:
-        return "–"
-    return f"€{estimate.value:+,.2f} (€{estimate.low:+,.2f} … €{estimate.high:+,.2f})"
+def pct_interval(estimate: Any) -> SafeString | str:
+    """A difference of shares in percentage points: '+1.20 pp', '(−0.30 … +2.70)'."""
+    return _interval(estimate, lambda v: f"{v * 100:+.2f} pp")
+
+
+@register.filter
+def rel_interval(estimate: Any) -> SafeString | str:
+    return _interval(estimate, lambda v: f"{v * 100:+.1f} %")
+
+
+@register.filter
+def eur_interval(estimate: Any) -> SafeString | str:
+    return _interval(estimate, lambda v: f"{'+' if v >= 0 else '−'}€{abs(v):,.2f}")

@@ -1,0 +1,48 @@
+"""A merchant reads the seeded experiments' reports in the admin, at 1280 px."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+def log_in_as_admin(page: Page, shop: str) -> None:
+    page.goto(shop + "/admin/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("admin")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+
+def fits_the_window(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_report_of_a_winning_experiment_and_of_the_program(shop: str, page: Page) -> None:
+    log_in_as_admin(page, shop)
+    page.goto(shop + "/admin/personalization/campaign/?q=clear+winner")
+    page.get_by_role("link", name="report", exact=True).first.click()
+
+    expect(page.get_by_text("earns more per visitor than control")).to_be_visible()
+    expect(page.locator(".pz-report table").first).to_contain_text("Control (holdout)")
+    charts = page.locator("svg.pz-chart")
+    expect(charts).to_have_count(3)
+    for i in range(3):  # drawn: each has its lines, with a size on the page
+        expect(charts.nth(i).locator("polyline").first).to_be_attached()
+        assert charts.nth(i).bounding_box()["width"] > 300
+    assert fits_the_window(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-campaign.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Daily figures as CSV").click()
+    assert download.value.suggested_filename.endswith(".csv")
+
+    page.get_by_role("link", name="Personalization as a whole, against the global "
+                                   "holdout").click()
+    expect(page.locator(".pz-report table").first).to_contain_text("Global holdout")
+    expect(page.locator("svg.pz-chart")).to_have_count(3)
+    assert fits_the_window(page)
+    page.screenshot(path=str(ARTIFACTS / "report-program.png"), full_page=True)
