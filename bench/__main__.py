@@ -11,9 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from bench import refresh
+    from bench import refresh, rollups
 
     out = ROOT / "bench" / "RESULTS.md"
+    if sys.argv[1:2] == ["rollups"]:
+        sizes = tuple(int(n) for n in sys.argv[2:]) or rollups.SIZES
+        refresh.merge_into(out, rollups.run(sizes), rollups.MARK_START, rollups.MARK_END)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["refresh"]:
         sizes = tuple(int(n) for n in sys.argv[2:]) or refresh.SIZES
         refresh.merge_into(out, refresh.run(sizes))
@@ -43,10 +48,12 @@ def main() -> None:
     previous = out.read_text() if out.exists() else ""
     out.write_text(report)
     keep_section(out, previous, decisions.REDIS_START, decisions.REDIS_END)
-    if run_refresh:  # on PostgreSQL: also the computed-segment refresh benchmark
+    if run_refresh:  # on PostgreSQL: also the refresh and rollup benchmarks
         refresh.merge_into(out, refresh.run())
+        refresh.merge_into(out, rollups.run(), rollups.MARK_START, rollups.MARK_END)
     else:
         keep_section(out, previous, refresh.MARK_START, refresh.MARK_END)
+        keep_section(out, previous, rollups.MARK_START, rollups.MARK_END)
     print(f"\nWritten to {out.relative_to(ROOT)}")
 
 

@@ -54,7 +54,7 @@ def machine() -> str:
 
 def setup_shop() -> None:
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", customers=60, stdout=open(os.devnull, "w"))
+    call_command("seed_demo", customers=60, history=False, stdout=open(os.devnull, "w"))
 
 
 def build_segments(rng: random.Random) -> list:

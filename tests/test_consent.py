@@ -166,7 +166,7 @@ def test_logged_in_rule_is_contextual_and_needs_no_consent(client):
 def test_demo_personas_consented_at_sign_up_and_eva_declined(client):
     from django.core.management import call_command
 
-    call_command("seed_demo", customers=5, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", customers=5, history=False, stdout=open("/dev/null", "w"))
     rulebook.invalidate()
     client.post("/login/", {"username": "anna", "password": "demo"})
     assert "Hallo Anna!" in client.get("/").content.decode()

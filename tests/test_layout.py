@@ -86,3 +86,13 @@ def test_only_the_context_touches_its_own_state():
         for private in ("._given", "._answers", "._errors", "._verdicts", "._memo",
                         "ctx.__dict__", "visitor.__dict__"):
             assert private not in text, f"{name} uses {private}"
+
+
+def test_the_architecture_doc_has_a_section_for_each_folder_of_the_package():
+    import re
+
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    sections = set(re.findall(r"^## (\w+)/:", doc, flags=re.M))
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+               and p.name != "migrations"}
+    assert sections == folders

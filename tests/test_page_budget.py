@@ -16,7 +16,7 @@ PAGES = ["/", "/c/cat-litter/", "/p/clumping-cat-litter-10-l/", "/search/?q=litt
 
 @pytest.fixture
 def shop():
-    call_command("seed_demo", customers=5, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", customers=5, history=False, stdout=open("/dev/null", "w"))
     rulebook.invalidate()
 
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -163,3 +164,25 @@ def test_a_worker_killed_while_sending_ends_with_one_sms(jan, start_worker, twil
     assert n.provider_message_id == twilio.messages[0]["sid"]
     # Reached: found at the provider, not sent again. Not reached: sent by the new worker.
     assert (twilio.posts, n.attempts) == ((1, 1) if reached else (2, 2))
+
+
+def test_the_hourly_rollup_runs_on_a_worker_and_the_report_reads_it(start_worker):
+    from personalization.jobs.tasks import roll_up_experiments
+    from personalization.measurement.experiments import sync_run
+    from personalization.measurement.reports import run_report
+    from personalization.models import BannerVariant, Campaign, DailyRollup, Event, Slot
+
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    campaign = Campaign.objects.create(name="Hero test", slot=slot, status="live",
+                                       holdout_percent=50)
+    variant = BannerVariant.objects.create(campaign=campaign, headline="Sale")
+    run = sync_run(campaign)
+    Event.objects.bulk_create(
+        [Event(visitor_id=uuid.uuid4(), type="impression", campaign=campaign,
+               control=n % 2 == 0, variant=None if n % 2 == 0 else variant)
+         for n in range(40)])
+    start_worker()
+    roll_up_experiments.delay()
+    wait_for(lambda: DailyRollup.objects.filter(run=run).exists(), 60)
+    report = run_report(run)
+    assert sorted(a.visitors for a in report.arms) == [20, 20]

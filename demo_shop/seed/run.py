@@ -29,7 +29,8 @@ DEFAULT_CUSTOMERS = 400
 BATCH = 500
 
 
-def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print) -> Counter:
+def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print,
+         history: bool = True) -> Counter:
     """Create whatever of the demo data is missing; returns how many rows of each were created."""
     created: Counter = Counter()
     people, accounts, plans = seed_plan.build(customers)
@@ -44,7 +45,8 @@ def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print)
         _orders(plans, users, account_map, today, created)
         seed_personalization(created)
         seed_consent(users, created)
-        seed_history(created)
+        if history:
+            seed_history(created)
     summary = ", ".join(f"{count} {name}" for name, count in created.items() if count)
     log(f"Seeded: {summary}." if summary else "Nothing to do: the demo data is already there.")
     return created

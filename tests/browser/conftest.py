@@ -71,8 +71,15 @@ def shop(live_server: Any) -> str:
     """The demo shop seeded with its personas and campaigns; its base URL."""
     # Live-server tests run in flushed tables; seed_demo puts the consent purposes back
     # (consent.ensure_purposes), which a data migration made on install.
-    call_command("seed_demo", customers=30, verbosity=0)
+    call_command("seed_demo", customers=30, history=False, verbosity=0)
     return live_server.url
+
+
+@pytest.fixture
+def shop_with_history(shop: str) -> str:
+    """The demo shop with its eight weeks of measured history (the reports' figures)."""
+    call_command("seed_demo", customers=30, verbosity=0)
+    return shop
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -20,7 +20,9 @@ def fits_the_window(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_the_report_of_a_winning_experiment_and_of_the_program(shop: str, page: Page) -> None:
+def test_the_report_of_a_winning_experiment_and_of_the_program(shop_with_history: str,
+                                                                page: Page) -> None:
+    shop = shop_with_history
     log_in_as_admin(page, shop)
     page.goto(shop + "/admin/personalization/campaign/?q=clear+winner")
     page.get_by_role("link", name="report", exact=True).first.click()

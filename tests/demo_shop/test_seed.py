@@ -18,9 +18,9 @@ CUSTOMERS = 30
 SHOP_APPS = ("catalog", "customers", "orders", "auth")
 
 
-def seed() -> str:
+def seed(history: bool = False) -> str:
     out = StringIO()
-    call_command("seed_demo", customers=CUSTOMERS, stdout=out)
+    call_command("seed_demo", customers=CUSTOMERS, history=history, stdout=out)
     return out.getvalue()
 
 
@@ -126,3 +126,18 @@ def test_synthetic_customers_have_a_year_of_mixed_orders():
     assert synthetic.filter(account__isnull=True).exists()
     oldest = synthetic.order_by("created_at").first().created_at
     assert oldest < timezone.now() - timedelta(days=300)
+
+
+def test_the_seed_measures_three_experiments_and_the_program():
+    from personalization.measurement.reports import program_report, run_report
+    from personalization.models import ExperimentRun
+
+    assert "3 report demo campaigns" in seed(history=True)
+    verdicts = {run.campaign.name.split(": ", 1)[1]: run_report(run)
+                for run in ExperimentRun.objects.select_related("campaign")}
+    assert "earns more per visitor than control" in verdicts[
+        "hero headline (clear winner)"].verdict
+    assert verdicts["category banner colours (no difference)"].verdict == \
+        "No significant difference in revenue per visitor."
+    assert verdicts["cart reassurance (broken split)"].srm.mismatch
+    assert program_report().arms[0].visitors > 0

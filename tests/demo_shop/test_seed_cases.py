@@ -25,7 +25,7 @@ def seeded(settings):
     if "CONSENT_MODE" in DEFAULTS:
         settings.PERSONALIZATION = {**settings.PERSONALIZATION, "CONSENT_MODE": "implied"}
     settings.DEMO_PERSONA_SWITCHER = True
-    call_command("seed_demo", customers=30, stdout=StringIO())
+    call_command("seed_demo", customers=30, history=False, stdout=StringIO())
 
 
 def as_persona(username: str | None) -> Client:

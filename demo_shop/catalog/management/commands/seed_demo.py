@@ -20,6 +20,11 @@ class Command(BaseCommand):
             default=DEFAULT_CUSTOMERS,
             help=f"Number of synthetic customers (default {DEFAULT_CUSTOMERS}).",
         )
+        parser.add_argument(
+            "--no-history", dest="history", action="store_false",
+            help="Skip the eight weeks of measured history behind the campaign reports.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        seed(options["customers"], log=lambda line: self.stdout.write(line))
+        seed(options["customers"], log=lambda line: self.stdout.write(line),
+             history=options.get("history", True))
