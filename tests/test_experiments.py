@@ -90,7 +90,7 @@ def test_the_rollup_counts_each_visitor_once_in_his_first_arm_with_his_own_order
     profile = VisitorProfile.objects.create(user=customer)
     phone = uuid.uuid4()  # a second device of anna's: the same visitor
     VisitorAlias.objects.create(alias=phone, profile=profile)
-    rows, truth = [], defaultdict(lambda: [0, 0, 0, Decimal(0), 0.0, 0])
+    rows, truth = [], defaultdict(lambda: [0, 0, 0, Decimal(0), 0.0, 0, 0, 0.0])
     people = [(profile.visitor_id, phone)] + [(uuid.uuid4(),) for _ in range(60)]
     for n, ids in enumerate(people):
         day = rng.randrange(3)
@@ -127,17 +127,22 @@ def test_the_rollup_counts_each_visitor_once_in_his_first_arm_with_his_own_order
         t[3] += revenue
         t[4] += float(revenue) ** 2
         t[5] += n % 9 == 0
+        t[6] += orders * orders
+        t[7] += float(revenue) * orders
     Event.objects.bulk_create(rows)
     now = start + timedelta(days=20)
     roll_up(run, now=now)
     got = {(r.day, r.control, r.variant_id): [r.visitors, r.converters, r.orders, r.revenue,
-                                              r.revenue_sq, r.multi_arm]
+                                              r.revenue_sq, r.multi_arm, r.orders_sq,
+                                              r.revenue_orders]
            for r in DailyRollup.objects.filter(run=run)}
     assert set(got) == set(truth)
     for key, expected in truth.items():
         assert got[key][:4] == expected[:4], key
         assert got[key][4] == pytest.approx(expected[4])
         assert got[key][5] == expected[5]
+        assert got[key][6] == expected[6]
+        assert got[key][7] == pytest.approx(expected[7])
     assert sum(r.visitors for r in DailyRollup.objects.filter(run=run)) == len(people)
     clicks = sum(DailyRollup.objects.filter(run=run).values_list("clicks", flat=True))
     assert clicks == len(range(0, len(people), 4))

@@ -80,3 +80,19 @@ def test_roi_is_incremental_margin_over_cost():
     assert result.roi.value == pytest.approx(2.0)  # (1500 - 500) / 500
     assert result.roi.low == pytest.approx((300 - 500) / 500)
     assert result.payback_days == pytest.approx(500 / (1500 / 14))
+
+
+def test_the_aov_interval_covers_the_true_difference_about_95_times_in_100():
+    rng = np.random.default_rng(17)
+    covered = 0
+    for _ in range(1000):
+        sums = []
+        for mean_value in (45.0, 40.0):
+            orders = rng.poisson(0.3, 2000)
+            # k orders of exponential value: a Gamma(k) total (none for no order)
+            revenue = np.where(orders > 0, rng.gamma(np.maximum(orders, 1), mean_value), 0.0)
+            sums.append((2000, revenue.sum(), (revenue ** 2).sum(), orders.sum(),
+                         (orders ** 2).sum(), (revenue * orders).sum()))
+        est = st.ratio_difference(sums[0], sums[1])
+        covered += est.low <= 5.0 <= est.high
+    assert 930 <= covered <= 970

@@ -33,6 +33,8 @@ class Arm:
     orders: int = 0
     revenue: float = 0.0
     revenue_sq: float = 0.0
+    orders_sq: float = 0.0
+    revenue_orders: float = 0.0
     clicks: int = 0
     multi_arm: int = 0
 
@@ -42,6 +44,8 @@ class Arm:
         self.orders += row.orders
         self.revenue += float(row.revenue)
         self.revenue_sq += row.revenue_sq
+        self.orders_sq += row.orders_sq
+        self.revenue_orders += row.revenue_orders
         self.clicks += row.clicks
         self.multi_arm += row.multi_arm
 
@@ -73,6 +77,7 @@ class Comparison:
     rpv_relative: st.Estimate
     conversion_bayes: st.Bayes
     rpv_bayes: st.Bayes
+    aov: st.Estimate = st.NONE
     roi: st.ReturnOnInvestment | None = None
 
 
@@ -111,6 +116,11 @@ def _compare(arm: Arm, control: Arm) -> Comparison:
         rpv_bayes=st.normal_bayes(st.welch(arm.visitors, arm.revenue, arm.revenue_sq,
                                            control.visitors, control.revenue,
                                            control.revenue_sq)),
+        aov=st.ratio_difference(
+            (arm.visitors, arm.revenue, arm.revenue_sq, arm.orders, arm.orders_sq,
+             arm.revenue_orders),
+            (control.visitors, control.revenue, control.revenue_sq, control.orders,
+             control.orders_sq, control.revenue_orders)),
     )
 
 

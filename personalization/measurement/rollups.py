@@ -65,7 +65,8 @@ WITH ev AS (
 )
 SELECT {day} AS day, control, variant_id, COUNT(*),
        SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END), SUM(orders), SUM(revenue),
-       SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN spread > 0 THEN 1 ELSE 0 END)
+       SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN spread > 0 THEN 1 ELSE 0 END),
+       SUM(orders * orders), SUM(revenue * orders)
 FROM per_unit
 GROUP BY {day}, control, variant_id
 ORDER BY 1, 2, 3
@@ -121,9 +122,11 @@ def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
             DailyRollup(run=run, day=_date(day), control=bool(control), variant_id=variant_id,
                         visitors=visitors, converters=converters, orders=orders,
                         revenue=revenue or 0, revenue_sq=float(revenue_sq or 0),
-                        clicks=clicks or 0, multi_arm=multi or 0)
+                        clicks=clicks or 0, multi_arm=multi or 0,
+                        orders_sq=float(orders_sq or 0),
+                        revenue_orders=float(revenue_orders or 0))
             for day, control, variant_id, visitors, converters, orders, revenue, revenue_sq,
-            clicks, multi in rows])
+            clicks, multi, orders_sq, revenue_orders in rows])
     return len(rows)
 
 

@@ -98,6 +98,29 @@ def relative_mean(n1: int, sum1: float, squares1: float, n0: int, sum0: float,
     return relative(m1, v1 / n1, m0, v0 / n0)
 
 
+def ratio_difference(arm: tuple[int, float, float, float, float, float],
+                     control: tuple[int, float, float, float, float, float]) -> Estimate:
+    """AOV1 − AOV0, where each AOV is Σrevenue / Σorders over its visitors, with a
+    delta-method interval. Each argument: (visitors, Σrevenue, Σrevenue², Σorders,
+    Σorders², Σrevenue × orders), all per visitor."""
+
+    def aov_and_variance(n: int, r: float, rr: float, o: float, oo: float,
+                         ro: float) -> tuple[float, float] | None:
+        if n < 2 or o <= 0:
+            return None
+        mr, mo = r / n, o / n
+        vr, vo = (rr - r * r / n) / (n - 1), (oo - o * o / n) / (n - 1)
+        cov = (ro - r * o / n) / (n - 1)
+        ratio = mr / mo
+        return ratio, max((vr - 2 * ratio * cov + ratio * ratio * vo) / (n * mo * mo), 0.0)
+
+    a, c = aov_and_variance(*arm), aov_and_variance(*control)
+    if a is None or c is None:
+        return NONE
+    diff, se = a[0] - c[0], math.sqrt(a[1] + c[1])
+    return Estimate(diff, diff - Z95 * se, diff + Z95 * se)
+
+
 @dataclass(frozen=True)
 class Bayes:
     """Probability that the variant beats control, and the expected loss of choosing it

@@ -67,6 +67,8 @@ class DailyRollup(models.Model):
     orders = models.PositiveIntegerField(_("orders"), default=0)
     revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
     revenue_sq = models.FloatField(_("sum of squared revenue per visitor"), default=0)
+    orders_sq = models.FloatField(_("sum of squared orders per visitor"), default=0)
+    revenue_orders = models.FloatField(_("sum of revenue × orders per visitor"), default=0)
     clicks = models.PositiveIntegerField(_("clicks"), default=0)
     multi_arm = models.PositiveIntegerField(
         _("visitors seen in another arm too"), default=0)
