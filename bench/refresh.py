@@ -27,10 +27,10 @@ def is_postgres(url: str | None) -> bool:
     return bool(url) and url.split(":", 1)[0] in ("postgres", "postgresql", "pgsql")
 
 
-def bench_url(url: str) -> str:
+def bench_url(url: str, suffix: str = "refresh_bench") -> str:
     parts = urlsplit(url)
     name = parts.path.lstrip("/") or "postgres"
-    return urlunsplit(parts._replace(path=f"/{name}_refresh_bench"))
+    return urlunsplit(parts._replace(path=f"/{name}_{suffix}"))
 
 
 def _admin_execute(url: str, *statements: str) -> None:
@@ -43,11 +43,12 @@ def _admin_execute(url: str, *statements: str) -> None:
             conn.execute(sql)
 
 
-def _child(mode: str, url: str, customers: int) -> dict:
+def _child(mode: str, url: str, customers: int, module: str = "bench.refresh") -> dict:
+    """Run ``python -m <module> <mode> <size>`` on ``url``; its last line is JSON."""
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "demo_shop.settings",
            "DEMO_PERSONA_SWITCHER": "0", "PYTHONPATH": str(ROOT)}
-    env.pop("REDIS_URL", None)  # the refresh itself needs no cache; keep the child minimal
-    out = subprocess.run([sys.executable, "-m", "bench.refresh", mode, str(customers)],
+    env.pop("REDIS_URL", None)  # the work itself needs no cache; keep the child minimal
+    out = subprocess.run([sys.executable, "-m", module, mode, str(customers)],
                          cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

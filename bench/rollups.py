@@ -12,32 +12,19 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from bench.refresh import ROOT, _admin_execute, _rss_mb, is_postgres
+from bench import refresh
+from bench.refresh import _admin_execute, _rss_mb, is_postgres
 
 SIZES = (1_000_000, 10_000_000)
 MARK_START = "<!-- rollup benchmark -->"
 MARK_END = "<!-- /rollup benchmark -->"
 
 
-def bench_url(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "postgres"
-    return urlunsplit(parts._replace(path=f"/{name}_rollup_bench"))
-
-
 def _child(mode: str, url: str, size: int) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "demo_shop.settings",
-           "DEMO_PERSONA_SWITCHER": "0", "PYTHONPATH": str(ROOT)}
-    env.pop("REDIS_URL", None)
-    out = subprocess.run([sys.executable, "-m", "bench.rollups", mode, str(size)], cwd=ROOT,
-                         env=env, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return refresh._child(mode, url, size, module="bench.rollups")
 
 
 def run(sizes: tuple[int, ...] = SIZES) -> str:
@@ -45,7 +32,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> str:
     if not is_postgres(url):
         return (f"{MARK_START}\n## Experiment rollups\n\nNot run: set DATABASE_URL to a "
                 f"PostgreSQL database and run `python -m bench rollups`.\n{MARK_END}\n")
-    target = bench_url(url)
+    target = refresh.bench_url(url, "rollup_bench")
     name = target.rsplit("/", 1)[1]
     rows = []
     for size in sizes:

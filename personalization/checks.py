@@ -63,39 +63,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                 id="personalization.W001",
             )
         )
-    interval = app_settings.raw("EVENT_SEND_INTERVAL")
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or \
-            not 0 <= interval <= 60:
-        errors.append(
-            Error(
-                f"settings.{SETTING_NAME}['EVENT_SEND_INTERVAL'] = {interval!r} is not a "
-                "number of seconds from 0 to 60.",
-                hint="0 pushes events to Redis on every response; the default is 0.1.",
-                id="personalization.E008",
-            )
-        )
-    delay = app_settings.raw("EVENT_FLUSH_MAX_DELAY")
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 1 <= delay <= 3600:
-        errors.append(
-            Error(
-                f"settings.{SETTING_NAME}['EVENT_FLUSH_MAX_DELAY'] = {delay!r} is not a "
-                "number of seconds from 1 to 3600.",
-                hint="The default, 60, shows events in the admin within about a minute.",
-                id="personalization.E009",
-            )
-        )
-    holdout = app_settings.raw("GLOBAL_HOLDOUT_PERCENT")
-    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or \
-            not 0 <= holdout <= 100:
-        errors.append(
-            Error(
-                f"settings.{SETTING_NAME}['GLOBAL_HOLDOUT_PERCENT'] = {holdout!r} is not a "
-                "percentage from 0 to 100.",
-                hint="5 keeps one visitor in twenty out of all personalization; 0 (the "
-                     "default) keeps nobody out.",
-                id="personalization.E010",
-            )
-        )
+    for name, low, high, unit, hint, check_id in NUMBER_SETTINGS:
+        error = _number_in_range(name, low, high, unit, hint, check_id)
+        if error is not None:
+            errors.append(error)
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401
@@ -142,3 +113,25 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list:
                 )
             )
     return errors
+
+
+#: Settings that must be a number in a range: name, low, high, unit, hint, check id.
+NUMBER_SETTINGS = [
+    ("EVENT_SEND_INTERVAL", 0, 60, "number of seconds",
+     "0 pushes events to Redis on every response; the default is 0.1.", "E008"),
+    ("EVENT_FLUSH_MAX_DELAY", 1, 3600, "number of seconds",
+     "The default, 60, shows events in the admin within about a minute.", "E009"),
+    ("GLOBAL_HOLDOUT_PERCENT", 0, 100, "percentage",
+     "5 keeps one visitor in twenty out of all personalization; 0 (the default) keeps "
+     "nobody out.", "E010"),
+]
+
+
+def _number_in_range(name: str, low: float, high: float, unit: str, hint: str,
+                     check_id: str) -> Error | None:
+    value = app_settings.raw(name)
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and \
+            low <= value <= high:
+        return None
+    return Error(f"settings.{SETTING_NAME}['{name}'] = {value!r} is not a {unit} from {low} "
+                 f"to {high}.", hint=hint, id=f"personalization.{check_id}")
