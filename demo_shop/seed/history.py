@@ -1,6 +1,6 @@
 """Eight weeks of measured history, so the admin's reports show figures right after
 ``make demo``: three concluded experiments with known effects (a clear winner, a flat test,
-a broken split) and visits against the global holdout.
+a broken split), visits against the global holdout, and the weekly KPI snapshots.
 
 The visitors are synthetic (random ids, no customer), their exposures and orders are
 written as the app's own events, and the rollups are computed as the hourly task would.
@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from personalization.measurement.kpis import take_snapshots, week_start
 from personalization.measurement.rollups import roll_up
 from personalization.models import BannerVariant, Campaign, Event, ExperimentRun, Slot
 
@@ -64,6 +65,9 @@ def seed_history(created: Counter) -> None:
         roll_up(run)
         created["report demo campaigns"] += 1
     _program(rng, start)
+    this_week = week_start(timezone.localdate())
+    for weeks_ago in range(WEEKS, 0, -1):  # the weekly KPI snapshots beat would have taken
+        take_snapshots(this_week - timedelta(weeks=weeks_ago))
 
 
 def _visitors(rng: random.Random, campaign: Campaign, arms: list, shares: list[float],

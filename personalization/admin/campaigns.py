@@ -146,6 +146,7 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                  name="personalization_campaign_report"),
             path("program/", wrap(reports.program_report_view),
                  name="personalization_campaign_program"),
+            path("kpis/", wrap(reports.kpi_view), name="personalization_campaign_kpis"),
             *super().get_urls(),
         ]
 

@@ -16,10 +16,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
 from personalization.measurement.reports import Report, program_report, run_report
 from personalization.measurement.rollups import roll_up
-from personalization.models import Campaign, ContentVariant, ExperimentRun
+from personalization.models import Campaign, ContentVariant, ExperimentRun, Segment
 
 COLORS = ("#6b7280", "#2563eb", "#d97706", "#059669", "#9333ea")
 WIDTH, HEIGHT, PAD = 640, 220, 40
@@ -180,3 +181,34 @@ def program_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> 
 def report_link(campaign: Campaign) -> SafeString:
     return format_html('<a href="{}">{}</a>', reverse(
         "admin:personalization_campaign_report", args=[campaign.pk]), _("report"))
+
+
+def kpi_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """The shop's KPIs week by week, for everybody or one segment."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    if request.method == "POST" and model_admin.has_change_permission(request):
+        kpis.take_snapshots()
+        messages.success(request, _("Last week's figures are taken again."))
+        return HttpResponseRedirect(request.get_full_path())
+    segments = list(Segment.objects.filter(enabled=True, kind=Segment.Kind.COMPUTED)
+                    .order_by("name"))
+    segment = next((s for s in segments if s.slug == request.GET.get("segment")), None)
+    weeks = kpis.dashboard(segment)
+    days = [w.week for w in weeks]
+    charts = [
+        line_chart(_("Conversion rate (transactions per visitor) per week"), days,
+                   [(_("conversion rate"), [w.conversion_rate for w in weeks])]),
+        line_chart(_("Average order value per week"), days,
+                   [(_("AOV"), [w.average_order_value for w in weeks])], percent=False),
+        line_chart(_("Revenue per visitor per week"), days,
+                   [(_("revenue per visitor"), [w.revenue_per_visitor for w in weeks])],
+                   percent=False),
+    ]
+    latest = weeks[-1].rfm if weeks else {}
+    total = sum(latest.values()) or 1
+    return TemplateResponse(request, "admin/personalization/kpis.html", {
+        **model_admin.admin_site.each_context(request), "opts": Campaign._meta,
+        "title": _("Key figures"), "weeks": weeks, "charts": charts, "segments": segments,
+        "segment": segment, "rfm": [(score, n, n / total) for score, n in latest.items()],
+        "can_change": model_admin.has_change_permission(request)})

@@ -97,7 +97,8 @@ class CustomerSet:
             lookup["pz_value__lte"] = high
         return having(**lookup)
 
-    def rfm_in_range(self, low: int | None, high: int | None) -> Q:
+    def rfm_scores(self) -> QuerySet:
+        """One row per customer with orders: his RFM score as ``pz_score`` (SQL)."""
         f = self.fields
         year_ago = self.now - timedelta(days=365)
         recent = Q(**{f"{f.created}__gte": year_ago})
@@ -110,7 +111,7 @@ class CustomerSet:
             When(pz_last__gte=self.now - timedelta(days=limit), then=Value(score))
             for limit, score in RECENCY_DAYS
         ]
-        grouped = self._per_customer(self.orders()).annotate(
+        return self._per_customer(self.orders()).annotate(
             pz_last=Max(f.created),
             pz_freq=Count("pk", filter=recent),
             pz_spend=Sum(f.total, filter=recent, default=0),
@@ -119,12 +120,14 @@ class CustomerSet:
             pz_f=bands("pz_freq", FREQUENCY_ORDERS),
             pz_m=bands("pz_spend", MONETARY_SPEND),
         ).annotate(pz_score=models.F("pz_r") + models.F("pz_f") + models.F("pz_m"))
+
+    def rfm_in_range(self, low: int | None, high: int | None) -> Q:
         lookup: dict[str, Any] = {}
         if low is not None:
             lookup["pz_score__gte"] = low
         if high is not None:
             lookup["pz_score__lte"] = high
-        return Q(pk__in=grouped.filter(**lookup).values(f.customer))
+        return Q(pk__in=self.rfm_scores().filter(**lookup).values(self.fields.customer))
 
     def category_share_at_least(self, category_ids: set[int], percent: int) -> Q:
         f = self.fields

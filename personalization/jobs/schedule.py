@@ -30,6 +30,10 @@ def beat_schedule(refresh_interval: int | None = None,
             "task": "personalization.jobs.tasks.roll_up_experiments",
             "schedule": crontab(minute=23),
         },
+        "personalization.take_kpi_snapshots": {
+            "task": "personalization.jobs.tasks.take_kpi_snapshots",
+            "schedule": crontab(day_of_week=1, hour=2, minute=37),
+        },
         "personalization.resume_rep_notifications": {
             "task": "personalization.jobs.tasks.resume_rep_notifications",
             "schedule": 10 * 60.0,

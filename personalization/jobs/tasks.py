@@ -6,7 +6,7 @@ from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
 from personalization.jobs import affinities, refresh
-from personalization.measurement import events, orders, rollups
+from personalization.measurement import events, kpis, orders, rollups
 from personalization.messaging import alerts
 from personalization.privacy import retention
 
@@ -66,3 +66,8 @@ def rebuild_product_affinities() -> int:
 @shared_task(**RETRY)
 def roll_up_experiments() -> int:
     return rollups.roll_up_all()
+
+
+@shared_task(**RETRY)
+def take_kpi_snapshots() -> int:
+    return kpis.take_snapshots()

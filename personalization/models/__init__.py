@@ -4,7 +4,7 @@ from personalization.models.affinities import ProductAffinity
 from personalization.models.campaigns import Campaign, Slot, SlotKind
 from personalization.models.consent import ConsentPurpose, ConsentRecord
 from personalization.models.events import Event
-from personalization.models.experiments import DailyRollup, ExperimentRun
+from personalization.models.experiments import DailyRollup, ExperimentRun, KpiSnapshot
 from personalization.models.notifications import RepAlertSettings, RepNotification
 from personalization.models.profiles import VisitorAlias, VisitorProfile
 from personalization.models.segments import Segment, SegmentMembership
@@ -24,7 +24,7 @@ from personalization.rules import Rule
 __all__ = [
     "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
-    "IssuedCode", "PopupVariant", "ProductAffinity",
+    "IssuedCode", "KpiSnapshot", "PopupVariant", "ProductAffinity",
     "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
     "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]

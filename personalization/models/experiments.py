@@ -82,3 +82,33 @@ class DailyRollup(models.Model):
     def __str__(self) -> str:
         arm = "control" if self.control else f"variant {self.variant_id}"
         return f"{self.run} · {self.day} · {arm}"
+
+
+class KpiSnapshot(models.Model):
+    """The shop's key figures for one week, for everybody or one segment's members (taken
+    by a weekly beat task, so a merchant sees segments shift over time)."""
+
+    week = models.DateField(_("week starting"))
+    segment = models.ForeignKey("personalization.Segment", on_delete=models.CASCADE,
+                                null=True, blank=True, related_name="+",
+                                verbose_name=_("segment"),
+                                help_text=_("Empty: every visitor and customer."))
+    visitors = models.PositiveIntegerField(_("visitors"), default=0)
+    transactions = models.PositiveIntegerField(_("transactions"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
+    customers_to_date = models.PositiveIntegerField(_("customers so far"), default=0)
+    revenue_to_date = models.DecimalField(_("revenue so far"), max_digits=16, decimal_places=2,
+                                          default=0)
+    rfm = models.JSONField(_("customers per RFM score"), default=dict)
+
+    class Meta:
+        verbose_name = _("KPI snapshot")
+        verbose_name_plural = _("KPI snapshots")
+        ordering = ["week"]
+        constraints = [models.UniqueConstraint(fields=["week", "segment"],
+                                               name="pz_one_snapshot_a_week"),
+                       models.UniqueConstraint(fields=["week"], condition=models.Q(segment=None),
+                                               name="pz_one_overall_snapshot_a_week")]
+
+    def __str__(self) -> str:
+        return f"{self.week} · {self.segment or 'everybody'}"

@@ -48,3 +48,9 @@ def test_the_report_of_a_winning_experiment_and_of_the_program(shop_with_history
     expect(page.locator("svg.pz-chart")).to_have_count(3)
     assert fits_the_window(page)
     page.screenshot(path=str(ARTIFACTS / "report-program.png"), full_page=True)
+
+    page.get_by_role("link", name="Key figures week by week").click()
+    expect(page.locator(".pz-report table").first).to_contain_text("Transactions")
+    expect(page.locator("svg.pz-chart")).to_have_count(3)
+    assert fits_the_window(page)
+    page.screenshot(path=str(ARTIFACTS / "report-kpis.png"), full_page=True)

@@ -1,0 +1,76 @@
+"""Weekly KPI snapshots and the admin's key-figures page."""
+
+import uuid
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from personalization.jobs.refresh import refresh_segment
+from personalization.measurement.kpis import dashboard, take_snapshot, take_snapshots, week_start
+from personalization.models import Event, KpiSnapshot, Segment
+from personalization.rules import OrderCountRule
+from tests.factories import OrderFactory, SegmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def week():
+    monday = week_start(timezone.localdate() - timedelta(days=7))
+    return monday, datetime.combine(monday, time(12), timezone.get_current_timezone())
+
+
+def test_a_week_counts_its_visitors_orders_and_lifetime_value(week):
+    monday, noon = week
+    regular = UserFactory(username="regular")
+    once = UserFactory(username="once")
+    for days, total in ((0, "40.00"), (2, "60.00"), (-20, "100.00")):  # one order earlier
+        OrderFactory(user=regular, total=Decimal(total), created_at=noon + timedelta(days=days))
+    OrderFactory(user=once, total=Decimal("25.00"), created_at=noon + timedelta(days=1))
+    OrderFactory(user=once, total=Decimal("99.00"), created_at=noon + timedelta(days=9))
+    visitors = [uuid.uuid4() for _ in range(5)]
+    Event.objects.bulk_create(
+        [Event(visitor_id=v, type="visit", created_at=noon + timedelta(hours=h))
+         for h, v in enumerate(visitors + visitors[:2])]  # two came back: still 5 visitors
+        + [Event(visitor_id=uuid.uuid4(), type="visit", created_at=noon - timedelta(days=3))])
+
+    snapshot = take_snapshot(monday)
+    assert (snapshot.visitors, snapshot.transactions, snapshot.revenue) == (
+        5, 3, Decimal("125.00"))
+    assert (snapshot.customers_to_date, snapshot.revenue_to_date) == (2, Decimal("225.00"))
+    assert sum(snapshot.rfm.values()) == 2  # both customers have a score
+    [row] = dashboard()
+    assert row.conversion_rate == pytest.approx(3 / 5)
+    assert row.average_order_value == pytest.approx(125 / 3)
+    assert row.lifetime_value == pytest.approx(112.5)
+    take_snapshot(monday)  # again: replaced, not added
+    assert KpiSnapshot.objects.filter(week=monday, segment=None).count() == 1
+
+
+def test_a_computed_segment_gets_its_own_figures(week):
+    monday, noon = week
+    regulars = SegmentFactory(slug="regulars", kind="computed",
+                              rules=[OrderCountRule(minimum=2)])
+    regular = UserFactory(username="regular")
+    for days in (0, 1):
+        OrderFactory(user=regular, total=Decimal("30.00"), created_at=noon + timedelta(days=days))
+    OrderFactory(user=UserFactory(username="new"), total=Decimal("80.00"), created_at=noon)
+    refresh_segment(regulars.pk)
+    assert take_snapshots(monday) == 2  # everybody, and the one computed segment
+    mine = KpiSnapshot.objects.get(week=monday, segment=regulars)
+    assert (mine.transactions, mine.revenue) == (2, Decimal("60.00"))
+    assert KpiSnapshot.objects.get(week=monday, segment=None).transactions == 3
+    assert not KpiSnapshot.objects.filter(segment__in=Segment.objects.filter(kind="live"))
+
+
+def test_the_key_figures_page(admin_client, week):
+    monday, noon = week
+    OrderFactory(total=Decimal("30.00"), created_at=noon)
+    Event.objects.create(visitor_id=uuid.uuid4(), type="visit", created_at=noon)
+    take_snapshots(monday)
+    html = admin_client.get("/admin/personalization/campaign/kpis/").content.decode()
+    assert "Week by week: everybody" in html
+    assert html.count('<svg class="pz-chart"') == 3
+    assert "Customers per RFM score" in html
