@@ -82,7 +82,7 @@ class PersonalizationMiddleware:
             if state.new_visit and ctx.is_authenticated and ctx.has_consent(PERSONALIZATION):
                 record_visit(ctx.user.pk)
             if page is not None and state.recorded_visit != state.visits:
-                self._record_program_visit(ctx, state)
+                self._record_program_visit(ctx, state, page)
             if state.changed:
                 response.set_cookie(
                     app_settings.VISITOR_COOKIE_NAME, state.dumps(),
@@ -98,7 +98,7 @@ class PersonalizationMiddleware:
                 samesite="Lax")
 
     @staticmethod
-    def _record_program_visit(ctx: VisitorContext, state: VisitorState) -> None:
+    def _record_program_visit(ctx: VisitorContext, state: VisitorState, page: Page) -> None:
         """Once per visit to a personalized page: in the global holdout or not (what the
         program-impact report compares)."""
         state.recorded_visit = state.visits
@@ -107,7 +107,8 @@ class PersonalizationMiddleware:
             return
         user = ctx.user
         buffer_events([event_row(
-            visitor_id=ctx.bucket_id, type="visit", control=in_global_holdout(ctx),
+            visitor_id=ctx.bucket_id, type="visit",
+            control=page.held_out if page.held_out is not None else in_global_holdout(ctx),
             user_id=user.pk if user is not None and user.is_authenticated else None)])
 
     @staticmethod

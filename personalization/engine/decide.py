@@ -70,6 +70,8 @@ class Page:
 
     decisions: dict[str, Decision] = field(default_factory=dict)
     popup_slot: str | None = None
+    #: Whether the visitor is in the global holdout, worked out at the page's first slot.
+    held_out: bool | None = None
 
     @property
     def exposures(self) -> list[Decision]:
@@ -113,7 +115,9 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
     slot = book.slots.get(slot_key)
     if slot is None:
         return Decision(slot=slot_key, notes=[Reason("no slot '{}' is defined", (slot_key,))])
-    if in_global_holdout(ctx):
+    if page.held_out is None:
+        page.held_out = in_global_holdout(ctx)
+    if page.held_out:
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[Reason(
             "in the global holdout ({}% of visitors see no personalization), showing the "
             "default content", (app_settings.GLOBAL_HOLDOUT_PERCENT,))])

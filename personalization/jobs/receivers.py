@@ -52,8 +52,13 @@ def enqueue_rep_alert(sender: Any, notification: Any, **kwargs: Any) -> None:
 
 
 def schedule_flush(sender: Any, **kwargs: Any) -> None:
-    """Flush the event buffer on a worker (in the web process when Celery runs eagerly)."""
-    flush_events.delay()
+    """Flush the event buffer on a worker (in the web process when Celery runs eagerly).
+    A broker that cannot be reached costs nothing: the events stay buffered for the next
+    flush (beat's, or the next request's)."""
+    try:
+        flush_events.delay()
+    except Exception:  # the page that happened to ask must still be served
+        logger.exception("Could not enqueue flush_events; the events stay buffered")
 
 
 def connect() -> None:

@@ -69,9 +69,8 @@ def promote_winner(run: ExperimentRun, winner: ContentVariant, *,
     if not keep_holdout and campaign.holdout_percent:
         campaign.holdout_percent = 0
         campaign.save(update_fields=["holdout_percent", "updated_at"])
-    ExperimentRun.objects.filter(pk=run.pk, ended_at=None).update(ended_at=timezone.now(),
-                                                                    winner=winner)
-    ExperimentRun.objects.filter(pk=run.pk).update(winner=winner)
+    ExperimentRun.objects.filter(pk=run.pk).update(ended_at=run.ended_at or timezone.now(),
+                                                   winner=winner)
     sync_run(campaign)  # with the holdout kept, a new run measures the winner against it
 
 

@@ -101,21 +101,20 @@ def _arm_key(row: DailyRollup) -> tuple[bool, int | None]:
 
 
 def _compare(arm: Arm, control: Arm) -> Comparison:
+    rpv = st.welch(arm.visitors, arm.revenue, arm.revenue_sq, control.visitors,
+                   control.revenue, control.revenue_sq)
     return Comparison(
         arm=arm,
         conversion=st.difference_of_proportions(arm.converters, arm.visitors,
                                                 control.converters, control.visitors),
         conversion_relative=st.relative_conversion(arm.converters, arm.visitors,
                                                    control.converters, control.visitors),
-        rpv=st.welch(arm.visitors, arm.revenue, arm.revenue_sq, control.visitors,
-                     control.revenue, control.revenue_sq),
+        rpv=rpv,
         rpv_relative=st.relative_mean(arm.visitors, arm.revenue, arm.revenue_sq,
                                       control.visitors, control.revenue, control.revenue_sq),
         conversion_bayes=st.beta_binomial(arm.converters, arm.visitors, control.converters,
                                           control.visitors),
-        rpv_bayes=st.normal_bayes(st.welch(arm.visitors, arm.revenue, arm.revenue_sq,
-                                           control.visitors, control.revenue,
-                                           control.revenue_sq)),
+        rpv_bayes=st.normal_bayes(rpv),
         aov=st.ratio_difference(
             (arm.visitors, arm.revenue, arm.revenue_sq, arm.orders, arm.orders_sq,
              arm.revenue_orders),
@@ -127,13 +126,15 @@ def _compare(arm: Arm, control: Arm) -> Comparison:
 def _daily(rows: list[DailyRollup], control_key: tuple, keys: list[tuple]) -> list[dict]:
     """Per day: conversion rate and RPV per arm, and the cumulative uplift of the first
     other arm against control with its interval (for the charts and the CSV)."""
-    days = sorted({r.day for r in rows})
+    by_day: dict[date, list[DailyRollup]] = {}
+    for row in rows:
+        by_day.setdefault(row.day, []).append(row)
     cumulative: dict[tuple, Arm] = {k: Arm("", k[0], k[1]) for k in keys}
     out = []
-    for day in days:
+    for day in sorted(by_day):
         today = {k: Arm("", k[0], k[1]) for k in keys}
-        for row in rows:
-            if row.day == day and _arm_key(row) in today:
+        for row in by_day[day]:
+            if _arm_key(row) in today:
                 today[_arm_key(row)].add(row)
                 cumulative[_arm_key(row)].add(row)
         entry: dict[str, Any] = {"day": day, "arms": {}}
