@@ -27,4 +27,12 @@ def shop(request: HttpRequest) -> dict[str, Any]:
         context["current_persona"] = (
             user.get_username() if user is not None and user.is_authenticated else "anonymous"
         )
+        context["in_global_holdout"] = _held_out(request)
     return context
+
+
+def _held_out(request: HttpRequest) -> bool:
+    from personalization.engine.decide import in_global_holdout
+
+    visitor = getattr(request, "visitor", None)
+    return visitor is not None and in_global_holdout(visitor)

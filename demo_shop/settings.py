@@ -128,6 +128,10 @@ PERSONALIZATION = {
     "SITE_URL": os.environ.get("SITE_URL") or None,
     # Demo: typical temperatures per country, for the weather popups (docs/demo-tour.md).
     "TEMPERATURE_PROVIDER": "personalization.engine.providers.table_temperature",
+    # 5 % of visitors see no personalization anywhere: the program report's control group.
+    # The personas are seeded outside it; a new anonymous browser is in it 1 time in 20,
+    # and the persona bar says so.
+    "GLOBAL_HOLDOUT_PERCENT": int(os.environ.get("PZ_GLOBAL_HOLDOUT_PERCENT", "5")),
 }
 
 # Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).

@@ -60,6 +60,8 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault(
 PERSONALIZATION = {
     **PERSONALIZATION,
     "SMS_BACKEND": "personalization.messaging.channels.locmem.SmsBackend",
+    # The demo holds 5 % out; tests that measure the holdout set their own share.
+    "GLOBAL_HOLDOUT_PERCENT": 0,
 }
 
 # Unit tests run tasks eagerly; tests marked "worker" start a real worker on the broker,

@@ -37,6 +37,7 @@ EXPERIMENTS = [
      [0.56, 0.44], Decimal("100"), 3_000),
 ]
 CONTROL_RATE, CONTROL_VALUE = 0.045, 46.0
+RETURNING_SHARE = 0.35
 PROGRAM_VISITORS = 25_000
 HOLDOUT_SHARE = 0.10
 
@@ -72,16 +73,28 @@ def seed_history(created: Counter) -> None:
 
 def _visitors(rng: random.Random, campaign: Campaign, arms: list, shares: list[float],
               start: object, count: int) -> None:
+    """Each visitor's first exposure and maybe an order; about a third are returning
+    customers with orders before the run, who buy more often and more (the revenue before
+    the run that CUPED adjusts for)."""
     rows = []
     for n in range(count):
         control, variant, rate, value = rng.choices(arms, weights=shares)[0]
         vid = uuid.UUID(int=rng.getrandbits(128))
         seen = start + timedelta(minutes=rng.randrange(WEEKS * 7 * 24 * 60 - 60 * 24 * 8))
+        habit = 1.0
+        if rng.random() < RETURNING_SHARE:
+            habit = rng.uniform(1.0, 3.0)
+            for k in range(rng.randrange(1, 4)):
+                rows.append(Event(visitor_id=vid, type="conversion",
+                                  value=Decimal(str(round(rng.gammavariate(4, value * habit / 4),
+                                                          2))),
+                                  reference=f"H{campaign.pk}-{n}-before-{k}",
+                                  created_at=start - timedelta(days=rng.randrange(1, 80))))
         rows.append(Event(visitor_id=vid, type="impression", campaign=campaign,
                           variant=variant, control=control, slot=campaign.slot.key,
                           created_at=seen))
-        if rng.random() < rate:
-            order = Decimal(str(round(rng.gammavariate(4, value / 4), 2)))
+        if rng.random() < rate * (habit if habit > 1 else 0.8):
+            order = Decimal(str(round(rng.gammavariate(4, value * habit / 4), 2)))
             rows.append(Event(visitor_id=vid, type="conversion", campaign=campaign,
                               variant=variant, control=control, value=order,
                               reference=f"H{campaign.pk}-{n}",

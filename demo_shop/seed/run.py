@@ -21,7 +21,7 @@ from demo_shop.orders.models import DiscountCode, Order, OrderLine
 
 from . import plan as seed_plan
 from .catalog_data import CATALOG, CategorySpec
-from .consent import seed_consent
+from .consent import seed_consent, seed_profiles
 from .history import seed_history
 from .personalization import seed_personalization  # noqa: E402
 
@@ -45,6 +45,7 @@ def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print,
         _orders(plans, users, account_map, today, created)
         seed_personalization(created)
         seed_consent(users, created)
+        seed_profiles(users, created)
         if history:
             seed_history(created)
     summary = ", ".join(f"{count} {name}" for name, count in created.items() if count)

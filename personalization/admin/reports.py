@@ -129,13 +129,17 @@ def campaign_report_view(model_admin: admin.ModelAdmin, request: HttpRequest,
                runs[0] if runs else None)
     if run is not None and request.method == "POST":
         return _act(model_admin, request, campaign, run)
+    segments = list(Segment.objects.filter(kind=Segment.Kind.COMPUTED).order_by("name"))
+    segment = next((s for s in segments if s.slug == request.GET.get("segment")), None)
     context = {**model_admin.admin_site.each_context(request), "opts": Campaign._meta,
-               "campaign": campaign, "runs": runs, "run": run,
-               "title": _("Report: %(name)s") % {"name": campaign.name}}
+               "campaign": campaign, "runs": runs, "run": run, "segments": segments,
+               "segment": segment, "title": _("Report: %(name)s") % {"name": campaign.name}}
     if run is not None:
-        report = run_report(run)
+        report = run_report(run, segment)
         if request.GET.get("format") == "csv":
-            return csv_response(report, f"campaign-{campaign.pk}-run-{run.number}.csv")
+            suffix = f"-{segment.slug}" if segment else ""
+            return csv_response(report,
+                                f"campaign-{campaign.pk}-run-{run.number}{suffix}.csv")
         context.update(report=report, charts=charts(report),
                        can_change=model_admin.has_change_permission(request, campaign))
     return TemplateResponse(request, "admin/personalization/report.html", context)

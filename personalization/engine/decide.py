@@ -147,9 +147,14 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
 def in_global_holdout(ctx: VisitorContext) -> bool:
     """Whether the visitor is in the share that sees no personalization anywhere (sticky,
     by his canonical visitor id; a visitor who is not remembered is never held out)."""
-    share = app_settings.GLOBAL_HOLDOUT_PERCENT
-    return bool(share) and ctx.remembered and (
-        bucket_of(f"{ctx.bucket_id}:global".encode()) * 100 < share)
+    return ctx.remembered and held_out(ctx.bucket_id)
+
+
+def held_out(bucket_id: object, share: float | None = None) -> bool:
+    """Whether this canonical visitor id falls in the global holdout (``share`` percent,
+    by default ``GLOBAL_HOLDOUT_PERCENT``)."""
+    share = app_settings.GLOBAL_HOLDOUT_PERCENT if share is None else share
+    return bool(share) and bucket_of(f"{bucket_id}:global".encode()) * 100 < share
 
 
 def _ruled_out(campaign: CompiledCampaign, ctx: VisitorContext, caps: Caps | None,

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from personalization.conf import app_settings
 from personalization.measurement import statistics as st
-from personalization.models import ContentVariant, DailyRollup, ExperimentRun
+from personalization.measurement.rollups import PRE_PERIOD_DAYS
+from personalization.models import ContentVariant, DailyRollup, ExperimentRun, Segment
 
 
 @dataclass
@@ -37,6 +38,9 @@ class Arm:
     revenue_orders: float = 0.0
     clicks: int = 0
     multi_arm: int = 0
+    pre_revenue: float = 0.0
+    pre_revenue_sq: float = 0.0
+    pre_revenue_revenue: float = 0.0
 
     def add(self, row: DailyRollup) -> None:
         self.visitors += row.visitors
@@ -48,6 +52,14 @@ class Arm:
         self.revenue_orders += row.revenue_orders
         self.clicks += row.clicks
         self.multi_arm += row.multi_arm
+        self.pre_revenue += row.pre_revenue
+        self.pre_revenue_sq += row.pre_revenue_sq
+        self.pre_revenue_revenue += row.pre_revenue_revenue
+
+    @property
+    def moments(self) -> st.Moments:
+        return st.Moments(self.visitors, self.revenue, self.revenue_sq, self.pre_revenue,
+                          self.pre_revenue_sq, self.pre_revenue_revenue)
 
     @property
     def conversion_rate(self) -> float | None:
@@ -79,6 +91,13 @@ class Comparison:
     rpv_bayes: st.Bayes
     aov: st.Estimate = st.NONE
     roi: st.ReturnOnInvestment | None = None
+    cuped: st.Cuped | None = None
+
+    @property
+    def rpv_judged(self) -> st.Estimate:
+        """The revenue-per-visitor difference the verdict and ROI use: CUPED-adjusted when
+        there was revenue before the run to adjust for, else the plain one."""
+        return self.cuped.difference if self.cuped else self.rpv
 
 
 @dataclass
@@ -94,6 +113,12 @@ class Report:
     verdict: str = ""
     daily: list[dict[str, Any]] = field(default_factory=list)
     window_days: int = 7
+    pre_period_days: int = PRE_PERIOD_DAYS
+
+    @property
+    def adjusted(self) -> bool:
+        """Some comparison could be adjusted for revenue before the run (CUPED)."""
+        return any(c.cuped for c in self.comparisons)
 
 
 def _arm_key(row: DailyRollup) -> tuple[bool, int | None]:
@@ -103,6 +128,7 @@ def _arm_key(row: DailyRollup) -> tuple[bool, int | None]:
 def _compare(arm: Arm, control: Arm) -> Comparison:
     rpv = st.welch(arm.visitors, arm.revenue, arm.revenue_sq, control.visitors,
                    control.revenue, control.revenue_sq)
+    cuped = st.cuped(arm.moments, control.moments)
     return Comparison(
         arm=arm,
         conversion=st.difference_of_proportions(arm.converters, arm.visitors,
@@ -114,7 +140,8 @@ def _compare(arm: Arm, control: Arm) -> Comparison:
                                       control.visitors, control.revenue, control.revenue_sq),
         conversion_bayes=st.beta_binomial(arm.converters, arm.visitors, control.converters,
                                           control.visitors),
-        rpv_bayes=st.normal_bayes(rpv),
+        rpv_bayes=st.normal_bayes(cuped.difference if cuped else rpv),
+        cuped=cuped,
         aov=st.ratio_difference(
             (arm.visitors, arm.revenue, arm.revenue_sq, arm.orders, arm.orders_sq,
              arm.revenue_orders),
@@ -178,10 +205,12 @@ def _guards(report: Report, control: Arm | None) -> None:
     elif report.srm.mismatch or short or report.days < min_days:
         report.verdict = "No verdict yet."
     else:
-        winners = [c for c in report.comparisons if c.rpv.significant and c.rpv.value > 0]
-        losers = [c for c in report.comparisons if c.rpv.significant and c.rpv.value < 0]
+        winners = [c for c in report.comparisons
+                   if c.rpv_judged.significant and c.rpv_judged.value > 0]
+        losers = [c for c in report.comparisons
+                  if c.rpv_judged.significant and c.rpv_judged.value < 0]
         if winners:
-            best = max(winners, key=lambda c: c.rpv.value)
+            best = max(winners, key=lambda c: c.rpv_judged.value)
             report.verdict = (f"{best.arm.label} earns more per visitor than control "
                               "(95 % interval above zero).")
         elif losers:
@@ -191,8 +220,10 @@ def _guards(report: Report, control: Arm | None) -> None:
             report.verdict = "No significant difference in revenue per visitor."
 
 
-def run_report(run: ExperimentRun) -> Report:
-    rows = list(DailyRollup.objects.filter(run=run).order_by("day"))
+def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
+    """The run's report, for everybody or only the visitors whose customer is in the
+    computed ``segment``."""
+    rows = list(DailyRollup.objects.filter(run=run, segment=segment).order_by("day"))
     names = dict(ContentVariant.objects.filter(campaign_id=run.campaign_id)
                  .values_list("pk", "name"))
     arms: dict[tuple, Arm] = {}
@@ -215,10 +246,11 @@ def run_report(run: ExperimentRun) -> Report:
     margin = float(campaign.margin_percent if campaign.margin_percent is not None
                    else app_settings.MARGIN_PERCENT) / 100
     for c in comparisons:
-        c.roi = st.return_on_investment(c.rpv, c.arm.visitors, margin, float(campaign.cost),
+        c.roi = st.return_on_investment(c.rpv_judged, c.arm.visitors, margin, float(campaign.cost),
                                         max(days, 1))
     report = Report(
-        title=f"{campaign.name}: run {run.number}", started=run.started_at,
+        title=f"{campaign.name}: run {run.number}"
+        + (f" · customers in '{segment.name}'" if segment else ""), started=run.started_at,
         ended=run.ended_at, days=days, arms=ordered, comparisons=comparisons,
         srm=st.sample_ratio([a.visitors for a in ordered if a.weight],
                             [a.weight for a in ordered if a.weight]),
@@ -232,7 +264,8 @@ def run_report(run: ExperimentRun) -> Report:
 def program_report(days: int = 90) -> Report:
     """Personalized visitors against the global holdout (rollups without a run)."""
     since = timezone.localdate() - timedelta(days=days)
-    rows = list(DailyRollup.objects.filter(run=None, day__gte=since).order_by("day"))
+    rows = list(DailyRollup.objects.filter(run=None, segment=None, day__gte=since)
+                .order_by("day"))
     share = app_settings.GLOBAL_HOLDOUT_PERCENT
     control = Arm("Global holdout", True, None, share)
     personalized = Arm("Personalized", False, None, 100 - share)

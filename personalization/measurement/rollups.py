@@ -4,8 +4,11 @@ For each run the statement finds every visitor's first exposure in the run (his 
 id: a device's id that was linked to a customer's profile counts as the customer), his arm
 then, whether he was ever exposed to another arm, his orders and revenue attributed to the
 campaign within the attribution window after that first exposure, and his clicks; it sums
-them per day of first exposure and arm. The run's rows are replaced in one transaction, so
-rolling up again gives the same rows. Reports read these rows, never the raw events.
+them per day of first exposure and arm, once for everybody and once per computed segment
+the visitor's customer is in now (segment membership as of its last refresh), with each
+visitor's revenue in the PRE_PERIOD_DAYS before the run (CUPED's covariate). The run's
+rows are replaced in one transaction, so rolling up again gives the same rows. Reports read
+these rows, never the raw events.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from personalization.models import (
     DailyRollup,
     Event,
     ExperimentRun,
+    SegmentMembership,
     VisitorAlias,
     VisitorProfile,
 )
@@ -62,14 +66,33 @@ WITH ev AS (
     FROM marked
     WHERE first_at IS NOT NULL
     GROUP BY unit
+), pre AS (
+    SELECT COALESCE(p.visitor_id, e.visitor_id) AS unit, SUM(e.value) AS before
+    FROM {event} e
+    LEFT JOIN {alias} a ON a.alias = e.visitor_id
+    LEFT JOIN {profile} p ON p.id = a.profile_id
+    WHERE e.type = 'conversion' AND e.campaign_id IS NULL
+          AND e.created_at >= %(pre_start)s AND e.created_at < %(start)s
+    GROUP BY COALESCE(p.visitor_id, e.visitor_id)
+), units AS (
+    SELECT u.unit, u.first_at, u.control, u.variant_id, u.spread, u.orders, u.revenue,
+           u.clicks, COALESCE(pre.before, 0) AS before
+    FROM per_unit u LEFT JOIN pre ON pre.unit = u.unit
+), segmented AS (
+    SELECT units.*, NULL AS segment_id FROM units
+    UNION ALL
+    SELECT units.*, m.segment_id FROM units
+    JOIN {profile} pu ON pu.visitor_id = units.unit
+    JOIN {membership} m ON m.user_id = pu.user_id
 )
-SELECT {day} AS day, control, variant_id, COUNT(*),
+SELECT {day} AS day, segment_id, control, variant_id, COUNT(*),
        SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END), SUM(orders), SUM(revenue),
        SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN spread > 0 THEN 1 ELSE 0 END),
-       SUM(orders * orders), SUM(revenue * orders)
-FROM per_unit
-GROUP BY {day}, control, variant_id
-ORDER BY 1, 2, 3
+       SUM(orders * orders), SUM(revenue * orders), SUM(before), SUM(before * before),
+       SUM(before * revenue)
+FROM segmented
+GROUP BY {day}, segment_id, control, variant_id
+ORDER BY 1, 2, 3, 4
 """
 
 
@@ -85,6 +108,8 @@ def _dialect() -> dict[str, str]:
 
 #: The program-impact report looks this far back.
 PROGRAM_DAYS = 90
+#: CUPED's covariate: a visitor's revenue (all orders) in this many days before the run.
+PRE_PERIOD_DAYS = 90
 
 
 def _sql(program: bool) -> str:
@@ -94,7 +119,8 @@ def _sql(program: bool) -> str:
         exposed, campaign = "e.type = 'impression'", "e.campaign_id = %(campaign)s"
     return _SQL.format(event=Event._meta.db_table, alias=VisitorAlias._meta.db_table,
                        profile=VisitorProfile._meta.db_table, exposed=exposed,
-                       campaign=campaign, **_dialect())
+                       campaign=campaign, membership=SegmentMembership._meta.db_table,
+                       **_dialect())
 
 
 def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
@@ -110,6 +136,7 @@ def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
         start, end, campaign = run.started_at, run.ended_at or now, run.campaign_id
     params = {
         "campaign": campaign, "start": start, "end": end,
+        "pre_start": start - timedelta(days=PRE_PERIOD_DAYS),
         "tz": str(tz), "window": window, "window_text": f"+{window} seconds",
         "offset": f"{offset_minutes:+d} minutes",
     }
@@ -119,14 +146,17 @@ def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
     with transaction.atomic():
         DailyRollup.objects.filter(run=run).delete()
         DailyRollup.objects.bulk_create([
-            DailyRollup(run=run, day=_date(day), control=bool(control), variant_id=variant_id,
-                        visitors=visitors, converters=converters, orders=orders,
-                        revenue=revenue or 0, revenue_sq=float(revenue_sq or 0),
+            DailyRollup(run=run, day=_date(day), segment_id=segment, control=bool(control),
+                        variant_id=variant_id, visitors=visitors, converters=converters,
+                        orders=orders, revenue=revenue or 0, revenue_sq=float(revenue_sq or 0),
                         clicks=clicks or 0, multi_arm=multi or 0,
                         orders_sq=float(orders_sq or 0),
-                        revenue_orders=float(revenue_orders or 0))
-            for day, control, variant_id, visitors, converters, orders, revenue, revenue_sq,
-            clicks, multi, orders_sq, revenue_orders in rows])
+                        revenue_orders=float(revenue_orders or 0),
+                        pre_revenue=float(pre or 0), pre_revenue_sq=float(pre_sq or 0),
+                        pre_revenue_revenue=float(pre_revenue or 0))
+            for day, segment, control, variant_id, visitors, converters, orders, revenue,
+            revenue_sq, clicks, multi, orders_sq, revenue_orders, pre, pre_sq, pre_revenue
+            in rows])
     return len(rows)
 
 

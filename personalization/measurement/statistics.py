@@ -77,16 +77,75 @@ def welch(n1: int, sum1: float, squares1: float, n0: int, sum0: float,
     """mean1 − mean0 (revenue per visitor) with Welch's t interval."""
     if n1 < 2 or n0 < 2:
         return NONE
-    m1, v1 = mean_and_variance(n1, sum1, squares1)
-    m0, v0 = mean_and_variance(n0, sum0, squares0)
+    return welch_from_moments(n1, *mean_and_variance(n1, sum1, squares1),
+                              n0, *mean_and_variance(n0, sum0, squares0))
+
+
+def welch_from_moments(n1: int, m1: float, v1: float, n0: int, m0: float,
+                       v0: float) -> Estimate:
+    """m1 − m0 with Welch's t interval, from each group's mean and sample variance."""
     a, b = v1 / n1, v0 / n0
     se = math.sqrt(a + b)
     if se == 0:
         return Estimate(m1 - m0, m1 - m0, m1 - m0)
-    df = (a + b) ** 2 / ((a * a / (n1 - 1) if n1 > 1 else 0) + (b * b / (n0 - 1) if n0 > 1
-                                                                   else 0))
+    df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n0 - 1))
     t = float(stats.t.ppf(0.975, df))
     return Estimate(m1 - m0, m1 - m0 - t * se, m1 - m0 + t * se)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """One arm's sums over its visitors: y is the revenue in the run, x the revenue before
+    it (the covariate CUPED adjusts for)."""
+
+    n: int
+    y: float
+    yy: float
+    x: float = 0.0
+    xx: float = 0.0
+    xy: float = 0.0
+
+
+@dataclass(frozen=True)
+class Cuped:
+    """The CUPED-adjusted difference in revenue per visitor, θ, and how much narrower its
+    interval is than the unadjusted one (0.25: a quarter narrower)."""
+
+    difference: Estimate
+    theta: float
+    narrower_by: float | None
+
+
+def cuped(arm: Moments, control: Moments) -> Cuped | None:
+    """Revenue per visitor adjusted for revenue before the run (CUPED, Deng et al. 2013).
+
+    θ = cov(x, y) / var(x) over both arms pooled; each arm's mean becomes
+    ȳ − θ (x̄ − x̄_pooled) and its variance var(y) − 2θ cov(x, y) + θ² var(x). None when
+    nobody had revenue before the run (nothing to adjust for).
+    """
+    if arm.n < 2 or control.n < 2:
+        return None
+    n = arm.n + control.n
+    sx, sxx = arm.x + control.x, arm.xx + control.xx
+    sy, sxy = arm.y + control.y, arm.xy + control.xy
+    var_x = (sxx - sx * sx / n) / (n - 1)
+    if var_x <= 0:
+        return None
+    theta = (sxy - sx * sy / n) / (n - 1) / var_x
+    mean_x = sx / n
+
+    def adjusted(m: Moments) -> tuple[float, float]:
+        vy = max((m.yy - m.y * m.y / m.n) / (m.n - 1), 0.0)
+        vx = max((m.xx - m.x * m.x / m.n) / (m.n - 1), 0.0)
+        cxy = (m.xy - m.x * m.y / m.n) / (m.n - 1)
+        return (m.y / m.n - theta * (m.x / m.n - mean_x),
+                max(vy - 2 * theta * cxy + theta * theta * vx, 0.0))
+
+    difference = welch_from_moments(arm.n, *adjusted(arm), control.n, *adjusted(control))
+    plain = welch(arm.n, arm.y, arm.yy, control.n, control.y, control.yy)
+    width, plain_width = (difference.high - difference.low), (plain.high - plain.low)
+    narrower = 1 - width / plain_width if plain_width > 0 else None
+    return Cuped(difference, theta, narrower)
 
 
 def relative_mean(n1: int, sum1: float, squares1: float, n0: int, sum0: float,

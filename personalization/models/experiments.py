@@ -58,6 +58,11 @@ class DailyRollup(models.Model):
                             help_text=_("Empty: the whole program against the global "
                                         "holdout."))
     day = models.DateField(_("day"))
+    segment = models.ForeignKey("personalization.Segment", on_delete=models.CASCADE,
+                                null=True, blank=True, related_name="+",
+                                verbose_name=_("segment"),
+                                help_text=_("Empty: every visitor; else the visitors whose "
+                                            "customer is in this computed segment."))
     control = models.BooleanField(_("control"), default=False)
     variant = models.ForeignKey("personalization.ContentVariant", on_delete=models.SET_NULL,
                                 null=True, blank=True, related_name="+",
@@ -69,6 +74,10 @@ class DailyRollup(models.Model):
     revenue_sq = models.FloatField(_("sum of squared revenue per visitor"), default=0)
     orders_sq = models.FloatField(_("sum of squared orders per visitor"), default=0)
     revenue_orders = models.FloatField(_("sum of revenue × orders per visitor"), default=0)
+    pre_revenue = models.FloatField(_("sum of revenue before the run"), default=0)
+    pre_revenue_sq = models.FloatField(_("sum of squared revenue before the run"), default=0)
+    pre_revenue_revenue = models.FloatField(_("sum of revenue before × revenue in the run"),
+                                            default=0)
     clicks = models.PositiveIntegerField(_("clicks"), default=0)
     multi_arm = models.PositiveIntegerField(
         _("visitors seen in another arm too"), default=0)
@@ -77,7 +86,7 @@ class DailyRollup(models.Model):
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
         ordering = ["run", "day"]
-        indexes = [models.Index(fields=["run", "day"])]
+        indexes = [models.Index(fields=["run", "segment", "day"])]
 
     def __str__(self) -> str:
         arm = "control" if self.control else f"variant {self.variant_id}"

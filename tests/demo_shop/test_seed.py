@@ -140,4 +140,34 @@ def test_the_seed_measures_three_experiments_and_the_program():
     assert verdicts["category banner colours (no difference)"].verdict == \
         "No significant difference in revenue per visitor."
     assert verdicts["cart reassurance (broken split)"].srm.mismatch
+    hero = verdicts["hero headline (clear winner)"].comparisons[0].cuped
+    assert hero is not None and hero.narrower_by > 0  # returning customers' history helps
     assert program_report().arms[0].visitors > 0
+
+
+def test_personas_are_seeded_outside_the_global_holdout_and_a_held_out_browser_is_told(
+        client, settings):
+    from personalization.engine.decide import held_out
+    from personalization.models import VisitorProfile
+    from personalization.testing import give_consent
+
+    seed()
+    profiles = {p.user.username: p.visitor_id
+                for p in VisitorProfile.objects.filter(user__username__in=[
+                    "anna", "jan", "lisa", "tom", "bram", "eva"]).select_related("user")}
+    assert set(profiles) == {"anna", "jan", "lisa", "tom", "bram"}  # eva declined
+    assert not any(held_out(vid, share=20) for vid in profiles.values())
+
+    settings.DEMO_PERSONA_SWITCHER = True
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "GLOBAL_HOLDOUT_PERCENT": 20}
+    give_consent(client)
+    client.post("/demo/persona/", {"username": "anna", "next": "/"})
+    html = client.get("/").content.decode()
+    # the seeded greeting campaign, not the template's default "Hello Anna"
+    assert "Hallo Anna!" in html and "in the global holdout" not in html
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "GLOBAL_HOLDOUT_PERCENT": 100}
+    stranger = give_consent(type(client)())
+    stranger.get("/")
+    html = stranger.get("/").content.decode()
+    assert "This browser is in the global holdout" in html and "Welcome" in html
