@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache as django_cache
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
@@ -23,8 +23,12 @@ from personalization.adapters import (
     OrderSummary,
     RepContact,
 )
+from personalization.cache import SafeCache
 
 CATALOG_VERSION_KEY = "demo:catalog:version"
+
+#: The catalog's version number; a cache that is down reads as "reload from the database".
+cache = SafeCache(django_cache)
 
 
 class DemoCommerceAdapter(CommerceAdapter):

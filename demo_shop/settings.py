@@ -87,8 +87,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions read from the cache on a warm request (cart, login) and kept in the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read from the cache on a warm request (cart, login) and kept in the database;
+# Django's cached_db, made to survive a cache that is down (docs/operations.md).
+SESSION_ENGINE = "demo_shop.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

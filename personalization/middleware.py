@@ -16,7 +16,8 @@ from personalization.engine.context import VisitorContext
 from personalization.engine.cookies import VisitorState
 from personalization.engine.decide import DEFERRED_KINDS, Page, in_global_holdout, page_of
 from personalization.engine.profiles import record_visit
-from personalization.measurement.events import buffer_events, event_row
+from personalization.measurement.event_rows import event_row
+from personalization.measurement.events import buffer_events
 from personalization.privacy.consent import ANALYTICS, PERSONALIZATION
 from personalization.touchpoints import preview
 

@@ -9,6 +9,7 @@ service fails the run instead. The run ends with one line saying what was used.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from functools import cache
 
@@ -61,6 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
             missing.append("PostgreSQL")
         if not redis_used():
             missing.append("Redis")
+        if shutil.which("redis-server") is None:
+            missing.append("redis-server (the fault suite starts its own)")
     if missing:
         raise pytest.UsageError(
             "This run must use every part (PZ_REQUIRE_BROWSER / PZ_REQUIRE_SERVICES), but "

@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
 
+from personalization.measurement.event_rows import event_row
 from personalization.measurement.events import (
     buffer_events,
-    event_row,
     flush_events,
     settle_events,
 )
@@ -88,7 +88,8 @@ def web_process(settings, body: str, interval: float) -> int:
         "import django, os, signal, sys, time; django.setup()\n"
         "from django.conf import settings\n"
         "from django.test.utils import override_settings\n"
-        "from personalization.measurement.events import buffer_events, event_row\n"
+        "from personalization.measurement.event_rows import event_row\n"
+        "from personalization.measurement.events import buffer_events\n"
         "override_settings(PERSONALIZATION={**settings.PERSONALIZATION,"
         f" 'EVENT_SEND_INTERVAL': {interval}}}).enable()\n"
         "def buffer(n):\n"

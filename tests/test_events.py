@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from personalization.engine import rulebook
-from personalization.measurement.events import buffer_events, event_row, flush_events
+from personalization.measurement.event_rows import event_row
+from personalization.measurement.events import buffer_events, flush_events
 from personalization.models import Campaign, Event
 from personalization.testing import give_consent
 from tests.factories import CampaignFactory, ProductFactory, SlotFactory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,8 @@ from .cart import Cart
 from .discounts import redeem_discount, validate_discount
 from .models import Order, OrderLine, format_order_number
 from .signals import order_placed
+
+logger = logging.getLogger(__name__)
 
 PLACED_ORDERS_SESSION_KEY = "placed_orders"
 
@@ -110,11 +113,14 @@ def place_order(request: HttpRequest, cart: Cart, data: dict[str, Any]) -> Order
         )
         for p in products:
             Product.objects.filter(pk=p.pk).update(stock=F("stock") - quantities[p.pk])
-        # robust: the order is placed once committed; a failing receiver is logged by Django,
+        # Sent inside the order's transaction, so what receivers record (personalization's
+        # outbox: the conversion, the rep's SMS) commits with the order or not at all; they
+        # hand work to workers only after commit. send_robust: a failing receiver is logged,
         # it must not turn the customer's confirmation into an error page.
-        transaction.on_commit(
-            lambda: order_placed.send(sender=Order, order=order, request=request), robust=True
-        )
+        for receiver, error in order_placed.send_robust(sender=Order, order=order,
+                                                        request=request):
+            if error is not None:
+                logger.error("order_placed receiver %r failed", receiver, exc_info=error)
 
     cart.clear()
     placed = request.session.get(PLACED_ORDERS_SESSION_KEY, [])

@@ -288,7 +288,12 @@ class VisitorContext:
             return False
         import waffle
 
-        return waffle.flag_is_active(self.request, name)
+        try:
+            return waffle.flag_is_active(self.request, name)
+        except Exception:  # waffle reads its cache; one that is down turns the flag off
+            logger.warning("Could not read the flag %r; treating it as off", name,
+                           exc_info=True)
+            return False
 
     def answer(self, check: Check) -> bool | Answer:
         """What one rule says about the visitor: True or False, DENIED without its consent,

@@ -9,12 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from personalization.adapters import get_adapter
+from personalization.cache import app_cache
 from personalization.conf import app_settings
 from personalization.engine.sets import rfm_score
 
@@ -49,7 +49,7 @@ class ProfileSnapshot:
 
 
 def _cache():
-    return caches[app_settings.CACHE_ALIAS]
+    return app_cache()
 
 
 def _key(user_id: int) -> str:

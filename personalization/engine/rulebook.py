@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from personalization.cache import app_cache
 from personalization.conf import app_settings
 from personalization.engine.segments import Check, CompiledSegment
 
@@ -206,15 +206,24 @@ class _Local:
 
 
 def _cache():
-    return caches[app_settings.CACHE_ALIAS]
+    return app_cache()
+
+
+#: The version of a RuleBook built while the cache was down.
+OFFLINE = "offline"
 
 
 def current_version() -> str:
+    """The version every process should decide with; while the cache cannot be reached,
+    the one this process already holds (it goes on deciding with its RuleBook)."""
     cache = _cache()
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
         version = cache.get(VERSION_KEY)
+    if version is None:  # the cache is down
+        book = _Local.book
+        return book.version if book is not None else OFFLINE
     return version
 
 

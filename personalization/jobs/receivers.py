@@ -6,11 +6,13 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from celery.signals import worker_ready
 from django.db import transaction
 from django.utils import timezone
 
 from personalization.adapters import get_adapter
-from personalization.jobs.tasks import flush_events, notify_rep_of_order, record_order
+from personalization.jobs import outbox
+from personalization.jobs.tasks import flush_events, notify_rep_of_order
 from personalization.measurement.events import settle_events
 from personalization.messaging.alerts import queue_rep_alert
 from personalization.signals import events_waiting, order_placed, rep_alert_due
@@ -20,24 +22,37 @@ logger = logging.getLogger(__name__)
 
 def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: Any = None,
                     value: Decimal | None = None, reference: str = "", **kwargs: Any) -> None:
-    """Record the conversion and refresh the customer's aggregates once the order commits;
-    alert the order's sales rep by SMS."""
+    """Write the order's follow-up work in the shop's transaction (send ``order_placed``
+    inside it): the conversion to record and the sales rep's SMS. Both are handed to a
+    worker after commit; a broker that cannot be reached then loses nothing (the outbox
+    relay publishes them when it is back). Never raises into the shop's checkout."""
     ctx = getattr(request, "visitor", None) if request is not None else None
     # The consent of the buyer's browser at the moment of the order; without a request
     # (an order entered by staff) the task reads the customer's recorded choices.
     allowed = sorted(ctx.allowed_purposes) if ctx is not None else None
     visitor_id = ctx.visitor_id if ctx is not None and ctx.remembered else None
-    user_id = getattr(user, "pk", None)
     total = str(value if value is not None else Decimal("0"))
+    # This process's exposures reach the buffer before the task reads it.
+    transaction.on_commit(_settle_events_quietly)
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never aborts the order
+            outbox.post(RECORD_ORDER, {"user_id": getattr(user, "pk", None),
+                                       "visitor_id": visitor_id, "value": total,
+                                       "reference": str(reference), "allowed": allowed})
+            if order is not None:
+                queue_rep_alert(order, request=request)
+    except Exception:
+        logger.exception("Could not record the follow-up work of order %s", reference)
 
-    def after_commit() -> None:
-        settle_events()  # this process's exposures reach the buffer before the task reads it
-        record_order.delay(user_id=user_id, visitor_id=visitor_id, value=total,
-                           reference=str(reference), allowed=allowed)
 
-    transaction.on_commit(after_commit)
-    if order is not None:
-        queue_rep_alert(order, request=request)
+RECORD_ORDER = "personalization.measurement.orders.record_order"
+
+
+def _settle_events_quietly() -> None:
+    try:
+        settle_events()
+    except Exception:  # the cache may be down; the events stay in this process
+        logger.exception("Could not settle this process's events")
 
 
 def enqueue_rep_alert(sender: Any, notification: Any, **kwargs: Any) -> None:
@@ -48,7 +63,10 @@ def enqueue_rep_alert(sender: Any, notification: Any, **kwargs: Any) -> None:
         # resume_rep_notifications after the quiet hours.
         logger.info("SMS %s waits for the quiet hours to end (%s)", notification.pk, eta)
         return
-    notify_rep_of_order.apply_async((notification.pk,), eta=eta)
+    try:
+        notify_rep_of_order.apply_async((notification.pk,), eta=eta)
+    except Exception as exc:  # the row is queued: the outbox relay enqueues it again
+        logger.warning("Could not enqueue SMS %s: %s", notification.pk, exc)
 
 
 def schedule_flush(sender: Any, **kwargs: Any) -> None:
@@ -61,8 +79,17 @@ def schedule_flush(sender: Any, **kwargs: Any) -> None:
         logger.exception("Could not enqueue flush_events; the events stay buffered")
 
 
+def relay_at_worker_start(sender: Any = None, **kwargs: Any) -> None:
+    """A worker that starts publishes what waited while no worker or broker was there."""
+    try:
+        outbox.relay()
+    except Exception:
+        logger.exception("The outbox relay failed at worker start")
+
+
 def connect() -> None:
     order_placed.connect(on_order_placed, dispatch_uid="pz_order_placed")
     rep_alert_due.connect(enqueue_rep_alert, dispatch_uid="pz_rep_alert_due")
     events_waiting.connect(schedule_flush, dispatch_uid="pz_events_waiting")
+    worker_ready.connect(relay_at_worker_start, dispatch_uid="pz_relay_at_worker_start")
     get_adapter().ready()

@@ -10,12 +10,14 @@ from personalization.conf import DEFAULTS
 
 
 def beat_schedule(refresh_interval: int | None = None,
-                  flush_interval: float | None = None) -> dict[str, dict[str, Any]]:
+                  flush_interval: float | None = None,
+                  relay_interval: float = 60.0) -> dict[str, dict[str, Any]]:
     """Entries to merge into ``CELERY_BEAT_SCHEDULE``.
 
     ``refresh_interval``: seconds between two refreshes of all computed segments; pass your
     ``PERSONALIZATION["SEGMENT_REFRESH_INTERVAL"]`` (settings are not loaded yet where
-    this is called). ``flush_interval``: your ``EVENT_FLUSH_MAX_DELAY``.
+    this is called). ``flush_interval``: your ``EVENT_FLUSH_MAX_DELAY``. ``relay_interval``:
+    seconds between two runs of the outbox relay (work the broker missed, stalled SMS).
     """
     return {
         "personalization.flush_events": {
@@ -34,9 +36,9 @@ def beat_schedule(refresh_interval: int | None = None,
             "task": "personalization.jobs.tasks.take_kpi_snapshots",
             "schedule": crontab(day_of_week=1, hour=2, minute=37),
         },
-        "personalization.resume_rep_notifications": {
-            "task": "personalization.jobs.tasks.resume_rep_notifications",
-            "schedule": 10 * 60.0,
+        "personalization.relay_outbox": {  # unpublished work, stalled SMS
+            "task": "personalization.jobs.tasks.relay_outbox",
+            "schedule": float(relay_interval),
         },
         "personalization.purge_expired_data": {
             "task": "personalization.jobs.tasks.purge_expired_data",

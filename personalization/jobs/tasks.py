@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
-from personalization.jobs import affinities, refresh
+from personalization.jobs import affinities, outbox, refresh
 from personalization.measurement import events, kpis, orders, rollups
 from personalization.messaging import alerts
 from personalization.privacy import retention
@@ -37,7 +37,18 @@ def notify_rep_of_order(self, notification_id: int) -> str:
 
 
 @shared_task(**RETRY)
+def run_outbox_message(message_id: int) -> str:
+    return outbox.run(message_id)
+
+
+@shared_task(**RETRY)
+def relay_outbox() -> dict[str, int]:
+    return outbox.relay()
+
+
+@shared_task(**RETRY)
 def resume_rep_notifications() -> int:
+    """Kept for beat schedules written before ``relay_outbox`` (which does this too)."""
     return alerts.resume_stalled_notifications()
 
 

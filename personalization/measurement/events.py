@@ -20,17 +20,15 @@ import logging
 import os
 import threading
 import time
-import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from personalization.cache import CacheUnavailable, app_cache, cache_is_down, mark_down
 from personalization.conf import app_settings
+from personalization.measurement.event_rows import existing_refs, to_event
 from personalization.signals import events_waiting
 
 try:
@@ -101,7 +99,7 @@ class _Outbox:
 
     def add(self, key: str, pool: Any, rows: list[dict[str, Any]]) -> None:
         if self.target != (key, pool):  # first use, or another cache (tests)
-            self.send()
+            self.try_send()
             with self.lock:
                 self.target = (key, pool)
         now = time.monotonic()
@@ -113,7 +111,7 @@ class _Outbox:
         if not interval or now - self.since > 10 * interval + 1:
             # Pushing on every response; or the sender thread is not running (uWSGI
             # without --enable-threads runs no thread of ours): this response pushes.
-            self.send()
+            self.try_send()
         elif not self.wake.is_set():
             if self.thread is None:
                 with self.lock:
@@ -128,10 +126,17 @@ class _Outbox:
             self.wake.wait()
             time.sleep(app_settings.EVENT_SEND_INTERVAL or 0)  # let a batch gather
             self.wake.clear()
-            try:
-                self.send()
-            except Exception:  # the thread must live on; the rows wait for the next try
-                logger.exception("Sending buffered events to Redis failed")
+            self.try_send()  # a failure keeps the rows for the next try
+
+    def try_send(self) -> None:
+        """:meth:`send`, unless Redis is known to be down; a failure keeps the rows here
+        (bounded by MAX_WAITING) for the next try, and never reaches the page."""
+        if cache_is_down():
+            return
+        try:
+            self.send()
+        except Exception as exc:
+            mark_down(exc)
 
     def send(self) -> None:
         """Push the rows gathered so far (one RPUSH) and read Redis's answer."""
@@ -190,8 +195,9 @@ os.register_at_fork(after_in_child=_new_outbox)
 
 def settle_events() -> None:
     """Push this process's waiting events to Redis now (a flush does this first), and
-    schedule a flush when enough are waiting there. Nothing to do for other caches."""
-    _OUTBOX.send()
+    schedule a flush when enough are waiting there. Nothing to do for other caches; while
+    Redis is down the events wait in the process."""
+    _OUTBOX.try_send()
     _schedule_if_due()
 
 
@@ -231,25 +237,13 @@ def discard_local_buffer() -> int:
 
 
 def _incr(key: str, delta: int = 1) -> int:
-    cache = _cache()
+    cache = app_cache()
     try:
         return cache.incr(key, delta)
     except ValueError:  # first use, or evicted
         if cache.add(key, delta, None):
             return delta
         return cache.incr(key, delta)
-
-
-def event_row(*, visitor_id: str, type: str, user_id: int | None = None, slot: str = "",
-              campaign_id: int | None = None, variant_id: int | None = None,
-              control: bool = False, value: Decimal | None = None,
-              reference: str = "", created_at: str = "") -> dict[str, Any]:
-    return {
-        "visitor_id": str(visitor_id), "user_id": user_id, "type": type, "slot": slot,
-        "campaign_id": campaign_id, "variant_id": variant_id, "control": control,
-        "value": str(value) if value is not None else None, "reference": reference,
-        "created_at": created_at or timezone.now().isoformat(),
-    }
 
 
 def buffer_events(rows: list[dict[str, Any]]) -> None:
@@ -269,9 +263,13 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
             _Local.rows.extend(rows)
             waiting = len(_Local.rows)
     else:
-        seq = _incr(SEQ_KEY)
-        _cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
-        waiting = _incr(PENDING_KEY, len(rows))
+        try:
+            seq = _incr(SEQ_KEY)
+            app_cache().set(BATCH_KEY.format(seq), rows, BATCH_TIMEOUT)
+            waiting = _incr(PENDING_KEY, len(rows))
+        except CacheUnavailable:
+            logger.warning("The cache is down: %d event(s) are lost", len(rows))
+            return
     size = max(1, app_settings.EVENT_BUFFER_FLUSH_SIZE)
     if waiting // size != (waiting - len(rows)) // size:  # crossed another multiple
         transaction.on_commit(_schedule_flush)
@@ -307,15 +305,16 @@ def flush_events() -> int:
     """Write every complete buffered batch to the database; returns the number of events."""
     from personalization.models import Event
 
-    cache = _cache()
+    raw = _cache()
+    cache = app_cache()  # a cache that is down: no lock, nothing flushed, nothing lost
     if not cache.add(LOCK_KEY, 1, 60):
         return 0
     try:
-        redis = _redis(cache)
+        redis = _redis(raw)
         if redis is not None:
             _OUTBOX.send()  # this process's own events go in before the list is taken
             return _flush_list(*redis[:2])
-        if isinstance(cache, LocMemCache):
+        if isinstance(raw, LocMemCache):
             return _flush_local()
         done = cache.get(DONE_KEY) or 0
         seq = cache.get(SEQ_KEY) or 0
@@ -333,7 +332,7 @@ def flush_events() -> int:
                     continue
                 rows.extend(found[key])
                 last_complete = n
-            Event.objects.bulk_create(_existing_refs([_to_event(r) for r in rows]),
+            Event.objects.bulk_create(existing_refs([to_event(r) for r in rows]),
                                       batch_size=1000)
             cache.delete_many(keys[: last_complete - done])
             written += len(rows)
@@ -361,7 +360,7 @@ def _flush_list(client: Any, key: str) -> int:
             return written
         rows = [json.loads(r) for r in raw]
         try:
-            Event.objects.bulk_create(_existing_refs([_to_event(r) for r in rows]),
+            Event.objects.bulk_create(existing_refs([to_event(r) for r in rows]),
                                       batch_size=FLUSH_CHUNK)
         except Exception:
             client.rpush(key, *raw)  # put them back for the next flush
@@ -375,40 +374,10 @@ def _flush_local() -> int:
     with _Local.lock:
         rows, _Local.rows = _Local.rows, []
     try:
-        Event.objects.bulk_create(_existing_refs([_to_event(r) for r in rows]),
+        Event.objects.bulk_create(existing_refs([to_event(r) for r in rows]),
                                   batch_size=FLUSH_CHUNK)
     except Exception:
         with _Local.lock:  # put them back for the next flush
             _Local.rows[:0] = rows
         raise
     return len(rows)
-
-
-def _existing_refs(events: list) -> list:
-    """Drop references to campaigns, variants or users deleted while the event waited."""
-    from django.contrib.auth import get_user_model
-
-    from personalization.models import Campaign, ContentVariant
-
-    for attr, model in (("campaign_id", Campaign), ("variant_id", ContentVariant),
-                        ("user_id", get_user_model())):
-        ids = {getattr(e, attr) for e in events} - {None}
-        if not ids:
-            continue
-        known = set(model._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
-        for event in events:
-            if getattr(event, attr) not in known:
-                setattr(event, attr, None)
-    return events
-
-
-def _to_event(row: dict[str, Any]):
-    from personalization.models import Event
-
-    return Event(
-        visitor_id=uuid.UUID(row["visitor_id"]), user_id=row.get("user_id"), type=row["type"],
-        slot=row.get("slot", ""), campaign_id=row.get("campaign_id"),
-        variant_id=row.get("variant_id"), control=bool(row.get("control")),
-        value=Decimal(row["value"]) if row.get("value") is not None else None,
-        reference=row.get("reference", ""), created_at=parse_datetime(row["created_at"]),
-    )

@@ -48,8 +48,10 @@ Status = RepNotification.Status
 
 #: A row "sending" for longer than this many send time-outs lost its worker.
 STALE_AFTER_TIMEOUTS = 2
-#: A queued row whose task has not run this long after it was due is enqueued again.
-STALLED_AFTER = timedelta(minutes=10)
+#: A queued row whose task has not run this long after it was due is enqueued again (the
+#: broker was down when it was due, or lost the message; a second copy is harmless, the
+#: claim lets one send). The outbox relay looks every minute.
+STALLED_AFTER = timedelta(seconds=30)
 
 
 class TransientSendError(Exception):
@@ -300,12 +302,12 @@ def resend(notifications: models.QuerySet[RepNotification]) -> int:
 
 
 def resume_stalled_notifications(now: datetime | None = None) -> int:
-    """Enqueue again what no worker has finished: queued well past its time (a message
-    lost by the broker) or "sending" long after its worker should have answered."""
+    """Enqueue again what no worker has finished: queued past its time (the broker was down
+    or lost the message) or "sending" longer than a send may take (its worker died)."""
     now = now or timezone.now()
     stalled = RepNotification.objects.filter(
         Q(status=Status.QUEUED, send_after__lt=now - STALLED_AFTER)
-        | Q(status=Status.SENDING, claimed_at__lt=now - _stale_after() - STALLED_AFTER))
+        | Q(status=Status.SENDING, claimed_at__lt=now - _stale_after()))
     count = 0
     for notification in stalled.iterator():
         enqueue(notification)

@@ -6,6 +6,7 @@ from personalization.models.consent import ConsentPurpose, ConsentRecord
 from personalization.models.events import Event
 from personalization.models.experiments import DailyRollup, ExperimentRun, KpiSnapshot
 from personalization.models.notifications import RepAlertSettings, RepNotification
+from personalization.models.outbox import OutboxMessage
 from personalization.models.profiles import VisitorAlias, VisitorProfile
 from personalization.models.segments import Segment, SegmentMembership
 from personalization.models.variants import (
@@ -24,7 +25,7 @@ from personalization.rules import Rule
 __all__ = [
     "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
-    "IssuedCode", "KpiSnapshot", "PopupVariant", "ProductAffinity",
+    "IssuedCode", "KpiSnapshot", "OutboxMessage", "PopupVariant", "ProductAffinity",
     "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
     "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]

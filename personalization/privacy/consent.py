@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
-from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
+from personalization.cache import app_cache
 from personalization.conf import app_settings
 from personalization.privacy.signed import remember_signed, verified_loads
 
@@ -180,7 +180,7 @@ def purposes() -> list[Any]:
     """The purposes, from the cache (the banner costs no query once warm)."""
     from personalization.models import ConsentPurpose
 
-    cache = caches[app_settings.CACHE_ALIAS]
+    cache = app_cache()
     found = cache.get(PURPOSES_KEY)
     if found is None:
         found = list(ConsentPurpose.objects.all())
@@ -189,7 +189,7 @@ def purposes() -> list[Any]:
 
 
 def _drop_purposes(**kwargs: Any) -> None:
-    caches[app_settings.CACHE_ALIAS].delete(PURPOSES_KEY)
+    app_cache().delete(PURPOSES_KEY)
 
 
 def connect_signals() -> None:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 
-from personalization.conf import app_settings
+from personalization.cache import app_cache
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -139,7 +138,7 @@ def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[st
         counts["segment_memberships"] = SegmentMembership.objects.filter(
             user=user).delete()[0]
         invalidate_user(user.pk)
-    cache = caches[app_settings.CACHE_ALIAS]
+    cache = app_cache()
     variant_ids = list(DiscountVariant.objects.values_list("pk", flat=True))
     holders = [str(i) for i in ids]
     if user is not None and getattr(user, "pk", None):

@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.core.cache import caches
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from personalization.adapters import get_adapter
-from personalization.conf import app_settings
+from personalization.cache import app_cache
 from personalization.engine.decide import Decision
 
 #: Co-purchase and popularity lists are the same for many visitors: cached this long.
@@ -131,7 +130,7 @@ def bought_together(ctx: Any, source_ids: list[int], limit: int) -> list:
     base = sorted(set(source_ids) | set(cart))
     if not base:
         return []
-    cache = caches[app_settings.CACHE_ALIAS]
+    cache = app_cache()
     key = "pz:together:" + ",".join(map(str, base[:50]))
     ids = cache.get(key)
     if ids is None:
@@ -163,7 +162,7 @@ def popular_in_segment(decision: Decision | None, ctx: Any, limit: int) -> list:
     segment_ids = sorted(
         s for s in decision.campaign.segment_ids
         if s in book.segments and book.segments[s].computed and ctx.in_segment(s))
-    cache = caches[app_settings.CACHE_ALIAS]
+    cache = app_cache()
     key = f"pz:popular:{book.version}:{','.join(map(str, segment_ids)) or 'all'}"
     ids = cache.get(key)
     if ids is None:

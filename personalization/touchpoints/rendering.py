@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.template.loader import get_template
 from django.utils import timezone
@@ -16,7 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from personalization.adapters import get_adapter
-from personalization.conf import app_settings, django_setting
+from personalization.cache import app_cache
+from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose
 from personalization.html import insert_fields, safe_html
 from personalization.models import IssuedCode
@@ -136,7 +136,7 @@ def discount_code_for(decision: Decision, ctx: Any) -> str:
         return "PREVIEW-CODE"
     if not ctx.is_authenticated and not ctx.remembered:
         return ""  # a code of his own needs a visitor we can recognise on the next page
-    cache = caches[app_settings.CACHE_ALIAS]
+    cache = app_cache()
     key = f"pz:code:{variant.pk}:{_holder(ctx)}"
     code = cache.get(key)
     if code is None:

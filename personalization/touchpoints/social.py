@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.cache import caches
-
 from personalization.adapters import get_adapter
-from personalization.conf import app_settings
+from personalization.cache import app_cache
 
 #: A product's count is cached this long: social proof need not be exact to the minute.
 SOCIAL_PROOF_SECONDS = 15 * 60
@@ -13,7 +11,7 @@ SOCIAL_PROOF_SECONDS = 15 * 60
 
 def times_bought(product_id: int, days: int = 7) -> int:
     """Orders containing the product in the last ``days`` days (cached, misses included)."""
-    cache = caches[app_settings.CACHE_ALIAS]
+    cache = app_cache()
     key = f"pz:bought:{product_id}:{days}"
     count = cache.get(key)
     if count is None:

@@ -10,7 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from personalization.engine.decide import DEFERRED_KINDS, arm_of
-from personalization.measurement.events import buffer_events, event_row
+from personalization.measurement.event_rows import event_row
+from personalization.measurement.events import buffer_events
 from personalization.privacy.consent import ANALYTICS
 
 

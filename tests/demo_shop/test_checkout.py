@@ -172,16 +172,40 @@ def test_order_placed_is_sent_once_after_commit(client, shop, django_capture_on_
     assert received == [(Order, order.number, reverse("checkout"))]
 
 
-def test_order_placed_is_not_sent_before_commit(client, shop, django_capture_on_commit_callbacks):
+def test_order_placed_comes_inside_the_order_transaction_and_work_waits_for_commit(
+        client, shop, django_capture_on_commit_callbacks):
+    from personalization.models import Event, OutboxMessage
+
     received = []
     order_placed.connect(lambda **kwargs: received.append(kwargs), weak=False, dispatch_uid="t")
     try:
         add_to_cart(client, shop.litter)
-        with django_capture_on_commit_callbacks(execute=False):
+        with django_capture_on_commit_callbacks(execute=False) as after_commit:
             checkout(client)
-        assert received == []
+        assert len(received) == 1  # sent with the order, in its transaction
+        message = OutboxMessage.objects.get()  # the conversion to record, written with it
+        assert message.published_at is None and message.done_at is None
+        assert not Event.objects.filter(type="conversion").exists()
+        for callback in after_commit:  # the commit: now it is handed over (eager: runs)
+            callback()
+        assert OutboxMessage.objects.get().done_at is not None
     finally:
         order_placed.disconnect(dispatch_uid="t")
+
+
+def test_a_failing_receiver_never_costs_the_order(client, shop, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("a receiver with a bug")
+
+    order_placed.connect(broken, weak=False, dispatch_uid="broken")
+    try:
+        add_to_cart(client, shop.litter)
+        response = checkout(client)
+    finally:
+        order_placed.disconnect(dispatch_uid="broken")
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    assert Order.objects.count() == 1
+    assert "a receiver with a bug" in caplog.text
 
 
 def test_order_pages_are_private(client, shop, customer, admin_user):

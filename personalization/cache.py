@@ -1,0 +1,111 @@
+"""The app's cache, degraded rather than failing: a cache server that is down costs a page
+its cached shortcuts, never the page.
+
+Every read answers "not cached" and every write is skipped while the cache cannot be
+reached; after a failure the cache is not tried again for ``RETRY_AFTER`` seconds, so a dead
+server costs one connection attempt per process every few seconds, not one per read. Callers
+fall back to the database (consent purposes, a customer's snapshot) or to what the process
+holds (its RuleBook). ``incr`` keeps Django's contract (ValueError for a missing key) and
+raises :class:`CacheUnavailable` when the server is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.core.cache import caches
+
+from personalization.conf import app_settings
+
+logger = logging.getLogger(__name__)
+
+#: Seconds during which a cache that just failed is not tried again.
+RETRY_AFTER = 5.0
+
+
+class CacheUnavailable(Exception):
+    """The cache server cannot be reached now."""
+
+
+class _State:
+    lock = threading.Lock()
+    down_until = 0.0
+
+
+def cache_is_down() -> bool:
+    """Whether the cache failed within the last RETRY_AFTER seconds."""
+    return time.monotonic() < _State.down_until
+
+
+def mark_down(exc: Exception) -> None:
+    """Note that the cache failed: it is not tried again for RETRY_AFTER seconds."""
+    with _State.lock:
+        first = not cache_is_down()
+        _State.down_until = time.monotonic() + RETRY_AFTER
+    if first:
+        logger.warning("The cache cannot be reached (%s: %s); serving without it for %.0f s",
+                       type(exc).__name__, exc, RETRY_AFTER)
+
+
+def reset() -> None:
+    """Try the cache again at the next operation (tests, and after a repair)."""
+    _State.down_until = 0.0
+
+
+class SafeCache:
+    """A Django cache whose failures read as misses (see the module's docstring)."""
+
+    def __init__(self, cache: Any) -> None:
+        self.backend = cache
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+    def _call(self, default: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+        if cache_is_down():
+            return default
+        try:
+            return getattr(self.backend, method)(*args, **kwargs)
+        except Exception as exc:
+            mark_down(exc)
+            return default
+
+    def __contains__(self, key: str) -> bool:
+        return self._call(False, "has_key", key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._call(default, "get", key, default)
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        return self._call({}, "get_many", keys)
+
+    def set(self, key: str, value: Any, timeout: Any = None) -> None:
+        self._call(None, "set", key, value, timeout)
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        return self._call(False, "add", key, value, timeout)
+
+    def delete(self, key: str) -> bool:
+        return self._call(False, "delete", key)
+
+    def delete_many(self, keys: list[str]) -> None:
+        self._call(None, "delete_many", keys)
+
+    def incr(self, key: str, delta: int = 1) -> int:
+        if cache_is_down():
+            raise CacheUnavailable("the cache is down")
+        try:
+            return self.backend.incr(key, delta)
+        except ValueError:
+            raise
+        except Exception as exc:
+            mark_down(exc)
+            raise CacheUnavailable(str(exc)) from exc
+
+
+def app_cache() -> SafeCache:
+    """The cache the app uses (``PERSONALIZATION["CACHE_ALIAS"]``), failing soft."""
+    return SafeCache(caches[app_settings.CACHE_ALIAS])

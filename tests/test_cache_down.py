@@ -1,0 +1,59 @@
+"""A cache server that cannot be reached costs no page: reads are misses, writes are
+skipped, the consent banner and the customer's data come from the database."""
+
+import pytest
+from django.test import override_settings
+
+from demo_shop.orders.models import Order
+from personalization import cache as pz_cache
+from personalization.testing import give_consent
+from tests.demo_shop.helpers import add_to_cart, checkout
+from tests.factories import ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DEAD = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+                    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+
+
+@pytest.fixture
+def dead_cache():
+    pz_cache.reset()
+    with override_settings(CACHES=DEAD):
+        yield
+    pz_cache.reset()
+
+
+def test_the_safe_cache_reads_misses_and_stops_trying_for_a_while(dead_cache):
+    cache = pz_cache.app_cache()
+    assert cache.get("anything", "fallback") == "fallback"
+    assert pz_cache.cache_is_down()
+    assert cache.add("k", 1) is False and cache.set("k", 1) is None
+    with pytest.raises(pz_cache.CacheUnavailable):
+        cache.incr("k")
+    pz_cache.reset()
+    assert not pz_cache.cache_is_down()
+
+
+def test_shop_pages_and_a_checkout_work_without_the_cache(client, dead_cache):
+    product = ProductFactory(name="Cat litter", slug="litter", stock=10)
+    first = client.get("/")
+    assert first.status_code == 200 and 'class="pz-consent"' in first.content.decode()
+    give_consent(client)
+    for path in ("/", f"/c/{product.category.slug}/", "/p/litter/", "/search/?q=litter"):
+        assert client.get(path).status_code == 200, path
+    add_to_cart(client, product, 2)
+    assert client.get("/cart/").status_code == 200
+    response = checkout(client)
+    assert response.status_code == 200 and "Thank you for your order" in \
+        response.content.decode()
+    assert Order.objects.get().lines.get().quantity == 2
+
+
+def test_a_customer_logs_in_and_sees_his_greeting_without_the_cache(client, dead_cache):
+    UserFactory(username="anna", first_name="Anna")
+    give_consent(client)
+    response = client.post("/login/", {"username": "anna", "password": "demo"}, follow=True)
+    assert response.status_code == 200 and "Hello Anna" in response.content.decode()
+    assert client.post("/logout/", follow=True).status_code == 200
