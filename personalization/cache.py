@@ -32,27 +32,35 @@ class CacheUnavailable(Exception):
 
 class _State:
     lock = threading.Lock()
-    down_until = 0.0
+    down_until: dict[str, float] = {}  # per cache server
 
 
-def cache_is_down() -> bool:
-    """Whether the cache failed within the last RETRY_AFTER seconds."""
-    return time.monotonic() < _State.down_until
+def server_of(cache: Any) -> str:
+    """Which server a cache talks to (its LOCATION), to keep one server's outage apart
+    from another's."""
+    return str(getattr(cache, "_servers", None) or type(cache).__name__)
 
 
-def mark_down(exc: Exception) -> None:
+def cache_is_down(server: str = "") -> bool:
+    """Whether the cache (by default: the app's) failed within the last RETRY_AFTER s."""
+    server = server or server_of(caches[app_settings.CACHE_ALIAS])
+    return time.monotonic() < _State.down_until.get(server, 0.0)
+
+
+def mark_down(exc: Exception, server: str = "") -> None:
     """Note that the cache failed: it is not tried again for RETRY_AFTER seconds."""
+    server = server or server_of(caches[app_settings.CACHE_ALIAS])
     with _State.lock:
-        first = not cache_is_down()
-        _State.down_until = time.monotonic() + RETRY_AFTER
+        first = not cache_is_down(server)
+        _State.down_until[server] = time.monotonic() + RETRY_AFTER
     if first:
-        logger.warning("The cache cannot be reached (%s: %s); serving without it for %.0f s",
-                       type(exc).__name__, exc, RETRY_AFTER)
+        logger.warning("The cache %s cannot be reached (%s: %s); serving without it for "
+                       "%.0f s", server, type(exc).__name__, exc, RETRY_AFTER)
 
 
 def reset() -> None:
-    """Try the cache again at the next operation (tests, and after a repair)."""
-    _State.down_until = 0.0
+    """Try every cache again at the next operation (tests, and after a repair)."""
+    _State.down_until.clear()
 
 
 class SafeCache:
@@ -60,17 +68,18 @@ class SafeCache:
 
     def __init__(self, cache: Any) -> None:
         self.backend = cache
+        self.server = server_of(cache)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.backend, name)
 
     def _call(self, default: Any, method: str, *args: Any, **kwargs: Any) -> Any:
-        if cache_is_down():
+        if cache_is_down(self.server):
             return default
         try:
             return getattr(self.backend, method)(*args, **kwargs)
         except Exception as exc:
-            mark_down(exc)
+            mark_down(exc, self.server)
             return default
 
     def __contains__(self, key: str) -> bool:
@@ -95,14 +104,14 @@ class SafeCache:
         self._call(None, "delete_many", keys)
 
     def incr(self, key: str, delta: int = 1) -> int:
-        if cache_is_down():
+        if cache_is_down(self.server):
             raise CacheUnavailable("the cache is down")
         try:
             return self.backend.incr(key, delta)
         except ValueError:
             raise
         except Exception as exc:
-            mark_down(exc)
+            mark_down(exc, self.server)
             raise CacheUnavailable(str(exc)) from exc
 
 

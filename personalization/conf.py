@@ -78,6 +78,7 @@ DEFAULTS: dict[str, Any] = {
     # Retention of personal data, in days.
     "EVENT_RETENTION_DAYS": 395,
     "ANONYMOUS_PROFILE_RETENTION_DAYS": 90,
+    "REP_ALERT_RETENTION_DAYS": 395,
     # Seconds between two refreshes of all computed segments (Celery beat).
     "SEGMENT_REFRESH_INTERVAL": 60 * 60,
     # Seconds a staff preview link ("view as segment / customer") stays valid.

@@ -57,3 +57,12 @@ def insert_fields(text: str, values: Mapping[str, Any]) -> SafeString | None:
     cleaned = sanitize(text)
     result = FIELD_RE.sub(replace, cleaned)
     return None if missing else mark_safe(result)  # noqa: S308
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(value: str) -> str:
+    """``value`` without NUL and the other control characters (tabs and newlines stay):
+    text from a request that is stored or compared in the database (PostgreSQL refuses NUL)."""
+    return _CONTROL.sub("", value)

@@ -26,9 +26,19 @@ def cat_campaign():
                            variants=("Cats on sale",), priority=3)
 
 
+def grant(user, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="personalization", codename__in=codenames))
+    return type(user).objects.get(pk=user.pk)  # permissions are cached on the object
+
+
 @pytest.fixture
 def staff(client):
-    user = UserFactory(username="editor", is_staff=True)
+    """A marketer allowed to view segments and to preview the shop as a customer."""
+    user = grant(UserFactory(username="editor", is_staff=True), "view_segment",
+                 "preview_as_customer")
     client.force_login(user)
     return user
 
@@ -276,3 +286,30 @@ def test_a_preview_never_creates_a_real_discount_code():
         "00000000-0000-0000-0000-0000000000aa"))
     assert discount_code_for(choose("checkout_discount", ctx), ctx) == "PREVIEW-CODE"
     assert not DiscountCode.objects.exists()
+
+
+# -- who may preview (a customer's data needs its own permission) ---------------------------
+
+def test_staff_without_permissions_get_a_403_form_and_the_normal_page_from_a_link(
+        client, cat_campaign):
+    rep = UserFactory(username="pieter", is_staff=True)  # a sales rep with an admin login
+    client.force_login(rep)
+    assert client.get(reverse("admin:personalization_preview")).status_code == 403
+    for target in (preview.Target(segment="cat-lovers"),
+                   preview.Target(user_id=UserFactory(username="jan").pk)):
+        html = client.get(link(target)).content.decode()
+        assert 'id="pz-preview"' not in html and "Cats on sale" not in html
+
+
+def test_viewing_segments_is_not_enough_to_preview_a_customer(client, cat_campaign):
+    marketer = grant(UserFactory(username="marketer", is_staff=True), "view_segment")
+    client.force_login(marketer)
+    jan = UserFactory(username="jan", first_name="Jan")
+    assert 'id="pz-preview"' in client.get(
+        link(preview.Target(segment="cat-lovers"))).content.decode()
+    assert 'id="pz-preview"' not in client.get(
+        link(preview.Target(user_id=jan.pk))).content.decode()
+    form = client.get(reverse("admin:personalization_preview"),
+                      {"customer": "jan", "path": "/"}).content.decode()
+    assert "You may not preview the shop as a customer" in form
+    assert "pz_preview=" not in form

@@ -93,7 +93,8 @@ def test_erasure_leaves_nothing_but_pseudonymous_consent(anna):
                                  for r in kept)
     assert erase_subject(user=anna) == {"events": 0, "aliases": 0, "profiles": 0,
                                         "segment_memberships": 0, "discount_codes": 0,
-                                        "consent_records_pseudonymised": 0}  # idempotent
+                                        "consent_records_pseudonymised": 0,
+                                        "rep_alerts_anonymised": 0}  # idempotent
 
 
 def test_visitor_erases_his_own_data(client, anna):
@@ -126,3 +127,81 @@ def test_admin_export_and_erase_actions(admin_client, anna):
                                        "_selected_action": [profile.pk]}, follow=True)
     assert "Erased the personal data of 1 visitors" in response.content.decode()
     assert not VisitorProfile.objects.exists()
+
+
+def test_a_first_visitors_consent_is_recorded_under_the_id_he_is_then_given():
+    from django.test import Client
+
+    from personalization.engine.cookies import VisitorState
+
+    newcomer = Client()
+    assert "pz_vid" not in newcomer.get("/_pz/slots/").cookies  # nothing before consent
+    response = newcomer.post("/pz/privacy/", {"action": "accept_all", "next": "/"})
+    vid = VisitorState.loads(response.cookies["pz_vid"].value).vid
+    recorded = set(ConsentRecord.objects.values_list("visitor_id", flat=True))
+    assert {str(v) for v in recorded} == {vid}
+    newcomer.get("/_pz/slots/")
+    assert VisitorState.loads(newcomer.cookies["pz_vid"].value).vid == vid
+    export = json.loads(newcomer.get("/pz/privacy/my-data/").content)
+    assert {c["purpose"] for c in export["consent"]} >= {"personalization", "analytics"}
+
+
+def test_after_forget_me_nothing_is_tracked_until_he_chooses_again(client, anna):
+    response = client.post("/pz/privacy/forget-me/", {"next": "/"})
+    assert response.cookies["pz_consent"].value == ""
+    Event.objects.all().delete()
+    page = client.get("/_pz/slots/")
+    assert "pz_vid" not in page.cookies or page.cookies["pz_vid"].value == ""
+    from personalization.measurement.events import flush_events
+
+    flush_events()
+    assert not Event.objects.exists()  # no visit, no impression: not tracked
+    assert not VisitorProfile.objects.filter(user=anna).exists()
+
+
+def test_the_rep_sms_about_his_orders_is_in_his_export_and_anonymised_by_erasure():
+    from demo_shop.customers.models import Account
+    from personalization.messaging.alerts import queue_rep_alert
+    from personalization.models import RepNotification
+    from personalization.privacy.subjects import ERASED
+    from tests.factories import (
+        AccountFactory,
+        CustomerProfileFactory,
+        OrderFactory,
+        OrderLineFactory,
+        UserFactory,
+    )
+
+    jan = UserFactory(username="jan", first_name="Jan", last_name="de Vries")
+    account = AccountFactory(kind=Account.Kind.B2B, b2b=True)
+    CustomerProfileFactory(user=jan, account=account)
+    order = OrderFactory(user=jan, account=account, total=Decimal("80.00"), placed_by=jan)
+    OrderLineFactory(order=order)
+    queue_rep_alert(order)
+    other = UserFactory(username="piet")
+    alerts = export_subject(user=jan)["sales_rep_alerts"]
+    assert [a["order"] for a in alerts] == [order.number]
+    assert "Jan de Vries" in alerts[0]["message"]
+    assert export_subject(user=other)["sales_rep_alerts"] == []
+
+    assert erase_subject(user=jan)["rep_alerts_anonymised"] == 1
+    kept = RepNotification.objects.get()
+    assert (kept.order_reference, kept.customer_name, kept.body) == (order.number, "", ERASED)
+
+
+def test_old_rep_sms_are_purged_with_the_retention_limit(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from personalization.models import RepNotification
+    from personalization.privacy.retention import purge_expired_data
+
+    now = timezone.now()
+    for ref, status, days in (("A", "sent", 400), ("B", "queued", 400), ("C", "sent", 10)):
+        n = RepNotification.objects.create(order_reference=ref, rep_reference="r",
+                                           status=status, send_after=now, body=ref)
+        RepNotification.objects.filter(pk=n.pk).update(created_at=now - timedelta(days=days))
+    assert purge_expired_data(now)["rep_alerts"] == 1
+    assert sorted(RepNotification.objects.values_list("order_reference", flat=True)) == \
+        ["B", "C"]

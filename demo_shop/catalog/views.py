@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -89,9 +90,14 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False)  # refuses NUL characters; strips whitespace
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"][:100] if form.is_valid() else ""  # NUL: no search
     results = (
         Product.objects.active().search(query).select_related("category").order_by("name")
         if query

@@ -137,10 +137,11 @@ def _free_number(pk: int) -> str:
 
 
 def may_view_order(request: HttpRequest, order: Order) -> bool:
-    """The customer, a user of the same account, staff, or the session that placed it."""
+    """The customer, a user of the same account, staff allowed to view orders, or the
+    session that placed it."""
     user = request.user
     if user.is_authenticated:
-        if user.is_staff or order.user_id == user.pk:
+        if order.user_id == user.pk or (user.is_staff and user.has_perm("orders.view_order")):
             return True
         account = account_of(user)
         if account is not None and account.is_b2b and order.account_id == account.pk:

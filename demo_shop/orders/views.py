@@ -98,7 +98,10 @@ def cart_update(request: HttpRequest) -> HttpResponse:
     cart = Cart(request)
     if "code" in request.POST:  # the discount form of the cart page
         form = DiscountForm(request.POST)
-        code = form.data.get("code", "").strip()
+        if not form.is_valid() and "remove_code" not in request.POST:
+            messages.error(request, " ".join(form.errors.get("code", [])))
+            return redirect("cart")
+        code = form.cleaned_data.get("code", "").strip()
         if "remove_code" in request.POST or not code:
             cart.remove_discount()
             messages.info(request, _("Discount code removed."))
@@ -154,11 +157,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you! Your order has been placed."))
                 return redirect("order_confirmation", number=order.number)
-        code = form.data.get("discount_code", "")
+        code = form.cleaned_data.get("discount_code", "")  # a valid code only
         cart.set_discount_code(code)
     else:
         # A code the shopper chose wins over the one a campaign prefills for him.
-        code = (request.GET.get("code") or cart.discount_code
+        link = DiscountForm({"code": request.GET.get("code", "")})  # ?code= from a link
+        code = ((link.cleaned_data["code"] if link.is_valid() else "") or cart.discount_code
                 or prefilled_code(request, "checkout_discount"))
         initial = {"discount_code": code}
         if user.is_authenticated:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -66,7 +66,11 @@ class PreviewForm(forms.Form):
 
 
 def preview_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpResponse:
-    """GET ``?segment=slug`` or ``?user=id`` prefills the form; with ``path`` it makes the link."""
+    """GET ``?segment=slug`` or ``?user=id`` prefills the form; with ``path`` it makes the link.
+    Staff without the permission to view segments get a 403; previewing a customer also
+    needs ``preview_as_customer``."""
+    if not request.user.has_perm(preview.SEGMENT_PERMISSION):
+        raise PermissionDenied
     if "path" in request.GET:
         form = PreviewForm(request.GET)
     else:
@@ -78,8 +82,14 @@ def preview_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpRes
         form = PreviewForm(initial=initial)
     link = None
     if form.is_bound and form.is_valid():
-        link = request.build_absolute_uri(
-            preview.preview_url(form.cleaned_data["path"], form.target()))
+        target = form.target()
+        if preview.may_preview(request.user, target):
+            link = request.build_absolute_uri(
+                preview.preview_url(form.cleaned_data["path"], target))
+        else:
+            form.add_error("customer", gettext(
+                "You may not preview the shop as a customer: that needs the permission "
+                "“Can preview the shop as a customer”."))
     context = {
         **model_admin.admin_site.each_context(request),
         "title": gettext("Preview as a segment or customer"),

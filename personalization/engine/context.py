@@ -33,6 +33,7 @@ from personalization.engine.segments import (
     Verdict,
     evaluate,
 )
+from personalization.html import without_control_characters
 from personalization.privacy.consent import (
     ID_PURPOSES,
     PERSONALIZATION,
@@ -211,8 +212,9 @@ class VisitorContext:
     def _utm_of_request(self) -> dict[str, str]:
         if self.request is None:
             return {}
-        return {k: self.request.GET[f"utm_{k}"][:100] for k in UTM_KEYS
-                if self.request.GET.get(f"utm_{k}")}
+        found = {k: without_control_characters(self.request.GET.get(f"utm_{k}", ""))[:100]
+                 for k in UTM_KEYS}
+        return {k: v for k, v in found.items() if v}
 
     def _get_utm_first(self) -> dict[str, str]:
         return self.state.first_touch

@@ -68,7 +68,7 @@ class VisitorState:
                            views={str(k): int(v) for k, v in data.get("c", {}).items()},
                            last_category=str(data.get("k", "")),
                            recorded_visit=int(data.get("p", 0)))
-            except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError):
+            except Exception:  # any malformed payload (even Infinity) reads as none
                 logger.info("Ignoring an invalid visitor cookie.")
         return cls(vid=str(uuid.uuid4()), is_new=True, changed=True)
 
@@ -124,7 +124,7 @@ class Caps:
                 dismissed = {str(k): int(v) for k, v in (data.pop("d", None) or {}).items()}
                 return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()},
                            dismissed=dismissed)
-            except (signing.BadSignature, ValueError, TypeError, IndexError, AttributeError):
+            except Exception:  # any malformed payload (even Infinity) reads as none
                 pass
         return cls()
 

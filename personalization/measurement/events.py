@@ -26,7 +26,13 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 
-from personalization.cache import CacheUnavailable, app_cache, cache_is_down, mark_down
+from personalization.cache import (
+    RETRY_AFTER,
+    CacheUnavailable,
+    app_cache,
+    cache_is_down,
+    mark_down,
+)
 from personalization.conf import app_settings
 from personalization.measurement.event_rows import existing_refs, to_event
 from personalization.signals import events_waiting
@@ -113,30 +119,39 @@ class _Outbox:
             # without --enable-threads runs no thread of ours): this response pushes.
             self.try_send()
         elif not self.wake.is_set():
-            if self.thread is None:
-                with self.lock:
-                    if self.thread is None:
-                        self.thread = threading.Thread(target=self._run, name="pz-events",
-                                                       daemon=True)
-                        self.thread.start()
-            self.wake.set()
+            self._wake_sender()
+
+    def _wake_sender(self) -> None:
+        if self.thread is None:
+            with self.lock:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._run, name="pz-events",
+                                                   daemon=True)
+                    self.thread.start()
+        self.wake.set()
 
     def _run(self) -> None:
         while True:
             self.wake.wait()
             time.sleep(app_settings.EVENT_SEND_INTERVAL or 0)  # let a batch gather
             self.wake.clear()
-            self.try_send()  # a failure keeps the rows for the next try
+            self.try_send()
+            if self.rows and not self.wake.is_set():  # Redis is down: try again later
+                time.sleep(RETRY_AFTER)
+                self.wake.set()
 
     def try_send(self) -> None:
         """:meth:`send`, unless Redis is known to be down; a failure keeps the rows here
         (bounded by MAX_WAITING) for the next try, and never reaches the page."""
-        if cache_is_down():
-            return
-        try:
-            self.send()
-        except Exception as exc:
-            mark_down(exc)
+        kwargs = self.target[1].connection_kwargs if self.target else {}
+        server = f"redis://{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db')}"
+        if not cache_is_down(server):
+            try:
+                self.send()
+            except Exception as exc:
+                mark_down(exc, server)
+        if self.rows and threading.current_thread() is not self.thread:
+            self._wake_sender()  # the rows wait: the sender thread tries again later
 
     def send(self) -> None:
         """Push the rows gathered so far (one RPUSH) and read Redis's answer."""

@@ -60,6 +60,8 @@ class Segment(models.Model):
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
         ordering = ["name"]
+        permissions = [("preview_as_customer",
+                        _("Can preview the shop as a customer (his cart, orders, segments)"))]
 
     def __str__(self) -> str:
         return self.name

@@ -88,7 +88,7 @@ class ConsentState:
             return cls(choices={str(k): bool(v) for k, v in data["p"].items()},
                        version=data.get("v"), at=int(data.get("t", 0)),
                        owner=int(owner) if owner is not None else None)
-        except (signing.BadSignature, KeyError, ValueError, TypeError, AttributeError):
+        except Exception:  # any malformed payload (even Infinity) reads as none
             return None
 
 

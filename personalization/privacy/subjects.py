@@ -18,6 +18,9 @@ from django.db.models.signals import pre_delete
 
 from personalization.cache import app_cache
 
+#: What an erased customer's rep SMS says afterwards.
+ERASED = "(erased at the customer's request)"
+
 
 def _uuid(value: Any) -> uuid.UUID | None:
     try:
@@ -93,11 +96,31 @@ def export_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[s
             "code": c.code, "campaign": c.variant.campaign_id,
             "issued": c.created_at.isoformat(), "expires": c.expires_at.isoformat(),
         } for c in _issued_codes(user, ids).select_related("variant").order_by("created_at")],
+        "sales_rep_alerts": [{
+            "order": n.order_reference, "rep": n.rep_name, "message": n.body,
+            "status": n.status, "time": n.created_at.isoformat(),
+        } for n in _rep_alerts(user).order_by("created_at", "pk")],
         "consent": [{
             "purpose": r.purpose, "granted": r.granted, "policy_version": r.policy_version,
             "source": r.source, "time": r.created_at.isoformat(),
         } for r in _consent_records(user, ids).order_by("created_at", "pk")],
     }
+
+
+def _rep_alerts(user: Any) -> Any:
+    """The SMS sent to sales reps about his orders (they name him)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from personalization.adapters import get_adapter
+    from personalization.models import RepNotification
+
+    adapter = get_adapter()
+    orders = adapter.orders()
+    if user is None or not getattr(user, "pk", None) or orders is None:
+        return RepNotification.objects.none()
+    mine = orders.filter(**{adapter.order_fields.customer: user}).values_list("pk", flat=True)
+    return RepNotification.objects.filter(order_type=ContentType.objects.get_for_model(
+        orders.model), order_id__in=[str(pk) for pk in mine])
 
 
 def _issued_codes(user: Any, ids: set) -> Any:
@@ -131,6 +154,9 @@ def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[st
             Q(user__isnull=False) | Q(visitor_id__isnull=False)).update(
             user=None, visitor_id=None),
     }
+    # The rep's SMS log keeps that an order came in, not who placed it or what it said.
+    counts["rep_alerts_anonymised"] = _rep_alerts(user).exclude(body=ERASED).update(
+        customer_name="", body=ERASED)
     for profile in profiles:
         profile.delete()
         counts["profiles"] += 1

@@ -43,6 +43,11 @@ def consent(request: HttpRequest) -> HttpResponse:
         state = record_choices(choices=choices, source=ConsentRecord.Source.BANNER, user=user,
                                visitor_id=ctx.visitor_id)
         ctx.set_fact("consent", state)  # the middleware writes the cookie
+        # From this response on, what he allowed applies: a first visitor who allows
+        # personalization or analytics gets the visitor id the choice was recorded under.
+        ctx.forget_facts("allowed_purposes", "remembered")
+        if ctx.remembered:
+            ctx.state.changed = True  # the middleware writes it as his visitor cookie
         messages.success(request, _("Your privacy choices are saved."))
         return redirect(_back(request))
     if request.method != "GET":
@@ -77,8 +82,11 @@ def forget_me(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         counts = erase_subject(**_subject(request))
         response = redirect(_back(request))
-        response.delete_cookie(app_settings.VISITOR_COOKIE_NAME, samesite="Lax")
-        response.delete_cookie(app_settings.CAP_COOKIE_NAME, samesite="Lax")
+        # Erasure also ends tracking until he chooses again: no consent cookie, no
+        # recorded choice left to him (pseudonymised), so the banner asks anew.
+        for name in (app_settings.VISITOR_COOKIE_NAME, app_settings.CAP_COOKIE_NAME,
+                     app_settings.CONSENT_COOKIE_NAME):
+            response.delete_cookie(name, samesite="Lax")
         messages.success(request, _("Your personalization data is erased (%(n)s items).") % {
             "n": sum(counts.values())})
         request.visitor.forget_visitor()  # type: ignore[attr-defined]

@@ -123,6 +123,21 @@ def target_facts(target: Target) -> dict[str, Any] | None:
     return {**anonymous_facts(vid), "segments": {target.segment}}
 
 
+#: What previewing needs: a segment's view permission; a customer's data, its own permission.
+SEGMENT_PERMISSION = "personalization.view_segment"
+CUSTOMER_PERMISSION = "personalization.preview_as_customer"
+
+
+def may_preview(user: Any, target: Target) -> bool:
+    """Whether this staff member may see the shop as ``target``: a customer's greeting,
+    cart, orders and segments are personal data, so previewing him needs its own
+    permission; a segment needs the permission to view segments."""
+    if user is None or not (user.is_active and user.is_staff):
+        return False
+    needed = CUSTOMER_PERMISSION if target.user_id is not None else SEGMENT_PERMISSION
+    return user.has_perm(needed)
+
+
 class PreviewContext(VisitorContext):
     """A visitor context with simulated facts; the middleware records and writes nothing."""
 
@@ -143,6 +158,9 @@ def context_for(request: HttpRequest) -> PreviewContext | None:
     target = unsign(token)
     if target is None:
         logger.info("Ignoring an invalid or expired preview link.")
+        return None
+    if not may_preview(user, target):
+        logger.info("Ignoring a preview link %s may not use.", user.get_username())
         return None
     facts = target_facts(target)
     if facts is None:

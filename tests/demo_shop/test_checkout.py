@@ -219,6 +219,9 @@ def test_order_pages_are_private(client, shop, customer, admin_user):
     client.force_login(admin_user)
     assert client.get(order.get_absolute_url()).status_code == 200
     assert client.get(order.get_admin_url()).status_code == 200
+    rep = UserFactory(username="pieter", is_staff=True)  # staff without the order permission
+    client.force_login(rep)
+    assert client.get(order.get_absolute_url()).status_code == 404
 
 
 def test_anonymous_buyer_sees_their_confirmation(client, shop):
