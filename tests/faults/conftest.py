@@ -134,6 +134,11 @@ class Stack:
              "-s", str(self.tmp / "beat-schedule"), "--max-interval", "1"],
             lambda: True, "beat")
 
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        """Run a management command with the stack's settings."""
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT,
+                              env=self.base_env, capture_output=True, text=True, timeout=60)
+
     def _start(self, args: list[str], ready: Callable[[], object], name: str,
                env: dict[str, str] | None = None) -> Process:
         log = self.tmp / f"{name}.log"

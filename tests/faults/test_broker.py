@@ -54,6 +54,8 @@ def test_broker_down_at_checkout_the_sms_goes_out_once_when_it_is_back(stack, tw
     assert conversion.done_at is None and "publish" in conversion.last_error
     time.sleep(2)
     assert twilio.messages == []
+    down = stack.manage("pz_health")
+    assert down.returncode == 1 and "DOWN broker" in down.stdout, down.stdout + down.stderr
 
     stack.broker.start()
     took = wait_for(all_sent(1), 120, "the SMS after the broker's return")
@@ -62,6 +64,8 @@ def test_broker_down_at_checkout_the_sms_goes_out_once_when_it_is_back(stack, tw
     assert len(twilio.messages) == 1 and took < 120
     assert twilio.messages[0]["body"].startswith(
         f"New order {notification.order_reference} from Jan Boer0")
+    up = stack.manage("pz_health")
+    assert up.returncode == 0 and "ok   workers" in up.stdout, up.stdout + up.stderr
 
 
 def test_a_broker_restart_during_50_checkouts_loses_no_sms_and_sends_none_twice(stack,

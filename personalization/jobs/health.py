@@ -1,0 +1,91 @@
+"""The state of each part the app depends on, for ``manage.py pz_health`` and monitoring:
+database, cache, Celery broker and workers, and the work waiting in the outbox."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery import current_app
+from django.db import connection
+from django.utils import timezone
+
+from personalization.cache import app_cache, cache_is_down, reset, server_of
+from personalization.messaging.alerts import STALLED_AFTER
+from personalization.models import OutboxMessage, RepNotification
+
+#: Work waiting longer than this makes the outbox unhealthy.
+BACKLOG_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _timed(name: str, probe: object) -> Check:
+    start = time.monotonic()
+    try:
+        detail = probe()  # type: ignore[operator]
+    except Exception as exc:
+        return Check(name, False, f"{type(exc).__name__}: {exc}")
+    return Check(name, True, f"{detail} ({(time.monotonic() - start) * 1000:.0f} ms)")
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return connection.vendor
+
+
+def _cache() -> str:
+    cache = app_cache()
+    reset()  # ask the server now, not the memory of an earlier failure
+    key, value = f"pz:health:{uuid.uuid4().hex}", uuid.uuid4().hex
+    cache.set(key, value, 30)
+    if cache.get(key) != value or cache_is_down(cache.server):
+        raise ConnectionError(f"{server_of(cache.backend)} did not keep a value")
+    cache.delete(key)
+    return server_of(cache.backend)
+
+
+def _broker() -> str:
+    if current_app.conf.task_always_eager:
+        return "eager mode: tasks run in the web process"
+    with current_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        return conn.as_uri()
+
+
+def _workers() -> str:
+    if current_app.conf.task_always_eager:
+        return "eager mode: no worker needed"
+    replies = current_app.control.ping(timeout=1.0)
+    if not replies:
+        raise RuntimeError("no worker answered a ping within 1 s")
+    return ", ".join(sorted(name for reply in replies for name in reply))
+
+
+def _outbox() -> str:
+    now = timezone.now()
+    waiting = OutboxMessage.objects.filter(done_at=None, available_at__lte=now)
+    oldest = waiting.order_by("available_at").values_list("available_at", flat=True).first()
+    sms = RepNotification.objects.filter(status=RepNotification.Status.QUEUED,
+                                         send_after__lt=now - STALLED_AFTER).count()
+    detail = f"{waiting.count()} message(s) waiting, {sms} SMS overdue"
+    if oldest is not None and now - oldest > BACKLOG_AFTER:
+        raise RuntimeError(f"{detail}; the oldest since {oldest:%Y-%m-%d %H:%M:%S} "
+                           "(is beat running relay_outbox, and a worker?)")
+    return detail
+
+
+def check_all() -> list[Check]:
+    """Every part, in order; each check catches its own failure."""
+    return [_timed("database", _database), _timed("cache", _cache),
+            _timed("broker", _broker), _timed("workers", _workers),
+            _timed("outbox", _outbox)]
