@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     # Campaign reports: the margin on revenue when a campaign names none (for ROI), and the
     # data an experiment needs before its report gives a verdict.
     "MARGIN_PERCENT": 30,
+    # The shop's currency (ISO 4217), named next to amounts in the admin and reports.
+    "CURRENCY": "EUR",
     "REPORT_MIN_CONVERSIONS": 100,
     "REPORT_MIN_DAYS": 7,
     # Conversions are attributed to exposures seen within this many days.

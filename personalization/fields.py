@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 #: Weekdays as stored in lists of weekdays (Monday is "0", as in ``date.weekday()``).
@@ -173,3 +177,52 @@ def validate_slug_item(value: str) -> None:
     if not re.fullmatch(r"[-a-zA-Z0-9_]+", value):
         raise ValidationError(_("%(v)s may contain only letters, digits, - and _."),
                               params={"v": value})
+
+
+def _currency() -> str:
+    from personalization.conf import app_settings
+
+    return str(app_settings.CURRENCY)
+
+
+#: The shop's currency, read when shown (``PERSONALIZATION["CURRENCY"]``).
+currency = lazy(_currency, str)
+
+
+class MoneyField(models.DecimalField):
+    """An amount of money in the shop's currency: never negative, two decimals, the
+    currency named next to the field in the admin."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        validators = list(kwargs.pop("validators", []))
+        if not any(isinstance(v, MinValueValidator) for v in validators):
+            validators.append(MinValueValidator(Decimal("0")))
+        kwargs["validators"] = validators
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        field = super().formfield(**kwargs)
+        field.widget.attrs.update({"min": "0", "step": "0.01"})
+        field.help_text = format_lazy("{} {}", format_lazy(_("Amount in {}."), currency()),
+                                      self.help_text or "")
+        return field
+
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
+            "DKK": "DKK ", "NOK": "NOK ", "PLN": "PLN "}
+
+
+def currency_symbol() -> str:
+    """What goes in front of an amount: "€" for EUR, else the code and a space."""
+    code = _currency()
+    return _SYMBOLS.get(code, f"{code} ")
+
+
+def format_money(value: Any, *, thousands: bool = False) -> str:
+    """``value`` in the shop's currency with two decimals, e.g. "€1234.50" (a minus sign in
+    front of the symbol for negative amounts)."""
+    amount = Decimal(str(value))
+    number = f"{abs(amount):,.2f}" if thousands else f"{abs(amount):.2f}"
+    return f"{'−' if amount < 0 else ''}{currency_symbol()}{number}"

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from personalization.fields import format_money
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
 from personalization.measurement.reports import Report, program_report, run_report
@@ -51,7 +52,7 @@ def line_chart(title: str, days: list[Any], series: list[tuple[str, list[float |
         return PAD + i * step
 
     def fmt(v: float) -> str:
-        return f"{v * 100:.1f}%" if percent else f"€{v:.2f}"
+        return f"{v * 100:.1f}%" if percent else format_money(v)
 
     parts = []
     if band:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from personalization.conf import app_settings
+from personalization.fields import format_money
 from personalization.measurement import statistics as st
 from personalization.measurement.rollups import PRE_PERIOD_DAYS
 from personalization.models import ContentVariant, DailyRollup, ExperimentRun, Segment
@@ -290,4 +290,4 @@ def program_report(days: int = 90) -> Report:
 
 
 def money(value: float | None) -> str:
-    return "–" if value is None else f"€{Decimal(value).quantize(Decimal('0.01'))}"
+    return "–" if value is None else format_money(value)

@@ -32,6 +32,7 @@ from phonenumber_field.phonenumber import to_python
 from personalization.adapters import OrderSummary, RepContact, get_adapter
 from personalization.conf import app_settings
 from personalization.engine.request_facts import store_timezone
+from personalization.fields import format_money
 from personalization.messaging.channels import (
     SendResult,
     SmsBackendBase,
@@ -99,7 +100,8 @@ def render_message(template: str, rep: RepContact, order: OrderSummary,
     values = {
         "customer": order.customer_name, "account": order.account_name or order.customer_name,
         "order_number": order.reference, "lines": order.line_count,
-        "total": f"{Decimal(order.total):.2f}", "admin_url": admin_url, "rep": rep.name,
+        "total": f"{Decimal(order.total):.2f}", "amount": format_money(order.total),
+        "admin_url": admin_url, "rep": rep.name,
     }
     try:
         return template.format(**values).strip()

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.fields import WEEKDAY_CHOICES, ListField
+from personalization.fields import WEEKDAY_CHOICES, ListField, MoneyField
 
 
 class SlotKind(models.TextChoices):
@@ -89,8 +89,8 @@ class Campaign(models.Model):
     waffle_flag = models.CharField(
         _("waffle flag"), max_length=100, blank=True,
         help_text=_("Show only while this django-waffle flag is active for the visitor."))
-    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0,
-                               help_text=_("What the campaign costs, for the ROI report."))
+    cost = MoneyField(_("cost"), default=0,
+                      help_text=_("What the campaign costs, for the ROI report."))
     margin_percent = models.DecimalField(
         _("margin (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],

@@ -20,11 +20,12 @@ PLACEHOLDERS: dict[str, Any] = {
     "order_number": _("order number"),
     "lines": _("number of order lines"),
     "total": _("order total, e.g. 1234.50"),
+    "amount": _("order total with its currency, e.g. €1234.50"),
     "admin_url": _("link to the order in the admin"),
     "rep": _("the sales rep's name"),
 }
 
-DEFAULT_TEMPLATE = ("New order {order_number} from {customer}: {lines} lines, total {total}. "
+DEFAULT_TEMPLATE = ("New order {order_number} from {customer}: {lines} lines, total {amount}. "
                     "{admin_url}")
 
 
@@ -73,7 +74,8 @@ class RepAlertSettings(models.Model):
         _("message template"), default=DEFAULT_TEMPLATE,
         validators=[validate_message_template],
         help_text=_("Text of the SMS. Placeholders: {customer}, {account}, {order_number}, "
-                    "{lines}, {total}, {admin_url}, {rep}."))
+                    "{lines}, {total}, {amount} (the total with its currency), {admin_url}, "
+                    "{rep}."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
-from personalization.fields import ListField, validate_int_item
+from personalization.fields import ListField, MoneyField, validate_int_item
 from personalization.html import placeholders, sanitize
 from personalization.models.campaigns import SlotKind
 
@@ -128,8 +128,7 @@ class DiscountVariant(ContentVariant):
     percent = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2, null=True,
                                   blank=True,
                                   validators=[MinValueValidator(0), MaxValueValidator(100)])
-    amount = models.DecimalField(_("amount off"), max_digits=10, decimal_places=2, null=True,
-                                 blank=True, validators=[MinValueValidator(0)])
+    amount = MoneyField(_("amount off"), max_digits=10, null=True, blank=True)
     valid_days = models.PositiveSmallIntegerField(_("valid for days"), default=14)
     message = models.CharField(_("message"), max_length=300, blank=True,
                                help_text=_("Shown next to the code, e.g. 'We missed you!'."))

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.fields import ListField, validate_int_item
+from personalization.fields import ListField, MoneyField, validate_int_item
 from personalization.rules.base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
@@ -26,10 +26,8 @@ def _ids(values: list[str]) -> set[int]:
 class CartValueRule(Rule):
     """Matches when the cart total lies in a range."""
 
-    minimum = models.DecimalField(_("minimum cart total"), max_digits=10, decimal_places=2,
-                                  null=True, blank=True)
-    maximum = models.DecimalField(_("maximum cart total"), max_digits=10, decimal_places=2,
-                                  null=True, blank=True)
+    minimum = MoneyField(_("minimum cart total"), max_digits=10, null=True, blank=True)
+    maximum = MoneyField(_("maximum cart total"), max_digits=10, null=True, blank=True)
 
     family = _("Cart")
 
@@ -210,10 +208,8 @@ class OrderCountRule(_HistoryRange):
 class _MoneyRange(_HistoryRange):
     """A range over an amount of money (the same two fields for every such rule)."""
 
-    minimum = models.DecimalField(_("at least"), max_digits=12, decimal_places=2, null=True,
-                                  blank=True)
-    maximum = models.DecimalField(_("at most"), max_digits=12, decimal_places=2, null=True,
-                                  blank=True)
+    minimum = MoneyField(_("at least"), null=True, blank=True)
+    maximum = MoneyField(_("at most"), null=True, blank=True)
 
     class Meta:
         abstract = True

@@ -8,6 +8,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from personalization.fields import format_money
+
 register = template.Library()
 
 
@@ -18,7 +20,7 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 @register.filter
 def eur(value: float | None) -> str:
-    return "–" if value is None else f"€{value:,.2f}"
+    return "–" if value is None else format_money(value, thousands=True)
 
 
 def _interval(estimate: Any, shown: Any) -> SafeString | str:
@@ -42,4 +44,5 @@ def rel_interval(estimate: Any) -> SafeString | str:
 
 @register.filter
 def eur_interval(estimate: Any) -> SafeString | str:
-    return _interval(estimate, lambda v: f"{'+' if v >= 0 else '−'}€{abs(v):,.2f}")
+    return _interval(estimate, lambda v: ("+" if v >= 0 else "") + format_money(
+        v, thousands=True))

@@ -213,3 +213,21 @@ def test_status_and_priority_are_editable_in_the_list(admin_client, banner_slot)
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.status, campaign.priority) == ("live", 7)
+
+
+def test_money_is_never_negative_and_names_the_currency(admin_client, banner_slot):
+    from django.core.exceptions import ValidationError
+
+    from personalization.rules import CartValueRule, TotalSpentRule
+
+    page = admin_client.get(ADD_URL).content.decode()
+    assert "Amount in EUR. What the campaign costs" in page
+    response = admin_client.post(ADD_URL, campaign_data(banner_slot, [BANNER], cost="-100"))
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+    assert not Campaign.objects.exists()
+    for rule in (CartValueRule(minimum=-1), TotalSpentRule(minimum=-10)):
+        with pytest.raises(ValidationError, match="greater than or equal to 0"):
+            rule.full_clean(exclude=["segment"])
+    with pytest.raises(ValidationError, match="no more than 2 decimal places"):
+        CartValueRule(minimum="1.005").full_clean(exclude=["segment"])

@@ -21,7 +21,7 @@ def test_checkout_by_a_b2b_customer_texts_his_rep_once(client, shop, farmer,
     assert len(locmem.outbox) == 1
     sms = locmem.outbox[0]
     assert sms.to == "+31612345678"
-    assert sms.body == (f"New order {order.number} from Jan de Vries: 2 lines, total 35.00. "
+    assert sms.body == (f"New order {order.number} from Jan de Vries: 2 lines, total €35.00. "
                         f"http://testserver/admin/orders/order/{order.pk}/change/")
     n = RepNotification.objects.get()
     assert (n.status, n.attempts, n.rep_name, n.order_reference) == (
