@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
@@ -118,8 +119,8 @@ def schedule_text(campaign: Campaign, now: datetime | None = None) -> str:
 class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     inlines = [VariantInline]
     filter_horizontal = ["segments"]
-    list_display = ["name", "slot", "status", "priority", "schedule", "audience",
-                    "holdout", "variant_count", "report"]
+    list_display = ["name", "slot_name", "status", "priority", "audience_and_schedule",
+                    "variant_count"]
     list_editable = ["status", "priority"]
     list_filter = ["status", "slot", "slot__kind"]
     search_fields = ["name", "slot__key", "slot__name"]
@@ -150,6 +151,15 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> Any:
+        """The audience picker says what it does; Django's "Hold down Control" help is
+        for a plain multiple select, not the two-box picker shown here."""
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None:
+            field.help_text = db_field.help_text
+        return field
+
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
         """While a run of the experiment goes on its split is locked: pause the campaign
         to change it; the next run starts with the new split when it is live again."""
@@ -163,27 +173,30 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                 .annotate(variant_total=Count("variants", distinct=True))
                 .prefetch_related("segments"))
 
-    # -- list columns ---------------------------------------------------------------------
-    @admin.display(description=_("schedule"))
-    def schedule(self, obj: Campaign) -> str:
-        return schedule_text(obj)
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
 
-    @admin.display(description=_("audience"))
+    # -- list columns ---------------------------------------------------------------------
+    @admin.display(description=_("slot"), ordering="slot__name")
+    def slot_name(self, obj: Campaign) -> str:
+        return obj.slot.name
+
+    @admin.display(description=_("audience, when"))
+    def audience_and_schedule(self, obj: Campaign) -> str:
+        return format_html("{}<br><span class=\"pz-quiet\">{}</span>", self.audience(obj),
+                           schedule_text(obj))
+
     def audience(self, obj: Campaign) -> str:
         names = [s.name for s in obj.segments.all()]
         return ", ".join(names) if names else gettext("everybody")
 
-    @admin.display(description=_("holdout"), ordering="holdout_percent")
-    def holdout(self, obj: Campaign) -> str:
-        return f"{obj.holdout_percent}%" if obj.holdout_percent else "–"
-
     @admin.display(description=_("variants"), ordering="variant_total")
-    def variant_count(self, obj: Campaign) -> int:
-        return obj.variant_total
-
-    @admin.display(description=_("report"))
-    def report(self, obj: Campaign) -> str:
-        return reports.report_link(obj)
+    def variant_count(self, obj: Campaign) -> str:
+        """How many variants, the holdout, and the link to the campaign's report."""
+        count = (gettext("%(n)s + %(p)s%% holdout") % {"n": obj.variant_total,
+                                                       "p": obj.holdout_percent}
+                 if obj.holdout_percent else str(obj.variant_total))
+        return format_html("{}<br>{}", count, reports.report_link(obj))
 
     # -- saving ---------------------------------------------------------------------------
     def save_related(self, request: HttpRequest, form: Any, formsets: Any,

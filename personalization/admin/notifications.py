@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -48,8 +50,11 @@ class RepAlertSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(RepNotification)
 class RepNotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "order_reference", "rep_name", "phone", "customer_name",
-                    "order_total", "status", "attempts", "sent_at", "short_error"]
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
+
+    list_display = ["created_at", "order_reference", "rep", "customer_name", "order_total",
+                    "status", "attempts", "short_error"]
     list_filter = ["status", "created_at"]
     search_fields = ["order_reference", "rep_name", "phone", "customer_name",
                      "provider_message_id"]
@@ -61,8 +66,17 @@ class RepNotificationAdmin(admin.ModelAdmin):
               "created_at", "updated_at"]
     readonly_fields = fields
 
-    @admin.display(description=_("last error"))
+    @admin.display(description=_("sales rep"), ordering="rep_name")
+    def rep(self, obj: RepNotification) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>', obj.rep_name,
+                           str(obj.phone or ""))
+
+    @admin.display(description=_("last error (or when sent)"))
     def short_error(self, obj: RepNotification) -> str:
+        if obj.status == RepNotification.Status.SENT and obj.sent_at:
+            return format_html('<span class="pz-quiet">{} {}</span>', _("sent"),
+                               date_format(timezone.localtime(obj.sent_at),
+                                           "SHORT_DATETIME_FORMAT"))
         return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:79] + "…"
 
     @admin.display(description=_("order in the admin"))

@@ -52,6 +52,9 @@ class VisitorAliasInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(VisitorProfile)
 class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
+
     inlines = [VisitorAliasInline]
     list_display = ["visitor_id", "user", "visit_count", "first_seen", "last_seen"]
     list_select_related = ["user"]
@@ -91,6 +94,9 @@ class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
+
     list_display = ["created_at", "type", "slot", "campaign", "variant", "control", "value",
                     "reference", "visitor_id", "user"]
     list_filter = ["type", "control", "campaign"]

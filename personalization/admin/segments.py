@@ -9,8 +9,10 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.encoding import force_str
-from django.utils.html import format_html_join
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -79,9 +81,12 @@ class RuleInlineAdminFormSet(PolymorphicInlineAdminFormSet):
 
 @admin.register(Segment)
 class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
+
     inlines = [RuleInline]
-    list_display = ["name", "slug", "kind", "match", "enabled", "rule_count", "size",
-                    "entered_count", "exited_count", "last_refreshed_at", "campaign_names"]
+    list_display = ["name", "slug", "kind_and_match", "enabled", "rule_count", "size",
+                    "campaign_names"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -106,6 +111,16 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         return (super().get_queryset(request)
                 .annotate(rule_total=Count("rules", distinct=True))
                 .prefetch_related("campaigns"))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any,
+                     change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        segment = form.instance
+        if segment.enabled and not segment.rules.exists():
+            messages.warning(request, gettext(
+                "“%(name)s” has no rules, so it matches nobody and campaigns aimed only at it "
+                "show to nobody. Add a rule (for example “Logged in”) to define who is in it.")
+                % {"name": segment.name})
 
     def get_inline_formsets(self, request: HttpRequest, formsets: list[Any],
                             inline_instances: list[Any], obj: Any = None) -> list[Any]:
@@ -136,8 +151,18 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                 messages.INFO)
 
     @admin.display(description=_("rules"), ordering="rule_total")
-    def rule_count(self, obj: Segment) -> int:
-        return obj.rule_total
+    def rule_count(self, obj: Segment) -> str:
+        if not obj.rule_total:
+            return format_html('0 <strong class="pz-warning">{}</strong>',
+                               gettext("matches nobody"))
+        return str(obj.rule_total)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_and_match(self, obj: Segment) -> str:
+        match = gettext("all rules") if obj.match == Segment.Match.ALL else gettext("any rule")
+        return format_html('{}<br><span class="pz-quiet">{}</span>',
+                           gettext("computed") if obj.kind == Segment.Kind.COMPUTED
+                           else gettext("live"), match)
 
     @admin.display(description=_("segment size"), ordering="member_count")
     def size(self, obj: Segment) -> str:
@@ -145,7 +170,11 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             return gettext("live")
         if obj.member_count is None:
             return "–"
-        return str(obj.member_count)
+        refreshed = date_format(timezone.localtime(obj.last_refreshed_at),
+                                "SHORT_DATETIME_FORMAT") if obj.last_refreshed_at else ""
+        return format_html('{} <span class="pz-quiet">(+{} −{})</span><br>'
+                           '<span class="pz-quiet">{}</span>', obj.member_count,
+                           obj.entered_count, obj.exited_count, refreshed)
 
     @admin.display(description=_("used by campaigns"))
     def campaign_names(self, obj: Segment) -> str:

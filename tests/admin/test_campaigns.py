@@ -144,8 +144,8 @@ def test_list_shows_schedule_audience_and_variants(admin_client, banner_slot):
     assert "Cat owners" in page
     assert "everybody" in page
     assert "always" in page
-    assert "10%" in page
-    assert '<td class="field-variant_count">2</td>' in page
+    assert '<td class="field-variant_count">2 + 10% holdout<br><a href=' in page
+    assert '<td class="field-variant_count">0<br><a href=' in page
 
 
 def test_schedule_text_short_forms(banner_slot):

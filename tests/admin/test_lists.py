@@ -38,7 +38,7 @@ def test_segment_list_shows_rules_size_and_campaigns(admin_client):
     page = response.content.decode()
     assert '<td class="field-rule_count">2</td>' in page
     assert '<td class="field-size">live</td>' in page
-    assert '<td class="field-size">42</td>' in page
+    assert '<td class="field-size">42 <span class="pz-quiet">(+' in page  # entered, left
     assert '<td class="field-size">–</td>' in page
     assert '<td class="field-campaign_names">VIP banner</td>' in page
 
@@ -104,3 +104,25 @@ def test_membership_list(admin_client):
 
     assert response.status_code == 200
     assert "noor" in response.content.decode()
+
+
+def test_a_segment_without_rules_is_flagged_when_saved_and_in_the_list(admin_client):
+    from personalization.models import Segment
+
+    data = {"name": "Empty", "slug": "empty", "description": "", "kind": "live",
+            "match": "all", "enabled": "on"}
+    page = admin_client.get("/admin/personalization/segment/add/").content.decode()
+    import re
+    for prefix in set(re.findall(r'name="([\w-]+)-TOTAL_FORMS"', page)):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = admin_client.post("/admin/personalization/segment/add/", data, follow=True)
+    assert Segment.objects.filter(slug="empty").exists()
+    assert "has no rules, so it matches nobody" in response.content.decode()
+    listing = admin_client.get("/admin/personalization/segment/").content.decode()
+    assert '0 <strong class="pz-warning">matches nobody</strong>' in listing
+
+
+def test_the_audience_picker_has_no_stale_control_key_help(admin_client):
+    page = admin_client.get("/admin/personalization/campaign/add/").content.decode()
+    assert "Hold down" not in page
+    assert "Visitors in any of these segments see the campaign." in page

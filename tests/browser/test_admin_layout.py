@@ -1,0 +1,37 @@
+"""The admin's lists fit a 1280 px window with the navigation sidebar open."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page
+
+from personalization.models import RepNotification
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_reports import fits_the_window, log_in_as_admin
+
+pytestmark = pytest.mark.browser
+
+WIDE = ("/admin/personalization/campaign/", "/admin/personalization/repnotification/",
+        "/admin/personalization/segment/", "/admin/personalization/event/",
+        "/admin/personalization/visitorprofile/")
+
+
+def test_the_lists_fit_1280_px_with_the_sidebar_open(shop: str, page: Page) -> None:
+    RepNotification.objects.create(
+        order_reference="DS-000123", rep_reference="1", rep_name="Pieter Mulder",
+        phone="+31612345678", customer_name="Hoeve De Vries", status="failed", attempts=3,
+        last_error="HTTP 503 from the provider: Service Unavailable, try again later",
+        send_after=timezone.now(), body="New order DS-000123")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in_as_admin(page, shop)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path in WIDE:
+        page.goto(shop + path)
+        assert page.locator("#nav-sidebar").is_visible()
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=str(ARTIFACTS / f"{name}-1280.png"), full_page=True)
+        headers = page.locator("#result_list thead th").all_inner_texts()
+        assert fits_the_window(page), (path, headers)
+        # Django wraps the list in a box that scrolls sideways: nothing may hide in it.
+        hidden = page.evaluate("""() => { const r = document.querySelector('.results');
+            return r ? r.scrollWidth - r.clientWidth : 0; }""")
+        assert hidden <= 1, (path, hidden, headers)
