@@ -48,9 +48,18 @@ def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print,
         seed_profiles(users, created)
         if history:
             seed_history(created)
+    _estimate_reach()
     summary = ", ".join(f"{count} {name}" for name, count in created.items() if count)
     log(f"Seeded: {summary}." if summary else "Nothing to do: the demo data is already there.")
     return created
+
+
+def _estimate_reach() -> None:
+    """What the beat task would do: every segment's reach, so the admin shows it at once."""
+    from personalization.jobs.reach import estimate_reach, segment_ids
+
+    for pk in segment_ids():
+        estimate_reach(pk)
 
 
 def _catalog(created: Counter) -> None:

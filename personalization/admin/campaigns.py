@@ -13,7 +13,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
@@ -22,6 +23,7 @@ from personalization.admin import reports
 from personalization.admin.forms import PolymorphicChildForm, SlotForm, VariantFormSet
 from personalization.engine.request_facts import store_timezone
 from personalization.engine.rulebook import invalidate
+from personalization.jobs import reach
 from personalization.measurement.experiments import open_run, sync_run
 from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
 
@@ -127,7 +129,8 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     list_select_related = ["slot"]
     actions = ["make_live", "pause", "archive"]
     fieldsets = [
-        (None, {"fields": ["name", "slot", "status", "priority", "segments"]}),
+        (None, {"fields": ["name", "slot", "status", "priority", "segments",
+                           "audience_reach"]}),
         (_("Schedule"), {
             "fields": ["starts_at", "ends_at", "weekdays", ("hour_start", "hour_end")],
             "description": _("Times are in the store's time zone. Leave everything empty to "
@@ -160,10 +163,22 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             field.help_text = db_field.help_text
         return field
 
+    @admin.display(description=_("reach of the audience now"))
+    def audience_reach(self, obj: Campaign | None) -> str:
+        """Each audience segment's reach (known customers it matches now, estimated in the
+        background), so the merchant sees who a campaign would reach before it goes live."""
+        segments = list(obj.segments.all()) if obj is not None and obj.pk else []
+        if not segments:
+            return gettext("Everybody: every visitor, and all known customers. (Save with an "
+                           "audience to see its reach.)") if obj is None or not obj.pk \
+                else gettext("Everybody: every visitor, and all known customers.")
+        return format_html_join(mark_safe("<br>"), "{}: {}", (
+            (s.name, reach.describe(s)) for s in segments))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
         """While a run of the experiment goes on its split is locked: pause the campaign
         to change it; the next run starts with the new split when it is live again."""
-        fields = list(super().get_readonly_fields(request, obj))
+        fields = [*super().get_readonly_fields(request, obj), "audience_reach"]
         if obj is not None and open_run(obj) is not None:
             fields.append("holdout_percent")
         return fields

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
@@ -21,8 +23,11 @@ from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
 
 from personalization.admin.forms import PolymorphicChildForm, RuleFormSet
 from personalization.admin.preview import preview_view
+from personalization.jobs import reach
 from personalization.models import Rule, Segment, SegmentMembership
 from personalization.rules import rule_types
+
+logger = logging.getLogger(__name__)
 
 
 class RuleChildInline(StackedPolymorphicInline.Child):
@@ -79,6 +84,18 @@ class RuleInlineAdminFormSet(PolymorphicInlineAdminFormSet):
         return json.dumps(data)
 
 
+def estimate_later(segment_id: int) -> None:
+    """Estimate the segment's reach on a worker (inline when Celery runs eagerly); a broker
+    that is down leaves it to the next scheduled refresh."""
+    from personalization.jobs.tasks import estimate_segment_reach
+
+    try:
+        estimate_segment_reach.delay(segment_id)
+    except Exception:
+        logger.warning("Could not enqueue the reach estimate of segment %s", segment_id,
+                       exc_info=True)
+
+
 @admin.register(Segment)
 class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     class Media:
@@ -91,9 +108,11 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["refresh_now"]
-    readonly_fields = ["last_refreshed_at", "member_count", "entered_count", "exited_count"]
+    readonly_fields = ["last_refreshed_at", "member_count", "entered_count", "exited_count",
+                       "reach_now"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "kind", "match", "enabled"]}),
+        (None, {"fields": ["name", "slug", "description", "kind", "match", "enabled",
+                           "reach_now"]}),
         (_("Last refresh (computed segments)"), {
             "fields": ["last_refreshed_at", "member_count", "entered_count", "exited_count"],
             "classes": ["collapse"]}),
@@ -116,6 +135,7 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                      change: bool) -> None:
         super().save_related(request, form, formsets, change)
         segment = form.instance
+        transaction.on_commit(lambda: estimate_later(segment.pk))
         if segment.enabled and not segment.rules.exists():
             messages.warning(request, gettext(
                 "“%(name)s” has no rules, so it matches nobody and campaigns aimed only at it "
@@ -164,10 +184,15 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                            gettext("computed") if obj.kind == Segment.Kind.COMPUTED
                            else gettext("live"), match)
 
+    @admin.display(description=_("reach now"))
+    def reach_now(self, obj: Segment) -> str:
+        return reach.describe(obj)
+
     @admin.display(description=_("segment size"), ordering="member_count")
     def size(self, obj: Segment) -> str:
         if obj.kind == Segment.Kind.LIVE:
-            return gettext("live")
+            return format_html('{}<br><span class="pz-quiet">{}</span>', gettext("live"),
+                               reach.describe(obj))
         if obj.member_count is None:
             return "–"
         refreshed = date_format(timezone.localtime(obj.last_refreshed_at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
-from personalization.jobs import affinities, outbox, refresh
+from personalization.jobs import affinities, outbox, reach, refresh
 from personalization.measurement import events, kpis, orders, rollups
 from personalization.messaging import alerts
 from personalization.privacy import retention
@@ -59,9 +59,17 @@ def refresh_segment(segment_id: int) -> dict[str, int]:
 
 @shared_task(**RETRY)
 def refresh_all_segments() -> int:
+    """Refresh every computed segment, then estimate every segment's reach."""
     ids = refresh.segment_ids_to_refresh()
     group(refresh_segment.s(pk) for pk in ids).apply_async()
+    for pk in reach.segment_ids():
+        estimate_segment_reach.delay(pk)
     return len(ids)
+
+
+@shared_task(**RETRY)
+def estimate_segment_reach(segment_id: int) -> dict[str, int | None]:
+    return reach.estimate_reach(segment_id)
 
 
 @shared_task(**RETRY)

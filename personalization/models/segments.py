@@ -53,6 +53,18 @@ class Segment(models.Model):
                                                 editable=False)
     exited_count = models.PositiveIntegerField(_("left at last refresh"), default=0,
                                                editable=False)
+    reach = models.PositiveIntegerField(
+        _("reach"), null=True, blank=True, editable=False,
+        help_text=_("Known customers the segment matches now (estimated in the background; "
+                    "for a live segment, before what the visit itself adds)."))
+    reach_of = models.PositiveIntegerField(_("known customers"), null=True, blank=True,
+                                           editable=False)
+    reach_depends_on_visit = models.BooleanField(
+        _("reach depends on the visit"), default=False, editable=False,
+        help_text=_("Some rules read the visit (page, device, cart…): the reach is an upper "
+                    "bound, or unknown when any rule may match."))
+    reach_estimated_at = models.DateTimeField(_("reach estimated"), null=True, blank=True,
+                                              editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -37,7 +37,7 @@ def test_segment_list_shows_rules_size_and_campaigns(admin_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert '<td class="field-rule_count">2</td>' in page
-    assert '<td class="field-size">live</td>' in page
+    assert '<td class="field-size">live<br><span class="pz-quiet">not estimated yet</span>' in page
     assert '<td class="field-size">42 <span class="pz-quiet">(+' in page  # entered, left
     assert '<td class="field-size">–</td>' in page
     assert '<td class="field-campaign_names">VIP banner</td>' in page
