@@ -237,6 +237,9 @@ def consent_banner(context: template.Context) -> SafeString:
     ctx = _ctx(context)
     if ctx is None or ctx.consent.decided:
         return mark_safe("")
+    if request is not None and getattr(request.resolver_match, "view_name", "") == \
+            "personalization:consent":
+        return mark_safe("")  # the privacy page is the same form: not twice on one page
     allowed = ctx.consent.allowed
     return mark_safe(render_to_string(  # noqa: S308  (an autoescaped template)
         "personalization/consent_banner.html",
