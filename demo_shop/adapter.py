@@ -109,6 +109,26 @@ class DemoCommerceAdapter(CommerceAdapter):
                  .select_related("category")}
         return [p for p in (found.get(i) for i in ids) if p is not None]
 
+    has_catalog_lookup = True
+
+    def catalog_names(self, kind: str, ids: list[int]) -> dict[int, str]:
+        rows = self._catalog_model(kind).objects.filter(pk__in=ids)
+        if kind == "category":
+            return {c.pk: str(c) for c in rows.select_related("parent", "department")}
+        return dict(rows.values_list("pk", "name"))
+
+    def search_catalog(self, kind: str, term: str, limit: int = 20) -> list[tuple[int, str]]:
+        rows = self._catalog_model(kind).objects.filter(name__icontains=term).order_by("name")
+        if kind == "category":
+            return [(c.pk, str(c)) for c in rows.select_related("parent", "department")[:limit]]
+        return list(rows.values_list("pk", "name")[:limit])
+
+    @staticmethod
+    def _catalog_model(kind: str) -> Any:
+        from demo_shop.catalog.models import Category, Product
+
+        return Category if kind == "category" else Product
+
     def recommend(self, strategy: str, ctx: Any, products: list, limit: int) -> list:
         """"Buy again": the customer's usual order with ``usual_quantity`` on each product,
         without what is already in his cart. Other strategies: the app's own answers."""

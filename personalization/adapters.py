@@ -194,6 +194,20 @@ class CommerceAdapter:
         """Products by id, in the order given, skipping unknown ids."""
         return []
 
+    #: Whether :meth:`catalog_names` and :meth:`search_catalog` are implemented: then the
+    #: admin picks products and categories by name and refuses ids that do not exist.
+    has_catalog_lookup = False
+
+    def catalog_names(self, kind: str, ids: list[int]) -> dict[int, str]:
+        """Names of the products (``kind`` "product") or categories ("category") with these
+        ids; ids that do not exist are left out."""
+        return {}
+
+    def search_catalog(self, kind: str, term: str, limit: int = 20) -> list[tuple[int, str]]:
+        """Products or categories whose name contains ``term``, as (id, name), for the
+        admin's pickers."""
+        return []
+
     def recommend(self, strategy: str, ctx: Any, products: list, limit: int) -> list:
         """Products for the history strategies (buy_again, bought_together,
         popular_in_segment); an empty list lets the slot show the products given."""

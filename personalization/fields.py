@@ -226,3 +226,62 @@ def format_money(value: Any, *, thousands: bool = False) -> str:
     amount = Decimal(str(value))
     number = f"{abs(amount):,.2f}" if thousands else f"{abs(amount):.2f}"
     return f"{'−' if amount < 0 else ''}{currency_symbol()}{number}"
+
+
+class CatalogIdsField(ListField):
+    """Ids of the shop's products or categories (``kind``), picked by name in the admin
+    when the commerce adapter can look them up; ids that do not exist are refused."""
+
+    def __init__(self, *args: Any, kind: str = "product", **kwargs: Any) -> None:
+        self.kind = kind
+        kwargs.setdefault("item_validator", validate_int_item)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = self.kind
+        return name, path, args, kwargs
+
+    def validate(self, value: Any, model_instance: Any) -> None:
+        super().validate(value, model_instance)
+        from personalization.adapters import get_adapter
+
+        adapter = get_adapter()
+        ids = [int(v) for v in _split(value)]
+        if not ids or not adapter.has_catalog_lookup:
+            return
+        known = adapter.catalog_names(self.kind, ids)
+        missing = [str(i) for i in ids if i not in known]
+        if missing:
+            raise ValidationError(
+                _("There is no %(kind)s with id %(ids)s (deleted, or never there): pick "
+                  "them by name."), code="unknown",
+                params={"kind": _("category") if self.kind == "category" else _("product"),
+                        "ids": ", ".join(missing)})
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        from personalization.adapters import get_adapter
+
+        if not get_adapter().has_catalog_lookup:
+            return super().formfield(**kwargs)
+        from personalization.admin.widgets import CatalogFormField
+
+        return CatalogFormField(
+            kind=self.kind, required=not self.blank,
+            label=kwargs.get("label") or self.verbose_name.capitalize(),
+            help_text=_("Type part of a name to find it."),
+            max_items=self.max_items)
+
+
+def catalog_text(kind: str, ids: list[str]) -> str:
+    """The products or categories by name (with their id), for reasons and lists:
+    "Cat litter 10 l (#12), Garlic dip (#40)"; a deleted one shows as "#40 (deleted)"."""
+    from personalization.adapters import get_adapter
+
+    numbers = [int(i) for i in ids if str(i).strip().isdigit()]
+    adapter = get_adapter()
+    if not adapter.has_catalog_lookup:
+        return ", ".join(str(i) for i in ids)
+    names = adapter.catalog_names(kind, numbers)
+    return ", ".join(f"{names[i]} (#{i})" if i in names else f"#{i} ({_('deleted')})"
+                     for i in numbers)

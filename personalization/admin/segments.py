@@ -23,6 +23,7 @@ from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
 
 from personalization.admin.forms import PolymorphicChildForm, RuleFormSet
 from personalization.admin.preview import preview_view
+from personalization.admin.widgets import catalog_lookup_view
 from personalization.jobs import reach
 from personalization.models import Rule, Segment, SegmentMembership
 from personalization.rules import rule_types
@@ -120,7 +121,10 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.preview)
-        return [path("preview/", view, name="personalization_preview"), *super().get_urls()]
+        lookup = self.admin_site.admin_view(catalog_lookup_view)
+        return [path("preview/", view, name="personalization_preview"),
+                path("catalog/", lookup, name="personalization_catalog_lookup"),
+                *super().get_urls()]
 
     def preview(self, request: HttpRequest) -> HttpResponse:
         """The form that makes a staff preview link (a segment or a customer, and a page)."""

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
-from personalization.fields import ListField, MoneyField, validate_int_item
+from personalization.fields import CatalogIdsField, MoneyField
 from personalization.html import placeholders, sanitize
 from personalization.models.campaigns import SlotKind
 
@@ -161,8 +161,8 @@ class ProductListVariant(ContentVariant):
     title = models.CharField(_("title"), max_length=200, blank=True)
     strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices,
                                 default=Strategy.MANUAL)
-    product_ids = ListField(_("products"), blank=True, item_validator=validate_int_item,
-                            help_text=_("Product ids for a fixed list, comma-separated."))
+    product_ids = CatalogIdsField(_("products"), kind="product", blank=True,
+                                  help_text=_("Product ids for a fixed list, comma-separated."))
     limit = models.PositiveSmallIntegerField(
         _("number of products"), default=4,
         validators=[MinValueValidator(1), MaxValueValidator(48)])

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.fields import ListField, MoneyField, validate_int_item
+from personalization.fields import CatalogIdsField, MoneyField, catalog_text
 from personalization.rules.base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
@@ -48,10 +48,10 @@ class CartValueRule(Rule):
 class CartContainsRule(IdSets, Rule):
     """Matches when the cart holds one of the products or a product of the categories."""
 
-    product_ids = ListField(_("products"), blank=True, item_validator=validate_int_item,
-                            help_text=_("Product ids, comma-separated."))
-    category_ids = ListField(_("categories"), blank=True, item_validator=validate_int_item,
-                             help_text=_("Category ids, comma-separated."))
+    product_ids = CatalogIdsField(_("products"), kind="product", blank=True,
+                                  help_text=_("Product ids, comma-separated."))
+    category_ids = CatalogIdsField(_("categories"), kind="category", blank=True,
+                                   help_text=_("Category ids, comma-separated."))
 
     family = _("Cart")
 
@@ -71,9 +71,11 @@ class CartContainsRule(IdSets, Rule):
     def describe(self):
         parts = []
         if self.product_ids:
-            parts.append(str(_("product %(ids)s") % {"ids": ", ".join(self.product_ids)}))
+            parts.append(str(_("product %(ids)s")
+                             % {"ids": catalog_text("product", self.product_ids)}))
         if self.category_ids:
-            parts.append(str(_("category %(ids)s") % {"ids": ", ".join(self.category_ids)}))
+            parts.append(str(_("category %(ids)s")
+                             % {"ids": catalog_text("category", self.category_ids)}))
         return str(_("cart contains %(what)s") % {"what": str(_(" or ")).join(parts)})
 
 
@@ -102,10 +104,10 @@ class CartAbandonedRule(Rule):
 class PurchasedRule(IdSets, Rule):
     """Matches a customer who bought one of the products, or in one of the categories."""
 
-    product_ids = ListField(_("products"), blank=True, item_validator=validate_int_item,
-                            help_text=_("Product ids, comma-separated."))
-    category_ids = ListField(_("categories"), blank=True, item_validator=validate_int_item,
-                             help_text=_("Category ids, comma-separated."))
+    product_ids = CatalogIdsField(_("products"), kind="product", blank=True,
+                                  help_text=_("Product ids, comma-separated."))
+    category_ids = CatalogIdsField(_("categories"), kind="category", blank=True,
+                                   help_text=_("Category ids, comma-separated."))
     within_days = models.PositiveIntegerField(
         _("within the last days"), null=True, blank=True,
         validators=[MaxValueValidator(DAYS_MAX)],
@@ -149,9 +151,11 @@ class PurchasedRule(IdSets, Rule):
     def describe(self):
         what = []
         if self.product_ids:
-            what.append(str(_("product %(ids)s") % {"ids": ", ".join(self.product_ids)}))
+            what.append(str(_("product %(ids)s")
+                            % {"ids": catalog_text("product", self.product_ids)}))
         if self.category_ids:
-            what.append(str(_("category %(ids)s") % {"ids": ", ".join(self.category_ids)}))
+            what.append(str(_("category %(ids)s")
+                            % {"ids": catalog_text("category", self.category_ids)}))
         when = (str(_("in the last %(d)s days") % {"d": self.within_days})
                 if self.within_days else str(_("ever")))
         return str(_("bought %(what)s %(when)s") % {"what": str(_(" or ")).join(what),

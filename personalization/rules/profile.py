@@ -7,7 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.fields import ListField, validate_int_item, validate_slug_item
+from personalization.fields import (
+    CatalogIdsField,
+    ListField,
+    catalog_text,
+    validate_slug_item,
+)
 from personalization.rules.base import IdSets, Rule, between, check_range, range_text
 
 HISTORY = "personalization"
@@ -68,8 +73,8 @@ class CategoryAffinityRule(IdSets, Rule):
     visitors with no orders, the share of their recent product views (docs/rules.md).
     """
 
-    category_ids = ListField(_("categories"), item_validator=validate_int_item,
-                             help_text=_("Category ids, comma-separated."))
+    category_ids = CatalogIdsField(_("categories"), kind="category",
+                                   help_text=_("Category ids, comma-separated."))
     min_share = models.PositiveSmallIntegerField(
         _("minimum share (%)"), default=30,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -94,7 +99,7 @@ class CategoryAffinityRule(IdSets, Rule):
 
     def describe(self):
         return str(_("%(p)s%% or more of interest in category %(ids)s") % {
-            "p": self.min_share, "ids": ", ".join(self.category_ids)})
+            "p": self.min_share, "ids": catalog_text("category", self.category_ids)})
 
 
 class TemperatureRule(Rule):

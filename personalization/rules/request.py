@@ -9,9 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from personalization.fields import (
+    CatalogIdsField,
     ListField,
+    catalog_text,
     validate_country_code,
-    validate_int_item,
     validate_language_code,
     validate_regex,
 )
@@ -261,8 +262,8 @@ class PathRule(PatternMatch, Rule):
 class CurrentCategoryRule(IdSets, Rule):
     """Matches when the visitor is looking at a category (or a product in it)."""
 
-    category_ids = ListField(
-        _("categories"), item_validator=validate_int_item,
+    category_ids = CatalogIdsField(
+        _("categories"), kind="category",
         help_text=_("Category ids, comma-separated. Subcategories count too."),
     )
 
@@ -274,4 +275,5 @@ class CurrentCategoryRule(IdSets, Rule):
         return not self.category_id_set.isdisjoint(ctx.category_ids)
 
     def describe(self):
-        return str(_("viewing category %(ids)s") % {"ids": ", ".join(self.category_ids)})
+        return str(_("viewing category %(ids)s")
+                   % {"ids": catalog_text("category", self.category_ids)})
