@@ -60,6 +60,7 @@ class VariantChildInline(StackedPolymorphicInline.Child):
 
 class VariantInline(StackedPolymorphicInline):
     """The campaign's content, one form per variant kind."""
+    template = "admin/personalization/edit_inline/stacked.html"
 
     model = ContentVariant
     formset = VariantFormSet

@@ -61,6 +61,7 @@ def rule_child_inlines() -> list[type[RuleChildInline]]:
 
 class RuleInline(StackedPolymorphicInline):
     """The segment's rules; the "add" menu lists every rule type by family."""
+    template = "admin/personalization/edit_inline/stacked.html"
 
     model = Rule
     formset = RuleFormSet

@@ -178,3 +178,15 @@ def test_removing_a_rule_on_the_change_page(admin_client):
     assert response.status_code == 302, response.content.decode()[:3000]
     assert [type(r) for r in segment.rules.all()] == [CountryRule]
     assert segment.rules.get().countries == ["NL", "BE"]
+
+
+def test_new_rules_shown_again_after_an_error_are_numbered_not_hashed(admin_client):
+    response = admin_client.post(ADD_URL, segment_data([
+        (CountryRule, {"countries": "NL"}), (VisitCountRule, {"minimum": "5", "maximum": "2"})]))
+    html = response.content.decode()
+    assert '<span class="inline_label">#1 (new)</span>' in html
+    assert '<span class="inline_label">#2 (new)</span>' in html
+    from personalization.rules import rule_types
+
+    # "##" stays only in the empty templates the "add" menu copies (one per rule type)
+    assert html.count('<span class="inline_label">##</span>') == len(rule_types())
