@@ -55,20 +55,14 @@ class DemoCommerceAdapter(CommerceAdapter):
         session = getattr(request, "session", None)
         if session is None:
             return CartSnapshot()
-        items = session.get("cart") or {}
-        if not items:
-            return CartSnapshot()
-        prices, parents, product_category = _catalog()
-        lines = []
-        for pid, qty in items.items():
-            pid = int(pid)
-            if pid in prices:
-                lines.append(CartLine(product_id=pid,
-                                      category_ids=_chain(product_category[pid], parents),
-                                      quantity=int(qty), price=prices[pid]))
-        updated = session.get("cart_updated_at")
-        return CartSnapshot(lines=tuple(lines),
-                            updated_at=parse_datetime(updated) if updated else None)
+        return _snapshot(session)
+
+    def customer_cart(self, user: Any) -> CartSnapshot | None:
+        """The cart in the customer's latest session (the demo keeps carts in sessions)."""
+        from demo_shop.orders.preview import customer_session
+
+        session = customer_session(user.pk)
+        return _snapshot(session) if session is not None else CartSnapshot()
 
     def current_category(self, request: HttpRequest) -> tuple[int, ...]:
         category = getattr(request, "shop_category", None)
@@ -211,3 +205,21 @@ def _forward_order(sender: Any, order: Any, request: Any = None, **kwargs: Any) 
     pz_signals.order_placed.send(
         sender=type(order), order=order, user=order.user, request=request, value=order.total,
         reference=order.number)
+
+
+def _snapshot(session: Any) -> CartSnapshot:
+    """The cart kept in a session (``cart``: product id → quantity, ``cart_updated_at``)."""
+    items = session.get("cart") or {}
+    if not items:
+        return CartSnapshot()
+    prices, parents, product_category = _catalog()
+    lines = []
+    for pid, qty in items.items():
+        pid = int(pid)
+        if pid in prices:
+            lines.append(CartLine(product_id=pid,
+                                  category_ids=_chain(product_category[pid], parents),
+                                  quantity=int(qty), price=prices[pid]))
+    updated = session.get("cart_updated_at")
+    return CartSnapshot(lines=tuple(lines),
+                        updated_at=parse_datetime(updated) if updated else None)

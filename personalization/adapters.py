@@ -124,6 +124,12 @@ class CommerceAdapter:
         """The cart of this request's visitor."""
         return CartSnapshot()
 
+    def customer_cart(self, user: Any) -> CartSnapshot | None:
+        """The cart ``user`` has now, wherever it is kept (his latest session, a saved
+        basket), for a preview or ``explain`` of that customer; None when the shop cannot
+        tell (they then simulate an empty cart and say so). Read only: never change it."""
+        return None
+
     def current_category(self, request: HttpRequest) -> tuple[int, ...]:
         """Ids of the category the visitor is looking at and its ancestors, nearest first
         (empty when he is not on a category or product page). Must not query the database."""

@@ -51,8 +51,11 @@ class Cart:
     """The cart of ``request.session``; every change saves the session and the change time."""
 
     def __init__(self, request: HttpRequest) -> None:
+        from .preview import previewed_session
+
         self.request = request
-        self.session = request.session
+        previewed = previewed_session(request)  # a staff preview of a customer: his cart
+        self.session = previewed if previewed is not None else request.session
         self._lines: list[CartLine] | None = None
 
     # -- reading -----------------------------------------------------------------------------

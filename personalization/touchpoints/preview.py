@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
+from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
 from personalization.engine.cookies import VisitorState
@@ -97,9 +98,12 @@ def customer_facts(user: Any) -> dict[str, Any]:
         known = VisitorProfile.objects.filter(user=user).values_list("visitor_id",
                                                                       flat=True).first()
         profile, vid = None, str(known or uuid.uuid4())
-    return {"user": user, "is_authenticated": True, "profile": profile,
-            "state": VisitorState(vid=vid), "allowed_purposes": allowed,
-            "remembered": bool(allowed & ID_PURPOSES)}
+    facts = {"user": user, "is_authenticated": True, "profile": profile,
+             "state": VisitorState(vid=vid), "allowed_purposes": allowed,
+             "remembered": bool(allowed & ID_PURPOSES)}
+    # His cart, never the previewer's: an empty one when the shop cannot tell.
+    facts["cart"] = get_adapter().customer_cart(user) or CartSnapshot()
+    return facts
 
 
 def anonymous_facts(visitor_id: str) -> dict[str, Any]:
