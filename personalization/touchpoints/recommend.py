@@ -23,6 +23,8 @@ from personalization.engine.decide import Decision
 LIST_CACHE_SECONDS = 10 * 60
 #: "Popular" counts the orders of this many recent days.
 POPULAR_DAYS = 90
+#: A product counts as the segment's favourite only when this many of its customers bought it.
+POPULAR_MIN_BUYERS = 2
 
 
 def _category_of(product: Any) -> int | None:
@@ -145,14 +147,15 @@ def bought_together(ctx: Any, source_ids: list[int], limit: int) -> list:
 
 
 def popular_in_segment(decision: Decision | None, ctx: Any, limit: int) -> list:
-    """The products ordered by most customers of the visitor's segment in the last
-    :data:`POPULAR_DAYS` days.
+    """The products the visitor's segment favours: bought in the last :data:`POPULAR_DAYS`
+    days by a larger share of the segment's buyers than of all buyers (the lift), by at least
+    :data:`POPULAR_MIN_BUYERS` of them; ties by how many bought it. What everybody buys
+    (pizza) does not open the cat lovers' list.
 
     "The visitor's segment" is the computed segments of the campaign's audience that the
     visitor is in (their members are known from the last refresh). A campaign whose
     audience has no such segment (live segments, or everybody) uses all customers.
     """
-    from personalization.models import SegmentMembership
 
     adapter = get_adapter()
     orders = adapter.orders()
@@ -169,14 +172,35 @@ def popular_in_segment(decision: Decision | None, ctx: Any, limit: int) -> list:
         f = adapter.order_fields
         recent = orders.filter(**{f"{f.created}__gte": timezone.now()
                                   - timedelta(days=POPULAR_DAYS)})
-        if segment_ids:
-            members = SegmentMembership.objects.filter(segment_id__in=segment_ids)
-            recent = recent.filter(**{f"{f.customer}__in": members.values("user_id")})
-        rows = (recent.order_by().filter(**{f"{f.product}__isnull": False})
-                .values(f.product).annotate(n=Count(f.customer, distinct=True))
-                .order_by("-n", f.product)[:48])
-        ids = [row[f.product] for row in rows]
+        ids = _favoured(recent, segment_ids, f)
         cache.set(key, ids, LIST_CACHE_SECONDS)
     cart = _cart_ids(ctx)
     return available(adapter.products([i for i in ids if i not in cart][:limit * 2]),
                      cart)[:limit]
+
+
+def _favoured(recent: Any, segment_ids: list[int], f: Any) -> list[int]:
+    """Product ids by lift among the segment's buyers (all buyers: by how many bought)."""
+    from personalization.models import SegmentMembership
+
+    def buyers(orders: Any) -> dict[int, int]:
+        rows = (orders.order_by().filter(**{f"{f.product}__isnull": False})
+                .values(f.product).annotate(n=Count(f.customer, distinct=True))
+                .order_by("-n", f.product)[:200])
+        return {row[f.product]: row["n"] for row in rows}
+
+    everybody = buyers(recent)
+    if not segment_ids:
+        return list(everybody)[:48]
+    members = SegmentMembership.objects.filter(segment_id__in=segment_ids).values("user_id")
+    mine = recent.filter(**{f"{f.customer}__in": members})
+    in_segment = buyers(mine)
+    segment_total = mine.values(f.customer).distinct().count() or 1
+    all_total = recent.values(f.customer).distinct().count() or 1
+
+    def lift(pk: int) -> float:
+        overall = everybody.get(pk) or in_segment[pk]
+        return (in_segment[pk] / segment_total) / (overall / all_total)
+
+    chosen = [pk for pk, n in in_segment.items() if n >= POPULAR_MIN_BUYERS] or list(in_segment)
+    return sorted(chosen, key=lambda pk: (-lift(pk), -in_segment[pk], pk))[:48]
