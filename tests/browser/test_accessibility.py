@@ -54,3 +54,14 @@ def test_a_popup_is_accessible_and_gives_focus_back_when_it_closes(shop: str,
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(search).to_be_focused()
+
+
+def test_every_department_fits_a_375_px_phone(shop: str, page: Page) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(shop + "/")
+    nav = page.get_by_role("navigation", name="Departments")
+    for link in nav.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, \
+            link.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
