@@ -122,8 +122,9 @@ def schedule_text(campaign: Campaign, now: datetime | None = None) -> str:
 class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     inlines = [VariantInline]
     filter_horizontal = ["segments"]
-    list_display = ["name", "slot_name", "status", "priority", "audience_and_schedule",
+    list_display = ["name_and_slot", "status", "priority", "audience_and_schedule",
                     "variant_count"]
+    list_display_links = ["name_and_slot"]
     list_editable = ["status", "priority"]
     list_filter = ["status", "slot", "slot__kind"]
     search_fields = ["name", "slot__key", "slot__name"]
@@ -193,9 +194,9 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         css = {"all": ["personalization/admin/lists.css"]}
 
     # -- list columns ---------------------------------------------------------------------
-    @admin.display(description=_("slot"), ordering="slot__name")
-    def slot_name(self, obj: Campaign) -> str:
-        return obj.slot.name
+    @admin.display(description=_("campaign, slot"), ordering="name")
+    def name_and_slot(self, obj: Campaign) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>', obj.name, obj.slot.name)
 
     @admin.display(description=_("audience, when"))
     def audience_and_schedule(self, obj: Campaign) -> str:

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from personalization.fields import format_money
 from personalization.messaging import alerts
 from personalization.models import RepAlertSettings, RepNotification
 from personalization.models.notifications import PLACEHOLDERS
@@ -53,8 +54,8 @@ class RepNotificationAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["personalization/admin/lists.css"]}
 
-    list_display = ["created_at", "order_reference", "rep", "customer_name", "order_total",
-                    "status", "attempts", "short_error"]
+    list_display = ["created_at", "order_reference", "rep", "customer", "status_and_attempts",
+                    "short_error"]
     list_filter = ["status", "created_at"]
     search_fields = ["order_reference", "rep_name", "phone", "customer_name",
                      "provider_message_id"]
@@ -65,6 +66,18 @@ class RepNotificationAdmin(admin.ModelAdmin):
               "provider_message_id", "last_error", "send_after", "claimed_at", "sent_at",
               "created_at", "updated_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("customer, total"), ordering="customer_name")
+    def customer(self, obj: RepNotification) -> str:
+        total = format_money(obj.order_total) if obj.order_total is not None else "–"
+        return format_html('{}<br><span class="pz-quiet">{}</span>', obj.customer_name, total)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_and_attempts(self, obj: RepNotification) -> str:
+        attempts = ngettext("%(n)d attempt", "%(n)d attempts", obj.attempts) % {
+            "n": obj.attempts}
+        return format_html('{}<br><span class="pz-quiet">{}</span>', obj.get_status_display(),
+                           attempts)
 
     @admin.display(description=_("sales rep"), ordering="rep_name")
     def rep(self, obj: RepNotification) -> str:

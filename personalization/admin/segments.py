@@ -104,8 +104,9 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         css = {"all": ["personalization/admin/lists.css"]}
 
     inlines = [RuleInline]
-    list_display = ["name", "slug", "kind_and_match", "enabled", "rule_count", "size",
+    list_display = ["name_and_slug", "kind_and_match", "enabled", "rule_count", "size",
                     "campaign_names"]
+    list_display_links = ["name_and_slug"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -181,6 +182,10 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             return format_html('0 <strong class="pz-warning">{}</strong>',
                                gettext("matches nobody"))
         return str(obj.rule_total)
+
+    @admin.display(description=_("segment, slug"), ordering="name")
+    def name_and_slug(self, obj: Segment) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>', obj.name, obj.slug)
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_and_match(self, obj: Segment) -> str:
