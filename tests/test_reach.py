@@ -48,7 +48,7 @@ def test_rules_that_read_the_visit_make_it_an_upper_bound_or_unknown(customers):
                      match="any")
     estimate_reach(either.pk)
     either.refresh_from_db()
-    assert describe(either) == "depends on the visit (any rule may match)"
+    assert describe(either) == "depends on the visit (page, device, cart…), unknown in advance"
 
 
 def test_a_segment_without_rules_reaches_nobody(customers):

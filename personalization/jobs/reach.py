@@ -86,7 +86,7 @@ def describe(segment: Segment) -> str:
     if segment.reach_estimated_at is None:
         return gettext("not estimated yet")
     if segment.reach is None:
-        return gettext("depends on the visit (any rule may match)")
+        return gettext("depends on the visit (page, device, cart…), unknown in advance")
     text = gettext("%(n)s of %(of)s known customers") % {"n": segment.reach,
                                                           "of": segment.reach_of or 0}
     if segment.reach_depends_on_visit:

@@ -84,3 +84,37 @@ def test_merchant_builds_a_campaign_and_only_matching_visitors_see_it(
         expect(hero_of(visitor).locator(".hero")).to_be_visible()
         expect(visitor.get_by_text(HEADLINE)).to_have_count(0)
         expect(hero_of(visitor)).not_to_have_attribute("data-pz-campaign", re.compile(".*"))
+
+
+def test_merchant_runs_an_experiment_with_two_variants_and_a_holdout(
+        merchant, live_server, page: Page) -> None:
+    from personalization.models import Campaign, ExperimentRun
+    from tests.browser.conftest import ARTIFACTS
+
+    base = live_server.url
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, base)
+    build_segment(page, base)
+    page.goto(base + "/admin/personalization/campaign/add/")
+    page.get_by_role("textbox", name="Name:", exact=True).fill("Cat week test")
+    page.get_by_role("combobox", name="Slot:").select_option(label="Home hero (home_hero)")
+    page.get_by_role("combobox", name="Status:").select_option("live")
+    page.locator("#id_segments_from").select_option(label="Dutch cat promo")
+    page.locator("#id_segments_add").click()
+    page.get_by_role("spinbutton", name="Holdout (%):").fill("10")
+    for n, headline in enumerate(("Kattenweek: 20% korting", "Kattenweek: gratis speeltje")):
+        page.get_by_role("link", name="Add another Variant").click()
+        page.locator(".polymorphic-type-menu").get_by_role("link", name="banner").click()
+        page.locator(f"#id_variants-{n}-name").fill(f"Variant {n + 1}")
+        page.locator(f"#id_variants-{n}-headline").fill(headline)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Cat week test")
+    # The run started: its split is locked, and the audience's reach is shown.
+    expect(page.locator(".field-holdout_percent .readonly")).to_contain_text("10")
+    expect(page.locator(".field-audience_reach")).to_contain_text("Dutch cat promo")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "campaign-experiment-1280.png"), full_page=True)
+    campaign = Campaign.objects.get(name="Cat week test")
+    assert campaign.variants.count() == 2
+    run = ExperimentRun.objects.get(campaign=campaign, ended_at=None)
+    assert run.holdout_percent == 10 and len(run.weights) == 2
