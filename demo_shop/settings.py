@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "polymorphic",
     "waffle",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonenumber_field",
     "personalization",
     "demo_shop.catalog",
@@ -118,6 +120,16 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 PHONENUMBER_DEFAULT_REGION = "NL"
+
+# The personalization API's schema (docs/api.md); Swagger UI from the sidecar, no CDN.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django-personalization API",
+    "DESCRIPTION": "What each slot shows a visitor, through the same decision path as the "
+                   "template tags.",
+    "VERSION": "0.1.0",
+    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+}
 
 # Celery: Redis as broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")

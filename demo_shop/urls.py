@@ -28,5 +28,6 @@ urlpatterns = [
     path("logout/", customers.LogoutView.as_view(), name="logout"),
     path("demo/persona/", customers.persona_switch, name="persona_switch"),
     path("admin/", admin.site.urls),
+    path("pz/api/", include("personalization.api.urls")),
     path("pz/", include("personalization.urls")),
 ]

@@ -1,0 +1,71 @@
+"""What the API reads and answers: checked input, and decisions as data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from personalization.html import without_control_characters
+
+#: At most this many slots per request.
+MAX_SLOTS = 20
+
+
+class DecisionQuery(serializers.Serializer):
+    """``?slot=home_hero&slot=greeting&path=/c/cats/&category=12``"""
+
+    slot = serializers.ListField(
+        child=serializers.RegexField(r"^[a-z0-9_-]{1,80}$", error_messages={
+            "invalid": _("A slot key is lower-case letters, digits, '-' and '_'.")}),
+        min_length=1, max_length=MAX_SLOTS,
+        help_text=_("The slots of the page (repeat the parameter)."))
+    path = serializers.CharField(max_length=500, required=False, default="/",
+                                 help_text=_("The storefront page the visitor is on."))
+    category = serializers.ListField(child=serializers.IntegerField(min_value=1),
+                                     required=False, default=list, max_length=20,
+                                     help_text=_("The category being viewed and its "
+                                                 "ancestors, nearest first."))
+
+    def validate_path(self, value: str) -> str:
+        value = without_control_characters(value)
+        if not value.startswith("/"):
+            raise serializers.ValidationError(_("A path starts with '/'."))
+        return value
+
+
+class ContentSerializer(serializers.Serializer):
+    html = serializers.CharField(allow_null=True)
+    fields = serializers.DictField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    slot = serializers.CharField()
+    kind = serializers.CharField()
+    campaign = serializers.IntegerField(allow_null=True)
+    variant = serializers.IntegerField(allow_null=True)
+    control = serializers.BooleanField()
+    shows_variant = serializers.BooleanField()
+    content = ContentSerializer(allow_null=True)
+
+
+class DecisionsSerializer(serializers.Serializer):
+    decisions = DecisionSerializer(many=True)
+
+
+#: Variant fields that are bookkeeping, not content.
+_INTERNAL = {"id", "polymorphic_ctype", "campaign", "contentvariant_ptr", "weight", "name",
+             "created_at", "updated_at"}
+
+
+def variant_fields(variant: Any) -> dict[str, Any]:
+    """The variant's content as plain data (headline, body, link, code, …)."""
+    out: dict[str, Any] = {}
+    for field in variant._meta.concrete_fields:
+        if field.name in _INTERNAL or field.name.endswith("_ptr"):
+            continue
+        value = getattr(variant, field.attname)
+        out[field.name] = value if isinstance(value, (str, int, float, bool, list)) \
+            or value is None else str(value)
+    return out
