@@ -69,3 +69,103 @@ def test_the_schema_is_openapi_3_and_the_docs_use_no_cdn(seeded):
     assert spec["openapi"].startswith("3.") and "/pz/api/decisions/" in spec["paths"]
     docs = client.get("/pz/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
+
+
+def popup_campaign():
+    from personalization.models import Campaign
+
+    return Campaign.objects.filter(slot__kind="popup", status="live").order_by("pk").first()
+
+
+def test_events_are_recorded_in_batches_with_consent_and_checked(seeded):
+    from personalization.measurement.events import flush_events
+    from personalization.models import Event
+
+    campaign = popup_campaign()
+    client = give_consent(Client())
+    client.get("/")
+    answer = client.post("/pz/api/events/", {"events": [
+        {"type": "dismiss", "campaign": campaign.pk}, {"type": "click", "campaign": campaign.pk}
+    ]}, content_type="application/json")
+    assert answer.status_code == 202 and answer.json() == {"recorded": 2}
+    assert "pz_caps" in answer.cookies  # the dismissal keeps it away, as from the script
+    flush_events()
+    assert sorted(Event.objects.filter(campaign=campaign).values_list("type", flat=True)) \
+        == ["click", "dismiss"]
+
+    bad = client.post("/pz/api/events/", {"events": [{"type": "view", "campaign": "x"}]},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "events" in bad.json()
+    unknown = client.post("/pz/api/events/", {"events": [
+        {"type": "click", "campaign": campaign.pk}, {"type": "click", "campaign": 99999}]},
+        content_type="application/json")
+    assert unknown.status_code == 400 and "99999" in str(unknown.json())
+    flush_events()
+    assert Event.objects.filter(campaign=campaign, type="click").count() == 1  # whole refused
+    huge = client.post("/pz/api/events/", {"events": [
+        {"type": "click", "campaign": campaign.pk}] * 51}, content_type="application/json")
+    assert huge.status_code == 413
+
+    nobody = Client()  # no consent: accepted, nothing recorded
+    assert nobody.post("/pz/api/events/", {"events": [{"type": "click", "campaign":
+                                                       campaign.pk}]},
+                       content_type="application/json").json() == {"recorded": 0}
+
+
+def test_writes_need_the_csrf_token_even_for_an_anonymous_visitor(seeded):
+    client = Client(enforce_csrf_checks=True)
+    denied = client.post("/pz/api/events/", {"events": [{"type": "click", "campaign": 1}]},
+                         content_type="application/json")
+    assert denied.status_code == 403
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+    allowed = client.put("/pz/api/consent/", {"choices": {"analytics": True}},
+                         content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert allowed.status_code == 200
+
+
+def test_consent_is_read_and_set_as_from_the_banner(seeded):
+    from personalization.engine.cookies import VisitorState
+    from personalization.models import ConsentRecord
+
+    client = Client()
+    before = client.get("/pz/api/consent/").json()
+    assert before["decided"] is False
+    assert {p["key"] for p in before["purposes"]} >= {"necessary", "analytics"}
+    answer = client.put("/pz/api/consent/", {"choices": {"analytics": True,
+                                                         "personalization": False}},
+                        content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["decided"] is True
+    granted = {p["key"]: p["granted"] for p in answer.json()["purposes"]}
+    assert granted["analytics"] and not granted["personalization"]
+    vid = VisitorState.loads(answer.cookies["pz_vid"].value).vid
+    assert {str(r.visitor_id) for r in ConsentRecord.objects.filter(source="banner")} == {vid}
+    wrong = client.put("/pz/api/consent/", {"choices": {"necessary": False, "spam": True}},
+                       content_type="application/json")
+    assert wrong.status_code == 400 and "spam" in str(wrong.json())
+
+
+def test_the_visitor_exports_and_erases_his_own_data(seeded):
+    client = persona("anna")
+    client.get("/")
+    export = client.get("/pz/api/me/").json()
+    assert export["customer"]["username"] == "anna" and export["visitor_ids"]
+    assert client.delete("/pz/api/me/", {}, content_type="application/json").status_code \
+        == 400  # erasure needs confirm: true
+    erased = client.delete("/pz/api/me/", {"confirm": True}, content_type="application/json")
+    assert erased.status_code == 200 and erased.json()["erased"]["profiles"] >= 1
+    assert erased.cookies["pz_vid"].value == "" and erased.cookies["pz_consent"].value == ""
+
+
+def test_a_visitor_writing_too_fast_is_told_when_to_come_back(seeded):
+    from django.core.cache import cache
+
+    cache.clear()
+    client = Client()
+    codes = [client.put("/pz/api/consent/", {"choices": {"analytics": True}},
+                        content_type="application/json").status_code for _ in range(122)]
+    # (the first write comes before his visitor cookie: it counts for his address)
+    assert codes[:121] == [200] * 121 and codes[121] == 429
+    last = client.put("/pz/api/consent/", {"choices": {"analytics": True}},
+                      content_type="application/json")
+    assert last.status_code == 429 and int(last["Retry-After"]) > 0

@@ -69,3 +69,32 @@ def variant_fields(variant: Any) -> dict[str, Any]:
         out[field.name] = value if isinstance(value, (str, int, float, bool, list)) \
             or value is None else str(value)
     return out
+
+
+#: At most this many events per batch; a larger batch is refused with 413.
+MAX_EVENTS = 50
+
+
+class EventSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["click", "dismiss"])
+    campaign = serializers.IntegerField(min_value=1)
+    variant = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class EventBatchSerializer(serializers.Serializer):
+    events = EventSerializer(many=True, allow_empty=False)
+
+
+class ConsentChoicesSerializer(serializers.Serializer):
+    choices = serializers.DictField(child=serializers.BooleanField(), allow_empty=False,
+                                    help_text=_("Purpose key → allowed, e.g. "
+                                                '{"analytics": true, "marketing": false}.'))
+
+
+class ErasureSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(help_text=_("Must be true: erasure cannot be undone."))
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Send confirm: true to erase your data."))
+        return value

@@ -15,13 +15,12 @@ from personalization.measurement.events import buffer_events
 from personalization.privacy.consent import ANALYTICS
 
 
-def _campaign(request: HttpRequest):
-    """The live campaign named in the POST (from the in-memory RuleBook), or None."""
+def find_campaign(ctx, campaign_id: object):
+    """The live campaign with this id (from the in-memory RuleBook), or None."""
     try:
-        campaign_id = int(request.POST.get("campaign", ""))
-    except ValueError:
+        campaign_id = int(campaign_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return None
-    ctx = getattr(request, "visitor", None)
     if ctx is None:
         return None
     for slot in ctx.rulebook.slots.values():
@@ -31,21 +30,32 @@ def _campaign(request: HttpRequest):
     return None
 
 
-def _record(request: HttpRequest, campaign, event_type: str) -> None:
-    ctx = request.visitor
-    if not ctx.has_consent("analytics"):
-        return  # without analytics consent nothing is recorded
-    variant_ids = {v.pk for v in campaign.variants}
+def record_interaction(ctx, campaign, event_type: str, variant_id: object = None) -> bool:
+    """Buffer a click or dismissal of ``campaign`` (with analytics consent only; a variant
+    id that is not the campaign's is dropped); returns whether it was recorded."""
+    if not ctx.has_consent(ANALYTICS):
+        return False  # without analytics consent nothing is recorded
     try:
-        variant_id = int(request.POST.get("variant", ""))
-    except ValueError:
+        variant_id = int(variant_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         variant_id = None
     user = ctx.user
     buffer_events([event_row(
         visitor_id=ctx.bucket_id, type=event_type, slot=campaign.slot_key,
         user_id=user.pk if user is not None and user.is_authenticated else None,
         campaign_id=campaign.id,
-        variant_id=variant_id if variant_id in variant_ids else None)])
+        variant_id=variant_id if variant_id in {v.pk for v in campaign.variants} else None)])
+    return True
+
+
+def dismiss_campaign(ctx, campaign) -> None:
+    """The visitor closed the campaign: it stays away for its cap period, remembered in the
+    signed caps cookie (the middleware writes it on the way out)."""
+    ctx.caps.dismiss(campaign.id, campaign.cap_period_hours, int(time.time()))
+
+
+def _campaign(request: HttpRequest):
+    return find_campaign(getattr(request, "visitor", None), request.POST.get("campaign"))
 
 
 def _answer(request: HttpRequest) -> HttpResponse:
@@ -65,9 +75,8 @@ def dismiss(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     if campaign is None:
         return HttpResponseBadRequest("Unknown campaign.")
-    # The middleware writes the caps cookie on the way out.
-    request.visitor.caps.dismiss(campaign.id, campaign.cap_period_hours, int(time.time()))
-    _record(request, campaign, "dismiss")
+    dismiss_campaign(request.visitor, campaign)
+    record_interaction(request.visitor, campaign, "dismiss", request.POST.get("variant"))
     return _answer(request)
 
 
@@ -77,7 +86,7 @@ def click(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     if campaign is None:
         return HttpResponseBadRequest("Unknown campaign.")
-    _record(request, campaign, "click")
+    record_interaction(request.visitor, campaign, "click", request.POST.get("variant"))
     return _answer(request)
 
 
