@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -81,7 +82,7 @@ class VisitorView(APIView):
 class EventsView(VisitorView):
     """Clicks and dismissals of campaigns, in batches (recorded with analytics consent)."""
 
-    @extend_schema(request=EventBatchSerializer, responses={202: None})
+    @extend_schema(request=EventBatchSerializer, responses={202: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         events = request.data.get("events") if isinstance(request.data, dict) else None
         if isinstance(events, list) and len(events) > MAX_EVENTS:
@@ -107,6 +108,7 @@ class EventsView(VisitorView):
 class ConsentView(VisitorView):
     """The visitor's consent choices: read them, or set them (recorded as from the banner)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         state = self.visitor(request).consent
         return Response({"decided": state.decided, "policy_version": state.version,
@@ -114,7 +116,7 @@ class ConsentView(VisitorView):
                                        "granted": p.required or p.key in state.allowed}
                                       for p in purposes()]})
 
-    @extend_schema(request=ConsentChoicesSerializer)
+    @extend_schema(request=ConsentChoicesSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request) -> Response:
         body = ConsentChoicesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -146,10 +148,11 @@ class MeView(VisitorView):
         remembered = request.COOKIES.get(app_settings.VISITOR_COOKIE_NAME) and ctx.remembered
         return {"user": user, "visitor_id": ctx.visitor_id if remembered else None}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response(export_subject(**self._subject(request)))
 
-    @extend_schema(request=ErasureSerializer)
+    @extend_schema(request=ErasureSerializer, responses=OpenApiTypes.OBJECT)
     def delete(self, request: Request) -> Response:
         ErasureSerializer(data=request.data).is_valid(raise_exception=True)
         counts = erase_subject(**self._subject(request))
