@@ -169,3 +169,47 @@ def test_a_visitor_writing_too_fast_is_told_when_to_come_back(seeded):
     last = client.put("/pz/api/consent/", {"choices": {"analytics": True}},
                       content_type="application/json")
     assert last.status_code == 429 and int(last["Retry-After"]) > 0
+
+
+def staff_client(*codenames):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="marketer", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_campaign_report_as_data_for_staff_who_may_view_campaigns():
+    from personalization.measurement.reports import run_report
+    from personalization.models import ExperimentRun
+
+    call_command("seed_demo", customers=10, verbosity=0)  # with the measured history
+    run = ExperimentRun.objects.get(campaign__name__contains="clear winner")
+    url = f"/pz/api/campaigns/{run.campaign_id}/report/"
+    assert Client().get(url).status_code == 403  # anonymous
+    assert staff_client().get(url).status_code == 403  # staff without the permission
+    data = staff_client("view_campaign").get(url).json()
+    expected = run_report(run)
+    assert data["verdict"] == expected.verdict and "earns more per visitor" in data["verdict"]
+    assert [a["visitors"] for a in data["arms"]] == [a.visitors for a in expected.arms]
+    first = data["comparisons"][0]
+    assert first["rpv"]["value"] == pytest.approx(expected.comparisons[0].rpv.value)
+    assert first["cuped"]["narrower_by"] > 0
+    assert staff_client("view_campaign").get(url, {"segment": "nope"}).status_code == 400
+
+
+def test_explain_for_staff_names_the_reasons_and_guards_customers(seeded):
+    viewer = staff_client("view_segment")
+    anonymous = viewer.get("/pz/api/explain/", {"path": "/c/cats/"}).json()
+    assert {d["slot"] for d in anonymous["decisions"]} >= {"greeting", "site_popup"}
+    assert all(d["reasons"] for d in anonymous["decisions"])
+    assert viewer.get("/pz/api/explain/", {"user": "lisa"}).status_code == 403
+    allowed = staff_client("view_segment", "preview_as_customer").get(
+        "/pz/api/explain/", {"user": "lisa"}).json()
+    greeting = next(d for d in allowed["decisions"] if d["slot"] == "greeting")
+    assert greeting["campaign"] is not None
+    assert viewer.get("/pz/api/explain/", {"visitor": "not-a-uuid"}).status_code == 400

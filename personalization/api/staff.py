@@ -1,0 +1,129 @@
+"""Staff endpoints (the shop's login, staff with the model permissions): a campaign's
+report as data, and why each slot shows what it shows to a customer or a visitor."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from personalization.engine.context import VisitorContext
+from personalization.engine.decide import choose
+from personalization.engine.rulebook import get_rulebook
+from personalization.measurement.reports import run_report
+from personalization.models import Campaign, ExperimentRun, Segment
+from personalization.touchpoints.preview import (
+    CUSTOMER_PERMISSION,
+    anonymous_facts,
+    customer_facts,
+)
+
+
+class StaffView(APIView):
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser]
+    needs: str = ""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if self.needs and not request.user.has_perm(self.needs):
+            raise PermissionDenied(f"This needs the permission {self.needs}.")
+
+
+def _plain(value: Any) -> Any:
+    """Reports' dataclasses as JSON-ready data (floats, lists, dicts, text)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+class CampaignReportView(StaffView):
+    """The report of a campaign's run: each arm, each variant against control with its
+    intervals, the guards and the verdict (what the admin's report page shows)."""
+
+    needs = "personalization.view_campaign"
+
+    @extend_schema(parameters=[
+        OpenApiParameter("run", int, description="The run's number (default: the latest)."),
+        OpenApiParameter("segment", str, description="A computed segment's slug: the "
+                                                     "figures of its customers only.")],
+        responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, pk: int) -> Response:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        runs = ExperimentRun.objects.filter(campaign=campaign).order_by("-number")
+        number = request.query_params.get("run")
+        if number is not None and not number.isdigit():
+            raise ValidationError({"run": ["A run number."]})
+        run = runs.filter(number=int(number)).first() if number else runs.first()
+        if run is None:
+            raise NotFound("This campaign has no run (it has not been an experiment).")
+        segment = None
+        if request.query_params.get("segment"):
+            segment = Segment.objects.filter(slug=request.query_params["segment"],
+                                             kind=Segment.Kind.COMPUTED).first()
+            if segment is None:
+                raise ValidationError({"segment": ["No computed segment with this slug."]})
+        report = run_report(run, segment)
+        data = _plain(report)
+        data.pop("daily", None)
+        data["run"] = run.number
+        data["adjusted"] = report.adjusted
+        return Response(data)
+
+
+class ExplainView(StaffView):
+    """What each slot would show a customer (``user``, needs the permission to preview
+    customers) or an anonymous visitor (``visitor`` id), on ``path``, and why."""
+
+    needs = "personalization.view_segment"
+
+    @extend_schema(parameters=[
+        OpenApiParameter("user", str, description="A customer's username."),
+        OpenApiParameter("visitor", str, description="An anonymous visitor id (UUID)."),
+        OpenApiParameter("path", str, description="The page (default /).")],
+        responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        path = request.query_params.get("path", "/")[:500]
+        if not path.startswith("/"):
+            raise ValidationError({"path": ["A path starts with '/'."]})
+        username = request.query_params.get("user")
+        if username:
+            if not request.user.has_perm(CUSTOMER_PERMISSION):
+                raise PermissionDenied(f"Explaining a customer needs {CUSTOMER_PERMISSION}.")
+            user = get_user_model()._default_manager.filter(
+                **{get_user_model().USERNAME_FIELD: username}).first()
+            if user is None:
+                raise ValidationError({"user": ["No customer with this username."]})
+            facts = customer_facts(user)
+        else:
+            try:
+                vid = str(uuid.UUID(request.query_params.get("visitor") or str(uuid.uuid4())))
+            except ValueError:
+                raise ValidationError({"visitor": ["A visitor id is a UUID."]}) from None
+            facts = anonymous_facts(vid)
+        facts["path"] = path
+        out = []
+        for key in sorted(get_rulebook().slots):
+            decision = choose(key, VisitorContext(None, **facts))
+            out.append({"slot": key, "campaign": decision.campaign_id,
+                        "variant": decision.variant_id, "control": decision.control,
+                        "reasons": decision.reasons})
+        return Response({"path": path, "decisions": out})
+
