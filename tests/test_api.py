@@ -176,7 +176,7 @@ def staff_client(*codenames):
 
     from tests.factories import UserFactory
 
-    user = UserFactory(username="marketer", is_staff=True)
+    user = UserFactory(username=f"staff-{'-'.join(codenames) or 'none'}", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     client = Client()
     client.force_login(user)
@@ -213,3 +213,45 @@ def test_explain_for_staff_names_the_reasons_and_guards_customers(seeded):
     greeting = next(d for d in allowed["decisions"] if d["slot"] == "greeting")
     assert greeting["campaign"] is not None
     assert viewer.get("/pz/api/explain/", {"visitor": "not-a-uuid"}).status_code == 400
+
+
+def test_slots_are_managed_with_the_admins_checks_and_permissions():
+    from personalization.models import BannerVariant, Campaign, Slot
+
+    reader = staff_client("view_slot")
+    assert reader.get("/pz/api/slots/").status_code == 200
+    assert reader.post("/pz/api/slots/", {"key": "x", "name": "X", "kind": "banner"},
+                       content_type="application/json").status_code == 403
+    editor = staff_client("view_slot", "add_slot", "change_slot", "delete_slot")
+    made = editor.post("/pz/api/slots/", {"key": "home_hero", "name": "Home hero",
+                                          "kind": "banner"}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    again = editor.post("/pz/api/slots/", {"key": "home_hero", "name": "Again",
+                                           "kind": "banner"}, content_type="application/json")
+    assert again.status_code == 400 and "key" in again.json()
+    slot = Slot.objects.get(key="home_hero")
+    BannerVariant.objects.create(campaign=Campaign.objects.create(name="Hero", slot=slot),
+                                 headline="Hi")
+    changed = editor.patch(f"/pz/api/slots/{slot.pk}/", {"kind": "popup"},
+                           content_type="application/json")
+    assert changed.status_code == 400  # the admin's own check: its campaigns hold banners
+    assert Slot.objects.get(pk=slot.pk).kind == "banner"
+    assert editor.patch(f"/pz/api/slots/{slot.pk}/", {"name": "Hero"},
+                        content_type="application/json").json()["name"] == "Hero"
+
+
+def test_a_computed_segment_is_refreshed_on_request():
+    from personalization.models import Segment
+    from personalization.rules import OrderCountRule
+    from tests.factories import OrderFactory, UserFactory
+
+    buyer = UserFactory(username="buyer")
+    OrderFactory(user=buyer)
+    segment = Segment.objects.create(name="Buyers", slug="buyers", kind="computed")
+    OrderCountRule.objects.create(segment=segment, minimum=1)
+    live = Segment.objects.create(name="Live", slug="live")
+    client = staff_client("change_segment")
+    done = client.post(f"/pz/api/segments/{segment.pk}/refresh/")
+    assert done.status_code == 200 and done.json()["members"] == 1
+    assert client.post(f"/pz/api/segments/{live.pk}/refresh/").status_code == 400
+    assert staff_client().post(f"/pz/api/segments/{segment.pk}/refresh/").status_code == 403

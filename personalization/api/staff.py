@@ -11,9 +11,10 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +23,7 @@ from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
 from personalization.engine.rulebook import get_rulebook
 from personalization.measurement.reports import run_report
-from personalization.models import Campaign, ExperimentRun, Segment
+from personalization.models import Campaign, ExperimentRun, Segment, Slot
 from personalization.touchpoints.preview import (
     CUSTOMER_PERMISSION,
     anonymous_facts,
@@ -127,3 +128,50 @@ class ExplainView(StaffView):
                         "reasons": decision.reasons})
         return Response({"path": path, "decisions": out})
 
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    """A slot; checked by the admin's own form, so the API says what the admin says."""
+
+    class Meta:
+        model = Slot
+        fields = ["id", "key", "name", "kind", "description"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from personalization.admin.forms import SlotForm
+
+        data = {**({f: getattr(self.instance, f) for f in ("key", "name", "kind",
+                                                          "description")}
+                   if self.instance is not None else {}), **attrs}
+        form = SlotForm(data=data, instance=self.instance)
+        if not form.is_valid():
+            raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        return attrs
+
+
+class SlotViewSet(viewsets.ModelViewSet):
+    """Slots: list, read, create, change, delete (with the model permissions)."""
+
+    queryset = Slot.objects.order_by("key")
+    serializer_class = SlotSerializer
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser, DjangoModelPermissions]
+
+
+class SegmentRefreshView(StaffView):
+    """Recompute a computed segment's membership now (what the admin's action does)."""
+
+    needs = "personalization.change_segment"
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, pk: int) -> Response:
+        from personalization.jobs.reach import estimate_reach
+        from personalization.jobs.refresh import refresh_segment
+
+        segment = get_object_or_404(Segment, pk=pk)
+        if segment.kind != Segment.Kind.COMPUTED:
+            raise ValidationError({"segment": ["Only computed segments are refreshed; a live "
+                                               "segment is evaluated on every request."]})
+        result = refresh_segment(segment.pk)
+        estimate_reach(segment.pk)
+        return Response(result.as_dict())

@@ -1,11 +1,15 @@
 """``path("pz/api/", include("personalization.api.urls"))``: the API and its schema."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
 from personalization.api import staff, views, visitor
 
 app_name = "personalization_api"
+
+router = DefaultRouter()
+router.register("slots", staff.SlotViewSet, basename="slot")
 
 urlpatterns = [
     path("decisions/", views.DecisionsView.as_view(), name="decisions"),
@@ -15,6 +19,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/report/", staff.CampaignReportView.as_view(),
          name="campaign-report"),
     path("explain/", staff.ExplainView.as_view(), name="explain"),
+    path("segments/<int:pk>/refresh/", staff.SegmentRefreshView.as_view(),
+         name="segment-refresh"),
+    path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="personalization_api:schema"),
          name="docs"),
