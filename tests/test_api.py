@@ -255,3 +255,35 @@ def test_a_computed_segment_is_refreshed_on_request():
     assert done.status_code == 200 and done.json()["members"] == 1
     assert client.post(f"/pz/api/segments/{live.pk}/refresh/").status_code == 400
     assert staff_client().post(f"/pz/api/segments/{segment.pk}/refresh/").status_code == 403
+
+
+def test_segments_with_their_rules_are_checked_as_in_the_admin_and_saved_whole():
+    from personalization.models import Segment
+
+    client = staff_client("view_segment", "add_segment", "change_segment")
+    made = client.post("/pz/api/segments/", {
+        "name": "Dutch buyers", "slug": "dutch-buyers", "kind": "live", "match": "all",
+        "rules": [{"type": "countryrule", "countries": ["NL"]},
+                  {"type": "ordercountrule", "minimum": 1}]}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    segment = Segment.objects.get(slug="dutch-buyers")
+    assert [r["type"] for r in made.json()["rules"]] == ["countryrule", "ordercountrule"]
+    assert segment.rules.count() == 2
+
+    bad = client.post("/pz/api/segments/", {
+        "name": "Bad", "slug": "bad", "kind": "computed",
+        "rules": [{"type": "countryrule", "countries": ["NL"]},
+                  {"type": "countryrule", "countries": ["Holland"]},
+                  {"type": "nosuchrule"}]}, content_type="application/json")
+    assert bad.status_code == 400
+    errors = bad.json()["rules"]
+    assert "cannot be used in a computed segment" in errors["0"][0]
+    assert "Holland" in " ".join(errors["1"]) and "Unknown rule type" in errors["2"][0]
+    assert not Segment.objects.filter(slug="bad").exists()  # nothing half-written
+
+    replaced = client.patch(f"/pz/api/segments/{segment.pk}/", {
+        "rules": [{"type": "loggedinrule"}]}, content_type="application/json")
+    assert replaced.status_code == 200, replaced.content
+    assert [r["type"] for r in replaced.json()["rules"]] == ["loggedinrule"]
+    assert staff_client("view_segment").post("/pz/api/segments/", {"name": "X", "slug": "x"},
+                                             content_type="application/json").status_code == 403

@@ -52,19 +52,34 @@ class RuleFormSet(BasePolymorphicInlineFormSet):
         super().clean()
         segment: Segment = self.instance
         rules = live_forms(self)
-        if segment.kind == Segment.Kind.COMPUTED:
-            for form in rules:
-                if not form.instance.computable:
-                    form.add_error(None, _(
-                        "“%(rule)s” depends on the visitor's current request, so it cannot be "
-                        "used in a computed segment. Make the segment live or remove this rule."
-                    ) % {"rule": _type_name(form.instance)})
+        for form in rules:
+            problem = computed_rule_problem(segment, form.instance)
+            if problem:
+                form.add_error(None, problem)
         others = {form.cleaned_data["other"].pk for form in rules
                   if form.cleaned_data.get("other") is not None}
-        if segment.pk and others and _reaches(others, segment.pk):
-            raise ValidationError(_(
-                "These rules make the segment contain itself through other segments "
-                "(“in another segment” rules refer back to this one). Remove one of them."))
+        problem = cycle_problem(segment, others)
+        if problem:
+            raise ValidationError(problem)
+
+
+def computed_rule_problem(segment: Segment, rule: Any) -> str:
+    """Why ``rule`` cannot be in ``segment`` (a computed segment cannot read the request),
+    or "" (shared by the admin and the API, so both say the same)."""
+    if segment.kind == Segment.Kind.COMPUTED and not rule.computable:
+        return _("“%(rule)s” depends on the visitor's current request, so it cannot be "
+                 "used in a computed segment. Make the segment live or remove this rule."
+                 ) % {"rule": _type_name(rule)}
+    return ""
+
+
+def cycle_problem(segment: Segment, other_ids: set[int]) -> str:
+    """Why these "in another segment" rules cannot be in ``segment`` (it would contain
+    itself), or ""."""
+    if segment.pk and other_ids and _reaches(other_ids, segment.pk):
+        return _("These rules make the segment contain itself through other segments "
+                 "(“in another segment” rules refer back to this one). Remove one of them.")
+    return ""
 
 
 def _reaches(start: set[int], target: int) -> bool:

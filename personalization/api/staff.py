@@ -8,6 +8,8 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -175,3 +177,133 @@ class SegmentRefreshView(StaffView):
         result = refresh_segment(segment.pk)
         estimate_reach(segment.pk)
         return Response(result.as_dict())
+
+
+def _rule_types() -> dict[str, Any]:
+    from personalization.rules import rule_types
+
+    return {cls._meta.model_name: cls for cls in rule_types()}
+
+
+#: Rule fields that are bookkeeping, not the rule.
+_RULE_INTERNAL = {"id", "segment", "polymorphic_ctype", "rule_ptr", "position"}
+
+
+def rule_data(rule: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": rule._meta.model_name}
+    for field in rule._meta.concrete_fields:
+        if field.name in _RULE_INTERNAL or field.name.endswith("_ptr"):
+            continue
+        value = getattr(rule, field.attname)
+        out[field.name] = value if isinstance(value, (str, int, bool, list)) or value is None \
+            else str(value)
+    return out
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    """A segment with its rules, each ``{"type": "countryrule", "countries": ["NL"]}``; the
+    rules are checked as in the admin (each rule's own checks, no request rule in a
+    computed segment, no segment containing itself) and saved all or nothing."""
+
+    rules = serializers.ListField(child=serializers.DictField(), required=False,
+                                  max_length=50, write_only=True)
+
+    class Meta:
+        model = Segment
+        fields = ["id", "name", "slug", "description", "kind", "match", "enabled", "rules",
+                  "member_count", "reach", "reach_of"]
+        read_only_fields = ["member_count", "reach", "reach_of"]
+
+    def to_representation(self, instance: Segment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["rules"] = [rule_data(r) for r in instance.rules.all().order_by("pk")]
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from personalization.admin.forms import computed_rule_problem, cycle_problem
+
+        types = _rule_types()
+        probe = Segment(**{k: v for k, v in attrs.items() if k != "rules"})
+        if self.instance is not None:
+            probe = self.instance
+            for key, value in attrs.items():
+                if key != "rules":
+                    setattr(probe, key, value)
+        built, errors = [], {}
+        for index, raw in enumerate(attrs.get("rules") or []):
+            cls = types.get(str(raw.get("type", "")))
+            if cls is None:
+                errors[str(index)] = [f"Unknown rule type {raw.get('type')!r}."]
+                continue
+            fields = {f.name for f in cls._meta.concrete_fields} - _RULE_INTERNAL
+            unknown = sorted(set(raw) - fields - {"type"})
+            if unknown:
+                errors[str(index)] = [f"Not a field of {raw['type']}: {', '.join(unknown)}."]
+                continue
+            values = {k: v for k, v in raw.items() if k != "type"}
+            if "other" in values:
+                values["other_id"] = values.pop("other")
+            rule = cls(**values)
+            try:
+                rule.full_clean(exclude=["segment"])
+            except DjangoValidationError as exc:
+                errors[str(index)] = exc.messages
+                continue
+            problem = computed_rule_problem(probe, rule)
+            if problem:
+                errors[str(index)] = [problem]
+                continue
+            built.append(rule)
+        problem = cycle_problem(probe, {r.other_id for r in built if getattr(r, "other_id",
+                                                                              None)})
+        if problem:
+            errors["non_field_errors"] = [problem]
+        if errors:
+            raise ValidationError({"rules": errors})
+        attrs["rules"] = built
+        return attrs
+
+    def create(self, validated: dict[str, Any]) -> Segment:
+        rules = validated.pop("rules", [])
+        with transaction.atomic():
+            segment = Segment.objects.create(**validated)
+            self._save_rules(segment, rules)
+        return segment
+
+    def update(self, segment: Segment, validated: dict[str, Any]) -> Segment:
+        rules = validated.pop("rules", None)
+        with transaction.atomic():
+            for key, value in validated.items():
+                setattr(segment, key, value)
+            segment.save()
+            if rules is not None:
+                segment.rules.all().delete()
+                self._save_rules(segment, rules)
+        return segment
+
+    @staticmethod
+    def _save_rules(segment: Segment, rules: list[Any]) -> None:
+        for rule in rules:
+            rule.segment = segment
+            rule.save()
+
+
+class SegmentViewSet(viewsets.ModelViewSet):
+    """Segments with their rules (with the model permissions)."""
+
+    queryset = Segment.objects.order_by("name").prefetch_related("rules")
+    serializer_class = SegmentSerializer
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser, DjangoModelPermissions]
+
+    def perform_create(self, serializer: SegmentSerializer) -> None:
+        self._estimate(serializer.save())
+
+    def perform_update(self, serializer: SegmentSerializer) -> None:
+        self._estimate(serializer.save())
+
+    @staticmethod
+    def _estimate(segment: Segment) -> None:
+        from personalization.admin.segments import estimate_later
+
+        transaction.on_commit(lambda: estimate_later(segment.pk))

@@ -10,6 +10,7 @@ app_name = "personalization_api"
 
 router = DefaultRouter()
 router.register("slots", staff.SlotViewSet, basename="slot")
+router.register("segments", staff.SegmentViewSet, basename="segment")
 
 urlpatterns = [
     path("decisions/", views.DecisionsView.as_view(), name="decisions"),
