@@ -287,3 +287,42 @@ def test_segments_with_their_rules_are_checked_as_in_the_admin_and_saved_whole()
     assert [r["type"] for r in replaced.json()["rules"]] == ["loggedinrule"]
     assert staff_client("view_segment").post("/pz/api/segments/", {"name": "X", "slug": "x"},
                                              content_type="application/json").status_code == 403
+
+
+def test_campaigns_with_their_variants_are_checked_as_in_the_admin(
+        django_capture_on_commit_callbacks):
+    from personalization.models import Campaign, ExperimentRun, Slot
+
+    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    client = staff_client("view_campaign", "add_campaign", "change_campaign")
+    body = {"name": "Cat week", "slot": slot.pk, "status": "live", "holdout_percent": 10,
+            "variants": [{"type": "bannervariant", "name": "A", "headline": "20% off"},
+                         {"type": "bannervariant", "name": "B", "headline": "Free toy"}]}
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post("/pz/api/campaigns/", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    campaign = Campaign.objects.get(name="Cat week")
+    assert [v["headline"] for v in made.json()["variants"]] == ["20% off", "Free toy"]
+    run = ExperimentRun.objects.get(campaign=campaign, ended_at=None)  # an experiment runs
+    assert run.holdout_percent == 10
+
+    locked = client.patch(f"/pz/api/campaigns/{campaign.pk}/", {"holdout_percent": 50},
+                          content_type="application/json")
+    assert locked.status_code == 400 and "locked" in str(locked.json())
+
+    wrong = client.post("/pz/api/campaigns/", {
+        **body, "name": "Wrong", "variants": [{"type": "popupvariant", "name": "P",
+                                               "title": "Hi"}]},
+        content_type="application/json")
+    assert wrong.status_code == 400 and "cannot be shown in a banner slot" in str(wrong.json())
+    zero = client.post("/pz/api/campaigns/", {
+        **body, "name": "Zero", "variants": [{"type": "bannervariant", "name": "A",
+                                              "headline": "x", "weight": 0}]},
+        content_type="application/json")
+    assert zero.status_code == 400 and "add up to 0" in str(zero.json())
+    late = client.post("/pz/api/campaigns/", {**body, "name": "Late",
+                                              "starts_at": "2026-12-24T00:00:00Z",
+                                              "ends_at": "2026-12-01T00:00:00Z"},
+                       content_type="application/json")
+    assert late.status_code == 400 and "ends before it starts" in str(late.json())
+    assert not Campaign.objects.filter(name__in=["Wrong", "Zero", "Late"]).exists()

@@ -105,21 +105,32 @@ class VariantFormSet(BasePolymorphicInlineFormSet):
         campaign: Campaign = self.instance
         variants = live_forms(self)
         slot = campaign.slot if campaign.slot_id else None
-        if slot is not None:
-            wanted = VARIANT_KINDS.get(slot.kind)
-            for form in variants:
-                variant = form.instance
-                if variant.slot_kind != slot.kind:
-                    form.add_error(None, _(
-                        "A %(variant)s cannot be shown in a %(kind)s slot; choose a "
-                        "%(wanted)s variant or another slot.") % {
-                        "variant": _type_name(variant),
-                        "kind": str(slot.get_kind_display()).lower(),
-                        "wanted": _type_name(wanted) if wanted else _("matching")})
-        weights = [form.cleaned_data.get("weight") for form in variants]
-        if weights and None not in weights and sum(weights) == 0:
-            raise ValidationError(_(
-                "The variant weights add up to 0: give at least one variant a weight above 0."))
+        for form in variants:
+            problem = variant_kind_problem(slot, form.instance)
+            if problem:
+                form.add_error(None, problem)
+        problem = weights_problem([form.cleaned_data.get("weight") for form in variants])
+        if problem:
+            raise ValidationError(problem)
+
+
+def variant_kind_problem(slot: Slot | None, variant: Any) -> str:
+    """Why ``variant`` cannot be shown in ``slot`` (its kind), or "" (admin and API)."""
+    if slot is None or variant.slot_kind == slot.kind:
+        return ""
+    wanted = VARIANT_KINDS.get(slot.kind)
+    return _("A %(variant)s cannot be shown in a %(kind)s slot; choose a %(wanted)s variant "
+             "or another slot.") % {
+        "variant": _type_name(variant), "kind": str(slot.get_kind_display()).lower(),
+        "wanted": _type_name(wanted) if wanted else _("matching")}
+
+
+def weights_problem(weights: list[Any]) -> str:
+    """Why these variant weights cannot be saved (they add up to 0), or ""."""
+    if weights and None not in weights and sum(weights) == 0:
+        return _("The variant weights add up to 0: give at least one variant a weight "
+                 "above 0.")
+    return ""
 
 
 class SlotForm(forms.ModelForm):

@@ -4,13 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from personalization.api import staff, views, visitor
+from personalization.api import campaigns, staff, views, visitor
 
 app_name = "personalization_api"
 
 router = DefaultRouter()
 router.register("slots", staff.SlotViewSet, basename="slot")
 router.register("segments", staff.SegmentViewSet, basename="segment")
+router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     path("decisions/", views.DecisionsView.as_view(), name="decisions"),

@@ -1,0 +1,135 @@
+"""Campaigns with their variants through the API, checked as in the admin (the same
+functions): each variant's own checks, variants that fit the slot, weights that do not add
+up to 0, a schedule that ends after it starts, and a running experiment's split locked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
+
+from personalization.models import VARIANT_KINDS, Campaign
+
+#: Variant fields that are bookkeeping, not content.
+_INTERNAL = {"id", "campaign", "polymorphic_ctype", "contentvariant_ptr", "created_at",
+             "updated_at"}
+_LOCKED = ("The split of a running experiment is locked: pause the campaign to change it "
+           "(the next run starts with the new split).")
+
+
+def _variant_types() -> dict[str, Any]:
+    return {cls._meta.model_name: cls for cls in VARIANT_KINDS.values()}
+
+
+def variant_data(variant: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": variant._meta.model_name, "id": variant.pk}
+    for field in variant._meta.concrete_fields:
+        if field.name in _INTERNAL or field.name.endswith("_ptr"):
+            continue
+        value = getattr(variant, field.attname)
+        out[field.name] = value if isinstance(value, (str, int, bool, list)) or value is None \
+            else str(value)
+    return out
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    variants = serializers.ListField(child=serializers.DictField(), required=False,
+                                     max_length=20, write_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "slot", "status", "priority", "segments", "starts_at",
+                  "ends_at", "weekdays", "hour_start", "hour_end", "holdout_percent",
+                  "cap_impressions", "cap_period_hours", "waffle_flag", "cost",
+                  "margin_percent", "variants"]
+
+    def to_representation(self, instance: Campaign) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["variants"] = [variant_data(v) for v in instance.variants.all().order_by("pk")]
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from personalization.admin.forms import variant_kind_problem, weights_problem
+        from personalization.measurement.experiments import open_run
+
+        probe = self.instance or Campaign()
+        plain = {k: v for k, v in attrs.items() if k not in ("variants", "segments")}
+        running = self.instance is not None and open_run(self.instance) is not None
+        if running and ("variants" in attrs or (
+                "holdout_percent" in plain
+                and plain["holdout_percent"] != self.instance.holdout_percent)):
+            raise ValidationError({"holdout_percent": [_LOCKED]})
+        for key, value in plain.items():
+            setattr(probe, key, value)
+        try:
+            probe.full_clean(exclude=["segments"], validate_unique=False)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        if "variants" not in attrs:
+            return attrs
+        types, built, errors = _variant_types(), [], {}
+        slot = probe.slot if probe.slot_id else None
+        for index, raw in enumerate(attrs["variants"]):
+            cls = types.get(str(raw.get("type", "")))
+            if cls is None:
+                errors[str(index)] = [f"Unknown variant type {raw.get('type')!r}."]
+                continue
+            fields = {f.name for f in cls._meta.concrete_fields} - _INTERNAL
+            unknown = sorted(set(raw) - fields - {"type", "id"})
+            if unknown:
+                errors[str(index)] = [f"Not a field of {raw['type']}: {', '.join(unknown)}."]
+                continue
+            variant = cls(**{k: v for k, v in raw.items() if k not in ("type", "id")})
+            try:
+                variant.full_clean(exclude=["campaign"])
+            except DjangoValidationError as exc:
+                errors[str(index)] = exc.messages
+                continue
+            problem = variant_kind_problem(slot, variant)
+            if problem:
+                errors[str(index)] = [problem]
+                continue
+            built.append(variant)
+        problem = weights_problem([v.weight for v in built]) if not errors else ""
+        if problem:
+            errors["non_field_errors"] = [problem]
+        if errors:
+            raise ValidationError({"variants": errors})
+        attrs["variants"] = built
+        return attrs
+
+    def create(self, validated: dict[str, Any]) -> Campaign:
+        variants = validated.pop("variants", [])
+        with transaction.atomic():
+            campaign = super().create(validated)
+            self._save(campaign, variants)
+        return campaign
+
+    def update(self, campaign: Campaign, validated: dict[str, Any]) -> Campaign:
+        variants = validated.pop("variants", None)
+        with transaction.atomic():
+            campaign = super().update(campaign, validated)
+            if variants is not None:
+                campaign.variants.all().delete()
+                self._save(campaign, variants)
+        return campaign
+
+    @staticmethod
+    def _save(campaign: Campaign, variants: list[Any]) -> None:
+        for variant in variants:
+            variant.campaign = campaign
+            variant.save()
+
+
+class CampaignViewSet(viewsets.ModelViewSet):
+    """Campaigns with their variants (with the model permissions)."""
+
+    queryset = Campaign.objects.order_by("-priority", "name").prefetch_related("segments")
+    serializer_class = CampaignSerializer
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser, DjangoModelPermissions]
