@@ -36,6 +36,7 @@ class PersonalizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from_headers = _state_from_headers(request)
         ctx = preview.context_for(request) or VisitorContext(request)
         request.visitor = ctx  # type: ignore[attr-defined]
         response = self.get_response(request)
@@ -48,6 +49,8 @@ class PersonalizationMiddleware:
             self.finish(request, ctx, response)
         except Exception:  # bookkeeping must never cost the visitor his page
             logger.exception("Personalization bookkeeping failed")
+        if from_headers:
+            _state_to_headers(response)
         return response
 
     @staticmethod
@@ -136,3 +139,31 @@ class PersonalizationMiddleware:
                 slot=decision.slot, campaign_id=campaign.id, variant_id=decision.variant_id,
                 control=decision.control, created_at=created_at))
         buffer_events(rows)
+
+
+#: A native app without cookies sends and keeps its state in these headers instead: the
+#: same signed values as the cookies (visitor, consent, frequency caps).
+STATE_HEADERS = {"HTTP_X_PZ_VISITOR": "VISITOR_COOKIE_NAME",
+                 "HTTP_X_PZ_CONSENT": "CONSENT_COOKIE_NAME",
+                 "HTTP_X_PZ_CAPS": "CAP_COOKIE_NAME"}
+
+
+def _state_from_headers(request: HttpRequest) -> bool:
+    """Read the app's state headers as the cookies they stand for (a cookie wins);
+    returns whether the request used them (the answer then carries them back)."""
+    used = False
+    for header, setting in STATE_HEADERS.items():
+        value = request.META.get(header)
+        name = getattr(app_settings, setting)
+        if value and name not in request.COOKIES:
+            request.COOKIES = {**request.COOKIES, name: value[:4096]}
+            used = True
+    return used
+
+
+def _state_to_headers(response: HttpResponse) -> None:
+    """What the response would set as cookies, as the app's state headers."""
+    for header, setting in STATE_HEADERS.items():
+        morsel = response.cookies.get(getattr(app_settings, setting))
+        if morsel is not None:
+            response["X-PZ-" + header.rsplit("_", 1)[1].title()] = morsel.value

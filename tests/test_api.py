@@ -326,3 +326,32 @@ def test_campaigns_with_their_variants_are_checked_as_in_the_admin(
                        content_type="application/json")
     assert late.status_code == 400 and "ends before it starts" in str(late.json())
     assert not Campaign.objects.filter(name__in=["Wrong", "Zero", "Late"]).exists()
+
+
+def test_a_native_app_keeps_its_visitor_in_headers_instead_of_cookies(seeded):
+    from personalization.testing import consent_cookie
+
+    app = Client()
+    first = app.get(API, {"slot": "greeting"}, HTTP_X_PZ_CONSENT=consent_cookie())
+    visitor = first["X-PZ-Visitor"]
+    assert visitor
+    again = Client().get(API, {"slot": "greeting"}, HTTP_X_PZ_CONSENT=consent_cookie(),
+                         HTTP_X_PZ_VISITOR=visitor)
+    from personalization.engine.cookies import VisitorState
+
+    kept = again.get("X-PZ-Visitor")  # sent back only when it changed
+    assert kept is None or VisitorState.loads(kept).vid == VisitorState.loads(visitor).vid
+    assert "pz_vid" not in again.cookies or again.cookies["pz_vid"].value != ""
+    # What the app does next is his: a click is recorded under the same visitor id.
+    from personalization.measurement.events import flush_events
+    from personalization.models import Event
+
+    campaign = popup_campaign()
+    Client().post("/pz/api/events/", {"events": [{"type": "click", "campaign": campaign.pk}]},
+                  content_type="application/json", HTTP_X_PZ_CONSENT=consent_cookie(),
+                  HTTP_X_PZ_VISITOR=visitor)
+    flush_events()
+    clicked = Event.objects.get(type="click", campaign=campaign)
+    assert str(clicked.visitor_id) == VisitorState.loads(visitor).vid
+    forged = Client().get(API, {"slot": "greeting"}, HTTP_X_PZ_VISITOR="forged")
+    assert forged.status_code == 200  # a bad value reads as a new visitor
