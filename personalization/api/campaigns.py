@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from rest_framework import serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
 
+from personalization.api.children import WithChildren, child_data
 from personalization.models import VARIANT_KINDS, Campaign
 
 #: Variant fields that are bookkeeping, not content.
@@ -27,19 +27,13 @@ def _variant_types() -> dict[str, Any]:
 
 
 def variant_data(variant: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": variant._meta.model_name, "id": variant.pk}
-    for field in variant._meta.concrete_fields:
-        if field.name in _INTERNAL or field.name.endswith("_ptr"):
-            continue
-        value = getattr(variant, field.attname)
-        out[field.name] = value if isinstance(value, (str, int, bool, list)) or value is None \
-            else str(value)
-    return out
+    return {**child_data(variant, _INTERNAL), "id": variant.pk}
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(WithChildren, serializers.ModelSerializer):
     variants = serializers.ListField(child=serializers.DictField(), required=False,
                                      max_length=20, write_only=True)
+    children_field, parent_attr = "variants", "campaign"
 
     class Meta:
         model = Campaign
@@ -102,28 +96,6 @@ class CampaignSerializer(serializers.ModelSerializer):
             raise ValidationError({"variants": errors})
         attrs["variants"] = built
         return attrs
-
-    def create(self, validated: dict[str, Any]) -> Campaign:
-        variants = validated.pop("variants", [])
-        with transaction.atomic():
-            campaign = super().create(validated)
-            self._save(campaign, variants)
-        return campaign
-
-    def update(self, campaign: Campaign, validated: dict[str, Any]) -> Campaign:
-        variants = validated.pop("variants", None)
-        with transaction.atomic():
-            campaign = super().update(campaign, validated)
-            if variants is not None:
-                campaign.variants.all().delete()
-                self._save(campaign, variants)
-        return campaign
-
-    @staticmethod
-    def _save(campaign: Campaign, variants: list[Any]) -> None:
-        for variant in variants:
-            variant.campaign = campaign
-            variant.save()
 
 
 class CampaignViewSet(viewsets.ModelViewSet):

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from personalization.api.children import WithChildren, child_data
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
 from personalization.engine.rulebook import get_rulebook
@@ -190,23 +191,17 @@ _RULE_INTERNAL = {"id", "segment", "polymorphic_ctype", "rule_ptr", "position"}
 
 
 def rule_data(rule: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": rule._meta.model_name}
-    for field in rule._meta.concrete_fields:
-        if field.name in _RULE_INTERNAL or field.name.endswith("_ptr"):
-            continue
-        value = getattr(rule, field.attname)
-        out[field.name] = value if isinstance(value, (str, int, bool, list)) or value is None \
-            else str(value)
-    return out
+    return child_data(rule, _RULE_INTERNAL)
 
 
-class SegmentSerializer(serializers.ModelSerializer):
+class SegmentSerializer(WithChildren, serializers.ModelSerializer):
     """A segment with its rules, each ``{"type": "countryrule", "countries": ["NL"]}``; the
     rules are checked as in the admin (each rule's own checks, no request rule in a
     computed segment, no segment containing itself) and saved all or nothing."""
 
     rules = serializers.ListField(child=serializers.DictField(), required=False,
                                   max_length=50, write_only=True)
+    children_field, parent_attr = "rules", "segment"
 
     class Meta:
         model = Segment
@@ -262,30 +257,6 @@ class SegmentSerializer(serializers.ModelSerializer):
             raise ValidationError({"rules": errors})
         attrs["rules"] = built
         return attrs
-
-    def create(self, validated: dict[str, Any]) -> Segment:
-        rules = validated.pop("rules", [])
-        with transaction.atomic():
-            segment = Segment.objects.create(**validated)
-            self._save_rules(segment, rules)
-        return segment
-
-    def update(self, segment: Segment, validated: dict[str, Any]) -> Segment:
-        rules = validated.pop("rules", None)
-        with transaction.atomic():
-            for key, value in validated.items():
-                setattr(segment, key, value)
-            segment.save()
-            if rules is not None:
-                segment.rules.all().delete()
-                self._save_rules(segment, rules)
-        return segment
-
-    @staticmethod
-    def _save_rules(segment: Segment, rules: list[Any]) -> None:
-        for rule in rules:
-            rule.segment = segment
-            rule.save()
 
 
 class SegmentViewSet(viewsets.ModelViewSet):
