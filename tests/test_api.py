@@ -278,7 +278,7 @@ def test_segments_with_their_rules_are_checked_as_in_the_admin_and_saved_whole()
     assert bad.status_code == 400
     errors = bad.json()["rules"]
     assert "cannot be used in a computed segment" in errors["0"][0]
-    assert "Holland" in " ".join(errors["1"]) and "Unknown rule type" in errors["2"][0]
+    assert "Holland" in " ".join(errors["1"]) and "Unknown type" in errors["2"][0]
     assert not Segment.objects.filter(slug="bad").exists()  # nothing half-written
 
     replaced = client.patch(f"/pz/api/segments/{segment.pk}/", {

@@ -12,7 +12,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
 
-from personalization.api.children import WithChildren, child_data
+from personalization.api.children import WithChildren, build_children, child_data
 from personalization.models import VARIANT_KINDS, Campaign
 
 #: Variant fields that are bookkeeping, not content.
@@ -66,29 +66,10 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
             raise ValidationError(exc.message_dict) from exc
         if "variants" not in attrs:
             return attrs
-        types, built, errors = _variant_types(), [], {}
+        types = _variant_types()
         slot = probe.slot if probe.slot_id else None
-        for index, raw in enumerate(attrs["variants"]):
-            cls = types.get(str(raw.get("type", "")))
-            if cls is None:
-                errors[str(index)] = [f"Unknown variant type {raw.get('type')!r}."]
-                continue
-            fields = {f.name for f in cls._meta.concrete_fields} - _INTERNAL
-            unknown = sorted(set(raw) - fields - {"type", "id"})
-            if unknown:
-                errors[str(index)] = [f"Not a field of {raw['type']}: {', '.join(unknown)}."]
-                continue
-            variant = cls(**{k: v for k, v in raw.items() if k not in ("type", "id")})
-            try:
-                variant.full_clean(exclude=["campaign"])
-            except DjangoValidationError as exc:
-                errors[str(index)] = exc.messages
-                continue
-            problem = variant_kind_problem(slot, variant)
-            if problem:
-                errors[str(index)] = [problem]
-                continue
-            built.append(variant)
+        built, errors = build_children(attrs["variants"], types, _INTERNAL, "campaign",
+                                       lambda variant: variant_kind_problem(slot, variant))
         problem = weights_problem([v.weight for v in built]) if not errors else ""
         if problem:
             errors["non_field_errors"] = [problem]

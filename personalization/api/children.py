@@ -3,8 +3,10 @@ variants): each child as ``{"type": "<model name>", ...fields}``, all saved or n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 
@@ -47,3 +49,35 @@ class WithChildren:
         for child in children:
             setattr(child, self.parent_attr, parent)
             child.save()
+
+
+def build_children(raw: list[dict[str, Any]], types: dict[str, Any], internal: set[str],
+                   parent_attr: str, check: Callable[[Any], str],
+                   renames: dict[str, str] | None = None) -> tuple[list[Any], dict[str, Any]]:
+    """The children described by ``raw``, each checked by its own model (``full_clean``)
+    and by ``check`` (the parent's rule for it: "" when it fits); errors by position."""
+    built, errors = [], {}
+    for index, item in enumerate(raw):
+        cls = types.get(str(item.get("type", "")))
+        if cls is None:
+            errors[str(index)] = [f"Unknown type {item.get('type')!r}."]
+            continue
+        fields = {f.name for f in cls._meta.concrete_fields} - internal
+        unknown = sorted(set(item) - fields - {"type", "id"})
+        if unknown:
+            errors[str(index)] = [f"Not a field of {item['type']}: {', '.join(unknown)}."]
+            continue
+        values = {(renames or {}).get(k, k): v for k, v in item.items()
+                  if k not in ("type", "id")}
+        child = cls(**values)
+        try:
+            child.full_clean(exclude=[parent_attr])
+        except DjangoValidationError as exc:
+            errors[str(index)] = exc.messages
+            continue
+        problem = check(child)
+        if problem:
+            errors[str(index)] = [problem]
+            continue
+        built.append(child)
+    return built, errors

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from personalization.api.children import WithChildren, child_data
+from personalization.api.children import WithChildren, build_children, child_data
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
 from personalization.engine.rulebook import get_rulebook
@@ -224,31 +223,9 @@ class SegmentSerializer(WithChildren, serializers.ModelSerializer):
             for key, value in attrs.items():
                 if key != "rules":
                     setattr(probe, key, value)
-        built, errors = [], {}
-        for index, raw in enumerate(attrs.get("rules") or []):
-            cls = types.get(str(raw.get("type", "")))
-            if cls is None:
-                errors[str(index)] = [f"Unknown rule type {raw.get('type')!r}."]
-                continue
-            fields = {f.name for f in cls._meta.concrete_fields} - _RULE_INTERNAL
-            unknown = sorted(set(raw) - fields - {"type"})
-            if unknown:
-                errors[str(index)] = [f"Not a field of {raw['type']}: {', '.join(unknown)}."]
-                continue
-            values = {k: v for k, v in raw.items() if k != "type"}
-            if "other" in values:
-                values["other_id"] = values.pop("other")
-            rule = cls(**values)
-            try:
-                rule.full_clean(exclude=["segment"])
-            except DjangoValidationError as exc:
-                errors[str(index)] = exc.messages
-                continue
-            problem = computed_rule_problem(probe, rule)
-            if problem:
-                errors[str(index)] = [problem]
-                continue
-            built.append(rule)
+        built, errors = build_children(
+            attrs.get("rules") or [], types, _RULE_INTERNAL, "segment",
+            lambda rule: computed_rule_problem(probe, rule), renames={"other": "other_id"})
         problem = cycle_problem(probe, {r.other_id for r in built if getattr(r, "other_id",
                                                                               None)})
         if problem:
