@@ -7,12 +7,11 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+import schemathesis
 from django.core.management import call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
-
-schemathesis = pytest.importorskip("schemathesis", reason="the test extra installs it")
-from schemathesis.core import NotSet  # noqa: E402
+from schemathesis.core import NotSet
 
 SECRET = "pzfuzzcsrfsecretpzfuzzcsrfsecret"  # 32 characters: a valid CSRF secret
 

@@ -44,4 +44,8 @@ def previewed_session(request: HttpRequest) -> ReadOnlySession | None:
     target = getattr(ctx, "target", None) if getattr(ctx, "is_preview", False) else None
     if target is None or target.user_id is None:
         return None
-    return ReadOnlySession(customer_session(target.user_id) or {})
+    found = getattr(request, "_pz_previewed_session", None)
+    if found is None:  # looked up once per request, however many carts the page builds
+        found = ReadOnlySession(customer_session(target.user_id) or {})
+        request._pz_previewed_session = found  # type: ignore[attr-defined]
+    return found

@@ -29,6 +29,7 @@ def _content(decision: Any, ctx: Any, request: Any) -> dict[str, Any] | None:
     if not decision.shows_variant:
         return None
     fields = variant_fields(decision.variant)
+    items = None
     if decision.slot_kind == "text":
         text = text_for(decision, ctx)
         fields["text"] = str(text) if text is not None else None
@@ -37,9 +38,9 @@ def _content(decision: Any, ctx: Any, request: Any) -> dict[str, Any] | None:
     elif decision.slot_kind == "product_list":
         from personalization.touchpoints.recommend import products_for
 
-        fields["products"] = [getattr(p, "pk", None) for p in products_for(decision, ctx,
-                                                                         None, None)]
-    html = render_decision(decision, ctx, request)
+        items = products_for(decision, ctx, None, None)  # once: the markup uses them too
+        fields["products"] = [getattr(p, "pk", None) for p in items]
+    html = render_decision(decision, ctx, request, items)
     return {"html": str(html) if html is not None else None, "fields": fields}
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from django.utils import timezone
 
 from personalization.conf import app_settings
-from personalization.fields import format_money
 from personalization.measurement import statistics as st
 from personalization.measurement.rollups import PRE_PERIOD_DAYS
 from personalization.models import ContentVariant, DailyRollup, ExperimentRun, Segment
@@ -287,7 +286,3 @@ def program_report(days: int = 90) -> Report:
                                   "set it to, say, 5 to keep measuring what personalization as "
                                   "a whole adds.")
     return report
-
-
-def money(value: float | None) -> str:
-    return "–" if value is None else format_money(value)

@@ -49,9 +49,11 @@ def slot_attrs(slot: str, decision: Decision | None) -> SafeString:
 _ATTRS: dict[tuple, SafeString] = {}
 
 
-def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeString | None:
+def render_decision(decision: Decision, ctx: Any, request: Any = None,
+                    items: list | None = None) -> SafeString | None:
     """The variant's markup, or None when it has nothing to say to this visitor (a text
-    whose inserted field he lacks): the slot then shows its default content."""
+    whose inserted field he lacks): the slot then shows its default content. ``items``: a
+    product list's products when the caller has them already."""
     variant = decision.variant
     kind = decision.slot_kind
     if kind in ("banner", "popup"):
@@ -73,7 +75,8 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None) -> SafeSt
     elif kind == "product_list":
         from personalization.touchpoints.recommend import products_for
 
-        context["items"] = products_for(decision, ctx, None, None)
+        context["items"] = items if items is not None else products_for(decision, ctx,
+                                                                         None, None)
     return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
 
 
