@@ -1,4 +1,6 @@
-"""URLs of the app: script endpoints and privacy pages; include them under e.g. ``pz/``."""
+"""URLs of the app: the no-JavaScript dismiss form and the privacy pages; include them under
+e.g. ``pz/``, and the API (``personalization.api.urls``, which the bundled script reports
+to) under e.g. ``pz/api/``."""
 
 from django.urls import path
 
@@ -9,8 +11,6 @@ app_name = "personalization"
 
 urlpatterns = [
     path("dismiss/", views.dismiss, name="dismiss"),
-    path("click/", views.click, name="click"),
-    path("shown/", views.shown, name="shown"),
     path("privacy/", privacy_views.consent, name="consent"),
     path("privacy/my-data/", privacy_views.my_data, name="my_data"),
     path("privacy/forget-me/", privacy_views.forget_me, name="forget_me"),

@@ -1,7 +1,9 @@
 """The API's decisions are the pages' decisions: same visitor, same answer; bad input is a
 400 with field errors; the schema is OpenAPI 3 and its docs are served without a CDN."""
 
+import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -110,6 +112,63 @@ def test_events_are_recorded_in_batches_with_consent_and_checked(seeded):
     assert nobody.post("/pz/api/events/", {"events": [{"type": "click", "campaign":
                                                        campaign.pk}]},
                        content_type="application/json").json() == {"recorded": 0}
+
+
+def test_views_and_custom_events_are_recorded_and_their_ids_checked(seeded):
+    from personalization.measurement.events import flush_events
+    from personalization.models import Campaign, Event
+
+    popup = popup_campaign()
+    banner = Campaign.objects.filter(slot__kind="banner", status="live").first()
+    client = give_consent(Client())
+    client.get("/")
+    answer = client.post("/pz/api/events/", {"events": [
+        {"type": "view", "campaign": popup.pk},
+        {"type": "custom", "name": "newsletter_signup"},
+        {"type": "custom", "name": "video.played", "campaign": popup.pk, "value": "12.50"},
+    ]}, content_type="application/json")
+    assert answer.status_code == 202 and answer.json() == {"recorded": 3}
+    flush_events()
+    [seen] = Event.objects.filter(type="impression", campaign=popup)
+    assert seen.control or seen.variant_id in {v.pk for v in popup.variants.all()}
+    custom = Event.objects.filter(type="custom").order_by("reference")
+    assert [(e.reference, e.campaign_id, e.value) for e in custom] == [
+        ("newsletter_signup", None, None), ("video.played", popup.pk, Decimal("12.50"))]
+
+    def refused(*events):
+        answer = client.post("/pz/api/events/", {"events": list(events)},
+                             content_type="application/json")
+        assert answer.status_code == 400
+        return str(answer.json())
+
+    # A banner is counted when decided; the script never reports its display.
+    assert "not shown by the script" in refused({"type": "view", "campaign": banner.pk})
+    other = banner.variants.first().pk
+    assert f"Variant {other} is not campaign {popup.pk}" in refused(
+        {"type": "click", "campaign": popup.pk, "variant": other})
+    assert "needs a name" in refused({"type": "custom"})
+    assert "needs a campaign" in refused({"type": "click"})
+    assert "lower-case" in refused({"type": "custom", "name": "Bad Name!"})
+    assert "Only a custom event" in refused({"type": "click", "campaign": popup.pk,
+                                             "value": "1"})
+    assert "value" in refused({"type": "custom", "name": "x", "value": "-1"})
+    flush_events()
+    assert Event.objects.filter(type__in=["impression", "custom", "click"],
+                                campaign=popup).count() == 2  # nothing of the refused
+
+
+def test_the_script_posts_a_form_that_carries_its_csrf_token(seeded):
+    """navigator.sendBeacon cannot send headers: the batch comes as a form with the token."""
+    popup = popup_campaign()
+    client = give_consent(Client(enforce_csrf_checks=True))
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+    batch = json.dumps([{"type": "click", "campaign": popup.pk}])
+    assert client.post("/pz/api/events/", {"events": batch}).status_code == 403
+    answer = client.post("/pz/api/events/", {"csrfmiddlewaretoken": token, "events": batch})
+    assert answer.status_code == 202 and answer.json() == {"recorded": 1}
+    broken = client.post("/pz/api/events/", {"csrfmiddlewaretoken": token, "events": "[{"})
+    assert broken.status_code == 400 and "not JSON" in str(broken.json())
 
 
 def test_writes_need_the_csrf_token_even_for_an_anonymous_visitor(seeded):

@@ -12,6 +12,7 @@ from django.urls import include, path
 from personalization.measurement.events import flush_events
 from personalization.models import BannerVariant, Campaign, Event, PopupVariant, Slot
 from personalization.testing import give_consent
+from tests.script import report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popup_exposure")]
 PAGE = """{% load personalization %}<html><body><p>Content</p>
@@ -23,7 +24,7 @@ def page(request: HttpRequest) -> HttpResponse:
     return HttpResponse(engines["django"].from_string(PAGE).render({}, request))
 
 
-urlpatterns = [path("page/", page), path("pz/", include("personalization.urls"))]
+urlpatterns = [path("page/", page), path("pz/api/", include("personalization.api.urls"))]
 
 
 def scroll_popup(holdout: int = 0, cap: int | None = None) -> tuple[Campaign, PopupVariant]:
@@ -41,11 +42,7 @@ def visitor() -> Client:
 
 
 def report_shown(client: Client, html: str, campaign: Campaign):
-    url = re.search(r'data-pz-shown-url="([^"]+)"', html).group(1)
-    written = re.search(r'data-pz-csrf="([^"]+)"', html)
-    token = written.group(1) if written else client.cookies[
-        re.search(r'data-pz-csrf-cookie="([^"]+)"', html).group(1)].value
-    return client.post(url, {"campaign": campaign.pk}, HTTP_X_CSRFTOKEN=token)
+    return report(client, html, "view", campaign.pk)
 
 
 def impressions(campaign: Campaign) -> list[Event]:
@@ -66,7 +63,7 @@ def test_a_shown_popup_is_one_impression_and_counts_toward_its_cap():
     campaign, variant = scroll_popup(cap=1)
     client = visitor()
     html = client.get("/page/").content.decode()
-    assert report_shown(client, html, campaign).status_code == 204
+    assert report_shown(client, html, campaign).status_code == 202
     [seen] = impressions(campaign)
     assert (seen.variant_id, seen.control, seen.slot) == (variant.pk, False, "popup")
     # The cap of one display is reached: the next page does not offer the popup again.
@@ -90,10 +87,8 @@ def test_the_arm_is_the_visitors_own_whatever_the_page_claims():
     campaign, variant = scroll_popup(holdout=100)
     client = visitor()
     html = client.get("/page/").content.decode()
-    url = re.search(r'data-pz-shown-url="([^"]+)"', html).group(1)
-    token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else \
-        re.search(r'data-pz-csrf="([^"]+)"', html).group(1)
-    client.post(url, {"campaign": campaign.pk, "variant": variant.pk}, HTTP_X_CSRFTOKEN=token)
+    # The page claims the variant; the visitor is held out, and that is what counts.
+    assert report(client, html, "view", campaign.pk, variant.pk).status_code == 202
     [seen] = impressions(campaign)
     assert seen.control and seen.variant_id is None
 
@@ -106,8 +101,7 @@ def test_banners_are_still_counted_when_rendered_and_shown_refuses_them():
     client = visitor()
     html = client.get("/page/").content.decode()
     assert len(impressions(banner)) == 1 and impressions(popup) == []
-    assert report_shown(client, html, banner).status_code == 400
-    url = re.search(r'data-pz-shown-url="([^"]+)"', html).group(1)
-    assert Client().post(url, {"campaign": "x"}).status_code == 400
-    assert Client().post(url, {"campaign": 99999}).status_code == 400
+    refused = report_shown(client, html, banner)
+    assert refused.status_code == 400 and "not shown by the script" in str(refused.json())
+    assert report(client, html, "view", 99999).status_code == 400
     assert len(impressions(banner)) == 1

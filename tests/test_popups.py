@@ -14,6 +14,7 @@ from personalization.engine.decide import page_of
 from personalization.measurement.events import flush_events
 from personalization.models import Event, PopupVariant
 from tests.factories import CampaignFactory, SlotFactory
+from tests.script import report, script_token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popups")]
 PAGE = "/page/"
@@ -25,7 +26,8 @@ def page(request: HttpRequest) -> HttpResponse:
     return HttpResponse(engines["django"].from_string(POPUP_PAGE).render({}, request))
 
 
-urlpatterns = [path("page/", page), path("pz/", include("personalization.urls"))]
+urlpatterns = [path("page/", page), path("pz/api/", include("personalization.api.urls")),
+               path("pz/", include("personalization.urls"))]
 
 
 @pytest.fixture(autouse=True)
@@ -51,20 +53,9 @@ def csrf_client() -> Client:
     return Client(enforce_csrf_checks=True)
 
 
-def csrf_token_for_script(client, html: str) -> str:
-    """What pz.js sends: the token written into the page, or the CSRF cookie it names."""
-    written = re.search(r'data-pz-csrf="([^"]+)"', html)
-    if written:
-        return written.group(1)
-    cookie = re.search(r'data-pz-csrf-cookie="([^"]+)"', html).group(1)
-    return client.cookies[cookie].value
-
-
 def dismiss(client, c, variant):
     html = client.get(PAGE).content.decode()
-    url = re.search(r'data-pz-dismiss-url="([^"]+)"', html).group(1)
-    return client.post(url, {"campaign": c.pk, "variant": variant.pk},
-                       HTTP_X_CSRFTOKEN=csrf_token_for_script(client, html))
+    return report(client, html, "dismiss", c.pk, variant.pk)
 
 
 def test_popup_is_a_labelled_modal_dialog_with_a_close_button(client):
@@ -101,7 +92,7 @@ def test_a_popup_that_cannot_be_closed_is_not_modal(client):
 def test_dismissed_popup_does_not_come_back_on_the_next_page():
     c, variant = popup_campaign()
     client = csrf_client()
-    assert dismiss(client, c, variant).status_code == 204
+    assert dismiss(client, c, variant).status_code == 202
     html = client.get(PAGE).content.decode()
     assert "Your cart is waiting" not in html
     assert 'data-pz-slot="popup" hidden' in html  # the empty slot stays findable
@@ -139,9 +130,8 @@ def test_a_browser_with_the_csrf_cookie_gets_the_script_to_read_it():
     assert 'data-pz-csrf="' in first and "data-pz-csrf-cookie" not in first
     html = client.get(PAGE).content.decode()
     assert 'data-pz-csrf-cookie="csrftoken"' in html and 'data-pz-csrf="' not in html
-    response = client.post("/pz/dismiss/", {"campaign": c.pk, "variant": variant.pk},
-                           HTTP_X_CSRFTOKEN=csrf_token_for_script(client, html))
-    assert response.status_code == 204
+    assert script_token(client, html) == client.cookies["csrftoken"].value
+    assert report(client, html, "dismiss", c.pk, variant.pk).status_code == 202
     assert "Your cart is waiting" not in client.get(PAGE).content.decode()
 
 
@@ -161,11 +151,11 @@ def test_dismissing_an_unknown_campaign_is_refused(client):
     assert client.get("/pz/dismiss/").status_code == 405
 
 
-def test_clicks_are_recorded(client):
+def test_clicks_are_recorded():
     c, variant = popup_campaign()
-    client.get(PAGE)
-    assert client.post("/pz/click/", {"campaign": c.pk, "variant": variant.pk}
-                       ).status_code == 204
+    client = csrf_client()
+    html = client.get(PAGE).content.decode()
+    assert report(client, html, "click", c.pk, variant.pk).status_code == 202
     flush_events()
     assert Event.objects.filter(type="click", campaign=c, variant=variant).count() == 1
 

@@ -267,10 +267,9 @@ def test_a_preview_page_gives_its_script_nowhere_to_report_to(client, staff):
 
     # A visitor's clicks and dismissals are reported; the previewing staff member's are not.
     assert "Spring sale" in visitor_page
-    assert "data-pz-dismiss-url" in visitor_page
+    assert "data-pz-events-url" in visitor_page
     assert "Spring sale" in preview_page
-    assert "data-pz-dismiss-url" not in preview_page
-    assert "data-pz-click-url" not in preview_page
+    assert "data-pz-events-url" not in preview_page and "data-pz-csrf" not in preview_page
 
 
 def test_a_preview_never_creates_a_real_discount_code():

@@ -76,13 +76,40 @@ MAX_EVENTS = 50
 
 
 class EventSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["click", "dismiss"])
-    campaign = serializers.IntegerField(min_value=1)
+    type = serializers.ChoiceField(
+        choices=["view", "click", "dismiss", "custom"],
+        help_text=_("view: a popup was shown (or, held out, would have been); click: its "
+                    "link was followed; dismiss: it was closed; custom: the shop's own "
+                    "event, with a name."))
+    campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                        help_text=_("Required, except for a custom event."))
     variant = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    name = serializers.RegexField(
+        r"^[a-z0-9_.-]{1,64}$", required=False,
+        error_messages={"invalid": _("An event name is 1 to 64 lower-case letters, digits, "
+                                     "'.', '-' and '_'.")},
+        help_text=_("A custom event's name, e.g. newsletter_signup."))
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
+                                     required=False, allow_null=True,
+                                     help_text=_("A custom event's value, e.g. an amount."))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        custom = attrs["type"] == "custom"
+        if custom and not attrs.get("name"):
+            raise serializers.ValidationError({"name": [_("A custom event needs a name.")]})
+        if not custom and attrs.get("campaign") is None:
+            raise serializers.ValidationError(
+                {"campaign": [_("A %(type)s event needs a campaign.") % attrs]})
+        for field in ("name", "value"):
+            if not custom and attrs.get(field) is not None:
+                raise serializers.ValidationError(
+                    {field: [_("Only a custom event has a %(field)s.") % {"field": field}]})
+        return attrs
 
 
 class EventBatchSerializer(serializers.Serializer):
-    events = EventSerializer(many=True, allow_empty=False)
+    events = EventSerializer(many=True, allow_empty=False,
+                             help_text=_("1 to 50 events."))
 
 
 class ConsentChoicesSerializer(serializers.Serializer):

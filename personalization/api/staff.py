@@ -10,8 +10,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -21,10 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.schema import OpenApiParameter, OpenApiTypes, extend_schema
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
 from personalization.engine.rulebook import get_rulebook
-from personalization.measurement.reports import run_report
 from personalization.models import Campaign, ExperimentRun, Segment, Slot
 from personalization.touchpoints.preview import (
     CUSTOMER_PERMISSION,
@@ -83,6 +81,8 @@ class CampaignReportView(StaffView):
                                              kind=Segment.Kind.COMPUTED).first()
             if segment is None:
                 raise ValidationError({"segment": ["No computed segment with this slug."]})
+        from personalization.measurement.reports import run_report  # the [reports] extra
+
         report = run_report(run, segment)
         data = _plain(report)
         data.pop("daily", None)

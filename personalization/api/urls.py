@@ -1,10 +1,11 @@
-"""``path("pz/api/", include("personalization.api.urls"))``: the API and its schema."""
+"""``path("pz/api/", include("personalization.api.urls"))``: the API, and with the ``api``
+extra its schema and Swagger UI."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from personalization.api import campaigns, staff, views, visitor
+from personalization.api.schema import HAS_SCHEMA
 
 app_name = "personalization_api"
 
@@ -24,7 +25,13 @@ urlpatterns = [
     path("segments/<int:pk>/refresh/", staff.SegmentRefreshView.as_view(),
          name="segment-refresh"),
     path("", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="personalization_api:schema"),
-         name="docs"),
 ]
+
+if HAS_SCHEMA:  # the ``api`` extra: the OpenAPI schema and Swagger UI
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    urlpatterns += [
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="personalization_api:schema"),
+             name="docs"),
+    ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from personalization.api.schema import OpenApiParameter, extend_schema
 from personalization.api.serializers import (
     DecisionQuery,
     DecisionsSerializer,

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from personalization.api.schema import OpenApiTypes, extend_schema
 from personalization.api.serializers import (
     MAX_EVENTS,
     ConsentChoicesSerializer,
@@ -27,7 +27,15 @@ from personalization.conf import app_settings
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
 from personalization.privacy.subjects import erase_subject, export_subject
-from personalization.touchpoints.views import dismiss_campaign, find_campaign, record_interaction
+from personalization.touchpoints.interactions import (
+    dismiss_campaign,
+    find_campaign,
+    record_custom,
+    record_interaction,
+    record_view,
+    shown_by_script,
+    variant_of,
+)
 
 
 class VisitorCsrf(SessionAuthentication):
@@ -80,28 +88,63 @@ class VisitorView(APIView):
 
 
 class EventsView(VisitorView):
-    """Clicks and dismissals of campaigns, in batches (recorded with analytics consent)."""
+    """What the visitor did with campaigns' content (popups shown, clicks, dismissals) and
+    the shop's custom events, in batches; recorded with analytics consent.
+
+    JSON with the ``X-CSRFToken`` header, or (what ``navigator.sendBeacon`` can send, as the
+    bundled script does) a form with the token in ``csrfmiddlewaretoken`` and the batch as
+    JSON in ``events``."""
 
     @extend_schema(request=EventBatchSerializer, responses={202: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        events = request.data.get("events") if isinstance(request.data, dict) else None
+        data = request.data
+        if hasattr(data, "getlist"):  # a form: the batch is JSON in its "events" field
+            try:
+                data = {"events": json.loads(data.get("events", ""))}
+            except ValueError:
+                raise ValidationError({"events": [_("The events field is not JSON.")]}) \
+                    from None
+        events = data.get("events") if isinstance(data, dict) else None
         if isinstance(events, list) and len(events) > MAX_EVENTS:
             return Response({"events": [_("At most %(n)s events per batch.")
                                         % {"n": MAX_EVENTS}]},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        batch = EventBatchSerializer(data=request.data)
+        batch = EventBatchSerializer(data=data)
         batch.is_valid(raise_exception=True)
         ctx = self.visitor(request)
-        found = [(e, find_campaign(ctx, e["campaign"])) for e in batch.validated_data["events"]]
-        unknown = sorted({e["campaign"] for e, campaign in found if campaign is None})
-        if unknown:  # nothing is half-written: the batch is refused whole
-            raise ValidationError({"events": [_("Unknown campaign(s): %(ids)s.") % {
-                "ids": ", ".join(map(str, unknown))}]})
+        found = []
+        errors: dict[str, list[str]] = {}
+        for i, event in enumerate(batch.validated_data["events"]):
+            campaign = None
+            if event.get("campaign") is not None:
+                campaign = find_campaign(ctx, event["campaign"])
+                if campaign is None:
+                    errors[str(i)] = [_("Unknown campaign %(id)s.") % {"id": event["campaign"]}]
+                    continue
+                if event["type"] == "view" and not shown_by_script(ctx, campaign):
+                    errors[str(i)] = [_("Campaign %(id)s is not shown by the script: it is "
+                                        "counted when it is decided.") % {"id": campaign.id}]
+                    continue
+                if event.get("variant") is not None and event["type"] != "view" \
+                        and variant_of(campaign, event["variant"]) is None:
+                    errors[str(i)] = [_("Variant %(v)s is not campaign %(id)s's.") % {
+                        "v": event["variant"], "id": campaign.id}]
+                    continue
+            found.append((event, campaign))
+        if errors:  # nothing is half-written: the batch is refused whole
+            raise ValidationError({"events": errors})
         recorded = 0
         for event, campaign in found:
-            if event["type"] == "dismiss":
-                dismiss_campaign(ctx, campaign)
-            recorded += record_interaction(ctx, campaign, event["type"], event.get("variant"))
+            kind = event["type"]
+            if kind == "view":
+                recorded += record_view(ctx, campaign)
+            elif kind == "custom":
+                recorded += record_custom(ctx, event["name"], campaign, event.get("variant"),
+                                          event.get("value"))
+            else:
+                if kind == "dismiss":
+                    dismiss_campaign(ctx, campaign)
+                recorded += record_interaction(ctx, campaign, kind, event.get("variant"))
         return Response({"recorded": recorded}, status=status.HTTP_202_ACCEPTED)
 
 

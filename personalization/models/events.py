@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
-    """One thing that happened to a visitor: saw a campaign, clicked, dismissed, converted."""
+    """One thing that happened to a visitor: saw a campaign, clicked, dismissed, converted,
+    or one of the shop's own custom events."""
 
     class Type(models.TextChoices):
         IMPRESSION = "impression", _("Impression")
@@ -19,6 +20,8 @@ class Event(models.Model):
         #: A visit to a personalized page, once per visit, with ``control`` for a visitor in
         #: the global holdout: what the program-impact report compares.
         VISIT = "visit", _("Visit")
+        #: One of the shop's own events, sent through the API (its name in ``reference``).
+        CUSTOM = "custom", _("Custom event")
 
     visitor_id = models.UUIDField(_("visitor id"), db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
@@ -36,7 +39,8 @@ class Event(models.Model):
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2, null=True,
                                 blank=True)
     reference = models.CharField(_("reference"), max_length=64, blank=True,
-                                 help_text=_("Order number of a conversion."))
+                                 help_text=_("Order number of a conversion; name of a custom "
+                                             "event."))
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -167,8 +167,8 @@ def personalization_script(context: template.Context) -> SafeString:
     """The small script that opens popups and reports clicks and dismissals.
 
     Put it after the slots (e.g. at the end of ``<body>``). When a campaign showed on the
-    page and ``personalization.urls`` is included, the script gets the endpoints and a CSRF
-    token to report dismissals and clicks."""
+    page and the API (``personalization.api.urls``) is included, the script gets its
+    ``events/`` endpoint and a CSRF token to report displays, dismissals and clicks."""
     request, ctx = _visitor(context)
     # A staff preview records nothing, so its page gets no endpoints to report to.
     page = page_of(ctx) if ctx is not None else None
@@ -183,9 +183,7 @@ def personalization_script(context: template.Context) -> SafeString:
     values: dict[str, str] = {}
     if reports:
         try:
-            values = {"dismiss_url": reverse("personalization:dismiss"),
-                      "click_url": reverse("personalization:click"),
-                      "shown_url": reverse("personalization:shown")}
+            values = {"events_url": reverse("personalization_api:events")}
         except NoReverseMatch:
             values = {}
     if values and cookie is None:

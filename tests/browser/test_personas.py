@@ -2,6 +2,7 @@
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import unquote_plus
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -33,8 +34,13 @@ def test_popup_opens_on_its_trigger_closes_with_escape_and_stays_closed(
     expect(dialog).to_be_visible(timeout=5000)
     expect(dialog).to_be_focused()
     # The script tells the shop, whose answer remembers the dismissal in a cookie.
-    with page.expect_response(lambda r: r.url.endswith("/pz/dismiss/") and r.ok):
+    with page.expect_response(lambda r: r.url.endswith("/pz/api/events/") and r.ok) as sent:
         page.keyboard.press("Escape")
+    # Sent as a beacon (it outlives the page): a form carrying its CSRF token, no header.
+    beacon = sent.value.request
+    assert beacon.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    assert "x-csrftoken" not in beacon.headers and "csrfmiddlewaretoken=" in beacon.post_data
+    assert '"type":"dismiss"' in unquote_plus(beacon.post_data)
     expect(dialog).to_be_hidden()
 
     page.goto(shop + "/c/pizzas/")

@@ -13,7 +13,7 @@ TITLE = "Pizza night?"
 
 def shown_requests(page: Page) -> list[str]:
     seen: list[str] = []
-    page.on("request", lambda r: seen.append(r.url) if r.url.endswith("/pz/shown/") else None)
+    page.on("request", lambda r: seen.append(r.url) if r.url.endswith("/pz/api/events/") else None)
     return seen
 
 
@@ -35,7 +35,7 @@ def test_a_scroll_popup_is_counted_when_it_opens_not_when_the_page_renders(
     assert sent == []  # rendered, not shown: nothing reported
     before = Event.objects.filter(type="impression", campaign_id=campaign_id).count()
 
-    with page.expect_response(lambda r: r.url.endswith("/pz/shown/") and r.status == 204):
+    with page.expect_response(lambda r: r.url.endswith("/pz/api/events/") and r.status == 202):
         page.mouse.wheel(0, 20000)
     if popup.get_attribute("data-pz-control") is None:  # a visitor in the holdout sees none
         expect(dialog).to_be_visible()

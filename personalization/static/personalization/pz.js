@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var script = document.currentScript ||
-    document.querySelector("script[data-pz-dismiss-url]");
+    document.querySelector("script[data-pz-events-url]");
   var data = script ? script.dataset : {};
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
     "textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
@@ -25,13 +25,21 @@
     return "";
   }
 
-  function send(url, slot) {
-    var token = csrfToken();
+  // Report one event to the API's events endpoint. navigator.sendBeacon survives the page
+  // being left (a click on a link); it cannot send headers, so the batch goes as a form with
+  // the CSRF token in it, which Django's CSRF check reads. fetch with keepalive is the
+  // fallback where there is no sendBeacon or it refuses.
+  function send(type, slot) {
+    var token = csrfToken(), url = data.pzEventsUrl;
     if (!url || !token || !slot || !slot.getAttribute("data-pz-campaign")) return;
+    var event = { type: type, campaign: parseInt(slot.getAttribute("data-pz-campaign"), 10) };
+    var variant = slot.getAttribute("data-pz-variant");
+    if (variant && type !== "view") event.variant = parseInt(variant, 10);
     var body = new URLSearchParams();
-    body.append("campaign", slot.getAttribute("data-pz-campaign"));
-    body.append("variant", slot.getAttribute("data-pz-variant") || "");
+    body.append("csrfmiddlewaretoken", token);
+    body.append("events", JSON.stringify([event]));
     try {
+      if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return;
       fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true,
                    headers: { "X-CSRFToken": token } }).catch(function () {});
     } catch (e) { /* reporting is best effort */ }
@@ -73,7 +81,7 @@
     onTrigger(slot, function () {
       if (reported || consentPending()) return;
       reported = true;
-      send(data.pzShownUrl, slot);
+      send("view", slot);
     });
   }
 
@@ -98,7 +106,7 @@
     function open() {
       if (opened || popup.getAttribute("data-pz-closed") || consentPending()) return;
       opened = true;
-      send(data.pzShownUrl, popup);
+      send("view", popup);
       popup.hidden = false;
       popup.classList.add("pz-popup--open");
       if (modal) {
@@ -119,7 +127,7 @@
       document.removeEventListener("focusin", onFocus);
       document.documentElement.classList.remove("pz-modal-open");
       if (previous && previous.focus) previous.focus();
-      if (byVisitor) send(data.pzDismissUrl, popup);
+      if (byVisitor) send("dismiss", popup);
     }
 
     popup.querySelectorAll("[data-pz-dismiss], [data-pz-backdrop]").forEach(function (el) {
@@ -134,6 +142,6 @@
 
   document.addEventListener("click", function (e) {
     var link = e.target.closest ? e.target.closest("[data-pz-click]") : null;
-    if (link) send(data.pzClickUrl, link.closest("[data-pz-campaign]"));
+    if (link) send("click", link.closest("[data-pz-campaign]"));
   });
 })();
