@@ -9,6 +9,7 @@ from demo_shop.orders import views as orders
 
 urlpatterns = [
     path("", catalog.home, name="home"),
+    path("headless/", catalog.headless, name="headless"),
     path("d/<slug:slug>/", catalog.department, name="department"),
     path("c/<slug:slug>/", catalog.category, name="category"),
     path("p/<slug:slug>/", catalog.product, name="product"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from .images import product_svg
@@ -22,6 +23,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "catalog/home.html",
         {"departments": departments, "featured_products": featured},
     )
+
+
+@require_GET
+@ensure_csrf_cookie
+def headless(request: HttpRequest) -> HttpResponse:
+    """The home page as a single-page storefront builds it: the browser asks the REST API
+    what each slot shows (demo_shop/static/demo_shop/headless.js)."""
+    return render(request, "catalog/headless.html")
 
 
 @require_GET
