@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -149,10 +150,12 @@ class EventsView(VisitorView):
 
 
 class ConsentView(VisitorView):
-    """The visitor's consent choices: read them, or set them (recorded as from the banner)."""
+    """The visitor's consent choices: read them (which also sets Django's CSRF cookie, for
+    an app's first write), or set them (recorded as from the banner)."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
+        get_token(request._request)  # the CSRF cookie, for the writes that follow
         state = self.visitor(request).consent
         return Response({"decided": state.decided, "policy_version": state.version,
                          "purposes": [{"key": p.key, "name": p.name, "required": p.required,
