@@ -54,8 +54,10 @@ class DecisionsView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("slot", str, many=True, required=True,
+                                     pattern=r"^[a-z0-9_-]{1,80}$",
                                      description="A slot key; repeat for several."),
-                    OpenApiParameter("path", str, description="The storefront page."),
+                    OpenApiParameter("path", str, pattern=r"^/",
+                                     description="The storefront page."),
                     OpenApiParameter("category", int, many=True,
                                      description="Category ids being viewed, nearest first.")],
         responses=DecisionsSerializer)
