@@ -261,6 +261,20 @@ def test_a_campaign_report_as_data_for_staff_who_may_view_campaigns():
     assert staff_client("view_campaign").get(url, {"segment": "nope"}).status_code == 400
 
 
+def test_what_does_not_exist_is_a_404_with_a_reason(seeded):
+    from personalization.models import Campaign
+
+    never_run = Campaign.objects.filter(runs__isnull=True).first()
+    client = staff_client("view_campaign", "view_segment", "change_segment", "view_slot")
+    assert client.get("/pz/api/campaigns/99999/report/").status_code == 404
+    answer = client.get(f"/pz/api/campaigns/{never_run.pk}/report/")
+    assert answer.status_code == 404 and "has no run" in answer.json()["detail"]
+    assert client.get("/pz/api/segments/99999/").status_code == 404
+    assert client.get("/pz/api/slots/99999/").status_code == 404
+    assert client.post("/pz/api/segments/99999/refresh/").status_code == 404
+    assert client.get("/pz/api/nothing-here/").status_code == 404
+
+
 def test_explain_for_staff_names_the_reasons_and_guards_customers(seeded):
     viewer = staff_client("view_segment")
     anonymous = viewer.get("/pz/api/explain/", {"path": "/c/cats/"}).json()
