@@ -1,18 +1,9 @@
 """Sales-rep SMS alerts: who gets one, when, with which text, and sending it once.
 
-State machine of a :class:`~personalization.models.RepNotification`::
-
-    queued ──claim (conditional UPDATE, attempts+1)──▶ sending ──provider OK──▶ sent
-      ▲                                                  │
-      └──── transient error (retry with backoff) ◀───────┤──final error / last retry──▶ failed
-                                                         │
-                          worker died (row left in "sending" for 2 × SMS_SEND_TIMEOUT):
-                          the next delivery asks the provider (``find_sent``): found → sent;
-                          not found → claim again and send; backend cannot tell → failed.
-
-Only the delivery whose conditional UPDATE changed the row may call the provider, so two
-copies of the task never both send; the unique (order, rep) row means a repeated
-``order_placed`` never queues a second message. See docs/async.md for the trade-offs.
+Each notification is a row, unique per (order, rep), so a repeated ``order_placed`` never
+queues a second message; it is sent with the claim-then-send state machine all of the app's
+messages share (``personalization.messaging.delivery``). See docs/async.md for the
+trade-offs.
 """
 
 from __future__ import annotations
@@ -24,7 +15,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from phonenumber_field.phonenumber import to_python
@@ -33,10 +23,10 @@ from personalization.adapters import OrderSummary, RepContact, get_adapter
 from personalization.conf import app_settings
 from personalization.engine.request_facts import store_timezone
 from personalization.fields import format_money
+from personalization.messaging import delivery
 from personalization.messaging.channels import (
     SendResult,
     SmsBackendBase,
-    SmsError,
     SmsMessage,
     get_sms_backend,
 )
@@ -49,14 +39,10 @@ Status = RepNotification.Status
 
 #: A row "sending" for longer than this many send time-outs lost its worker.
 STALE_AFTER_TIMEOUTS = 2
-#: A queued row whose task has not run this long after it was due is enqueued again (the
-#: broker was down when it was due, or lost the message; a second copy is harmless, the
-#: claim lets one send). The outbox relay looks every minute.
-STALLED_AFTER = timedelta(seconds=30)
+STALLED_AFTER = delivery.STALLED_AFTER
 
 
-class TransientSendError(Exception):
-    """The SMS could not be sent now; the task retries it later with backoff."""
+TransientSendError = delivery.TransientSendError
 
 
 # -- deciding ---------------------------------------------------------------------------
@@ -180,113 +166,41 @@ def enqueue(notification: RepNotification) -> None:
 
 # -- sending ------------------------------------------------------------------------------
 
+class SmsCourier(delivery.Courier):
+    """A rep's SMS through the configured SMS backend."""
+
+    def __init__(self) -> None:
+        self.backend: SmsBackendBase = get_sms_backend()
+        self.can_find_sent = self.backend.can_find_sent
+        self.stale_after = _stale_after()
+
+    @staticmethod
+    def message(row: RepNotification) -> SmsMessage:
+        return SmsMessage(to=str(row.phone), body=row.body)
+
+    def send(self, row: RepNotification) -> SendResult:
+        return self.backend.send(self.message(row))
+
+    def find_sent(self, row: RepNotification, since: datetime) -> SendResult | None:
+        return self.backend.find_sent(self.message(row), since)
+
+    def enqueue(self, row: RepNotification) -> None:
+        enqueue(row)
+
+
 def send_rep_notification(notification_id: int, *, last_attempt: bool = False) -> str:
-    """Send one queued notification, at most once; returns its status afterwards.
+    """Send one queued notification, at most once; returns its status afterwards
+    (``personalization.messaging.delivery`` has the state machine).
 
     Raises :class:`TransientSendError` when it should be tried again later, unless
     ``last_attempt``: then the notification ends as failed with the error.
     """
-    n = RepNotification.objects.filter(pk=notification_id).first()
-    if n is None:
-        return "missing"
-    if n.status not in (Status.QUEUED, Status.SENDING):
-        return n.status  # sent, failed or skipped: a duplicate delivery does nothing
-    now = timezone.now()
-    if n.send_after > now:
-        enqueue(n)  # delivered early (quiet hours): wait for the window again
-        return n.status
-    backend = get_sms_backend()
-    message = SmsMessage(to=str(n.phone), body=n.body)
-    if n.status == Status.SENDING:
-        return _recover(n, backend, message, now, last_attempt)
-    claimed = RepNotification.objects.filter(
-        pk=n.pk, status=Status.QUEUED, attempts=n.attempts,
-    ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
-    if not claimed:
-        return "busy"  # another delivery claimed it at the same moment; it sends
-    return _send(n.pk, n.attempts + 1, now, backend, message, last_attempt)
-
-
-def _send(pk: int, attempt: int, claimed_at: datetime, backend: SmsBackendBase,
-          message: SmsMessage, last_attempt: bool) -> str:
-    try:
-        result = backend.send(message)
-    except SmsError as exc:
-        if exc.maybe_sent:
-            found = _lookup(backend, message, claimed_at)
-            if isinstance(found, SendResult):
-                return _finish(pk, attempt, Status.SENT, provider_id=found.provider_id,
-                               error=f"Answer lost ({exc}); the provider had the message.")
-            if found is None:  # the provider never got it: an ordinary transient error
-                exc = SmsError(str(exc), transient=True)
-            elif not last_attempt:  # unknown: stay "sending" and look again later
-                raise TransientSendError(str(exc)) from exc
-        if exc.transient and not last_attempt:
-            _finish(pk, attempt, Status.QUEUED, error=str(exc))
-            raise TransientSendError(str(exc)) from exc
-        return _finish(pk, attempt, Status.FAILED, error=str(exc))
-    except Exception as exc:  # a bug in a backend: visible as failed, never retried blindly
-        logger.exception("SMS backend %s failed", type(backend).__name__)
-        return _finish(pk, attempt, Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-    return _finish(pk, attempt, Status.SENT, provider_id=result.provider_id)
-
-
-_UNKNOWN = object()
-
-
-def _lookup(backend: SmsBackendBase, message: SmsMessage, since: datetime) -> Any:
-    """The provider's record of the message, None if it has none, _UNKNOWN if it can't say."""
-    if not backend.can_find_sent:
-        return _UNKNOWN
-    try:
-        return backend.find_sent(message, since)
-    except (SmsError, NotImplementedError):
-        logger.warning("Could not look up an SMS at the provider", exc_info=True)
-        return _UNKNOWN
-
-
-def _finish(pk: int, attempt: int, status: str, *, provider_id: str = "",
-            error: str = "") -> str:
-    """Leave "sending" for ``status``, only if this attempt still owns the row."""
-    fields: dict[str, Any] = {"status": status, "last_error": error}
-    if status == Status.SENT:
-        fields.update(provider_message_id=provider_id, sent_at=timezone.now())
-    if status != Status.SENDING:
-        fields["claimed_at"] = None
-    updated = RepNotification.objects.filter(
-        pk=pk, status=Status.SENDING, attempts=attempt).update(**fields)
-    if not updated:
-        logger.warning("RepNotification %s changed while attempt %s was sending", pk, attempt)
-        return RepNotification.objects.values_list("status", flat=True).get(pk=pk)
-    return status
+    return delivery.deliver(RepNotification, notification_id, SmsCourier,
+                            last_attempt=last_attempt)
 
 
 def _stale_after() -> timedelta:
     return timedelta(seconds=STALE_AFTER_TIMEOUTS * float(app_settings.SMS_SEND_TIMEOUT))
-
-
-def _recover(n: RepNotification, backend: SmsBackendBase, message: SmsMessage,
-             now: datetime, last_attempt: bool) -> str:
-    """A row found "sending": still in progress elsewhere, or left behind by a dead worker."""
-    if n.claimed_at is not None and now < n.claimed_at + _stale_after():
-        if last_attempt:
-            return n.status
-        raise TransientSendError("Another worker is sending this SMS right now.")
-    found = _lookup(backend, message, n.claimed_at or n.created_at)
-    if isinstance(found, SendResult):
-        return _finish(n.pk, n.attempts, Status.SENT, provider_id=found.provider_id,
-                       error="The worker stopped after sending; found at the provider.")
-    if found is _UNKNOWN:
-        # At most once: without the provider's word, a second SMS could be a duplicate.
-        return _finish(n.pk, n.attempts, Status.FAILED, error=(
-            "The worker stopped while sending; the SMS may or may not have gone out. "
-            "Resend it from the admin if the rep did not get it."))
-    reclaimed = RepNotification.objects.filter(
-        pk=n.pk, status=Status.SENDING, attempts=n.attempts,
-    ).update(attempts=F("attempts") + 1, claimed_at=now)
-    if not reclaimed:
-        return "busy"
-    return _send(n.pk, n.attempts + 1, now, backend, message, last_attempt)
 
 
 # -- admin and housekeeping ---------------------------------------------------------------
@@ -306,12 +220,8 @@ def resend(notifications: models.QuerySet[RepNotification]) -> int:
 def resume_stalled_notifications(now: datetime | None = None) -> int:
     """Enqueue again what no worker has finished: queued past its time (the broker was down
     or lost the message) or "sending" longer than a send may take (its worker died)."""
-    now = now or timezone.now()
-    stalled = RepNotification.objects.filter(
-        Q(status=Status.QUEUED, send_after__lt=now - STALLED_AFTER)
-        | Q(status=Status.SENDING, claimed_at__lt=now - _stale_after()))
     count = 0
-    for notification in stalled.iterator():
+    for notification in delivery.stalled(RepNotification, _stale_after(), now).iterator():
         enqueue(notification)
         count += 1
     return count
