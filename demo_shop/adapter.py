@@ -11,6 +11,7 @@ from django.core.cache import cache as django_cache
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from personalization import signals as pz_signals
@@ -58,11 +59,37 @@ class DemoCommerceAdapter(CommerceAdapter):
         return _snapshot(session)
 
     def customer_cart(self, user: Any) -> CartSnapshot | None:
-        """The cart in the customer's latest session (the demo keeps carts in sessions)."""
+        """The cart kept with the customer (saved whenever he changes it logged in), else
+        the one in his latest session."""
+        from demo_shop.orders.models import SavedCart
         from demo_shop.orders.preview import customer_session
 
+        saved = SavedCart.objects.filter(user=user).first()
+        if saved is not None:
+            return _snapshot({"cart": saved.items,
+                              "cart_updated_at": saved.updated_at.isoformat()})
         session = customer_session(user.pk)
         return _snapshot(session) if session is not None else CartSnapshot()
+
+    def saved_carts(self) -> QuerySet:
+        from demo_shop.orders.models import SavedCart
+
+        return SavedCart.objects.all()
+
+    def restore_cart(self, request: HttpRequest, user: Any) -> str:
+        from demo_shop.orders.cart import Cart
+        from demo_shop.orders.models import SavedCart
+
+        saved = SavedCart.objects.filter(user=user).first()
+        if saved is not None:
+            Cart(request).add_many((int(pid), int(qty)) for pid, qty in saved.items.items())
+        return reverse("cart")
+
+    def customer_phone(self, user: Any) -> str:
+        from demo_shop.customers.models import CustomerProfile
+
+        profile = CustomerProfile.objects.filter(user=user).first()
+        return str(profile.mobile or "") if profile is not None else ""
 
     def current_category(self, request: HttpRequest) -> tuple[int, ...]:
         category = getattr(request, "shop_category", None)

@@ -131,6 +131,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
 }
 
+# Journey e-mails go to files under var/mail/ (one per message), to read them in the tour.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND",
+                               "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+DEFAULT_FROM_EMAIL = "Demo shop <shop@example.com>"
+
 # Celery: Redis as broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = not (os.environ.get("CELERY_BROKER_URL") or REDIS_URL) or (
@@ -144,8 +150,9 @@ CELERY_TIMEZONE = TIME_ZONE
 
 PERSONALIZATION = {
     "COMMERCE_ADAPTER": "demo_shop.adapter.DemoCommerceAdapter",
-    # Links in sales-rep SMS; without it they use the host of the request placing the order.
-    "SITE_URL": os.environ.get("SITE_URL") or None,
+    # Links in sales-rep SMS and journey e-mails (sent by a worker, with no request to
+    # take the host from): the address `make demo` serves.
+    "SITE_URL": os.environ.get("SITE_URL") or "http://127.0.0.1:8000",
     # Demo: typical temperatures per country, for the weather popups (docs/demo-tour.md).
     "TEMPERATURE_PROVIDER": "personalization.engine.providers.table_temperature",
     # 5 % of visitors see no personalization anywhere: the program report's control group.

@@ -58,6 +58,14 @@ class OrderFields:
 
 
 @dataclass(frozen=True)
+class SavedCartFields:
+    """ORM paths on the saved-carts queryset (:meth:`CommerceAdapter.saved_carts`)."""
+
+    customer: str = "user"  # FK to the customer (AUTH_USER_MODEL)
+    updated: str = "updated_at"  # when the cart last changed
+
+
+@dataclass(frozen=True)
 class CustomerFields:
     """ORM paths on the customers queryset (the user model)."""
 
@@ -115,6 +123,7 @@ class CommerceAdapter:
 
     order_fields = OrderFields()
     customer_fields = CustomerFields()
+    saved_cart_fields = SavedCartFields()
 
     def ready(self) -> None:
         """Called once at start-up: connect the shop's own signals here, e.g. send
@@ -129,6 +138,21 @@ class CommerceAdapter:
         basket), for a preview or ``explain`` of that customer; None when the shop cannot
         tell (they then simulate an empty cart and say so). Read only: never change it."""
         return None
+
+    def saved_carts(self) -> QuerySet | None:
+        """The customers' carts with items, kept between visits (one row per customer, its
+        change time in ``saved_cart_fields.updated``): what abandoned-cart journeys scan,
+        set-based. None when the shop keeps no such record (the trigger then finds nobody)."""
+        return None
+
+    def restore_cart(self, request: HttpRequest, user: Any) -> str:
+        """Put ``user``'s saved cart into this browser's cart (a journey message's link,
+        opened on any device) and return the URL to send him to (the cart page)."""
+        return "/"
+
+    def customer_phone(self, user: Any) -> str:
+        """The customer's mobile number for journey SMS, or "" (he is then skipped)."""
+        return ""
 
     def current_category(self, request: HttpRequest) -> tuple[int, ...]:
         """Ids of the category the visitor is looking at and its ancestors, nearest first

@@ -70,6 +70,10 @@ DEFAULTS: dict[str, Any] = {
     # Absolute base URL of the site (e.g. "https://shop.example.com") for links in messages;
     # None: taken from the request that placed the order, when there is one.
     "SITE_URL": None,
+    # Journeys: a customer gets at most one journey message per this many days.
+    "JOURNEY_PERIOD_DAYS": 7,
+    # The sender of journey e-mails (default: Django's DEFAULT_FROM_EMAIL).
+    "JOURNEY_FROM_EMAIL": None,
     # Consent: the version of the privacy policy; a new version asks every visitor again.
     "CONSENT_POLICY_VERSION": "1",
     # Signed cookie holding the visitor's consent choices (a necessary cookie).

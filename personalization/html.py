@@ -42,12 +42,16 @@ def placeholders(text: str) -> list[str]:
     return FIELD_RE.findall(text or "")
 
 
-def insert_fields(text: str, values: Mapping[str, Any]) -> SafeString | None:
-    """Replace ``{{ field }}`` with escaped values; None when a field has no value."""
+def insert_fields(text: str, values: Mapping[str, Any],
+                  markup: Mapping[str, SafeString] | None = None) -> SafeString | None:
+    """Replace ``{{ field }}`` with escaped values, or with ``markup``'s HTML as it is (a
+    message's cart lines); None when a field has no value."""
     missing = False
 
     def replace(match: re.Match) -> str:
         nonlocal missing
+        if markup is not None and match.group(1) in markup:
+            return str(markup[match.group(1)])
         value = values.get(match.group(1))
         if value in (None, ""):
             missing = True

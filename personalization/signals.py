@@ -15,6 +15,9 @@ segment_exited = Signal()
 #: ``notification``; the jobs subsystem enqueues the task (see jobs/receivers.py).
 rep_alert_due = Signal()
 
+#: Inside the app: a journey message is due (``message``); the jobs subsystem enqueues it.
+journey_message_due = Signal()
+
 #: Inside the app: sent after commit when a batch of events waits to be written, so the
 #: jobs subsystem schedules a flush.
 events_waiting = Signal()

@@ -4,6 +4,7 @@ to) under e.g. ``pz/api/``."""
 
 from django.urls import path
 
+from personalization.journeys import views as journey_views
 from personalization.privacy import views as privacy_views
 from personalization.touchpoints import views
 
@@ -14,4 +15,7 @@ urlpatterns = [
     path("privacy/", privacy_views.consent, name="consent"),
     path("privacy/my-data/", privacy_views.my_data, name="my_data"),
     path("privacy/forget-me/", privacy_views.forget_me, name="forget_me"),
+    path("journeys/unsubscribe/<str:token>/", journey_views.unsubscribe_view,
+         name="journey_unsubscribe"),
+    path("journeys/cart/<str:token>/", journey_views.cart_view, name="journey_cart"),
 ]

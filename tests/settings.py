@@ -62,6 +62,8 @@ PERSONALIZATION = {
     "SMS_BACKEND": "personalization.messaging.channels.locmem.SmsBackend",
     # The demo holds 5 % out; tests that measure the holdout set their own share.
     "GLOBAL_HOLDOUT_PERCENT": 0,
+    # Links in messages take the host of the request, as in a shop that sets no SITE_URL.
+    "SITE_URL": None,
 }
 
 # Unit tests run tasks eagerly; tests marked "worker" start a real worker on the broker,

@@ -94,7 +94,8 @@ def test_erasure_leaves_nothing_but_pseudonymous_consent(anna):
     assert erase_subject(user=anna) == {"events": 0, "aliases": 0, "profiles": 0,
                                         "segment_memberships": 0, "discount_codes": 0,
                                         "consent_records_pseudonymised": 0,
-                                        "rep_alerts_anonymised": 0}  # idempotent
+                                        "rep_alerts_anonymised": 0,
+                                        "journey_messages": 0}  # idempotent
 
 
 def test_visitor_erases_his_own_data(client, anna):

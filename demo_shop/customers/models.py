@@ -107,6 +107,8 @@ class CustomerProfile(models.Model):
         help_text=_('A short label such as "retail", "farm" or "vip".'),
     )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    mobile = PhoneNumberField(_("mobile number"), blank=True,
+                              help_text=_("For messages by SMS, with the customer's consent."))
 
     class Meta:
         verbose_name = _("customer profile")

@@ -182,6 +182,7 @@ class Cart:
             self.session.pop(key, None)
         self.session[UPDATED_AT_KEY] = timezone.now().isoformat()
         self._lines = None
+        self._keep({}, None)
 
     def apply_discount(self, code: str) -> tuple[DiscountCode | None, str]:
         """Validate ``code`` and keep it in the cart if it is valid."""
@@ -214,6 +215,23 @@ class Cart:
             raise CartError(_("This product is not available.")) from exc
 
     def _save(self, quantities: dict[int, int]) -> None:
+        now = timezone.now()
         self.session[SESSION_KEY] = {str(pid): qty for pid, qty in quantities.items()}
-        self.session[UPDATED_AT_KEY] = timezone.now().isoformat()
+        self.session[UPDATED_AT_KEY] = now.isoformat()
         self._lines = None
+        self._keep(self.session[SESSION_KEY], now)
+
+    def _keep(self, items: dict[str, int], now: datetime | None) -> None:
+        """A logged-in customer's cart is kept with him too (not in a staff preview)."""
+        from .models import SavedCart
+        from .preview import previewed_session
+
+        user = getattr(self.request, "user", None)
+        if (user is None or not user.is_authenticated
+                or previewed_session(self.request) is not None):
+            return
+        if items:
+            SavedCart.objects.update_or_create(user=user, defaults={"items": items,
+                                                                    "updated_at": now})
+        else:
+            SavedCart.objects.filter(user=user).delete()

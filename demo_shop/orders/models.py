@@ -215,3 +215,21 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product}"
+
+
+class SavedCart(models.Model):
+    """A logged-in customer's cart, kept with him (the session cart is the browser's): what
+    abandoned-cart journeys find, and what their link restores on any device."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="saved_cart", verbose_name=_("customer"))
+    items = models.JSONField(_("items"), default=dict,
+                             help_text=_("Product id → quantity."))
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("saved cart")
+        verbose_name_plural = _("saved carts")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({len(self.items)} products)"

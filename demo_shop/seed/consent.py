@@ -13,6 +13,8 @@ from personalization.privacy.consent import ensure_purposes, record_choices
 #: Eva declined personalization (and marketing); she allowed analytics.
 DECLINED = {"eva": {"personalization": False, "analytics": True, "marketing": False}}
 ACCEPTED = {"personalization": True, "analytics": True, "marketing": False}
+#: Anna and Lisa also allowed offers by e-mail: the demo's journeys write to them.
+MARKETING = {"anna", "lisa"}
 
 
 def seed_consent(users: dict[str, Any], created: Counter) -> None:
@@ -23,7 +25,10 @@ def seed_consent(users: dict[str, Any], created: Counter) -> None:
     for username, user in sorted(users.items()):
         if user.pk in recorded or user.is_staff:
             continue
-        record_choices(choices=DECLINED.get(username, ACCEPTED),
+        choices = DECLINED.get(username, ACCEPTED)
+        if username in MARKETING:
+            choices = {**choices, "marketing": True}
+        record_choices(choices=choices,
                        source=ConsentRecord.Source.SIGNUP, user=user)
         created["consent records"] += 3
 

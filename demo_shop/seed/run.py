@@ -23,6 +23,7 @@ from . import plan as seed_plan
 from .catalog_data import CATALOG, CategorySpec
 from .consent import seed_consent, seed_profiles
 from .history import seed_history
+from .journeys import seed_journeys
 from .personalization import seed_personalization  # noqa: E402
 
 DEFAULT_CUSTOMERS = 400
@@ -45,6 +46,7 @@ def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print,
         _orders(plans, users, account_map, today, created)
         seed_personalization(created)
         seed_consent(users, created)
+        seed_journeys(users, created)
         seed_profiles(users, created)
         if history:
             seed_history(created)

@@ -2,6 +2,7 @@
 
 from personalization.admin.campaigns import CampaignAdmin, SlotAdmin, schedule_text
 from personalization.admin.consent import ConsentPurposeAdmin, ConsentRecordAdmin
+from personalization.admin.journeys import JourneyAdmin, JourneyMessageAdmin
 from personalization.admin.notifications import RepAlertSettingsAdmin, RepNotificationAdmin
 from personalization.admin.profiles import EventAdmin, VisitorProfileAdmin
 from personalization.admin.segments import (
@@ -13,6 +14,7 @@ from personalization.admin.segments import (
 
 __all__ = [
     "CampaignAdmin", "ConsentPurposeAdmin", "ConsentRecordAdmin", "EventAdmin",
+    "JourneyAdmin", "JourneyMessageAdmin",
     "RepAlertSettingsAdmin", "RepNotificationAdmin",
     "RuleInline", "SegmentAdmin", "SegmentMembershipAdmin",
     "SlotAdmin", "VisitorProfileAdmin", "rule_child_inlines", "schedule_text",

@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from personalization.journeys.messages import resume_stalled_messages
 from personalization.messaging.alerts import resume_stalled_notifications
 from personalization.models import OutboxMessage
 
@@ -95,5 +96,6 @@ def relay(now: datetime | None = None) -> dict[str, int]:
     with transaction.atomic():  # rows being published here are skipped by another relay
         published = publish(due(now))
     sms = resume_stalled_notifications(now)
+    journeys = resume_stalled_messages(now)
     deleted, _ = OutboxMessage.objects.filter(done_at__lt=now - KEEP_DONE).delete()
-    return {"published": published, "sms": sms, "deleted": deleted}
+    return {"published": published, "sms": sms, "journeys": journeys, "deleted": deleted}

@@ -15,7 +15,12 @@ from personalization.jobs import outbox
 from personalization.jobs.tasks import flush_events, notify_rep_of_order
 from personalization.measurement.events import settle_events
 from personalization.messaging.alerts import queue_rep_alert
-from personalization.signals import events_waiting, order_placed, rep_alert_due
+from personalization.signals import (
+    events_waiting,
+    journey_message_due,
+    order_placed,
+    rep_alert_due,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +74,22 @@ def enqueue_rep_alert(sender: Any, notification: Any, **kwargs: Any) -> None:
         logger.warning("Could not enqueue SMS %s: %s", notification.pk, exc)
 
 
+def enqueue_journey_message(sender: Any, message: Any, **kwargs: Any) -> None:
+    """Hand a journey message to a worker, at its ``send_after`` time (after quiet hours);
+    eager Celery leaves it queued until a run after them, as for the rep's SMS."""
+    from personalization.jobs.tasks import send_journey_message
+
+    eta = message.send_after if message.send_after > timezone.now() else None
+    if eta is not None and send_journey_message.app.conf.task_always_eager:
+        logger.info("Journey message %s waits for the quiet hours to end (%s)", message.pk,
+                    eta)
+        return
+    try:
+        send_journey_message.apply_async((message.pk,), eta=eta)
+    except Exception as exc:  # the row is queued: the outbox relay enqueues it again
+        logger.warning("Could not enqueue journey message %s: %s", message.pk, exc)
+
+
 def schedule_flush(sender: Any, **kwargs: Any) -> None:
     """Flush the event buffer on a worker (in the web process when Celery runs eagerly).
     A broker that cannot be reached costs nothing: the events stay buffered for the next
@@ -90,6 +111,7 @@ def relay_at_worker_start(sender: Any = None, **kwargs: Any) -> None:
 def connect() -> None:
     order_placed.connect(on_order_placed, dispatch_uid="pz_order_placed")
     rep_alert_due.connect(enqueue_rep_alert, dispatch_uid="pz_rep_alert_due")
+    journey_message_due.connect(enqueue_journey_message, dispatch_uid="pz_journey_due")
     events_waiting.connect(schedule_flush, dispatch_uid="pz_events_waiting")
     worker_ready.connect(relay_at_worker_start, dispatch_uid="pz_relay_at_worker_start")
     get_adapter().ready()

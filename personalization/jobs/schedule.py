@@ -40,6 +40,10 @@ def beat_schedule(refresh_interval: int | None = None,
             "task": "personalization.jobs.tasks.relay_outbox",
             "schedule": float(relay_interval),
         },
+        "personalization.scan_journeys": {  # due journey messages (carts, win-back …)
+            "task": "personalization.jobs.tasks.scan_journeys",
+            "schedule": crontab(minute="*/15"),
+        },
         "personalization.purge_expired_data": {
             "task": "personalization.jobs.tasks.purge_expired_data",
             "schedule": crontab(hour=3, minute=17),

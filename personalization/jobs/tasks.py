@@ -36,6 +36,21 @@ def notify_rep_of_order(self, notification_id: int) -> str:
     return alerts.send_rep_notification(notification_id, last_attempt=last_attempt)
 
 
+@shared_task(bind=True, **SMS_RETRY)
+def send_journey_message(self, message_id: int) -> str:
+    from personalization.journeys.messages import send_journey_message as send
+
+    last_attempt = self.request.retries >= self.max_retries
+    return send(message_id, last_attempt=last_attempt)
+
+
+@shared_task(**RETRY)
+def scan_journeys() -> dict[str, dict[str, int]]:
+    from personalization.journeys.scan import scan
+
+    return scan().as_dict()
+
+
 @shared_task(**RETRY)
 def run_outbox_message(message_id: int) -> str:
     return outbox.run(message_id)

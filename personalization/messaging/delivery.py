@@ -71,10 +71,10 @@ class Courier:
         """Hand the row to a worker at its ``send_after`` time."""
         raise NotImplementedError
 
-    def still_wanted(self, row: Any) -> str:
-        """Checked right before sending: an empty string, or why the message is no longer
-        to go out (it is then marked skipped with that reason)."""
-        return ""
+    def still_wanted(self, row: Any) -> tuple[str, str] | None:
+        """Checked right before the claim: None, or the status (``skipped``,
+        ``cancelled``) and the reason when the message is no longer to go out."""
+        return None
 
 
 def deliver(model: type[models.Model], pk: int, courier: Courier | Callable[[], Courier], *,
@@ -98,11 +98,12 @@ def deliver(model: type[models.Model], pk: int, courier: Courier | Callable[[], 
         return row.status
     if row.status == SENDING:
         return _recover(model, row, courier, now, last_attempt)
-    reason = courier.still_wanted(row)
-    if reason:
-        skipped = model.objects.filter(pk=pk, status=QUEUED, attempts=row.attempts).update(
-            status="skipped", last_error=reason)
-        return "skipped" if skipped else "busy"
+    unwanted = courier.still_wanted(row)
+    if unwanted is not None:
+        status, reason = unwanted
+        changed = model.objects.filter(pk=pk, status=QUEUED, attempts=row.attempts).update(
+            status=status, last_error=reason)
+        return status if changed else "busy"
     claimed = model.objects.filter(pk=pk, status=QUEUED, attempts=row.attempts).update(
         status=SENDING, attempts=F("attempts") + 1, claimed_at=now)
     if not claimed:

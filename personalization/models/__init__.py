@@ -5,6 +5,7 @@ from personalization.models.campaigns import Campaign, Slot, SlotKind
 from personalization.models.consent import ConsentPurpose, ConsentRecord
 from personalization.models.events import Event
 from personalization.models.experiments import DailyRollup, ExperimentRun, KpiSnapshot
+from personalization.models.journeys import Journey, JourneyMessage, JourneyTemplate
 from personalization.models.notifications import RepAlertSettings, RepNotification
 from personalization.models.outbox import OutboxMessage
 from personalization.models.profiles import VisitorAlias, VisitorProfile
@@ -25,7 +26,8 @@ from personalization.rules import Rule
 __all__ = [
     "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
-    "IssuedCode", "KpiSnapshot", "OutboxMessage", "PopupVariant", "ProductAffinity",
+    "IssuedCode", "Journey", "JourneyMessage", "JourneyTemplate", "KpiSnapshot",
+    "OutboxMessage", "PopupVariant", "ProductAffinity",
     "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
     "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]

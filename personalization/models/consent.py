@@ -52,6 +52,7 @@ class ConsentRecord(models.Model):
         ADMIN = "admin", _("Admin")
         SIGNUP = "signup", _("Sign-up")
         IMPORT = "import", _("Import")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="pz_consent_records",
@@ -61,7 +62,7 @@ class ConsentRecord(models.Model):
     purpose = models.CharField(_("purpose"), max_length=50)
     granted = models.BooleanField(_("granted"))
     policy_version = models.CharField(_("policy version"), max_length=40)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:

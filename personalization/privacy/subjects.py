@@ -100,6 +100,12 @@ def export_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[s
             "order": n.order_reference, "rep": n.rep_name, "message": n.body,
             "status": n.status, "time": n.created_at.isoformat(),
         } for n in _rep_alerts(user).order_by("created_at", "pk")],
+        "journey_messages": [{
+            "journey": m.journey.name, "channel": m.channel, "to": m.to,
+            "subject": m.subject, "text": m.text, "code": m.code, "status": m.status,
+            "held_out": m.control, "time": m.created_at.isoformat(),
+            "sent": m.sent_at.isoformat() if m.sent_at else None,
+        } for m in _journey_messages(user).select_related("journey").order_by("created_at")],
         "consent": [{
             "purpose": r.purpose, "granted": r.granted, "policy_version": r.policy_version,
             "source": r.source, "time": r.created_at.isoformat(),
@@ -121,6 +127,14 @@ def _rep_alerts(user: Any) -> Any:
     mine = orders.filter(**{adapter.order_fields.customer: user}).values_list("pk", flat=True)
     return RepNotification.objects.filter(order_type=ContentType.objects.get_for_model(
         orders.model), order_id__in=[str(pk) for pk in mine])
+
+
+def _journey_messages(user: Any) -> Any:
+    from personalization.models import JourneyMessage
+
+    if user is None or not getattr(user, "pk", None):
+        return JourneyMessage.objects.none()
+    return JourneyMessage.objects.filter(user=user)
 
 
 def _issued_codes(user: Any, ids: set) -> Any:
@@ -157,6 +171,8 @@ def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[st
     # The rep's SMS log keeps that an order came in, not who placed it or what it said.
     counts["rep_alerts_anonymised"] = _rep_alerts(user).exclude(body=ERASED).update(
         customer_name="", body=ERASED)
+    # Queued journey messages never go out, and the log of those sent goes with them.
+    counts["journey_messages"] = _journey_messages(user).delete()[0]
     for profile in profiles:
         profile.delete()
         counts["profiles"] += 1

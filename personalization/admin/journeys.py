@@ -1,0 +1,154 @@
+"""Admin for journeys: the journey with its messages per language (checked: fields that
+exist, HTML that is safe), and the read-only message log."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from personalization.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, FIELD_RE
+from personalization.journeys.messages import FIELDS
+from personalization.models import Journey, JourneyMessage, JourneyTemplate, Segment
+
+_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
+_ATTR = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=")
+
+
+def template_problems(text: str, *, html: bool) -> list[str]:
+    """What is wrong with a journey text: fields that do not exist or are written wrong,
+    and (for e-mail) HTML that is not allowed, e.g. scripts, styles or event handlers."""
+    problems = []
+    unknown = sorted({f for f in FIELD_RE.findall(text) if f not in FIELDS})
+    if unknown:
+        problems.append(_("Unknown field(s): %(names)s. Known: %(known)s.") % {
+            "names": ", ".join(unknown), "known": ", ".join(FIELDS)})
+    rest = FIELD_RE.sub("", text)
+    if "{{" in rest or "}}" in rest or "{%" in rest:
+        problems.append(_("A field is written {{ first_name }}; check the braces."))
+    if html:
+        bad_tags, bad_attrs = set(), set()
+        for tag, attrs in _TAG.findall(text):
+            tag = tag.lower()
+            if tag not in ALLOWED_TAGS:
+                bad_tags.add(tag)
+            for attr in _ATTR.findall(attrs):
+                if attr.lower() not in ALLOWED_ATTRIBUTES.get(tag, set()):
+                    bad_attrs.add(attr.lower())
+        if bad_tags:
+            problems.append(_("Not allowed in a message: <%(tags)s>.") % {
+                "tags": ">, <".join(sorted(bad_tags))})
+        if bad_attrs:
+            problems.append(_("Attributes not allowed: %(attrs)s.") % {
+                "attrs": ", ".join(sorted(bad_attrs))})
+        if re.search(r"(?i)(java|vb)script\s*:", text):
+            problems.append(_("Links must be http, https, mailto or tel."))
+    return problems
+
+
+class JourneyTemplateForm(forms.ModelForm):
+    class Meta:
+        model = JourneyTemplate
+        fields = ["language", "subject", "body"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        journey = self.instance.journey if self.instance.journey_id else None
+        # An inline form sees the whole admin form: check for the channel being saved.
+        channel = (self.data.get("channel")
+                   or (journey.channel if journey else Journey.Channel.EMAIL))
+        for name in ("subject", "body"):
+            problems = template_problems(data.get(name) or "",
+                                         html=name == "body" and channel == "email")
+            if problems:
+                self.add_error(name, problems)
+        return data
+
+
+class JourneyTemplateInline(admin.StackedInline):
+    model = JourneyTemplate
+    form = JourneyTemplateForm
+    extra = 1
+    min_num = 1
+
+
+class JourneyForm(forms.ModelForm):
+    class Meta:
+        model = Journey
+        fields = ["name", "enabled", "priority", "trigger", "hours", "lapsed_days",
+                  "min_orders", "segment", "quiet_hours_start", "quiet_hours_end", "audience",
+                  "channel", "discount_percent", "holdout_percent", "attribution_days"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        trigger = data.get("trigger")
+        segment = data.get("segment")
+        if trigger == Journey.Trigger.ENTERED_SEGMENT:
+            if segment is None:
+                self.add_error("segment", _("Choose the segment whose new members get it."))
+            elif segment.kind != Segment.Kind.COMPUTED:
+                self.add_error("segment", _("Only a computed segment has members to enter."))
+        audience = data.get("audience")
+        if audience is not None:
+            live = [s.name for s in audience if s.kind != Segment.Kind.COMPUTED]
+            if live:
+                self.add_error("audience", _(
+                    "Messages are sent outside a visit: only computed segments can be an "
+                    "audience (%(names)s is live).") % {"names": ", ".join(live)})
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if (start is None) != (end is None):
+            self.add_error("quiet_hours_end", _("Give both ends of the quiet hours, or none."))
+        return data
+
+
+@admin.register(Journey)
+class JourneyAdmin(admin.ModelAdmin):
+    form = JourneyForm
+    inlines = [JourneyTemplateInline]
+    list_display = ["name", "enabled", "trigger", "channel", "priority", "holdout_percent",
+                    "sent", "held_out"]
+    list_filter = ["enabled", "trigger", "channel"]
+    filter_horizontal = ["audience"]
+    fieldsets = [
+        (None, {"fields": ["name", "enabled", "priority"]}),
+        (_("When"), {"fields": ["trigger", "hours", "lapsed_days", "min_orders", "segment",
+                                ("quiet_hours_start", "quiet_hours_end")]}),
+        (_("To whom, how"), {"fields": ["audience", "channel", "discount_percent"]}),
+        (_("Measurement"), {"fields": ["holdout_percent", "attribution_days"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).annotate(
+            n_sent=Count("messages", filter=Q(messages__status="sent")),
+            n_held=Count("messages", filter=Q(messages__status="held_out")))
+
+    @admin.display(description=_("sent"), ordering="n_sent")
+    def sent(self, obj: Journey) -> int:
+        return obj.n_sent
+
+    @admin.display(description=_("held out"), ordering="n_held")
+    def held_out(self, obj: Journey) -> int:
+        return obj.n_held
+
+
+@admin.register(JourneyMessage)
+class JourneyMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "journey", "user", "channel", "status", "to", "sent_at"]
+    list_filter = ["status", "journey", "channel"]
+    search_fields = ["to", "user__username", "user__email", "subject"]
+    raw_id_fields = ["user"]
+    list_select_related = ["journey", "user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+__all__ = ["JourneyAdmin", "JourneyMessageAdmin", "template_problems"]

@@ -1,0 +1,1 @@
+"""Journeys: messages that bring customers back (docs/journeys.md)."""

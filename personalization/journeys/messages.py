@@ -1,0 +1,225 @@
+"""A journey message: its text for the customer (his fields, his cart, his code), the
+e-mail with its plain-text alternative and one-click unsubscribe, and sending it once."""
+
+from __future__ import annotations
+
+import html as html_module
+import logging
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from personalization.adapters import get_adapter
+from personalization.conf import app_settings
+from personalization.fields import format_money
+from personalization.html import insert_fields
+from personalization.messaging import delivery
+from personalization.messaging.alerts import absolute_url, e164
+from personalization.messaging.channels import SendResult, SmsMessage, get_sms_backend
+from personalization.models import Journey, JourneyMessage, JourneyTemplate
+from personalization.privacy.consent import may_send_marketing
+from personalization.signals import journey_message_due
+
+logger = logging.getLogger(__name__)
+Status = JourneyMessage.Status
+UNSUBSCRIBE_SALT = "pz.journeys.unsubscribe"
+CART_SALT = "pz.journeys.cart"
+#: Fields a journey text may use.
+FIELDS = ("first_name", "name", "code", "cart", "cart_link", "shop_link")
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return signing.dumps(user_id, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def cart_token(user_id: int) -> str:
+    return signing.dumps(user_id, salt=CART_SALT, compress=True)
+
+
+def _url(name: str, token: str) -> str:
+    try:
+        return absolute_url(reverse(name, args=[token]))
+    except NoReverseMatch:  # personalization.urls is not included
+        return ""
+
+
+def template_for(journey: Journey, language: str) -> JourneyTemplate | None:
+    """The message in ``language``, its base language (nl for nl-be), or the catch-all."""
+    templates = {t.language.lower(): t for t in journey.templates.all()}
+    language = (language or "").lower()
+    for key in (language, language.split("-")[0], ""):
+        if key in templates:
+            return templates[key]
+    return next(iter(templates.values()), None)
+
+
+def _cart_markup(lines: list[tuple[Any, int]]) -> tuple[SafeString, str]:
+    """The cart's lines for the e-mail (a table with inline styles, for mail clients that
+    ignore style sheets) and as plain text."""
+    html = render_to_string("personalization/journeys/cart_lines.html", {"lines": [
+        {"name": getattr(p, "name", str(p)), "quantity": q,
+         "price": format_money(Decimal(getattr(p, "price", 0) or 0)),
+         "url": absolute_url(p.get_absolute_url()) if hasattr(p, "get_absolute_url") else "",
+         "image": absolute_url(getattr(p, "image_url", "") or "")} for p, q in lines]})
+    text = "\n".join(f"- {q} × {getattr(p, 'name', p)}" for p, q in lines)
+    return mark_safe(html), text  # noqa: S308 (our template, values escaped)
+
+
+_LINK = re.compile(r'<a\s[^>]*?href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+def as_text(html: str) -> str:
+    """The plain-text alternative of a message's HTML: links spelled out, paragraphs kept."""
+    text = _LINK.sub(lambda m: f"{m.group(2)}: {m.group(1)}" if m.group(1) else m.group(2),
+                     str(html))
+    text = re.sub(r"(?i)<br\s*/?>", "\n", text)
+    text = re.sub(r"(?i)</(p|li|h\d|ul|ol)>", "\n\n", text)
+    text = html_module.unescape(strip_tags(text))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in
+                                            text.splitlines())).strip()
+
+
+class Rendered:
+    def __init__(self, subject: str, html: str, text: str) -> None:
+        self.subject, self.html, self.text = subject, html, text
+
+
+def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
+    """The message for ``user``; None when its text needs a field he lacks."""
+    journey = message.journey
+    adapter = get_adapter()
+    attributes = adapter.customer_attributes(user)
+    language = attributes.get("language") or settings.LANGUAGE_CODE
+    template = template_for(journey, language)
+    if template is None:
+        return None
+    cart_html, cart_text = SafeString(""), ""
+    if "cart" in template.body:
+        snapshot = adapter.customer_cart(user)
+        if snapshot is not None and not snapshot.is_empty:
+            products = {p.pk: p for p in adapter.products(
+                [line.product_id for line in snapshot.lines])}
+            lines = [(products[line.product_id], line.quantity) for line in snapshot.lines
+                     if line.product_id in products]
+            cart_html, cart_text = _cart_markup(lines)
+    values = {"first_name": user.first_name or "",
+              "name": user.get_full_name() or user.get_username(), "code": code,
+              "cart_link": _url("personalization:journey_cart", cart_token(user.pk)),
+              "shop_link": absolute_url("/")}
+    with translation.override(language):
+        subject = insert_fields(template.subject, values) if template.subject else ""
+        body = insert_fields(template.body, values, markup={"cart": cart_html})
+    if body is None or subject is None:
+        return None
+    text = as_text(insert_fields(template.body, values,
+                                 markup={"cart": SafeString(cart_text)}) or "")
+    return Rendered(strip_tags(str(subject)), str(body), text)
+
+
+class JourneyCourier(delivery.Courier):
+    """A journey message by e-mail (Django's e-mail backend) or SMS (the SMS backend)."""
+
+    def __init__(self) -> None:
+        self.adapter = get_adapter()
+
+    def still_wanted(self, row: JourneyMessage) -> tuple[str, str] | None:
+        user = row.user
+        if not may_send_marketing(user):
+            return Status.SKIPPED, "No marketing consent (withdrawn since the scan)."
+        if row.journey.trigger == Journey.Trigger.CART_ABANDONED:
+            carts = self.adapter.saved_carts()
+            f = self.adapter.saved_cart_fields
+            updated = carts.filter(**{f.customer: user}).values_list(
+                f.updated, flat=True).first() if carts is not None else None
+            if updated is None or row.occurrence != f"cart:{int(updated.timestamp())}":
+                return Status.CANCELLED, "The cart was ordered or changed before the message."
+        if row.channel == Journey.Channel.EMAIL and not user.email:
+            logger.info("Journey message %s skipped: no e-mail address", row.pk)
+            return Status.SKIPPED, "The customer has no e-mail address."
+        if row.channel == Journey.Channel.SMS and not e164(self.adapter.customer_phone(user)):
+            logger.info("Journey message %s skipped: no mobile number", row.pk)
+            return Status.SKIPPED, "The customer has no mobile number."
+        return None
+
+    def _prepare(self, row: JourneyMessage) -> JourneyMessage:
+        """Mint the discount code once (kept on the row before anything is sent) and store
+        what is sent, for the message log."""
+        journey = row.journey
+        if journey.discount_percent and not row.code:
+            code = self.adapter.create_discount_code(
+                prefix="BACK", percent=journey.discount_percent, user=row.user)
+            JourneyMessage.objects.filter(pk=row.pk, code="").update(code=code)
+            row.code = JourneyMessage.objects.values_list("code", flat=True).get(pk=row.pk)
+        rendered = render(row, row.user, row.code)
+        if rendered is None:
+            raise delivery.SendError("The text needs a field this customer lacks.",
+                                     transient=False)
+        to = row.user.email if row.channel == Journey.Channel.EMAIL else e164(
+            self.adapter.customer_phone(row.user))
+        JourneyMessage.objects.filter(pk=row.pk).update(
+            to=to, subject=rendered.subject, body=rendered.html, text=rendered.text)
+        row.to, row.subject, row.body, row.text = to, rendered.subject, rendered.html, \
+            rendered.text
+        return row
+
+    def send(self, row: JourneyMessage) -> SendResult:
+        row = self._prepare(row)
+        if row.channel == Journey.Channel.SMS:
+            return get_sms_backend().send(SmsMessage(to=row.to, body=row.text))
+        unsubscribe = _url("personalization:journey_unsubscribe", unsubscribe_token(row.user_id))
+        headers = {"X-PZ-Journey-Message": str(row.pk)}
+        if unsubscribe:
+            # RFC 8058: mail clients offer one click, which POSTs to this address.
+            headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        html = render_to_string("personalization/journeys/email.html", {
+            # The body is the merchant's text sanitised by insert_fields, and our cart table.
+            "subject": row.subject, "body": mark_safe(row.body),  # noqa: S308
+            "unsubscribe": unsubscribe})
+        email = EmailMultiAlternatives(
+            subject=row.subject, to=[row.to], headers=headers,
+            from_email=app_settings.JOURNEY_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+            body=row.text + (f"\n\n--\nUnsubscribe: {unsubscribe}" if unsubscribe else ""))
+        email.attach_alternative(html, "text/html")
+        try:
+            email.send()
+        except (OSError, TimeoutError) as exc:  # smtplib's errors are OSErrors
+            raise delivery.SendError(str(exc), transient=True) from exc
+        return SendResult(ok=True, provider_id=email.extra_headers.get("Message-ID", ""))
+
+    def enqueue(self, row: JourneyMessage) -> None:
+        enqueue(row)
+
+
+def enqueue(row: JourneyMessage) -> None:
+    """Hand the message to a worker at its ``send_after`` time (the jobs subsystem receives
+    the signal)."""
+    journey_message_due.send(sender=JourneyMessage, message=row)
+
+
+def send_journey_message(message_id: int, *, last_attempt: bool = False) -> str:
+    """Send one queued journey message at most once; returns its status afterwards."""
+    return delivery.deliver(JourneyMessage, message_id, JourneyCourier,
+                            last_attempt=last_attempt)
+
+
+def resume_stalled_messages(now: datetime | None = None) -> int:
+    """Enqueue again the journey messages no worker has finished."""
+    count = 0
+    for row in delivery.stalled(JourneyMessage, JourneyCourier.stale_after,
+                                now or timezone.now()).iterator():
+        enqueue(row)
+        count += 1
+    return count
+
+

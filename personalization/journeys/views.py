@@ -1,0 +1,49 @@
+"""The links in a journey message: one-click unsubscribe, and the cart on any device."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from personalization.adapters import get_adapter
+from personalization.journeys.messages import CART_SALT, UNSUBSCRIBE_SALT
+from personalization.journeys.unsubscribe import unsubscribe
+
+#: A link keeps working this long (a message read weeks later).
+MAX_AGE = 60 * 60 * 24 * 90
+
+
+def _user(token: str, salt: str):  # type: ignore[no-untyped-def]
+    try:
+        user_id = signing.loads(token, salt=salt, max_age=MAX_AGE)
+    except signing.BadSignature:
+        raise Http404("This link is not valid (any more).") from None
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None:
+        raise Http404("This link is not valid (any more).")
+    return user
+
+
+@csrf_exempt  # mail clients' one-click POST (RFC 8058) carries no token; the link is signed
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (a link must not act when a mail scanner opens it); POST, from the page's
+    button or a mail client's one-click, withdraws the marketing consent."""
+    user = _user(token, UNSUBSCRIBE_SALT)
+    done = False
+    if request.method == "POST":
+        unsubscribe(user)
+        done = True
+    return render(request, "personalization/journeys/unsubscribe.html",
+                  {"done": done, "token": token})
+
+
+@require_http_methods(["GET"])
+def cart_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Put the customer's saved cart into this browser's cart and go to the cart page."""
+    user = _user(token, CART_SALT)
+    return redirect(get_adapter().restore_cart(request, user))

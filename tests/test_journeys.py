@@ -1,0 +1,215 @@
+"""Journeys as the customer and the merchant meet them: the seeded demo's abandoned cart and
+win-back e-mails, once each, with consent, one-click unsubscribe, quiet hours, priority and
+a cart that turns into an order before its message is due."""
+
+import re
+from datetime import time, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from demo_shop.orders.models import SavedCart
+from personalization.journeys.messages import send_journey_message
+from personalization.journeys.scan import scan
+from personalization.models import ConsentRecord, Journey, JourneyMessage
+from personalization.privacy.consent import may_send_marketing
+from personalization.privacy.subjects import erase_subject, export_subject
+
+pytestmark = pytest.mark.django_db
+SHOP = "https://shop.example"
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "SITE_URL": SHOP}
+    call_command("seed_demo", customers=20, history=False, verbosity=0)
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def sent_to(address):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_anna_gets_her_cart_and_lisa_her_code_once_each(demo):
+    first = scan()
+    assert first.queued == {"Your cart is waiting": 1, "We miss you": 1, "Welcome": 0}
+    [cart] = sent_to("anna@example.com")
+    [back] = sent_to("lisa@example.com")
+    assert cart.subject == "Anna, your cart is waiting"
+    assert back.subject == "We miss you, Lisa: 15% off"
+    code = JourneyMessage.objects.get(user__username="lisa").code
+    assert code.startswith("BACK") and code in back.body
+
+    # The plain text has the cart's lines and the links spelled out; the HTML alternative
+    # has them as a table with inline styles and absolute image addresses.
+    assert "- 1 × Pizza Margherita" in cart.body and f"{SHOP}/pz/journeys/cart/" in cart.body
+    html, kind = cart.alternatives[0]
+    assert kind == "text/html" and "<style" not in html and "<script" not in html
+    assert re.search(r'<img src="https://shop\.example/img/pizza-margherita\.svg"', html)
+    assert 'style="' in html and "Pizza Margherita" in html
+    # RFC 8058: one click in the mail client unsubscribes.
+    assert cart.extra_headers["List-Unsubscribe"].startswith(f"<{SHOP}/pz/journeys/unsub")
+    assert cart.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # Scanning again, or the same task delivered twice, sends nothing more.
+    assert scan().queued == {"Your cart is waiting": 0, "We miss you": 0, "Welcome": 0}
+    for message in JourneyMessage.objects.all():
+        assert send_journey_message(message.pk) == "sent"
+    assert len(mail.outbox) == 2
+
+
+def test_only_customers_who_allowed_offers_get_anything(demo):
+    tom = user("tom")  # he allowed personalization and analytics, not marketing
+    SavedCart.objects.create(user=tom, items={"1": 1},
+                             updated_at=timezone.now() - timedelta(hours=3))
+    scan()
+    assert not JourneyMessage.objects.filter(user=tom).exists()
+    assert sent_to("tom@example.com") == []
+
+
+def test_a_cart_ordered_before_its_message_is_due_cancels_it(demo):
+    journey = Journey.objects.get(trigger="cart")
+    now = timezone.localtime()
+    journey.quiet_hours_start = (now - timedelta(minutes=5)).time()
+    journey.quiet_hours_end = (now + timedelta(hours=1)).time().replace(second=0,
+                                                                         microsecond=0)
+    journey.save()
+    scan()
+    waiting = JourneyMessage.objects.get(journey=journey)
+    assert waiting.status == "queued" and waiting.send_after > timezone.now()
+    assert sent_to("anna@example.com") == []  # quiet hours: not yet
+    SavedCart.objects.filter(user__username="anna").delete()  # she ordered
+    JourneyMessage.objects.filter(pk=waiting.pk).update(send_after=timezone.now())
+    assert send_journey_message(waiting.pk) == "cancelled"
+    assert sent_to("anna@example.com") == []
+    assert "ordered or changed" in JourneyMessage.objects.get(pk=waiting.pk).last_error
+
+
+def test_a_message_due_in_quiet_hours_goes_out_after_them(demo):
+    journey = Journey.objects.get(trigger="lapsed")
+    journey.quiet_hours_start, journey.quiet_hours_end = time(0, 0), time(23, 59)
+    journey.save()
+    scan()
+    message = JourneyMessage.objects.get(journey=journey)
+    assert message.send_after > timezone.now() and sent_to("lisa@example.com") == []
+    assert send_journey_message(message.pk) == "queued"  # delivered early: waits
+    JourneyMessage.objects.filter(pk=message.pk).update(send_after=timezone.now()
+                                                        - timedelta(minutes=5))
+    call_command("run_journeys", verbosity=0)  # the relay hands it to a worker again
+    assert len(sent_to("lisa@example.com")) == 1
+
+
+def test_the_highest_priority_message_wins_one_per_period(demo):
+    lisa = user("lisa")
+    SavedCart.objects.create(user=lisa, items={"1": 2},
+                             updated_at=timezone.now() - timedelta(hours=5))
+    scan()  # she is due for both: her cart (priority 20) wins over win-back (10)
+    assert list(JourneyMessage.objects.filter(user=lisa).values_list(
+        "journey__name", flat=True)) == ["Your cart is waiting"]
+    assert [m.subject for m in sent_to("lisa@example.com")] == ["Lisa, your cart is waiting"]
+
+
+def test_one_click_unsubscribe_records_the_withdrawal(demo):
+    scan()
+    [message] = sent_to("anna@example.com")
+    link = message.extra_headers["List-Unsubscribe"].strip("<>").replace(SHOP, "")
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(link)
+    assert page.status_code == 200 and b"Unsubscribe from offers?" in page.content
+    assert may_send_marketing(user("anna"))  # opening the link changes nothing
+    # The mail client's one-click POST carries no CSRF token; the signed link is enough.
+    done = client.post(link, "List-Unsubscribe=One-Click",
+                       content_type="application/x-www-form-urlencoded")
+    assert done.status_code == 200 and b"You are unsubscribed" in done.content
+    assert not may_send_marketing(user("anna"))
+    record = ConsentRecord.objects.filter(user__username="anna").latest("created_at")
+    assert (record.purpose, record.granted, record.source) == ("marketing", False,
+                                                                "unsubscribe")
+    assert client.post(link[:-5] + "xxxx/").status_code == 404  # a forged link
+
+
+def test_the_cart_link_restores_the_cart_on_another_device(demo):
+    scan()
+    [message] = sent_to("anna@example.com")
+    link = re.search(rf"{SHOP}(/pz/journeys/cart/[^/\s]+/)", message.body).group(1)
+    phone = Client()  # not logged in, another browser
+    cart = phone.get(link, follow=True)
+    assert cart.status_code == 200
+    assert "Pizza Margherita" in cart.content.decode()
+
+
+def test_a_customer_without_an_address_is_skipped_not_retried(demo, caplog):
+    get_user_model().objects.filter(username="lisa").update(email="")
+    scan()
+    message = JourneyMessage.objects.get(user__username="lisa")
+    assert message.status == "skipped" and "no e-mail address" in message.last_error
+    assert send_journey_message(message.pk) == "skipped"
+    assert "no e-mail address" in caplog.text
+
+
+def test_erasure_removes_his_messages_and_export_lists_them(demo):
+    scan()
+    lisa = user("lisa")
+    [exported] = export_subject(user=lisa)["journey_messages"]
+    assert exported["journey"] == "We miss you" and exported["status"] == "sent"
+    assert erase_subject(user=lisa)["journey_messages"] == 1
+    assert not JourneyMessage.objects.filter(user=lisa).exists()
+
+
+def test_a_holdout_gets_no_message_but_a_row_to_compare(demo):
+    Journey.objects.exclude(trigger="lapsed").update(enabled=False)
+    Journey.objects.filter(trigger="lapsed").update(holdout_percent=50, lapsed_days=1,
+                                                    min_orders=1)
+    customers = get_user_model().objects.filter(is_staff=False)
+    grant = [ConsentRecord(user=u, purpose="marketing", granted=True, policy_version="1",
+                           source="signup", subject=f"u{u.pk}") for u in customers]
+    ConsentRecord.objects.bulk_create(grant)
+    scan()
+    rows = JourneyMessage.objects.filter(journey__trigger="lapsed")
+    held = rows.filter(control=True)
+    assert rows.count() >= 10  # every customer with an order, marketing allowed
+    assert 0.2 < held.count() / rows.count() < 0.8
+    assert rows.filter(control=False, status="sent").exists()
+    assert all(m.status == "held_out" for m in held)
+    assert not any(sent_to(m.user.email) for m in held)
+
+
+def journey_form(**changes):
+    data = {"name": "Cart", "enabled": "on", "priority": "0", "trigger": "cart", "hours": "4",
+            "lapsed_days": "60", "min_orders": "2", "channel": "email",
+            "holdout_percent": "10", "attribution_days": "7",
+            "templates-TOTAL_FORMS": "1", "templates-INITIAL_FORMS": "0",
+            "templates-MIN_NUM_FORMS": "1", "templates-MAX_NUM_FORMS": "1000",
+            "templates-0-language": "", "templates-0-subject": "Hi {{ first_name }}",
+            "templates-0-body": "<p>Hello {{ first_name }}</p>{{ cart }}"}
+    return {**data, **changes}
+
+
+def test_the_admin_refuses_broken_or_unsafe_texts_with_a_message(admin_client):
+    url = "/admin/personalization/journey/add/"
+    cases = {
+        "<p>Hi {{ frist_name }}</p>": "Unknown field(s): frist_name",
+        "<p>Hi {{ first_name }</p>": "check the braces",
+        "<p>Hi</p><script>alert(1)</script>": "Not allowed in a message: &lt;script&gt;",
+        '<p onclick="x()">Hi</p>': "Attributes not allowed: onclick",
+        '<a href="javascript:alert(1)">x</a>': "Links must be http",
+    }
+    for body, message in cases.items():
+        page = admin_client.post(url, journey_form(**{"templates-0-body": body}))
+        assert page.status_code == 200 and message in page.content.decode(), body
+    assert not Journey.objects.exists()
+    segment_needed = admin_client.post(url, journey_form(trigger="segment"))
+    assert "Choose the segment" in segment_needed.content.decode()
+    saved = admin_client.post(url, journey_form())
+    assert saved.status_code == 302 and Journey.objects.get().templates.count() == 1
+    # For SMS the text is plain: HTML is not checked as e-mail markup, fields still are.
+    sms = admin_client.post(url, journey_form(name="Text", channel="sms", **{
+        "templates-0-body": "Hi {{ first_name }}, your cart: {{ cart_link }}"}))
+    assert sms.status_code == 302
