@@ -213,3 +213,51 @@ def test_the_admin_refuses_broken_or_unsafe_texts_with_a_message(admin_client):
     sms = admin_client.post(url, journey_form(name="Text", channel="sms", **{
         "templates-0-body": "Hi {{ first_name }}, your cart: {{ cart_link }}"}))
     assert sms.status_code == 302
+
+
+def test_the_report_compares_orders_after_the_message_with_the_held_out(demo, admin_client):
+    from demo_shop.orders.models import Order
+    from personalization.journeys.report import journey_report
+
+    Journey.objects.exclude(trigger="lapsed").update(enabled=False)
+    journey = Journey.objects.get(trigger="lapsed")
+    Journey.objects.filter(pk=journey.pk).update(holdout_percent=50, lapsed_days=1,
+                                                 min_orders=1, attribution_days=7)
+    ConsentRecord.objects.bulk_create([
+        ConsentRecord(user=u, purpose="marketing", granted=True, policy_version="1",
+                      source="signup", subject=f"u{u.pk}")
+        for u in get_user_model().objects.filter(is_staff=False)])
+    scan()
+    journey.refresh_from_db()
+    due_at = timezone.now() - timedelta(days=10)  # the window of every row has ended
+    JourneyMessage.objects.filter(journey=journey).update(created_at=due_at)
+    rows = list(JourneyMessage.objects.filter(journey=journey).order_by("pk"))
+    # Every second customer orders 3 days after the message was due (in the window), one
+    # more orders 9 days after (outside it: not counted).
+    for i, row in enumerate(rows):
+        if i % 2 == 0:
+            Order.objects.create(number=f"J-{i}", user_id=row.user_id, subtotal=20 + i,
+                                 total=20 + i, created_at=due_at + timedelta(days=3))
+    Order.objects.create(number="J-late", user_id=rows[1].user_id, subtotal=99, total=99,
+                         created_at=due_at + timedelta(days=9))
+    expected = {True: [0, 0, 0.0], False: [0, 0, 0.0]}  # rows, ordered, revenue
+    for row in rows:  # counted one by one, as a merchant would from the order list
+        window = Order.objects.placed().filter(
+            user_id=row.user_id, created_at__gte=due_at,
+            created_at__lt=due_at + timedelta(days=7))
+        expected[row.control][0] += 1
+        expected[row.control][1] += window.exists()
+        expected[row.control][2] += float(sum(o.total for o in window))
+    report = journey_report(journey)
+    for arm, control in ((report.messaged, False), (report.held_out, True)):
+        assert [arm.visitors, arm.converters, arm.revenue] == pytest.approx(expected[control])
+    assert report.comparison is not None and report.verdict
+    assert report.comparison.conversion.value == pytest.approx(
+        expected[False][1] / expected[False][0] - expected[True][1] / expected[True][0])
+
+    page = admin_client.get(f"/admin/personalization/journey/{journey.pk}/report/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Messaged" in text and "Held out" in text
+    assert report.verdict in text
+    listing = admin_client.get("/admin/personalization/journey/").content.decode()
+    assert f"/admin/personalization/journey/{journey.pk}/report/" in listing

@@ -8,8 +8,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from personalization.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, FIELD_RE
@@ -111,7 +116,7 @@ class JourneyAdmin(admin.ModelAdmin):
     form = JourneyForm
     inlines = [JourneyTemplateInline]
     list_display = ["name", "enabled", "trigger", "channel", "priority", "holdout_percent",
-                    "sent", "held_out"]
+                    "sent", "held_out", "report"]
     list_filter = ["enabled", "trigger", "channel"]
     filter_horizontal = ["audience"]
     fieldsets = [
@@ -126,6 +131,29 @@ class JourneyAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             n_sent=Count("messages", filter=Q(messages__status="sent")),
             n_held=Count("messages", filter=Q(messages__status="held_out")))
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.report_view)
+        return [path("<path:object_id>/report/", view,
+                     name="personalization_journey_report"), *super().get_urls()]
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        from personalization.journeys.report import journey_report
+
+        journey = get_object_or_404(Journey, pk=object_id)
+        if not self.has_view_permission(request, journey):
+            raise PermissionDenied
+        report = journey_report(journey)
+        return TemplateResponse(request, "admin/personalization/journey_report.html", {
+            **self.admin_site.each_context(request), "opts": Journey._meta,
+            "journey": journey, "report": report,
+            "arms": [report.messaged, report.held_out],
+            "title": _("Report: %(name)s") % {"name": journey.name}})
+
+    @admin.display(description=_("report"))
+    def report(self, obj: Journey) -> str:
+        return format_html('<a href="{}">{}</a>', reverse(
+            "admin:personalization_journey_report", args=[obj.pk]), _("report"))
 
     @admin.display(description=_("sent"), ordering="n_sent")
     def sent(self, obj: Journey) -> int:
