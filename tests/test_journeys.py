@@ -261,3 +261,25 @@ def test_the_report_compares_orders_after_the_message_with_the_held_out(demo, ad
     assert report.verdict in text
     listing = admin_client.get("/admin/personalization/journey/").content.decode()
     assert f"/admin/personalization/journey/{journey.pk}/report/" in listing
+
+
+def test_explain_tells_which_message_he_would_get_and_why_not_the_others(demo):
+    from io import StringIO
+
+    def explain(username):
+        out = StringIO()
+        call_command("explain", user=username, stdout=out, no_color=True)
+        return out.getvalue().split("Journey messages", 1)[1]
+
+    lisa = explain("lisa")
+    assert "→ We miss you (priority 10): due: triggered" in lisa
+    assert "Your cart is waiting (priority 20): not triggered" in lisa
+    assert "he has not allowed marketing messages" in explain("tom") or \
+        "not triggered" in explain("tom")
+    SavedCart.objects.create(user=user("lisa"), items={"1": 1},
+                             updated_at=timezone.now() - timedelta(hours=3))
+    both = explain("lisa")
+    assert "→ Your cart is waiting (priority 20): due" in both
+    assert "We miss you (priority 10): due, but “Your cart is waiting” has a higher" in both
+    scan()
+    assert "he got “Your cart is waiting”" in explain("lisa")

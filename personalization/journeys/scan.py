@@ -59,6 +59,28 @@ def occurrence(journey: Journey, at: datetime) -> str:
 def due_customers(journey: Journey, now: datetime) -> QuerySet | None:
     """The customers this journey is due for now, annotated with ``at`` (when its trigger
     occurred); None when the shop cannot tell (no saved carts, no orders)."""
+    qs = triggered(journey, now)
+    if qs is None:
+        return None
+    for segment_id in journey.audience.values_list("pk", flat=True):
+        qs = qs.filter(pk__in=SegmentMembership.objects.filter(segment_id=segment_id)
+                       .values("user"))
+    marketing = Subquery(ConsentRecord.objects.filter(
+        user=OuterRef("pk"), purpose=MARKETING,
+        policy_version=app_settings.CONSENT_POLICY_VERSION,
+    ).order_by("-created_at", "-pk").values("granted")[:1])
+    return qs.annotate(marketing=marketing).filter(marketing=True).exclude(
+        pk__in=recent_messages(now).values("user"))
+
+
+def recent_messages(now: datetime) -> QuerySet:
+    """Journey messages that count toward the one-per-period rule."""
+    period = timedelta(days=app_settings.JOURNEY_PERIOD_DAYS)
+    return JourneyMessage.objects.filter(created_at__gt=now - period, status__in=COUNTED)
+
+
+def triggered(journey: Journey, now: datetime) -> QuerySet | None:
+    """The customers whose trigger occurred long enough ago, annotated with ``at``."""
     adapter = get_adapter()
     customers = adapter.customers()
     if customers is None:
@@ -95,16 +117,7 @@ def due_customers(journey: Journey, now: datetime) -> QuerySet | None:
             count = Subquery(mine.annotate(n=Count("pk")).values("n")[:1])
             qs = customers.annotate(at=last, n=count).filter(
                 n__gte=journey.min_orders, at__lte=now - timedelta(days=journey.lapsed_days))
-    for segment_id in journey.audience.values_list("pk", flat=True):
-        qs = qs.filter(pk__in=SegmentMembership.objects.filter(segment_id=segment_id)
-                       .values("user"))
-    marketing = Subquery(ConsentRecord.objects.filter(
-        user=of, purpose=MARKETING, policy_version=app_settings.CONSENT_POLICY_VERSION,
-    ).order_by("-created_at", "-pk").values("granted")[:1])
-    period = timedelta(days=app_settings.JOURNEY_PERIOD_DAYS)
-    recent = JourneyMessage.objects.filter(created_at__gt=now - period, status__in=COUNTED)
-    return qs.annotate(marketing=marketing).filter(marketing=True).exclude(
-        pk__in=recent.values("user"))
+    return qs
 
 
 def scan(now: datetime | None = None, journeys: Any = None) -> ScanResult:
@@ -138,3 +151,39 @@ def scan(now: datetime | None = None, journeys: Any = None) -> ScanResult:
         for message in queued.iterator():
             journey_message_due.send(sender=JourneyMessage, message=message)
     return result
+
+
+def explain(user: Any, now: datetime | None = None) -> list[tuple[Journey, bool, str]]:
+    """For ``manage.py explain --user``: each enabled journey, highest priority first,
+    whether it would write to him now and why (or why not)."""
+    now = now or timezone.now()
+    from personalization.privacy.consent import may_send_marketing
+
+    lines: list[tuple[Journey, bool, str]] = []
+    chosen: Journey | None = None
+    recent = recent_messages(now).filter(user=user).select_related("journey").first()
+    for journey in Journey.objects.filter(enabled=True).order_by("-priority", "pk"):
+        found = triggered(journey, now)
+        row = found.filter(pk=user.pk).values_list("at", flat=True).first() \
+            if found is not None else None
+        missing = [s.name for s in journey.audience.all()
+                   if not SegmentMembership.objects.filter(segment=s, user=user).exists()]
+        if row is None:
+            why = f"not triggered ({Journey.Trigger(journey.trigger).label.lower()})"
+        elif missing:
+            why = f"not in its audience: {', '.join(missing)}"
+        elif not may_send_marketing(user):
+            why = "he has not allowed marketing messages"
+        elif recent is not None:
+            why = (f"he got “{recent.journey}” on {recent.created_at:%Y-%m-%d}: one journey "
+                   f"message per {app_settings.JOURNEY_PERIOD_DAYS} days")
+        elif chosen is not None:
+            why = f"due, but “{chosen}” has a higher priority"
+        else:
+            chosen = journey
+            held = " — he is in its holdout: recorded, not sent" if in_holdout(
+                journey, user.pk) else ""
+            lines.append((journey, True, f"due: triggered {row:%Y-%m-%d %H:%M}{held}"))
+            continue
+        lines.append((journey, False, why))
+    return lines

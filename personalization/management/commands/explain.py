@@ -51,6 +51,19 @@ class Command(BaseCommand):
             # A fresh context per slot: each slot is explained as if it were alone on the page.
             decision = choose(key, VisitorContext(None, **facts))
             self.write_decision(key, decision, book)
+        if options.get("user"):
+            self.write_journeys(options["user"])
+
+    def write_journeys(self, username: str) -> None:
+        from personalization.journeys.scan import explain
+
+        lines = explain(get_user_model()._default_manager.get_by_natural_key(username))
+        self.stdout.write(self.style.MIGRATE_HEADING("Journey messages"))
+        if not lines:
+            self.stdout.write("  No journey is enabled.")
+        for journey, due, why in lines:
+            mark = self.style.SUCCESS("  → ") if due else "    "
+            self.stdout.write(f"{mark}{journey.name} (priority {journey.priority}): {why}")
 
     # -- the visitor ----------------------------------------------------------------------
     def visitor_facts(self, options: dict[str, Any], book: RuleBook) -> dict[str, Any]:
