@@ -24,6 +24,7 @@ from personalization.conf import app_settings
 from personalization.fields import format_money
 from personalization.html import insert_fields
 from personalization.messaging import delivery
+from personalization.messaging.alerts import _stale_after as alerts_stale_after
 from personalization.messaging.alerts import absolute_url, e164
 from personalization.messaging.channels import SendResult, SmsMessage, get_sms_backend
 from personalization.models import Journey, JourneyMessage, JourneyTemplate
@@ -129,8 +130,25 @@ def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
 class JourneyCourier(delivery.Courier):
     """A journey message by e-mail (Django's e-mail backend) or SMS (the SMS backend)."""
 
+    #: An SMS is looked up at its provider when the backend can (Twilio); an e-mail cannot
+    #: be looked up over SMTP, so find_sent says so and an interrupted one ends as failed.
+    can_find_sent = True
+
     def __init__(self) -> None:
         self.adapter = get_adapter()
+        self.stale_after = alerts_stale_after()
+        self._sms: Any = None
+
+    @property
+    def sms(self) -> Any:
+        if self._sms is None:
+            self._sms = get_sms_backend()
+        return self._sms
+
+    def find_sent(self, row: JourneyMessage, since: datetime) -> SendResult | None:
+        if row.channel != Journey.Channel.SMS or not self.sms.can_find_sent or not row.to:
+            raise NotImplementedError("An e-mail cannot be looked up once handed over.")
+        return self.sms.find_sent(SmsMessage(to=row.to, body=row.text), since)
 
     def still_wanted(self, row: JourneyMessage) -> tuple[str, str] | None:
         user = row.user
@@ -175,7 +193,7 @@ class JourneyCourier(delivery.Courier):
     def send(self, row: JourneyMessage) -> SendResult:
         row = self._prepare(row)
         if row.channel == Journey.Channel.SMS:
-            return get_sms_backend().send(SmsMessage(to=row.to, body=row.text))
+            return self.sms.send(SmsMessage(to=row.to, body=row.text))
         unsubscribe = _url("personalization:journey_unsubscribe", unsubscribe_token(row.user_id))
         headers = {"X-PZ-Journey-Message": str(row.pk)}
         if unsubscribe:
@@ -216,7 +234,7 @@ def send_journey_message(message_id: int, *, last_attempt: bool = False) -> str:
 def resume_stalled_messages(now: datetime | None = None) -> int:
     """Enqueue again the journey messages no worker has finished."""
     count = 0
-    for row in delivery.stalled(JourneyMessage, JourneyCourier.stale_after,
+    for row in delivery.stalled(JourneyMessage, alerts_stale_after(),
                                 now or timezone.now()).iterator():
         enqueue(row)
         count += 1
