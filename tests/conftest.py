@@ -43,3 +43,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: once Playwright has started, the rest of the session runs
     with ``DJANGO_ALLOW_ASYNC_UNSAFE`` (see tests/browser/conftest.py)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def twilio():
+    """A local fake of Twilio's API; its ``messages`` are the SMS every process sent."""
+    from tests.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def start_worker(transactional_db, twilio, tmp_path):
+    """Start real Celery workers (``start_worker(**env)``) on this run's database and queue,
+    sending SMS to ``twilio``; they are killed at the end of the test."""
+    import os
+
+    from django.db import connection
+
+    from demo_shop.celery import app
+    from tests.workers import ROOT, Worker
+
+    workers: list[Worker] = []
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # this process only enqueues
+
+    def start(**extra_env: str) -> Worker:
+        env = {**os.environ, **twilio.env(), **extra_env,
+               "PZ_DB_NAME": str(connection.settings_dict["NAME"]),
+               "PYTHONPATH": str(ROOT)}
+        workers.append(Worker(env, tmp_path / f"worker{len(workers) + 1}.log"))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.kill()
+    app.conf.task_always_eager = eager

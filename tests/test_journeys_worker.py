@@ -15,7 +15,7 @@ from personalization.journeys.scan import scan
 from personalization.models import ConsentRecord, Journey, JourneyMessage, JourneyTemplate
 from tests.factories import CustomerProfileFactory, OrderFactory, UserFactory
 from tests.test_worker import pytestmark as worker_marks
-from tests.test_worker import start_worker, twilio, wait_for  # noqa: F401 (fixtures)
+from tests.workers import wait_for
 
 pytestmark = worker_marks
 

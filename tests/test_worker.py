@@ -8,19 +8,14 @@ process, whose ``messages`` list is the outbox every process shares.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from demo_shop.celery import app
 from demo_shop.customers.models import Account
 from personalization.messaging import alerts
 from personalization.models import RepNotification
@@ -34,7 +29,7 @@ from tests.factories import (
     SalesRepFactory,
     UserFactory,
 )
-from tests.fake_twilio import FakeTwilio
+from tests.workers import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,59 +40,6 @@ pytestmark = [
                        "127.0.0.1:6379 and REDIS_URL is unset"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-class Worker:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.handle = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.worker", "worker", "-P", "solo",
-             "-Q", os.environ["PZ_TEST_QUEUE"], "-n", f"{log.stem}@%h", "-l", "INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT)
-        wait_for(lambda: "ready." in log.read_text() or self.process.poll() is not None, 30)
-        assert self.process.poll() is None, log.read_text()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-        self.handle.close()
-
-
-def wait_for(condition: Callable[[], object], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def start_worker(transactional_db, twilio, tmp_path) -> Iterator[Callable[..., Worker]]:
-    workers: list[Worker] = []
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False  # this process only enqueues
-
-    def start(**extra_env: str) -> Worker:
-        env = {**os.environ, **twilio.env(), **extra_env,
-               "PZ_DB_NAME": str(connection.settings_dict["NAME"]),
-               "PYTHONPATH": str(ROOT)}
-        workers.append(Worker(env, tmp_path / f"worker{len(workers) + 1}.log"))
-        return workers[-1]
-
-    yield start
-    for worker in workers:
-        worker.kill()
-    app.conf.task_always_eager = eager
 
 
 @pytest.fixture
