@@ -39,8 +39,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	@$(BIN)/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null \
 		&& $(BIN)/python -m bench redis || echo "Redis not reachable: page overhead with Redis skipped"
-	@case "$$DATABASE_URL" in postgres*) $(BIN)/python -m bench load ;; \
-		*) echo "DATABASE_URL is not PostgreSQL: load benchmark skipped" ;; esac
+	@case "$$DATABASE_URL" in postgres*) $(BIN)/python -m bench load \
+		&& $(BIN)/python -m bench api ;; \
+		*) echo "DATABASE_URL is not PostgreSQL: load and API benchmarks skipped" ;; esac
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -25,6 +25,12 @@ def main() -> None:
         refresh.merge_into(out, load.run(), load.MARK_START, load.MARK_END)
         print(f"\nWritten to {out.relative_to(ROOT)}")
         return
+    if sys.argv[1:2] == ["api"]:
+        from bench import api
+
+        refresh.merge_into(out, api.run(), api.MARK_START, api.MARK_END)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["refresh"]:
         sizes = tuple(int(n) for n in sys.argv[2:]) or refresh.SIZES
         refresh.merge_into(out, refresh.run(sizes))
