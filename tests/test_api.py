@@ -230,6 +230,28 @@ def test_a_visitor_writing_too_fast_is_told_when_to_come_back(seeded):
     assert last.status_code == 429 and int(last["Retry-After"]) > 0
 
 
+def test_an_invented_forwarded_for_header_does_not_dodge_the_address_limit(
+        seeded, monkeypatch, settings):
+    from django.core.cache import cache
+
+    from personalization.api.visitor import AddressThrottle
+
+    cache.clear()
+    monkeypatch.setattr(AddressThrottle, "rate", "5/min")
+
+    def write(address: str) -> int:  # a new browser each time, claiming another address
+        return Client().put("/pz/api/consent/", {"choices": {"analytics": True}},
+                            content_type="application/json",
+                            HTTP_X_FORWARDED_FOR=address).status_code
+
+    codes = [write(f"203.0.113.{i}") for i in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]  # one address: 127.0.0.1
+    # Behind a proxy the shop says so, and the header's address is the client's.
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    assert [write(f"203.0.113.{i}") for i in range(7)] == [200] * 7
+
+
 def staff_client(*codenames):
     from django.contrib.auth.models import Permission
 
