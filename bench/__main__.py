@@ -31,6 +31,14 @@ def main() -> None:
         refresh.merge_into(out, api.run(), api.MARK_START, api.MARK_END)
         print(f"\nWritten to {out.relative_to(ROOT)}")
         return
+    if sys.argv[1:2] == ["journeys"]:
+        from bench import journeys
+
+        customers = int(sys.argv[2]) if sys.argv[2:] else journeys.CUSTOMERS
+        refresh.merge_into(out, journeys.run(customers), journeys.MARK_START,
+                           journeys.MARK_END)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["refresh"]:
         sizes = tuple(int(n) for n in sys.argv[2:]) or refresh.SIZES
         refresh.merge_into(out, refresh.run(sizes))
