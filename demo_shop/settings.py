@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from personalization import __version__ as PZ_VERSION
 from personalization.jobs.schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -127,7 +128,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "django-personalization API",
     "DESCRIPTION": "What each slot shows a visitor, through the same decision path as the "
                    "template tags.",
-    "VERSION": "0.1.0",
+    "VERSION": PZ_VERSION,
     "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
 }
 

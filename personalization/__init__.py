@@ -1,3 +1,3 @@
 """Server-side personalization for Django shops."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
