@@ -61,6 +61,14 @@ DEFAULTS: dict[str, Any] = {
     "RULE_LIST_MAX_ITEMS": 200,
     # Dotted path of a callable(country, city) -> float | None giving the temperature in °C.
     "TEMPERATURE_PROVIDER": "personalization.engine.providers.no_temperature",
+    # Live weather: e.g. "personalization.engine.weather.OpenMeteo" (a class, built once with
+    # WEATHER_OPTIONS) or a callable (latitude, longitude) -> Weather | None. When set, it
+    # also gives temperature rules their temperature. None: TEMPERATURE_PROVIDER only.
+    "WEATHER_PROVIDER": None,
+    "WEATHER_OPTIONS": {},
+    # Headers with the visitor's coordinates set by a trusted CDN or load balancer
+    # (Cloudflare's visitor location headers); None: the country's capital, if known.
+    "COORDINATES_HEADERS": None,
     # SMS backend for sales-rep alerts, chosen like Django's EMAIL_BACKEND.
     "SMS_BACKEND": "personalization.messaging.channels.console.SmsBackend",
     # Keyword options for the SMS backend (e.g. Twilio's account_sid, auth_token, from_).
@@ -92,7 +100,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Settings holding dotted paths that are imported on first access.
-IMPORT_STRINGS = {"COMMERCE_ADAPTER", "TEMPERATURE_PROVIDER", "SMS_BACKEND"}
+IMPORT_STRINGS = {"COMMERCE_ADAPTER", "TEMPERATURE_PROVIDER", "SMS_BACKEND",
+                  "WEATHER_PROVIDER"}
 
 
 class AppSettings:

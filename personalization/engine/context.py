@@ -33,6 +33,7 @@ from personalization.engine.segments import (
     Verdict,
     evaluate,
 )
+from personalization.engine.weather import CAPITALS, Weather, weather_provider
 from personalization.html import without_control_characters
 from personalization.privacy.consent import (
     ID_PURPOSES,
@@ -59,7 +60,8 @@ class VisitorContext:
         "now", "user", "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device",
         "country", "language", "referrer", "referrer_class", "utm_first", "utm_last", "path",
         "query", "category_ids", "cart", "profile", "category_affinity", "temperature",
-        "state", "caps", "rulebook", "consent", "allowed_purposes", "remembered",
+        "coordinates", "weather", "state", "caps", "rulebook", "consent", "allowed_purposes",
+        "remembered",
     ))
 
     #: FACTS name -> its ``_get_<name>`` method (a subclass may override them).
@@ -255,12 +257,41 @@ class VisitorContext:
         return {int(k): v / total for k, v in views.items()} if total else {}
 
     def _get_temperature(self) -> float | None:
+        if app_settings.WEATHER_PROVIDER is not None:
+            weather = self.weather
+            return weather.temperature if weather is not None else None
         profile = self.profile
         city = profile.fields.get("city") if profile is not None else None
         try:
             return app_settings.TEMPERATURE_PROVIDER(self.country, city)
         except Exception:  # a weather service being down must not break the page
             logger.exception("Temperature provider failed")
+            return None
+
+    def _get_coordinates(self) -> tuple[float, float] | None:
+        """Where the visitor is: a trusted CDN's coordinate headers, else his country's
+        capital (a country's weather is roughly its capital's)."""
+        headers = app_settings.COORDINATES_HEADERS
+        if headers:
+            try:
+                lat, lon = (float(self._meta("HTTP_" + h.upper().replace("-", "_")))
+                            for h in headers)
+            except ValueError:
+                pass
+            else:
+                if -90 <= lat <= 90 and -180 <= lon <= 180:
+                    return lat, lon
+        return CAPITALS.get(self.country or "")
+
+    def _get_weather(self) -> Weather | None:
+        provider = weather_provider()
+        where = self.coordinates if provider is not None else None
+        if where is None:
+            return None
+        try:
+            return provider(*where)
+        except Exception:  # a weather service being down must not break the page
+            logger.exception("Weather provider failed")
             return None
 
     def _get_rulebook(self) -> RuleBook:

@@ -19,6 +19,7 @@ from personalization.rules.profile import (
     InSegmentRule,
     TemperatureRule,
     WaffleFlagRule,
+    WeatherRule,
 )
 from personalization.rules.request import (
     CountryRule,
@@ -41,6 +42,7 @@ __all__ = [
     "DateRangeRule", "DaysSinceLastOrderRule", "DeviceRule", "InSegmentRule", "LanguageRule",
     "LoggedInRule", "OrderCountRule", "PathRule", "PurchasedRule", "QueryParameterRule",
     "RFMScoreRule", "ReferrerClassRule", "ReferrerPatternRule", "Rule", "TemperatureRule",
+    "WeatherRule",
     "TimeOfDayRule", "TotalSpentRule", "UTMRule", "UsedDiscountCodeRule", "VisitCountRule",
     "WaffleFlagRule", "WeekdayRule", "rule_types",
 ]

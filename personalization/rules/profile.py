@@ -132,6 +132,34 @@ class TemperatureRule(Rule):
         return str(_("temperature %(r)s") % {"r": range_text(self.minimum, self.maximum, "°C")})
 
 
+WEATHER_CHOICES = [("clear", _("clear sky")), ("clouds", _("clouds")), ("fog", _("fog")),
+                   ("rain", _("rain or showers")), ("snow", _("snow")),
+                   ("storm", _("thunderstorm"))]
+
+
+class WeatherRule(Rule):
+    """Matches the weather now at the visitor's location (from ``WEATHER_PROVIDER``); when
+    the weather is unknown (no provider, no location, the service down) it does not match."""
+
+    conditions = ListField(_("weather"), item_choices=WEATHER_CHOICES,
+                           help_text=_("The rule matches any of the ticked conditions."))
+
+    family = _("Context")
+
+    class Meta:
+        verbose_name = _("weather")
+        verbose_name_plural = _("weather rules")
+
+    def matches(self, ctx):
+        weather = ctx.weather
+        return weather is not None and weather.condition in self.conditions
+
+    def describe(self):
+        labels = dict(WEATHER_CHOICES)
+        return str(_("weather is %(list)s") % {"list": " or ".join(
+            str(labels.get(c, c)) for c in self.conditions)})
+
+
 class InSegmentRule(Rule):
     """Matches visitors who are in another segment."""
 
