@@ -15,7 +15,7 @@ from django.utils.functional import LazyObject, empty
 from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings
 from personalization.engine.cookies import Caps, VisitorState
-from personalization.engine.geo import country_of_ip
+from personalization.engine.geo import coordinates_of_ip, country_of_ip
 from personalization.engine.profiles import ProfileSnapshot, snapshot_for_user
 from personalization.engine.request_facts import (
     UTM_KEYS,
@@ -269,8 +269,9 @@ class VisitorContext:
             return None
 
     def _get_coordinates(self) -> tuple[float, float] | None:
-        """Where the visitor is: a trusted CDN's coordinate headers, else his country's
-        capital (a country's weather is roughly its capital's)."""
+        """Where the visitor is: a trusted CDN's coordinate headers, else a GeoIP2 city
+        database, else his country's capital (a country's weather is roughly its
+        capital's)."""
         headers = app_settings.COORDINATES_HEADERS
         if headers:
             try:
@@ -281,6 +282,10 @@ class VisitorContext:
             else:
                 if -90 <= lat <= 90 and -180 <= lon <= 180:
                     return lat, lon
+        if app_settings.GEOIP_PATH and self.request is not None:
+            found = coordinates_of_ip(self._meta("REMOTE_ADDR"))
+            if found is not None:
+                return found
         return CAPITALS.get(self.country or "")
 
     def _get_weather(self) -> Weather | None:
