@@ -28,6 +28,7 @@ urlpatterns = [
     path("login/", customers.LoginView.as_view(), name="login"),
     path("logout/", customers.LogoutView.as_view(), name="logout"),
     path("demo/persona/", customers.persona_switch, name="persona_switch"),
+    path("i18n/", include("django.conf.urls.i18n")),  # the persona bar's language switch
     path("admin/", admin.site.urls),
     path("pz/api/", include("personalization.api.urls")),
     path("pz/", include("personalization.urls")),

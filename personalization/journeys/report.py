@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from personalization.adapters import get_adapter
 from personalization.measurement.reports import Arm, Comparison, _compare
@@ -55,7 +56,8 @@ class JourneyReport:
 def _arms(journey: Journey, rows: Any) -> tuple[Arm, Arm]:
     adapter = get_adapter()
     orders = adapter.orders()
-    messaged, held_out = Arm("Messaged", False, None), Arm("Held out", True, None)
+    messaged, held_out = Arm(gettext("Messaged"), False, None), Arm(gettext("Held out"),
+                                                                     True, None)
     if orders is None:
         return messaged, held_out
     f = adapter.order_fields
