@@ -119,7 +119,9 @@ class DemoCommerceAdapter(CommerceAdapter):
                 customer_group=profile.customer_group, city=profile.city,
                 country=profile.country,
                 is_b2b=bool(profile.account and profile.account.kind == "b2b"),
-                account_id=profile.account_id)
+                account_id=profile.account_id,
+                # The language messages to him are written in (journeys).
+                language="nl" if profile.country in ("NL", "BE") else "en")
         return attrs
 
     def products(self, ids: list[int]) -> list[Any]:

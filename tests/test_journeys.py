@@ -42,13 +42,14 @@ def test_anna_gets_her_cart_and_lisa_her_code_once_each(demo):
     assert first.queued == {"Your cart is waiting": 1, "We miss you": 1, "Welcome": 0}
     [cart] = sent_to("anna@example.com")
     [back] = sent_to("lisa@example.com")
-    assert cart.subject == "Anna, your cart is waiting"
-    assert back.subject == "We miss you, Lisa: 15% off"
+    assert cart.subject == "Anna, je winkelwagen wacht"  # she is Dutch: the nl message
+    assert back.subject == "We miss you, Lisa: 15% off"  # no Dutch text: the catch-all
     code = JourneyMessage.objects.get(user__username="lisa").code
     assert code.startswith("BACK") and code in back.body
 
     # The plain text has the cart's lines and the links spelled out; the HTML alternative
     # has them as a table with inline styles and absolute image addresses.
+    assert "Dit ligt nog in je winkelwagen" in cart.body
     assert "- 1 × Pizza Margherita" in cart.body and f"{SHOP}/pz/journeys/cart/" in cart.body
     html, kind = cart.alternatives[0]
     assert kind == "text/html" and "<style" not in html and "<script" not in html
@@ -113,7 +114,7 @@ def test_the_highest_priority_message_wins_one_per_period(demo):
     scan()  # she is due for both: her cart (priority 20) wins over win-back (10)
     assert list(JourneyMessage.objects.filter(user=lisa).values_list(
         "journey__name", flat=True)) == ["Your cart is waiting"]
-    assert [m.subject for m in sent_to("lisa@example.com")] == ["Lisa, your cart is waiting"]
+    assert [m.subject for m in sent_to("lisa@example.com")] == ["Lisa, je winkelwagen wacht"]
 
 
 def test_one_click_unsubscribe_records_the_withdrawal(demo):
@@ -283,3 +284,34 @@ def test_explain_tells_which_message_he_would_get_and_why_not_the_others(demo):
     assert "We miss you (priority 10): due, but “Your cart is waiting” has a higher" in both
     scan()
     assert "he got “Your cart is waiting”" in explain("lisa")
+
+
+
+def test_a_welcome_after_the_first_order_and_a_message_on_entering_a_segment(demo):
+    from demo_shop.orders.models import Order
+    from personalization.models import JourneyTemplate, Segment, SegmentMembership
+
+    Journey.objects.exclude(trigger="welcome").update(enabled=False)
+    newcomer = get_user_model().objects.create_user("nina", "nina@example.com", "x",
+                                                    first_name="Nina")
+    ConsentRecord.objects.create(user=newcomer, purpose="marketing", granted=True,
+                                 policy_version="1", source="signup", subject="nina")
+    Order.objects.create(number="N-1", user=newcomer, subtotal=30, total=30,
+                         created_at=timezone.now() - timedelta(hours=2))
+    scan()
+    assert [m.subject for m in sent_to("nina@example.com")] == [
+        "Welcome to the shop, Nina"]
+    Order.objects.create(number="N-2", user=newcomer, subtotal=30, total=30)
+    scan()  # a second order is no second welcome
+    assert len(sent_to("nina@example.com")) == 1
+
+    vip = Segment.objects.create(name="VIP", slug="vip", kind=Segment.Kind.COMPUTED)
+    entered = Journey.objects.create(name="Welcome to VIP", enabled=True, trigger="segment",
+                                     segment=vip, hours=1, holdout_percent=0, priority=5)
+    JourneyTemplate.objects.create(journey=entered, subject="You are a VIP, {{ first_name }}",
+                                   body="<p>Hello {{ first_name }}</p>")
+    member = SegmentMembership.objects.create(segment=vip, user=user("lisa"))
+    SegmentMembership.objects.filter(pk=member.pk).update(
+        since=timezone.now() - timedelta(hours=3))
+    scan()
+    assert "You are a VIP, Lisa" in [m.subject for m in sent_to("lisa@example.com")]
