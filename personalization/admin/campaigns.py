@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -15,6 +17,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
@@ -44,11 +47,58 @@ class SlotAdmin(admin.ModelAdmin):
         return obj.live_total
 
 
+def other_languages() -> list[tuple[str, str]]:
+    """The site's languages besides its default: a variant's texts can be given in each."""
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    return [(code, str(name)) for code, name in settings.LANGUAGES
+            if code.split("-")[0] != default]
+
+
+def translated_form(model: type, base: type) -> type:
+    """``base`` with a field per other language for each of the model's translatable texts
+    ("Headline (Nederlands)"), read from and written to the variant's ``translations``."""
+    extra: dict[str, Any] = {}
+    for code, language in other_languages():
+        for name in model.translatable:
+            field = model._meta.get_field(name)
+            extra[f"{name}__{code}"] = forms.CharField(
+                label=f"{capfirst(field.verbose_name)} ({language})", required=False,
+                max_length=getattr(field, "max_length", None),
+                widget=forms.Textarea(attrs={"rows": 3}) if field.get_internal_type()
+                == "TextField" else forms.TextInput(attrs={"class": "vTextField"}),
+                help_text=_("Shown to visitors browsing in %(language)s; empty: the text "
+                            "above.") % {"language": language})
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        base.__init__(self, *args, **kwargs)
+        for code, texts in (self.instance.translations or {}).items():
+            for name, text in texts.items():
+                if f"{name}__{code}" in self.fields:
+                    self.initial.setdefault(f"{name}__{code}", text)
+
+    def clean(self: Any) -> dict[str, Any]:
+        data = base.clean(self)
+        self.instance.translations = {
+            code: {name: (data.get(f"{name}__{code}") or "").strip()
+                   for name in model.translatable}
+            for code, _language in other_languages()}
+        return data
+
+    return type(f"{model.__name__}Form", (base,), {
+        **extra, "__init__": __init__, "clean": clean, "__module__": __name__})
+
+
 class VariantChildInline(StackedPolymorphicInline.Child):
     """The form of one variant kind; one subclass per entry of ``VARIANT_KINDS``."""
 
     form = PolymorphicChildForm
     exclude = ("campaign",)
+
+    def get_formset_child(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        """The variant's form, with its texts in the site's other languages."""
+        if self.model.translatable and other_languages():
+            kwargs.setdefault("form", translated_form(self.model, self.form))
+        return super().get_formset_child(request, obj, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """A running experiment's weights are locked, like its holdout."""

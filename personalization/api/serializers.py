@@ -56,7 +56,7 @@ class DecisionsSerializer(serializers.Serializer):
 
 #: Variant fields that are bookkeeping, not content.
 _INTERNAL = {"id", "polymorphic_ctype", "campaign", "contentvariant_ptr", "weight", "name",
-             "created_at", "updated_at"}
+             "translations", "created_at", "updated_at"}
 
 
 def variant_fields(variant: Any) -> dict[str, Any]:

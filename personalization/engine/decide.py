@@ -231,5 +231,6 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
             variant, variant.weight, campaign.total_weight)))
     else:
         notes.append(Reason("variant '{}'", (variant,)))
-    decision.variant = variant
+    # The merchant's texts in the visitor's language, where he gave them (the same variant).
+    decision.variant = variant.in_language(ctx.language) if variant is not None else None
     return decision

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
 from django.conf import settings
@@ -21,6 +22,12 @@ class ContentVariant(PolymorphicModel):
 
     campaign = models.ForeignKey("personalization.Campaign", on_delete=models.CASCADE,
                                  related_name="variants", verbose_name=_("campaign"))
+    #: Per language, this variant's texts in that language: {"nl": {"headline": "…"}}. A
+    #: visitor browsing in a language shows its texts; a field left empty falls back.
+    translations = models.JSONField(_("translations"), default=dict, blank=True,
+                                    editable=False)
+    #: The text fields a merchant can give per language (each variant kind names its own).
+    translatable: ClassVar[tuple[str, ...]] = ()
     name = models.CharField(_("name"), max_length=120, blank=True,
                             help_text=_("For reports, e.g. 'A: photo' or 'B: illustration'."))
     weight = models.PositiveIntegerField(
@@ -44,11 +51,34 @@ class ContentVariant(PolymorphicModel):
     def save(self, *args, **kwargs):
         for name in self.html_fields:
             setattr(self, name, sanitize(getattr(self, name)))
+        self.translations = {
+            language: {name: sanitize(text) if name in self.html_fields else text
+                       for name, text in texts.items() if name in self.translatable and text}
+            for language, texts in (self.translations or {}).items()}
+        self.translations = {k: v for k, v in self.translations.items() if v}
         super().save(*args, **kwargs)
+
+    def in_language(self, language: str | None) -> ContentVariant:
+        """This variant with its texts in ``language`` (or its base language: nl for
+        nl-be) where the merchant gave them; itself when he gave none."""
+        if not self.translations or not language:
+            return self
+        language = language.lower()
+        texts = self.translations.get(language) or self.translations.get(
+            language.split("-")[0])
+        if not texts:
+            return self
+        translated = copy.copy(self)
+        for name, text in texts.items():
+            if name in self.translatable and text:
+                setattr(translated, name, text)
+        return translated
 
 
 class BannerVariant(ContentVariant):
     """A banner: image, headline, body, call to action and link."""
+
+    translatable = ("headline", "body", "cta_label", "image_alt")
 
     image_url = models.CharField(_("image URL"), max_length=500, blank=True,
                                  help_text=_("Absolute URL or a path on this site."))
@@ -78,6 +108,8 @@ class BannerVariant(ContentVariant):
 
 class PopupVariant(ContentVariant):
     """A dismissible dialog that opens on a trigger."""
+
+    translatable = ("title", "body", "cta_label")
 
     class Trigger(models.TextChoices):
         LOAD = "load", _("When the page loads")
@@ -117,6 +149,8 @@ class PopupVariant(ContentVariant):
 class DiscountVariant(ContentVariant):
     """A discount code prefilled at checkout: a fixed code or one generated per visitor."""
 
+    translatable = ("message",)
+
     class Mode(models.TextChoices):
         FIXED = "fixed", _("The same code for everybody")
         GENERATED = "generated", _("A single-use code per visitor, made in the shop")
@@ -151,6 +185,8 @@ class DiscountVariant(ContentVariant):
 class ProductListVariant(ContentVariant):
     """A list of products chosen by a strategy."""
 
+    translatable = ("title",)
+
     class Strategy(models.TextChoices):
         BUY_AGAIN = "buy_again", _("Buy again (the customer's usual order)")
         BOUGHT_TOGETHER = "bought_together", _("Frequently bought together")
@@ -182,6 +218,8 @@ class ProductListVariant(ContentVariant):
 class TextVariant(ContentVariant):
     """Text with safe field insertion, e.g. "Hallo {{ first_name }}"."""
 
+    translatable = ("text", "fallback")
+
     text = models.TextField(
         _("text"),
         help_text=_("Simple HTML allowed. Insert customer fields as {{ first_name }}; the "
@@ -203,8 +241,9 @@ class TextVariant(ContentVariant):
         from personalization.conf import app_settings
 
         allowed = set(app_settings.TEXT_FIELDS)
-        unknown = sorted({p for p in placeholders(self.text) + placeholders(self.fallback)
-                          if p not in allowed})
+        texts = [self.text, self.fallback, *(
+            text for t in (self.translations or {}).values() for text in t.values())]
+        unknown = sorted({p for text in texts for p in placeholders(text) if p not in allowed})
         if unknown:
             raise ValidationError({"text": _(
                 "Unknown field %(fields)s. Allowed: %(allowed)s.") % {

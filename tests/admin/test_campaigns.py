@@ -231,3 +231,41 @@ def test_money_is_never_negative_and_names_the_currency(admin_client, banner_slo
             rule.full_clean(exclude=["segment"])
     with pytest.raises(ValidationError, match="no more than 2 decimal places"):
         CartValueRule(minimum="1.005").full_clean(exclude=["segment"])
+
+
+def test_a_variant_has_its_texts_in_dutch_for_dutch_visitors(admin_client, banner_slot):
+    from django.test import Client
+
+    from personalization.models import TextVariant
+    from personalization.testing import give_consent
+
+    add = admin_client.get(ADD_URL).content.decode()
+    assert "Headline (Nederlands)" in add and "Button text (Nederlands)" in add
+    dutch = {"headline__nl": "Warme poten, koude dagen",
+             "body__nl": "<p>Nu <strong>20%</strong> korting</p><script>x()</script>"}
+    response = admin_client.post(ADD_URL, campaign_data(
+        banner_slot, [(BannerVariant, {**BANNER[1], **dutch})], status="live"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    variant = BannerVariant.objects.get()
+    assert variant.translations == {"nl": {
+        "headline": "Warme poten, koude dagen",
+        "body": "<p>Nu <strong>20%</strong> korting</p>"}}  # sanitised like the body
+    change = admin_client.get(f"/admin/personalization/campaign/{variant.campaign_id}/change/")
+    assert 'value="Warme poten, koude dagen"' in change.content.decode()
+
+    def hero(language: str) -> str:
+        return give_consent(Client()).get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert "Warme poten, koude dagen" in hero("nl-NL") and "20%</strong> korting" in hero("nl")
+    english = hero("en")
+    assert "Warm paws, cold days" in english and "Warme poten" not in english
+    # The API speaks the language of the app asking (Accept-Language), as a page does.
+    [decision] = give_consent(Client()).get(
+        "/pz/api/decisions/?slot=home_hero", HTTP_ACCEPT_LANGUAGE="nl").json()["decisions"]
+    assert decision["content"]["fields"]["headline"] == "Warme poten, koude dagen"
+
+    # A text's fields are checked in every language.
+    text = TextVariant(campaign=variant.campaign, text="Hi {{ first_name }}",
+                       translations={"nl": {"text": "Hoi {{ voornaam }}"}})
+    with pytest.raises(Exception, match="voornaam"):
+        text.full_clean()
