@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 from personalization import __version__ as PZ_VERSION
@@ -136,9 +137,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Journey e-mails go to files under var/mail/ (one per message), to read them in the tour.
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND",
+# Django 6.1 configures mail with MAILERS (EMAIL_BACKEND is deprecated there).
+_MAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND",
                                "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": {
+        "file_path": str(BASE_DIR / "var" / "mail")} if _MAIL_BACKEND.endswith(
+            "filebased.EmailBackend") else {}}}
+else:
+    EMAIL_BACKEND = _MAIL_BACKEND
+    EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 DEFAULT_FROM_EMAIL = "Demo shop <shop@example.com>"
 
 # Celery: Redis as broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
