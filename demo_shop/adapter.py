@@ -77,12 +77,17 @@ class DemoCommerceAdapter(CommerceAdapter):
         return SavedCart.objects.all()
 
     def restore_cart(self, request: HttpRequest, user: Any) -> str:
-        from demo_shop.orders.cart import Cart
+        from demo_shop.orders.cart import Cart, CartError
         from demo_shop.orders.models import SavedCart
 
         saved = SavedCart.objects.filter(user=user).first()
-        if saved is not None:
-            Cart(request).add_many((int(pid), int(qty)) for pid, qty in saved.items.items())
+        if saved is not None:  # his quantities, however often the link is opened
+            cart = Cart(request)
+            for pid, qty in saved.items.items():
+                try:
+                    cart.update(int(pid), int(qty))
+                except CartError:
+                    continue  # no longer sold, or fewer in stock: the rest is restored
         return reverse("cart")
 
     def customer_phone(self, user: Any) -> str:

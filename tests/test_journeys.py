@@ -50,6 +50,8 @@ def test_anna_gets_her_cart_and_lisa_her_code_once_each(demo):
     # The plain text has the cart's lines and the links spelled out; the HTML alternative
     # has them as a table with inline styles and absolute image addresses.
     assert "Dit ligt nog in je winkelwagen" in cart.body
+    assert "Afmelden" in cart.body or "Uitschrijven" in cart.body  # the frame in Dutch too
+    assert '<html lang="nl">' in cart.alternatives[0][0]
     assert "- 1 × Pizza Margherita" in cart.body and f"{SHOP}/pz/journeys/cart/" in cart.body
     html, kind = cart.alternatives[0]
     assert kind == "text/html" and "<style" not in html and "<script" not in html
@@ -144,6 +146,11 @@ def test_the_cart_link_restores_the_cart_on_another_device(demo):
     cart = phone.get(link, follow=True)
     assert cart.status_code == 200
     assert "Pizza Margherita" in cart.content.decode()
+    phone.get(link)  # opened again: her cart, not twice her cart
+    assert phone.session["cart"] == SavedCart.objects.get(user__username="anna").items
+    broken = Client().get(link[:-6] + "xxxxx/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert broken.status_code == 404 and "Deze link is niet (meer) geldig" in \
+        broken.content.decode()
 
 
 def test_a_customer_without_an_address_is_skipped_not_retried(demo, caplog):
@@ -205,6 +212,13 @@ def test_the_admin_refuses_broken_or_unsafe_texts_with_a_message(admin_client):
     for body, message in cases.items():
         page = admin_client.post(url, journey_form(**{"templates-0-body": body}))
         assert page.status_code == 200 and message in page.content.decode(), body
+    for fields, message in (
+            ({"templates-0-subject": "Hi <b>you</b>"}, "A subject is plain text"),
+            ({"templates-0-subject": ""}, "An e-mail needs a subject"),
+            ({"templates-0-language": "Dutch"}, "A language code such as nl"),
+            ({"templates-0-language": "nl"}, "Add a message without a language")):
+        page = admin_client.post(url, journey_form(**fields))
+        assert page.status_code == 200 and message in page.content.decode(), fields
     assert not Journey.objects.exists()
     segment_needed = admin_client.post(url, journey_form(trigger="segment"))
     assert "Choose the segment" in segment_needed.content.decode()
@@ -275,7 +289,7 @@ def test_explain_tells_which_message_he_would_get_and_why_not_the_others(demo):
     lisa = explain("lisa")
     assert "→ We miss you (priority 10): due: triggered" in lisa
     assert "Your cart is waiting (priority 20): not triggered" in lisa
-    assert "he has not allowed marketing messages" in explain("tom") or \
+    assert "no consent to marketing messages" in explain("tom") or \
         "not triggered" in explain("tom")
     SavedCart.objects.create(user=user("lisa"), items={"1": 1},
                              updated_at=timezone.now() - timedelta(hours=3))
@@ -283,7 +297,7 @@ def test_explain_tells_which_message_he_would_get_and_why_not_the_others(demo):
     assert "→ Your cart is waiting (priority 20): due" in both
     assert "We miss you (priority 10): due, but “Your cart is waiting” has a higher" in both
     scan()
-    assert "he got “Your cart is waiting”" in explain("lisa")
+    assert "already got “Your cart is waiting”" in explain("lisa")
 
 
 

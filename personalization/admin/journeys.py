@@ -70,14 +70,37 @@ class JourneyTemplateForm(forms.ModelForm):
         for name in ("subject", "body"):
             problems = template_problems(data.get(name) or "",
                                          html=name == "body" and channel == "email")
+            if name == "subject" and _TAG.search(data.get(name) or ""):
+                problems.append(_("A subject is plain text: no HTML."))
             if problems:
                 self.add_error(name, problems)
+        if channel == "email" and not (data.get("subject") or "").strip() \
+                and not self.errors.get("subject"):
+            self.add_error("subject", _("An e-mail needs a subject."))
+        language = (data.get("language") or "").strip().lower()
+        if language and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", language):
+            self.add_error("language", _("A language code such as nl or nl-be, or empty."))
+        data["language"] = language
         return data
+
+
+class JourneyTemplateFormSet(forms.BaseInlineFormSet):
+    """The messages of a journey: one of them for everybody (no language), so that a
+    customer in a language without its own text never gets another language's."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if kept and not any(not (f.cleaned_data.get("language") or "") for f in kept):
+            raise forms.ValidationError(_(
+                "Add a message without a language: it goes to every customer whose "
+                "language has no message of its own."))
 
 
 class JourneyTemplateInline(admin.StackedInline):
     model = JourneyTemplate
     form = JourneyTemplateForm
+    formset = JourneyTemplateFormSet
     extra = 1
     min_num = 1
 
@@ -113,6 +136,9 @@ class JourneyForm(forms.ModelForm):
 
 @admin.register(Journey)
 class JourneyAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
+
     form = JourneyForm
     inlines = [JourneyTemplateInline]
     list_display = ["name", "enabled", "trigger", "channel", "priority", "holdout_percent",
@@ -166,6 +192,12 @@ class JourneyAdmin(admin.ModelAdmin):
 
 @admin.register(JourneyMessage)
 class JourneyMessageAdmin(admin.ModelAdmin):
+    """The log: read only, and never deleted by hand (a row is what stops a second
+    message for the same occurrence; erasure and retention remove them)."""
+
+    class Media:
+        css = {"all": ["personalization/admin/lists.css"]}
+
     list_display = ["created_at", "journey", "user", "channel", "status", "to", "sent_at"]
     list_filter = ["status", "journey", "channel"]
     search_fields = ["to", "user__username", "user__email", "subject"]
@@ -176,6 +208,9 @@ class JourneyMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

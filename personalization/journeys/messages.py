@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from personalization.adapters import get_adapter
 from personalization.conf import app_settings
@@ -90,6 +91,11 @@ def as_text(html: str) -> str:
                                             text.splitlines())).strip()
 
 
+def customer_language(adapter: Any, user: Any) -> str:
+    """The language messages to him are written in: the adapter's, else the site's."""
+    return adapter.customer_attributes(user).get("language") or settings.LANGUAGE_CODE
+
+
 class Rendered:
     def __init__(self, subject: str, html: str, text: str) -> None:
         self.subject, self.html, self.text = subject, html, text
@@ -99,8 +105,7 @@ def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
     """The message for ``user``; None when its text needs a field he lacks."""
     journey = message.journey
     adapter = get_adapter()
-    attributes = adapter.customer_attributes(user)
-    language = attributes.get("language") or settings.LANGUAGE_CODE
+    language = customer_language(adapter, user)
     template = template_for(journey, language)
     if template is None:
         return None
@@ -151,22 +156,28 @@ class JourneyCourier(delivery.Courier):
         return self.sms.find_sent(SmsMessage(to=row.to, body=row.text), since)
 
     def still_wanted(self, row: JourneyMessage) -> tuple[str, str] | None:
+        # The log's reasons are written in the site's language, whatever a request left on.
+        with translation.override(settings.LANGUAGE_CODE):
+            return self._unwanted(row)
+
+    def _unwanted(self, row: JourneyMessage) -> tuple[str, str] | None:
         user = row.user
         if not may_send_marketing(user):
-            return Status.SKIPPED, "No marketing consent (withdrawn since the scan)."
+            return Status.SKIPPED, gettext("No marketing consent (withdrawn since the scan).")
         if row.journey.trigger == Journey.Trigger.CART_ABANDONED:
             carts = self.adapter.saved_carts()
             f = self.adapter.saved_cart_fields
             updated = carts.filter(**{f.customer: user}).values_list(
                 f.updated, flat=True).first() if carts is not None else None
             if updated is None or row.occurrence != f"cart:{int(updated.timestamp())}":
-                return Status.CANCELLED, "The cart was ordered or changed before the message."
+                return Status.CANCELLED, gettext("The cart was ordered or changed before the "
+                                                 "message.")
         if row.channel == Journey.Channel.EMAIL and not user.email:
             logger.info("Journey message %s skipped: no e-mail address", row.pk)
-            return Status.SKIPPED, "The customer has no e-mail address."
+            return Status.SKIPPED, gettext("The customer has no e-mail address.")
         if row.channel == Journey.Channel.SMS and not e164(self.adapter.customer_phone(user)):
             logger.info("Journey message %s skipped: no mobile number", row.pk)
-            return Status.SKIPPED, "The customer has no mobile number."
+            return Status.SKIPPED, gettext("The customer has no mobile number.")
         return None
 
     def _prepare(self, row: JourneyMessage) -> JourneyMessage:
@@ -200,14 +211,18 @@ class JourneyCourier(delivery.Courier):
             # RFC 8058: mail clients offer one click, which POSTs to this address.
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        html = render_to_string("personalization/journeys/email.html", {
-            # The body is the merchant's text sanitised by insert_fields, and our cart table.
-            "subject": row.subject, "body": mark_safe(row.body),  # noqa: S308
-            "unsubscribe": unsubscribe})
+        # The frame (footer, unsubscribe) in the customer's language, like his text.
+        language = customer_language(self.adapter, row.user)
+        with translation.override(language):
+            html = render_to_string("personalization/journeys/email.html", {
+                # The merchant's text sanitised by insert_fields, and our cart table.
+                "subject": row.subject, "body": mark_safe(row.body),  # noqa: S308
+                "unsubscribe": unsubscribe, "LANGUAGE_CODE": language})
+            footer = (f"\n\n--\n{translation.gettext('Unsubscribe')}: {unsubscribe}"
+                      if unsubscribe else "")
         email = EmailMultiAlternatives(
-            subject=row.subject, to=[row.to], headers=headers,
-            from_email=app_settings.JOURNEY_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
-            body=row.text + (f"\n\n--\nUnsubscribe: {unsubscribe}" if unsubscribe else ""))
+            subject=row.subject, to=[row.to], headers=headers, body=row.text + footer,
+            from_email=app_settings.JOURNEY_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL)
         email.attach_alternative(html, "text/html")
         try:
             email.send()

@@ -94,23 +94,23 @@ def journey_report(journey: Journey) -> JourneyReport:
     report = JourneyReport(journey, messaged, held_out,
                            _compare(messaged, held_out) if measured else None, waiting)
     if not journey.holdout_percent and not held_out.visitors:
-        report.warnings.append("This journey holds nobody out: give it a holdout (10 % is "
-                               "usual) to see what its messages add.")
+        report.warnings.append(gettext("This journey holds nobody out: give it a holdout "
+                                       "(10 % is usual) to see what its messages add."))
     if waiting:
-        report.warnings.append(f"{waiting} message(s) are still in their "
-                               f"{journey.attribution_days}-day attribution window and not "
-                               "counted yet.")
+        report.warnings.append(gettext(
+            "%(n)s message(s) are still in their %(days)s-day attribution window and not "
+            "counted yet.") % {"n": waiting, "days": journey.attribution_days})
     if report.comparison is None:
-        report.verdict = "Not enough messages in both groups to compare yet."
+        report.verdict = gettext("Not enough messages in both groups to compare yet.")
         return report
     rpc = report.comparison.rpv
     if rpc.significant and rpc.value > 0:
-        report.verdict = ("Customers it writes to spend more than those held out (95 % "
-                          "interval above zero).")
+        report.verdict = gettext("Customers it writes to spend more than those held out "
+                                 "(95 % interval above zero).")
     elif rpc.significant:
-        report.verdict = "Customers it writes to spend less than those held out."
+        report.verdict = gettext("Customers it writes to spend less than those held out.")
     else:
-        report.verdict = "No significant difference in revenue per customer yet."
+        report.verdict = gettext("No significant difference in revenue per customer yet.")
     return report
 
 

@@ -173,15 +173,15 @@ def explain(user: Any, now: datetime | None = None) -> list[tuple[Journey, bool,
         elif missing:
             why = f"not in its audience: {', '.join(missing)}"
         elif not may_send_marketing(user):
-            why = "he has not allowed marketing messages"
+            why = "no consent to marketing messages"
         elif recent is not None:
-            why = (f"he got “{recent.journey}” on {recent.created_at:%Y-%m-%d}: one journey "
-                   f"message per {app_settings.JOURNEY_PERIOD_DAYS} days")
+            why = (f"already got “{recent.journey}” on {recent.created_at:%Y-%m-%d}: one "
+                   f"journey message per {app_settings.JOURNEY_PERIOD_DAYS} days")
         elif chosen is not None:
             why = f"due, but “{chosen}” has a higher priority"
         else:
             chosen = journey
-            held = " — he is in its holdout: recorded, not sent" if in_holdout(
+            held = " — in its holdout: recorded, not sent" if in_holdout(
                 journey, user.pk) else ""
             lines.append((journey, True, f"due: triggered {row:%Y-%m-%d %H:%M}{held}"))
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -17,15 +17,24 @@ from personalization.journeys.unsubscribe import unsubscribe
 MAX_AGE = 60 * 60 * 24 * 90
 
 
+class InvalidLink(Exception):
+    pass
+
+
 def _user(token: str, salt: str):  # type: ignore[no-untyped-def]
     try:
         user_id = signing.loads(token, salt=salt, max_age=MAX_AGE)
     except signing.BadSignature:
-        raise Http404("This link is not valid (any more).") from None
+        raise InvalidLink from None
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     if user is None:
-        raise Http404("This link is not valid (any more).")
+        raise InvalidLink
     return user
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    """A page that says so, in the visitor's language (404: there is nothing here)."""
+    return render(request, "personalization/journeys/invalid_link.html", status=404)
 
 
 @csrf_exempt  # mail clients' one-click POST (RFC 8058) carries no token; the link is signed
@@ -33,7 +42,10 @@ def _user(token: str, salt: str):  # type: ignore[no-untyped-def]
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (a link must not act when a mail scanner opens it); POST, from the page's
     button or a mail client's one-click, withdraws the marketing consent."""
-    user = _user(token, UNSUBSCRIBE_SALT)
+    try:
+        user = _user(token, UNSUBSCRIBE_SALT)
+    except InvalidLink:
+        return _invalid(request)
     done = False
     if request.method == "POST":
         unsubscribe(user)
@@ -45,5 +57,8 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def cart_view(request: HttpRequest, token: str) -> HttpResponse:
     """Put the customer's saved cart into this browser's cart and go to the cart page."""
-    user = _user(token, CART_SALT)
+    try:
+        user = _user(token, CART_SALT)
+    except InvalidLink:
+        return _invalid(request)
     return redirect(get_adapter().restore_cart(request, user))

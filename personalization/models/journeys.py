@@ -129,8 +129,9 @@ class JourneyMessage(models.Model):
                              related_name="+", verbose_name=_("customer"))
     occurrence = models.CharField(
         _("occurrence"), max_length=64,
-        help_text=_("Which occurrence of the trigger this is about (the cart's time, the "
-                    "last order's date…)."))
+        help_text=_("Which occurrence of the trigger this is about: the trigger and the "
+                    "time it occurred (cart changed, last order, entry) as a Unix "
+                    "timestamp; \"welcome\" for a first order."))
     control = models.BooleanField(_("holdout (control)"), default=False)
     channel = models.CharField(_("channel"), max_length=5, choices=Journey.Channel.choices)
     to = models.CharField(_("to"), max_length=254, blank=True)

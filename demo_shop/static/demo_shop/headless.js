@@ -6,6 +6,7 @@
   "use strict";
   function meta(name) { return document.querySelector('meta[name="' + name + '"]').content; }
   var token = meta("csrf-token");
+  var banner = document.querySelector("[data-consent]"), optional = [];
   var status = document.querySelector("[data-status]");
 
   function post(events) {
@@ -45,7 +46,10 @@
       if (!holder) return;
       holder.setAttribute("data-campaign", decision.campaign || "");
       if (decision.content && decision.content.html) holder.innerHTML = decision.content.html;
-      if (decision.kind === "popup" && decision.campaign) showPopup(decision, holder);
+      // The consent question is answered first; a popup waits for the next load.
+      if (decision.kind === "popup" && decision.campaign && banner.hidden) {
+        showPopup(decision, holder);
+      }
     });
     status.textContent = "";
   }
@@ -71,7 +75,6 @@
   });
 
   // Consent through the API: until the visitor chooses, the page asks.
-  var banner = document.querySelector("[data-consent]"), optional = [];
   fetch(meta("pz-consent"), { credentials: "same-origin" }).then(function (r) { return r.json(); })
     .then(function (consent) {
       optional = consent.purposes.filter(function (p) { return !p.required; });

@@ -27,4 +27,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{resumed} earlier message(s) handed to a worker again")
         counts = {s: JourneyMessage.objects.filter(status=s).count()
                   for s in ("sent", "queued", "skipped", "cancelled", "failed")}
-        self.stdout.write("Messages: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        self.stdout.write("All journey messages so far: "
+                          + ", ".join(f"{n} {s}" for s, n in counts.items()))
