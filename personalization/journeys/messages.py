@@ -97,8 +97,9 @@ def customer_language(adapter: Any, user: Any) -> str:
 
 
 class Rendered:
-    def __init__(self, subject: str, html: str, text: str) -> None:
+    def __init__(self, subject: str, html: str, text: str, language: str) -> None:
         self.subject, self.html, self.text = subject, html, text
+        self.language = language  # the message's frame is written in it too
 
 
 def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
@@ -129,7 +130,7 @@ def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
         return None
     text = as_text(insert_fields(template.body, values,
                                  markup={"cart": SafeString(cart_text)}) or "")
-    return Rendered(strip_tags(str(subject)), str(body), text)
+    return Rendered(strip_tags(str(subject)), str(body), text, language)
 
 
 class JourneyCourier(delivery.Courier):
@@ -180,7 +181,7 @@ class JourneyCourier(delivery.Courier):
             return Status.SKIPPED, gettext("The customer has no mobile number.")
         return None
 
-    def _prepare(self, row: JourneyMessage) -> JourneyMessage:
+    def _prepare(self, row: JourneyMessage) -> tuple[JourneyMessage, str]:
         """Mint the discount code once (kept on the row before anything is sent) and store
         what is sent, for the message log."""
         journey = row.journey
@@ -199,10 +200,10 @@ class JourneyCourier(delivery.Courier):
             to=to, subject=rendered.subject, body=rendered.html, text=rendered.text)
         row.to, row.subject, row.body, row.text = to, rendered.subject, rendered.html, \
             rendered.text
-        return row
+        return row, rendered.language
 
     def send(self, row: JourneyMessage) -> SendResult:
-        row = self._prepare(row)
+        row, language = self._prepare(row)
         if row.channel == Journey.Channel.SMS:
             return self.sms.send(SmsMessage(to=row.to, body=row.text))
         unsubscribe = _url("personalization:journey_unsubscribe", unsubscribe_token(row.user_id))
@@ -212,7 +213,6 @@ class JourneyCourier(delivery.Courier):
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         # The frame (footer, unsubscribe) in the customer's language, like his text.
-        language = customer_language(self.adapter, row.user)
         with translation.override(language):
             html = render_to_string("personalization/journeys/email.html", {
                 # The merchant's text sanitised by insert_fields, and our cart table.

@@ -144,13 +144,6 @@ class Stack:
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def stack(transactional_db, twilio, tmp_path) -> Iterator[Stack]:
     if REDIS is None or connection.vendor != "postgresql":
         pytest.skip("the fault suite needs redis-server and PostgreSQL (PZ_REQUIRE_SERVICES "
