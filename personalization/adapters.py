@@ -7,6 +7,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.http import HttpRequest
@@ -46,15 +48,38 @@ class CartSnapshot:
 
 @dataclass(frozen=True)
 class OrderFields:
-    """ORM paths on the shop's order model, used by set-based (computed) rules."""
+    """ORM paths on the shop's order model, used by set-based (computed) rules.
+
+    Paths may cross many-valued relations (a product's categories, an order's discounts):
+    the app counts orders and lines distinctly and tests codes with a subquery, so a join
+    never counts an order twice.
+    """
 
     customer: str = "user"  # FK from the order to the customer (AUTH_USER_MODEL)
     created: str = "created_at"  # when the order was placed
     total: str = "total"  # order total
-    discount_code: str = "discount_code"  # text, empty when no code was used
+    discount_code: str = "discount_code"  # text, empty or NULL when no code was used
     line: str = "lines"  # the order's lines
     product: str = "lines__product"  # a line's product
-    category: str = "lines__product__category"  # a line's product's category
+    #: A line's product's categories: one path, or several when a product's categories
+    #: can be found in more than one place (e.g. a variant's are its parent's).
+    category: str | tuple[str, ...] = "lines__product__category"
+
+    @property
+    def category_paths(self) -> tuple[str, ...]:
+        return (self.category,) if isinstance(self.category, str) else tuple(self.category)
+
+    def in_categories(self, ids: Any) -> Q:
+        """Orders (or lines) with a product in one of the categories ``ids``."""
+        q = Q()
+        for path in self.category_paths:
+            q |= Q(**{f"{path}__in": ids})
+        return q
+
+    def used_code(self, orders: QuerySet) -> Q:
+        """Selects the orders of ``orders`` placed with a discount code (as a subquery, so
+        a code kept on another table never repeats an order in a join)."""
+        return Q(pk__in=orders.filter(**{f"{self.discount_code}__gt": ""}).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -181,7 +206,7 @@ class CommerceAdapter:
         """
         from datetime import timedelta
 
-        from django.db.models import Count, Max, Q, Sum
+        from django.db.models import Count, Max, Sum
         from django.utils import timezone
 
         stats: dict[str, Any] = dict(self.customer_attributes(user))
@@ -190,7 +215,7 @@ class CommerceAdapter:
             return stats
         f = self.order_fields
         mine = orders.filter(**{f.customer: user}).order_by()
-        used_code = ~Q(**{f.discount_code: ""}) & Q(**{f"{f.discount_code}__isnull": False})
+        used_code = f.used_code(mine)
         year_ago = timezone.now() - timedelta(days=365)
         recent = Q(**{f"{f.created}__gte": year_ago})
         totals = mine.aggregate(
@@ -211,18 +236,35 @@ class CommerceAdapter:
                 if row[f.product] is not None
             },
         )
-        categories, lines = {}, {}
-        for row in mine.values(f.category).annotate(pz_last=Max(f.created),
-                                                    pz_lines=Count(f.line)):
-            if row[f.category] is not None:
-                categories[row[f.category]] = row["pz_last"]
-                lines[row[f.category]] = row["pz_lines"]
+        categories: dict[int, Any] = {}
+        lines: dict[int, int] = {}
+        for path in f.category_paths:
+            for row in mine.values(path).annotate(pz_last=Max(f.created),
+                                                  pz_lines=Count(f.line, distinct=True)):
+                category = row[path]
+                if category is not None:
+                    last = categories.get(category)
+                    categories[category] = (row["pz_last"] if last is None
+                                            else max(last, row["pz_last"]))
+                    lines[category] = lines.get(category, 0) + row["pz_lines"]
         stats.update(categories=categories, category_lines=lines)
         return stats
 
     def products(self, ids: list[int]) -> list[ProductInfo]:
         """Products by id, in the order given, skipping unknown ids."""
         return []
+
+    def product_category(self, product: Any) -> int | None:
+        """The category a product counts for in the affinity sort ("categories the visitor
+        cares most about first"), for any product object a template passes. The default
+        reads ``category_id``, or the first of ``category_ids``. Must not query."""
+        for attr in ("category_id", "category_ids"):
+            value = getattr(product, attr, None)
+            if isinstance(value, (list, tuple)):
+                return value[0] if value else None
+            if value is not None:
+                return value
+        return None
 
     #: Whether :meth:`catalog_names` and :meth:`search_catalog` are implemented: then the
     #: admin picks products and categories by name and refuses ids that do not exist.

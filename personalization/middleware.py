@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,17 @@ from personalization.touchpoints import preview
 
 logger = logging.getLogger(__name__)
 
+_current_request: ContextVar[HttpRequest | None] = ContextVar("pz_current_request",
+                                                               default=None)
+
+
+def current_request() -> HttpRequest | None:
+    """The request this middleware is serving in this thread or task, or None (a worker,
+    a management command). For shops whose own "order placed" signal carries no request
+    (django-oscar's): their adapter passes this one on, so the order is attributed to the
+    buyer's browser and its consent."""
+    return _current_request.get()
+
 
 class PersonalizationMiddleware:
     """Sets ``request.visitor`` (a lazy :class:`VisitorContext`).
@@ -39,7 +51,11 @@ class PersonalizationMiddleware:
         from_headers = _state_from_headers(request)
         ctx = preview.context_for(request) or VisitorContext(request)
         request.visitor = ctx  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
         if self._is_asset(request):
             return response
         if isinstance(ctx, preview.PreviewContext):  # staff preview: show, record nothing

@@ -132,8 +132,8 @@ class CustomerSet:
     def category_share_at_least(self, category_ids: set[int], percent: int) -> Q:
         f = self.fields
         lines = self._per_customer(self.orders()).annotate(
-            pz_all=Count(f.line),
-            pz_in=Count(f.line, filter=Q(**{f"{f.category}__in": category_ids})),
+            pz_all=Count(f.line, distinct=True),
+            pz_in=Count(f.line, filter=f.in_categories(category_ids), distinct=True),
         ).filter(pz_all__gt=0, pz_in__gt=0)
         # pz_in / pz_all >= percent / 100, in integers.
         lines = lines.annotate(pz_lhs=models.F("pz_in") * 100).filter(
@@ -142,6 +142,10 @@ class CustomerSet:
 
     def group_filter(self, groups: list[str], business: str) -> Q:
         cf = self.adapter.customer_fields
+        if (groups and not cf.group) or (business in ("b2b", "b2c") and cf.b2b is None):
+            raise ValueError("This shop's commerce adapter knows no customer groups or "
+                             "business customers (customer_fields): the rule cannot be "
+                             "computed.")
         q = Q()
         if groups:
             q &= Q(**{f"{cf.group}__in": groups})

@@ -145,7 +145,7 @@ class PurchasedRule(IdSets, Rule):
         if self.product_ids:
             lookup |= models.Q(**{f"{f.product}__in": _ids(self.product_ids)})
         if self.category_ids:
-            lookup |= models.Q(**{f"{f.category}__in": _ids(self.category_ids)})
+            lookup |= f.in_categories(_ids(self.category_ids))
         return customers.with_orders(orders.filter(lookup))
 
     def describe(self):
@@ -327,8 +327,8 @@ class UsedDiscountCodeRule(Rule):
 
     def customer_filter(self, customers):
         f = customers.fields
-        orders = customers.orders().exclude(**{f.discount_code: ""}).exclude(
-            **{f"{f.discount_code}__isnull": True})
+        orders = customers.orders()
+        orders = orders.filter(f.used_code(orders))
         return customers.aggregate_in_range(models.Count("pk"), max(self.minimum, 1), None,
                                             orders=orders)
 

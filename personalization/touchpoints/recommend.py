@@ -28,13 +28,7 @@ POPULAR_MIN_BUYERS = 2
 
 
 def _category_of(product: Any) -> int | None:
-    for attr in ("category_id", "category_ids"):
-        value = getattr(product, attr, None)
-        if isinstance(value, (list, tuple)):
-            return value[0] if value else None
-        if value is not None:
-            return value
-    return None
+    return get_adapter().product_category(product)
 
 
 def _pk(product: Any) -> int | None:
