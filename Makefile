@@ -11,7 +11,12 @@ PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint check bench clean
+# The django-oscar example shop's tests (examples/oscar_shop): own pinned environment, since
+# django-oscar 4.2 supports Django 5.2 and 6.0 and django-phonenumber-field < 9.
+OSCAR_VENV ?= .venv-oscar
+OSCAR_REQUIREMENTS ?= requirements/oscar.txt
+
+.PHONY: venv demo test test-oscar lint check bench clean
 
 $(STAMP): $(REQUIREMENTS) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +36,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+test-oscar:
+	$(MAKE) venv VENV=$(OSCAR_VENV) REQUIREMENTS=$(OSCAR_REQUIREMENTS)
+	cd examples/oscar_shop && ../../$(OSCAR_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -44,4 +53,4 @@ bench: $(STAMP)
 		*) echo "DATABASE_URL is not PostgreSQL: load, API and journey benchmarks skipped" ;; esac
 
 clean:
-	rm -rf $(VENV) db.sqlite3 var
+	rm -rf $(VENV) $(OSCAR_VENV) db.sqlite3 var

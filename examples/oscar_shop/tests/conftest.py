@@ -1,0 +1,26 @@
+"""Fixtures of the Oscar example's tests: a seeded shop, an empty cache, a fresh RuleBook."""
+
+import pytest
+from django.core.cache import caches
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    from personalization.engine import rulebook
+    from personalization.measurement.events import discard_local_buffer
+    from personalization.messaging.channels import locmem
+
+    locmem.outbox.clear()
+    discard_local_buffer()
+    for cache in caches.all():
+        cache.clear()
+    rulebook.reset_local()
+    yield
+    rulebook.reset_local()
+
+
+@pytest.fixture
+def shop(db):
+    from oscar_shop.seed import seed
+
+    return seed()

@@ -1,0 +1,1 @@
+"""Adapters and integrations for other shops (django-oscar)."""

@@ -1,0 +1,1 @@
+"""django-oscar support: ``personalization.contrib.oscar.adapter.OscarCommerceAdapter``."""
