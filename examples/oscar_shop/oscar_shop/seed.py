@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
+from django.core.management import call_command
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
@@ -85,6 +86,7 @@ def seed() -> dict[str, Any]:
                                        percent=Decimal("10"), valid_days=14)
     RepAlertSettings.load()
     rulebook.invalidate()
+    call_command("update_index", verbosity=0)  # Oscar lists products from its index
     return {"products": products, "categories": categories, "rep": rep, "jan": jan,
             "cat_campaign": cat_campaign, "welcome": welcome, "loyal": loyal}
 

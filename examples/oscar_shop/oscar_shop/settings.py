@@ -69,8 +69,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-DATABASES = {"default": dj_database_url.config(
-    default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
+DATABASES = {"default": dj_database_url.parse(
+    os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -81,7 +81,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+# Oscar's catalogue pages list products through its search index: Whoosh, a file index.
+HAYSTACK_CONNECTIONS = {"default": {
+    "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+    "PATH": os.environ.get("WHOOSH_PATH") or str(BASE_DIR / "var" / "whoosh_index")}}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
@@ -116,5 +119,4 @@ PERSONALIZATION = {
     "COMMERCE_ADAPTER": "oscar_shop.adapter.ShopAdapter",
     "SITE_URL": os.environ.get("SITE_URL") or "http://127.0.0.1:8001",
 }
-HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # no index to update
 OSCAR_ALLOW_ANON_CHECKOUT = True  # guests may check out with an e-mail address

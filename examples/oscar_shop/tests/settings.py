@@ -2,9 +2,14 @@
 gives them through DATABASE_URL and REDIS_URL), tasks run in-process, SMS kept in memory."""
 
 import os
+import tempfile
 
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/pz_oscar_local"
+
+# Each run its own search index (Oscar's catalogue pages list products from it).
+os.environ.setdefault("WHOOSH_PATH", os.path.join(tempfile.gettempdir(),
+                                                  f"pz_oscar_whoosh_{os.getpid()}"))
 
 from oscar_shop.settings import *  # noqa: E402, F403
 from oscar_shop.settings import CACHES, PERSONALIZATION  # noqa: E402

@@ -59,7 +59,8 @@ def place_order(client, guest_email=None):
 
 def test_a_rule_on_oscars_basket_changes_the_hero(client, shop):
     give_consent(client)
-    assert DEFAULT_HERO in client.get("/catalogue/").content.decode()
+    page = client.get("/catalogue/").content.decode()
+    assert DEFAULT_HERO in page and "Cat food 2 kg" in page  # Oscar's list, from its index
     add_to_basket(client, shop["products"]["Dog biscuits"])
     assert DEFAULT_HERO in client.get("/catalogue/").content.decode()
     add_to_basket(client, shop["products"]["Cat food 2 kg"])
