@@ -23,6 +23,7 @@ from personalization.models import (
     Segment,
     Slot,
 )
+from personalization.privacy.consent import ensure_purposes
 from personalization.rules import CartContainsRule, OrderCountRule
 
 PRODUCTS = [  # title, category path, price
@@ -85,8 +86,10 @@ def seed() -> dict[str, Any]:
         DiscountVariant.objects.create(campaign=welcome, mode="generated",
                                        percent=Decimal("10"), valid_days=14)
     RepAlertSettings.load()
+    ensure_purposes()  # made by a migration; back after a test flushed the tables
     rulebook.invalidate()
-    call_command("update_index", verbosity=0)  # Oscar lists products from its index
+    # Oscar lists products from its search index; entries of deleted products go.
+    call_command("update_index", remove=True, verbosity=0)
     return {"products": products, "categories": categories, "rep": rep, "jan": jan,
             "cat_campaign": cat_campaign, "welcome": welcome, "loyal": loyal}
 

@@ -24,3 +24,10 @@ def shop(db):
     from oscar_shop.seed import seed
 
     return seed()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser test runs last: once Playwright has started, the session runs with
+    ``DJANGO_ALLOW_ASYNC_UNSAFE`` (see test_browser.py)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
