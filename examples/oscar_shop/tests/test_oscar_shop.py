@@ -252,3 +252,15 @@ def test_a_guest_without_analytics_consent_is_not_counted(client, shop,
     with django_capture_on_commit_callbacks(execute=True):
         place_order(client, guest_email="guest@example.com")
     assert not Event.objects.filter(type="conversion").exists()
+
+
+def test_the_merchant_picks_oscars_products_and_categories_by_name(client, shop):
+    client.force_login(get_model("auth", "User").objects.get(username="admin"))
+    lookup = "/admin/personalization/segment/catalog/"
+    found = client.get(lookup, {"kind": "product", "term": "cat"}).json()["results"]
+    assert [r["text"] for r in found] == ["Cat food 2 kg", "Cat litter 10 l"]
+    found = client.get(lookup, {"kind": "category", "term": "ca"}).json()["results"]
+    assert found == [{"id": str(shop["categories"]["Cats"].pk), "text": "Pets › Cats"}]
+    segment = shop["cat_campaign"].segments.get()
+    page = client.get(f"/admin/personalization/segment/{segment.pk}/change/").content.decode()
+    assert "Pets › Cats" in page

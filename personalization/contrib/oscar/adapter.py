@@ -186,15 +186,15 @@ class OscarCommerceAdapter(CommerceAdapter):
 
     def catalog_names(self, kind: str, ids: list[int]) -> dict[int, str]:
         if kind == "category":
-            return dict(_model("catalogue", "Category").objects.filter(pk__in=ids)
-                        .values_list("pk", "name"))
+            return _category_paths(_model("catalogue", "Category").objects.filter(pk__in=ids))
         return dict(_model("catalogue", "Product").objects.filter(pk__in=ids)
                     .values_list("pk", "title"))
 
     def search_catalog(self, kind: str, term: str, limit: int = 20) -> list[tuple[int, str]]:
         if kind == "category":
             qs = _model("catalogue", "Category").objects.filter(name__icontains=term)
-            return list(qs.order_by("name").values_list("pk", "name")[:limit])
+            found = _category_paths(qs.order_by("name")[:limit])
+            return sorted(found.items(), key=lambda item: item[1])
         qs = _model("catalogue", "Product").objects.filter(title__icontains=term)
         return list(qs.order_by("title").values_list("pk", "title")[:limit])
 
@@ -326,6 +326,20 @@ def _product_categories(product_id: int | None, catalog: dict[str, Any]) -> tupl
             if cid not in out:
                 out.append(cid)
     return tuple(out)
+
+
+def _category_paths(categories: QuerySet) -> dict[int, str]:
+    """{id: "Pets › Cats"} for these categories, their ancestors' names from one query."""
+    Category = _model("catalogue", "Category")
+    step = Category.steplen
+    rows = list(categories.values_list("pk", "path", "name"))
+    prefixes = {path[:end] for _pk, path, _name in rows for end in range(step, len(path), step)}
+    names = dict(Category.objects.filter(path__in=prefixes).values_list("path", "name"))
+    out = {}
+    for pk, path, name in rows:
+        chain = [names.get(path[:end], "?") for end in range(step, len(path), step)]
+        out[pk] = " › ".join([*chain, name])
+    return out
 
 
 def _steplen() -> int:
