@@ -34,6 +34,24 @@ def test_banner_on_a_first_visit_with_equally_easy_choices(client):
     assert "Privacy choices" in html  # reopen at any time
 
 
+def test_a_dutch_visitor_reads_the_shipped_purposes_in_dutch(client):
+    """The shipped purposes' texts are translated; one the merchant rewrote is shown as he
+    wrote it, in any language."""
+    from personalization.models import ConsentPurpose
+
+    ConsentPurpose.objects.filter(key="marketing").update(name="Nieuwsbrief en aanbiedingen")
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "<strong>Noodzakelijk</strong>" in html and "<strong>Analyse</strong>" in html
+    assert "Je winkelwagen, je login" in html and "Your cart, your login" not in html
+    assert "<strong>Nieuwsbrief en aanbiedingen</strong>" in html
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<strong>Necessary</strong>" in english
+    assert "<strong>Nieuwsbrief en aanbiedingen</strong>" in english
+    api = client.get("/pz/api/consent/", HTTP_ACCEPT_LANGUAGE="nl").json()
+    assert [p["name"] for p in api["purposes"]][:3] == [
+        "Noodzakelijk", "Personalisatie", "Analyse"]
+
+
 def test_choices_are_recorded_and_the_banner_goes_away(client):
     response = client.post(CONSENT, {"action": "save", "purpose": ["analytics"],
                                      "next": "/"})

@@ -171,7 +171,8 @@ class ConsentView(VisitorView):
         get_token(request._request)  # the CSRF cookie, for the writes that follow
         state = self.visitor(request).consent
         return Response({"decided": state.decided, "policy_version": state.version,
-                         "purposes": [{"key": p.key, "name": p.name, "required": p.required,
+                         "purposes": [{"key": p.key, "name": p.display_name,
+                                       "required": p.required,
                                        "granted": p.required or p.key in state.allowed}
                                       for p in purposes()]})
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,6 +35,17 @@ class ConsentPurpose(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the visitor's language. The shipped texts are the app's translation
+        msgids, so kept as shipped they are shown translated; a text the merchant changed
+        is shown as he wrote it."""
+        return gettext(self.name) if self.name else ""
+
+    @property
+    def display_description(self) -> str:
+        return gettext(self.description) if self.description else ""
 
 
 def subject_hash(*, user_id: int | None = None, visitor_id: str | None = None) -> str:
