@@ -33,6 +33,7 @@ from personalization.rules import (
     CustomerGroupRule,
     DaysSinceLastOrderRule,
     LoggedInRule,
+    PathRule,
     PurchasedRule,
     TemperatureRule,
     UsedDiscountCodeRule,
@@ -149,8 +150,10 @@ def pizza_chain(s: _Seeder, categories: dict[str, int]) -> None:
     """Abandoned cart → "your cart is waiting"; lapsed → win-back code at checkout; the
     priority decides which popup a visitor in both segments sees."""
     abandoners = s.segment("cart-abandoners", "Cart abandoners",
-                           "A cart left untouched for two hours or more.",
-                           CartAbandonedRule(hours=2))
+                           "A cart left untouched for two hours or more, on a page other than "
+                           "the cart and the checkout (where a reminder would be in the way).",
+                           CartAbandonedRule(hours=2),
+                           PathRule(pattern="^/(cart|checkout)/", negate=True))
     lapsed = s.segment("lapsed-customers", "Lapsed customers",
                        "Customers whose last order is more than 90 days old.",
                        DaysSinceLastOrderRule(minimum=90))

@@ -102,6 +102,8 @@ def test_lisa_cart_waiting_wins_then_win_back_and_her_code_at_checkout():
     client.post("/demo/persona/", {"username": "lisa", "next": "/"})
     html = html_of(client, "/")
     assert popup_title(html) == "Your cart is waiting"  # priority 30 beats 20
+    # Not on the cart and checkout pages, where the reminder would be in the way.
+    assert popup_title(html_of(client, "/cart/")) != "Your cart is waiting"
     waiting = Campaign.objects.get(name="Your cart is waiting")
     token = client.cookies["csrftoken"].value
     assert client.post("/pz/dismiss/", {"campaign": waiting.pk},
