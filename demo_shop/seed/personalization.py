@@ -132,7 +132,13 @@ def pet_shop(s: _Seeder, categories: dict[str, int]) -> None:
                    body="A sturdy <strong>litter scoop</strong> makes the daily round twice "
                         "as quick.",
                    image_url=image("litter-scoop-with-stand"), image_alt="Litter scoop",
-                   cta_label="See litter scoops", link="/c/litter-scoops/"))
+                   cta_label="See litter scoops", link="/c/litter-scoops/",
+                   translations={"nl": {
+                       "headline": "Vergeet het schepje niet",
+                       "body": "Met een stevig <strong>kattenbakschepje</strong> is de "
+                               "dagelijkse ronde twee keer zo snel klaar.",
+                       "image_alt": "Kattenbakschepje",
+                       "cta_label": "Bekijk de schepjes"}}))
 
 
 def usual_order(s: _Seeder, categories: dict[str, int]) -> None:
@@ -143,7 +149,8 @@ def usual_order(s: _Seeder, categories: dict[str, int]) -> None:
     s.campaign("Your usual order", "usual_order", [seg], 10,
                lambda c: ProductListVariant.objects.create(
                    campaign=c, name="Buy again", title="Your usual order",
-                   strategy="buy_again", limit=8))
+                   strategy="buy_again", limit=8,
+                   translations={"nl": {"title": "Je vaste bestelling"}}))
 
 
 def pizza_chain(s: _Seeder, categories: dict[str, int]) -> None:
@@ -163,18 +170,31 @@ def pizza_chain(s: _Seeder, categories: dict[str, int]) -> None:
                    body="<p>The things you chose are still in your cart. Complete your order "
                         "before they are gone.</p>",
                    image_url=image("pizza-margherita"), cta_label="Back to my cart",
-                   link="/cart/", trigger="load"))
+                   link="/cart/", trigger="load",
+                   translations={"nl": {
+                       "title": "Je winkelwagen wacht op je",
+                       "body": "<p>Wat je koos ligt nog in je winkelwagen. Rond je bestelling "
+                               "af voordat het op is.</p>",
+                       "cta_label": "Terug naar mijn winkelwagen"}}))
     s.campaign("We miss you", "site_popup", [lapsed], PRIORITY_WIN_BACK,
                lambda c: PopupVariant.objects.create(
                    campaign=c, name="Win-back", title="We miss you! 15% off your next order",
                    body="<p>Your personal code is waiting for you at checkout.</p>",
                    image_url=image("pizza-pepperoni"), cta_label="Order pizza",
-                   link="/c/pizzas/", trigger="delay", delay_seconds=2))
+                   link="/c/pizzas/", trigger="delay", delay_seconds=2,
+                   translations={"nl": {
+                       "title": "We missen je! 15% korting op je volgende bestelling",
+                       "body": "<p>Je persoonlijke code ligt voor je klaar bij het afrekenen."
+                               "</p>",
+                       "cta_label": "Bestel pizza"}}))
     s.campaign("Win-back code", "checkout_discount", [lapsed], 10,
                lambda c: DiscountVariant.objects.create(
                    campaign=c, name="15% single-use", mode="generated",
                    percent=Decimal("15"), valid_days=14,
-                   message="We missed you! Your personal 15% code is filled in."))
+                   message="We missed you! Your personal 15% code is filled in.",
+                   translations={"nl": {
+                       "message": "We hebben je gemist! Je persoonlijke code voor 15% korting "
+                                  "is al ingevuld."}}))
 
 
 def holiday_rentals(s: _Seeder, categories: dict[str, int]) -> None:
@@ -182,24 +202,31 @@ def holiday_rentals(s: _Seeder, categories: dict[str, int]) -> None:
     interests = [
         ("likes-cats", "Likes cats", ("cats", "cat-litter", "litter-boxes", "litter-scoops",
                                       "cat-food"),
-         "More for your cat", "adult-cat-dry-food-chicken-2-kg", "/c/cats/", "delay"),
+         "More for your cat", "adult-cat-dry-food-chicken-2-kg", "/c/cats/", "delay",
+         "Meer voor je kat"),
         ("likes-pizza", "Likes pizza", ("pizzas", "toppings"),
-         "Pizza night?", "pizza-quattro-formaggi", "/c/pizzas/", "scroll"),
+         "Pizza night?", "pizza-quattro-formaggi", "/c/pizzas/", "scroll", "Pizza-avond?"),
         ("likes-fashion", "Likes fashion", ("t-shirts", "cardigans", "jeans"),
-         "New in: knitwear", "chunky-knit-cardigan-cream", "/c/cardigans/", "exit"),
+         "New in: knitwear", "chunky-knit-cardigan-cream", "/c/cardigans/", "exit",
+         "Nieuw: breiwerk"),
     ]
-    for slug, name, cats, title, picture, link, trigger in interests:
+    for slug, name, cats, title, picture, link, trigger, title_nl in interests:
         seg = s.segment(slug, name, f"At least 40% of what the visitor viewed or bought is in "
                         f"{', '.join(cats)}.",
                         CategoryAffinityRule(category_ids=[str(categories[c]) for c in cats],
                                              min_share=40))
         s.campaign(f"Interest popup: {name.lower()}", "site_popup", [seg], PRIORITY_INTEREST,
-                   lambda c, title=title, picture=picture, link=link, trigger=trigger:
-                   PopupVariant.objects.create(
+                   lambda c, title=title, picture=picture, link=link, trigger=trigger,
+                   title_nl=title_nl: PopupVariant.objects.create(
                        campaign=c, name=title, title=title, image_url=image(picture),
                        body="<p>Picked from the part of the shop you visit most.</p>",
                        cta_label="Take a look", link=link, trigger=trigger,
-                       delay_seconds=3, scroll_percent=40),
+                       delay_seconds=3, scroll_percent=40,
+                       translations={"nl": {
+                           "title": title_nl,
+                           "body": "<p>Gekozen uit het deel van de winkel waar je het vaakst "
+                                   "komt.</p>",
+                           "cta_label": "Neem een kijkje"}}),
                    cap_impressions=3, cap_period_hours=24)
 
 
@@ -210,7 +237,8 @@ def field_insertion(s: _Seeder, categories: dict[str, int]) -> None:
     s.campaign("Personal greeting", "greeting", [seg], 0,
                lambda c: TextVariant.objects.create(
                    campaign=c, name="Hallo", text="Hallo {{ first_name }}!",
-                   fallback="Welcome back!"))
+                   fallback="Welcome back!",
+                   translations={"nl": {"fallback": "Welkom terug!"}}))
 
 
 def t_shirt_buyers(s: _Seeder, categories: dict[str, int]) -> None:
@@ -220,7 +248,8 @@ def t_shirt_buyers(s: _Seeder, categories: dict[str, int]) -> None:
     s.campaign("Cardigans for t-shirt buyers", "home_products", [seg], 5,
                lambda c: ProductListVariant.objects.create(
                    campaign=c, name="Cardigans", title="Cardigans to go with your t-shirts",
-                   strategy="manual", product_ids=_product_ids("cardigans"), limit=4))
+                   strategy="manual", product_ids=_product_ids("cardigans"), limit=4,
+                   translations={"nl": {"title": "Vesten bij je T-shirts"}}))
 
 
 def bargain_hunters(s: _Seeder, categories: dict[str, int]) -> None:
@@ -234,7 +263,12 @@ def bargain_hunters(s: _Seeder, categories: dict[str, int]) -> None:
                    body="Use code <strong>PIZZA20</strong> at checkout. You like a good deal, "
                         "so you hear it first.",
                    image_url=image("pizza-hawaii"), image_alt="Pizza Hawaii",
-                   cta_label="See the pizzas", link="/c/pizzas/"))
+                   cta_label="See the pizzas", link="/c/pizzas/",
+                   translations={"nl": {
+                       "headline": "Uitverkoop: 20% korting op alle pizza's deze week",
+                       "body": "Gebruik code <strong>PIZZA20</strong> bij het afrekenen. Je "
+                               "houdt van een koopje, dus jij hoort het als eerste.",
+                       "cta_label": "Bekijk de pizza's"}}))
 
 
 def weather(s: _Seeder, categories: dict[str, int]) -> None:
@@ -248,13 +282,21 @@ def weather(s: _Seeder, categories: dict[str, int]) -> None:
                    campaign=c, name="Sunny", title="Sunny where you are? Light t-shirts",
                    body="<p>Organic cotton t-shirts, delivered tomorrow.</p>",
                    image_url=image("basic-t-shirt-white"), cta_label="See t-shirts",
-                   link="/c/t-shirts/", trigger="load"))
+                   link="/c/t-shirts/", trigger="load",
+                   translations={"nl": {
+                       "title": "Zonnig waar je bent? Luchtige T-shirts",
+                       "body": "<p>T-shirts van biologisch katoen, morgen in huis.</p>",
+                       "cta_label": "Bekijk T-shirts"}}))
     s.campaign("Cold weather: cardigans", "site_popup", [cold], PRIORITY_WEATHER,
                lambda c: PopupVariant.objects.create(
                    campaign=c, name="Cold", title="Cold out there? Warm cardigans",
                    body="<p>Merino and chunky knits to keep you warm.</p>",
                    image_url=image("merino-cardigan-grey"), cta_label="See cardigans",
-                   link="/c/cardigans/", trigger="load"))
+                   link="/c/cardigans/", trigger="load",
+                   translations={"nl": {
+                       "title": "Koud buiten? Warme vesten",
+                       "body": "<p>Merinowol en grof breiwerk houden je warm.</p>",
+                       "cta_label": "Bekijk vesten"}}))
 
 
 def recommendations(s: _Seeder, categories: dict[str, int]) -> None:
@@ -262,7 +304,8 @@ def recommendations(s: _Seeder, categories: dict[str, int]) -> None:
     s.campaign("Frequently bought together", "product_recommendations", [], 0,
                lambda c: ProductListVariant.objects.create(
                    campaign=c, name="Together", title="Often bought together",
-                   strategy="bought_together", limit=4))
+                   strategy="bought_together", limit=4,
+                   translations={"nl": {"title": "Vaak samen gekocht"}}))
     cat_people = s.segment(
         "cat-people", "Cat people", "Customers who bought for cats (refreshed from orders).",
         PurchasedRule(category_ids=[str(categories["cats"]), str(categories["cat-litter"]),
@@ -271,7 +314,8 @@ def recommendations(s: _Seeder, categories: dict[str, int]) -> None:
     s.campaign("Popular with cat people", "home_products", [cat_people], 3,
                lambda c: ProductListVariant.objects.create(
                    campaign=c, name="Popular", title="Popular with other cat lovers",
-                   strategy="popular_in_segment", limit=8))
+                   strategy="popular_in_segment", limit=8,
+                   translations={"nl": {"title": "Populair bij andere kattenliefhebbers"}}))
 
 
 def search(s: _Seeder, categories: dict[str, int]) -> None:

@@ -207,3 +207,13 @@ def test_search_results_follow_the_visitors_interest():
 
     assert first_result(as_persona("tom")) == "Graphic t-shirt cat print"
     assert first_result(as_persona("anna")) != "Graphic t-shirt cat print"
+
+
+def test_a_dutch_visitor_sees_the_seeded_campaigns_in_dutch():
+    client = as_persona(None)
+    client.post("/demo/persona/", {"username": "lisa", "next": "/"})
+    html = html_of(client, "/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert popup_title(html) == "Je winkelwagen wacht op je"
+    assert "Terug naar mijn winkelwagen" in html and "Back to my cart" not in html
+    english = html_of(client, "/", HTTP_ACCEPT_LANGUAGE="en")
+    assert popup_title(english) == "Your cart is waiting"
