@@ -165,6 +165,8 @@ PERSONALIZATION = {
     # Links in sales-rep SMS and journey e-mails (sent by a worker, with no request to
     # take the host from): the address `make demo` serves.
     "SITE_URL": os.environ.get("SITE_URL") or "http://127.0.0.1:8000",
+    # The visitor's country, as Cloudflare sends it (the demo's ?country= helper sets it).
+    "COUNTRY_HEADER": "CF-IPCountry",
     # Demo: typical temperatures per country, for the weather popups (docs/demo-tour.md).
     "TEMPERATURE_PROVIDER": "personalization.engine.providers.table_temperature",
     # 5 % of visitors see no personalization anywhere: the program report's control group.

@@ -23,8 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "VISITOR_COOKIE_AGE": 60 * 60 * 24 * 365,
     # Cookie holding frequency-cap counters and popup dismissals (signed).
     "CAP_COOKIE_NAME": "pz_caps",
-    # Request header carrying the visitor's country from a trusted CDN (e.g. CF-IPCountry).
-    "COUNTRY_HEADER": "CF-IPCountry",
+    # Request header carrying the visitor's country from a trusted CDN, e.g. "CF-IPCountry".
+    # Empty (the default): no header is trusted, since a visitor can send any header.
+    "COUNTRY_HEADER": "",
     # Path to a GeoIP2 country or city database; used when the header is absent.
     "GEOIP_PATH": None,
     # Store time zone for time-of-day and weekday rules; None means settings.TIME_ZONE.
