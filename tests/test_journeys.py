@@ -220,6 +220,11 @@ def test_the_admin_refuses_broken_or_unsafe_texts_with_a_message(admin_client):
         page = admin_client.post(url, journey_form(**fields))
         assert page.status_code == 200 and message in page.content.decode(), fields
     assert not Journey.objects.exists()
+    for times, message in ((("22:00", ""), "Give both quiet-hour times, or neither."),
+                           (("22:00", "22:00"), "must start and end at different times")):
+        page = admin_client.post(url, journey_form(quiet_hours_start=times[0],
+                                                   quiet_hours_end=times[1]))
+        assert page.status_code == 200 and message in page.content.decode(), times
     segment_needed = admin_client.post(url, journey_form(trigger="segment"))
     assert "Choose the segment" in segment_needed.content.decode()
     saved = admin_client.post(url, journey_form())

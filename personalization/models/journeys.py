@@ -9,8 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from personalization.models.notifications import QuietHoursMixin
 
-class Journey(models.Model):
+
+class Journey(QuietHoursMixin, models.Model):
     """What starts a message, to whom it goes, how and when."""
 
     class Trigger(models.TextChoices):
@@ -78,6 +80,9 @@ class Journey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.clean_quiet_hours()
 
 
 class JourneyTemplate(models.Model):

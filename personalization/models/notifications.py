@@ -50,7 +50,21 @@ def validate_message_template(value: str) -> None:
                     "allowed": ", ".join("{" + n + "}" for n in PLACEHOLDERS)})
 
 
-class RepAlertSettings(models.Model):
+class QuietHoursMixin:
+    """One rule for every model with ``quiet_hours_start`` and ``quiet_hours_end`` (the rep
+    SMS settings, journeys): both times or neither, and not the same time."""
+
+    quiet_hours_start: Any
+    quiet_hours_end: Any
+
+    def clean_quiet_hours(self) -> None:
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            raise ValidationError(_("Give both quiet-hour times, or neither."))
+        if self.quiet_hours_start is not None and self.quiet_hours_start == self.quiet_hours_end:
+            raise ValidationError(_("Quiet hours must start and end at different times."))
+
+
+class RepAlertSettings(QuietHoursMixin, models.Model):
     """The merchant's settings for sales-rep SMS alerts (one row; see :meth:`load`)."""
 
     enabled = models.BooleanField(
@@ -90,10 +104,7 @@ class RepAlertSettings(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
-            raise ValidationError(_("Give both quiet-hour times, or neither."))
-        if self.quiet_hours_start is not None and self.quiet_hours_start == self.quiet_hours_end:
-            raise ValidationError(_("Quiet hours must start and end at different times."))
+        self.clean_quiet_hours()
 
     @classmethod
     def load(cls) -> RepAlertSettings:
