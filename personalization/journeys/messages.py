@@ -65,15 +65,16 @@ def template_for(journey: Journey, language: str) -> JourneyTemplate | None:
     return next(iter(templates.values()), None)
 
 
-def _cart_markup(lines: list[tuple[Any, int]]) -> tuple[SafeString, str]:
+def _cart_markup(lines: list[tuple[Any, int, Decimal]]) -> tuple[SafeString, str]:
     """The cart's lines for the e-mail (a table with inline styles, for mail clients that
-    ignore style sheets) and as plain text."""
+    ignore style sheets) and as plain text: each product with its quantity and the cart's
+    price of it."""
     html = render_to_string("personalization/journeys/cart_lines.html", {"lines": [
         {"name": getattr(p, "name", str(p)), "quantity": q,
-         "price": format_money(Decimal(getattr(p, "price", 0) or 0)),
+         "price": format_money(Decimal(price or 0)),
          "url": absolute_url(p.get_absolute_url()) if hasattr(p, "get_absolute_url") else "",
-         "image": absolute_url(getattr(p, "image_url", "") or "")} for p, q in lines]})
-    text = "\n".join(f"- {q} × {getattr(p, 'name', p)}" for p, q in lines)
+         "image": absolute_url(getattr(p, "image_url", "") or "")} for p, q, price in lines]})
+    text = "\n".join(f"- {q} × {getattr(p, 'name', p)}" for p, q, _price in lines)
     return mark_safe(html), text  # noqa: S308 (our template, values escaped)
 
 
@@ -116,7 +117,8 @@ def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
         if snapshot is not None and not snapshot.is_empty:
             products = {p.pk: p for p in adapter.products(
                 [line.product_id for line in snapshot.lines])}
-            lines = [(products[line.product_id], line.quantity) for line in snapshot.lines
+            lines = [(products[line.product_id], line.quantity, line.price)
+                     for line in snapshot.lines
                      if line.product_id in products]
             cart_html, cart_text = _cart_markup(lines)
     values = {"first_name": user.first_name or "",

@@ -264,3 +264,36 @@ def test_the_merchant_picks_oscars_products_and_categories_by_name(client, shop)
     segment = shop["cat_campaign"].segments.get()
     page = client.get(f"/admin/personalization/segment/{segment.pk}/change/").content.decode()
     assert "Pets › Cats" in page
+
+
+def test_an_abandoned_oscar_basket_gets_its_journey_email_with_the_lines(shop):
+    """Abandoned-cart journeys scan Oscar's open baskets; the e-mail lists the basket's
+    lines with Oscar's product titles and the prices in the basket."""
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+    from oscar.apps.partner.strategy import Default
+
+    from personalization.journeys.scan import scan
+    from personalization.models import ConsentRecord, Journey, JourneyTemplate
+
+    jan = shop["jan"]
+    ConsentRecord.objects.create(user=jan, purpose="marketing", granted=True,
+                                 policy_version="1", source="signup", subject=f"u{jan.pk}")
+    journey = Journey.objects.create(name="Basket reminder", enabled=True, trigger="cart",
+                                     hours=2, channel="email", holdout_percent=0)
+    JourneyTemplate.objects.create(
+        journey=journey, language="", subject="{{ first_name }}, your basket is waiting",
+        body="<p>Still in your basket:</p>{{ cart }}<p>{{ cart_link }}</p>")
+    basket = get_model("basket", "Basket").objects.create(owner=jan)
+    basket.strategy = Default()
+    basket.add_product(shop["products"]["Cat food 2 kg"], 2)
+    assert scan().queued == {"Basket reminder": 0}  # changed just now: not abandoned yet
+    basket.lines.update(date_updated=timezone.now() - timedelta(hours=3))
+    assert scan().queued == {"Basket reminder": 1}
+    [email] = mail.outbox
+    assert email.to == ["jan@example.com"] and email.subject == "Jan, your basket is waiting"
+    assert "- 2 × Cat food 2 kg" in email.body
+    html = email.alternatives[0][0]
+    assert "Cat food 2 kg" in html and "2 × €12.95" in html

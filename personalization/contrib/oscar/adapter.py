@@ -179,8 +179,14 @@ class OscarCommerceAdapter(CommerceAdapter):
         """Oscar's own product objects (its templates render them), public ones only, in
         the order given."""
         Product = _model("catalogue", "Product")
-        found = Product.objects.filter(pk__in=ids, is_public=True).in_bulk()
-        return [found[i] for i in ids if i in found]
+        found = (Product.objects.filter(pk__in=ids, is_public=True)
+                 .prefetch_related("images").in_bulk())
+        out = [found[i] for i in ids if i in found]
+        for product in out:  # what journey e-mails and reasons read of any product
+            product.name = product.get_title()
+            images = list(product.images.all())
+            product.image_url = images[0].original.url if images else ""
+        return out
 
     has_catalog_lookup = True
 
