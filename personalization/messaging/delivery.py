@@ -30,7 +30,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from personalization.messaging.channels.base import SendResult, SmsError
+# SendError: what a courier raises when sending fails (SMS backends raise its SmsError).
+from personalization.messaging.channels.base import SendError as SendError
+from personalization.messaging.channels.base import SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +40,6 @@ logger = logging.getLogger(__name__)
 #: broker was down when it was due, or lost the message; a second copy is harmless, the
 #: claim lets one send). The outbox relay looks every minute.
 STALLED_AFTER = timedelta(seconds=30)
-
-#: Sending failed; ``transient`` errors are retried, others are final; ``maybe_sent``: the
-#: provider may have accepted it (looked up before a retry). The SMS backends raise it.
-SendError = SmsError
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 

@@ -22,8 +22,9 @@ class SendResult:
     error: str = ""
 
 
-class SmsError(Exception):
-    """Sending failed; ``transient`` errors are retried, others are final.
+class SendError(Exception):
+    """Sending a message failed, on any channel; ``transient`` errors are retried, others
+    are final.
 
     ``maybe_sent`` means the request reached the provider but no answer came back (a read
     time-out): the message may have been accepted, so it is looked up before a retry.
@@ -34,6 +35,10 @@ class SmsError(Exception):
         super().__init__(message)
         self.transient = transient
         self.maybe_sent = maybe_sent
+
+
+class SmsError(SendError):
+    """An SMS backend could not send (what SMS backends raise)."""
 
 
 class SmsBackendBase:
