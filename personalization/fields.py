@@ -220,11 +220,17 @@ def currency_symbol() -> str:
     return _SYMBOLS.get(code, f"{code} ")
 
 
-def format_money(value: Any, *, thousands: bool = False) -> str:
+def format_money(value: Any, *, thousands: bool = False, localize: bool = False) -> str:
     """``value`` in the shop's currency with two decimals, e.g. "€1234.50" (a minus sign in
-    front of the symbol for negative amounts)."""
+    front of the symbol for negative amounts). ``localize``: the active language's decimal
+    mark, "€12,95" in Dutch (for what a customer reads, such as journey e-mails)."""
     amount = Decimal(str(value))
-    number = f"{abs(amount):,.2f}" if thousands else f"{abs(amount):.2f}"
+    if localize:
+        from django.utils.formats import number_format
+
+        number = number_format(abs(amount), 2, use_l10n=True, force_grouping=thousands)
+    else:
+        number = f"{abs(amount):,.2f}" if thousands else f"{abs(amount):.2f}"
     return f"{'−' if amount < 0 else ''}{currency_symbol()}{number}"
 
 

@@ -71,7 +71,7 @@ def _cart_markup(lines: list[tuple[Any, int, Decimal]]) -> tuple[SafeString, str
     price of it."""
     html = render_to_string("personalization/journeys/cart_lines.html", {"lines": [
         {"name": getattr(p, "name", str(p)), "quantity": q,
-         "price": format_money(Decimal(price or 0)),
+         "price": format_money(Decimal(price or 0), localize=True),
          "url": absolute_url(p.get_absolute_url()) if hasattr(p, "get_absolute_url") else "",
          "image": absolute_url(getattr(p, "image_url", "") or "")} for p, q, price in lines]})
     text = "\n".join(f"- {q} × {getattr(p, 'name', p)}" for p, q, _price in lines)
@@ -120,7 +120,8 @@ def render(message: JourneyMessage, user: Any, code: str) -> Rendered | None:
             lines = [(products[line.product_id], line.quantity, line.price)
                      for line in snapshot.lines
                      if line.product_id in products]
-            cart_html, cart_text = _cart_markup(lines)
+            with translation.override(language):  # prices as he writes them
+                cart_html, cart_text = _cart_markup(lines)
     values = {"first_name": user.first_name or "",
               "name": user.get_full_name() or user.get_username(), "code": code,
               "cart_link": _url("personalization:journey_cart", cart_token(user.pk)),
