@@ -297,3 +297,11 @@ def test_an_abandoned_oscar_basket_gets_its_journey_email_with_the_lines(shop):
     assert "- 2 × Cat food 2 kg" in email.body
     html = email.alternatives[0][0]
     assert "Cat food 2 kg" in html and "2 × €12.95" in html
+
+
+def test_a_dutch_shoppers_voucher_is_named_in_dutch(client, shop):
+    give_consent(client)
+    add_to_basket(client, shop["products"]["Dog lead"])
+    client.get(reverse("basket:summary"), HTTP_ACCEPT_LANGUAGE="nl")
+    voucher = Voucher.objects.get()
+    assert voucher.name == f"10% korting ({voucher.code})"

@@ -34,6 +34,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from personalization import signals as pz_signals
 from personalization.adapters import (
@@ -248,7 +249,9 @@ class OscarCommerceAdapter(CommerceAdapter):
             code = f"{prefix}-{secrets.token_hex(4)}".upper()
             now = timezone.now()
             voucher = Voucher.objects.create(
-                name=f"{off} off ({code})", code=code,
+                # Shown to the customer in Oscar's basket, in his language.
+                name=gettext("%(off)s off (%(code)s)") % {"off": off, "code": code},
+                code=code,
                 usage=Voucher.SINGLE_USE if single_use else Voucher.MULTI_USE,
                 start_datetime=now, end_datetime=now + timedelta(days=valid_days))
             voucher.offers.add(offer)
