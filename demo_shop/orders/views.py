@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from personalization.touchpoints.rendering import prefilled_code
+from personalization.touchpoints.rendering import PREVIEW_CODE, prefilled_code
 
 from .cart import MAX_QUANTITY, Cart, CartError
 from .checkout import CheckoutError, b2b_error, may_view_order, place_order
@@ -173,7 +173,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
         form = CheckoutForm(initial=initial)
 
     subtotal = cart.subtotal
-    discount, discount_error = validate_discount(code, user, subtotal, timezone.now())
+    discount_note = ""
+    if code == PREVIEW_CODE and getattr(request.visitor, "is_preview", False):
+        # A preview makes no real codes: say what the customer would get instead.
+        discount, discount_error = None, ""
+        discount_note = _("Preview: the customer gets a single-use code of his own here.")
+    else:
+        discount, discount_error = validate_discount(code, user, subtotal, timezone.now())
     amount_off = discount.amount_off(subtotal) if discount else Decimal("0.00")
     return render(
         request,
@@ -185,6 +191,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "subtotal": subtotal,
             "discount_code": discount,
             "discount_error": discount_error,
+            "discount_note": discount_note,
             "discount_amount": amount_off,
             "total": subtotal - amount_off,
             "b2b_error": b2b_error(cart, user),

@@ -128,6 +128,11 @@ def text_for(decision: Decision | None, ctx: Any) -> SafeString | None:
     return text
 
 
+#: What a staff preview shows where a visitor would get a single-use code of his own (a
+#: preview makes no real codes); a shop's checkout should not validate it.
+PREVIEW_CODE = "PREVIEW-CODE"
+
+
 def discount_code_for(decision: Decision, ctx: Any) -> str:
     """The code to prefill: the fixed one, or this visitor's own single-use code."""
     variant = decision.variant
@@ -136,7 +141,7 @@ def discount_code_for(decision: Decision, ctx: Any) -> str:
     if variant.mode == "fixed":
         return variant.code
     if ctx.is_preview:  # a preview must not make real codes in the shop
-        return "PREVIEW-CODE"
+        return PREVIEW_CODE
     if not ctx.is_authenticated and not ctx.remembered:
         return ""  # a code of his own needs a visitor we can recognise on the next page
     cache = app_cache()

@@ -35,6 +35,9 @@ def test_the_checkout_previewed_as_lisa_shows_her_cart(shop: str, page: Page) ->
     panel = page.locator("#pz-preview")
     expect(panel).to_contain_text("Preview as customer lisa")
     expect(panel).to_contain_text("checkout_discount")
+    # Her win-back code is not made in a preview, and not refused as unknown either.
+    expect(page.get_by_text("Preview: the customer gets a single-use code")).to_be_visible()
+    expect(page.get_by_text("Unknown discount code")).to_have_count(0)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "preview-checkout-as-lisa.png"), full_page=True)
     page.locator("#pz-preview summary").click()  # the panel folds away
