@@ -110,7 +110,8 @@ class DemoCommerceAdapter(CommerceAdapter):
         return Order.objects.placed().filter(user__isnull=False)
 
     def customers(self) -> QuerySet:
-        return get_user_model().objects.filter(is_active=True)
+        """Active shoppers: staff (the merchant, reps entering orders) are not customers."""
+        return get_user_model().objects.filter(is_active=True, is_staff=False)
 
     def customer_attributes(self, user: Any) -> dict[str, Any]:
         from demo_shop.customers.models import CustomerProfile
