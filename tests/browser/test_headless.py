@@ -91,3 +91,27 @@ def test_a_new_visitor_is_asked_for_consent_through_the_api_first(
     assert {"pz_consent", "pz_vid"} <= {c["name"] for c in page.context.cookies()}
     page.reload()
     expect(banner).to_be_hidden()
+
+
+def test_a_popup_opens_at_its_scroll_depth_on_the_headless_page(shop: str, page: Page) -> None:
+    """The headless page honours a popup's trigger like the bundled script: this one waits
+    until the visitor has scrolled 90 % of the page."""
+    from personalization.engine import rulebook
+    from personalization.models import Campaign, PopupVariant, Slot
+
+    campaign = Campaign.objects.create(name="Deep scroll", slot=Slot.objects.get(
+        key="site_popup"), status="live", priority=1000)
+    PopupVariant.objects.create(campaign=campaign, title="You scrolled all the way",
+                                body="<p>Thanks for reading.</p>", trigger="scroll",
+                                scroll_percent=90)
+    rulebook.invalidate()
+    log_in(page, shop, "anna")
+    page.set_viewport_size({"width": 1000, "height": 300})
+    with page.expect_response(lambda r: "/pz/api/decisions/" in r.url and r.ok):
+        page.goto(shop + "/headless/")
+    dialog = page.get_by_role("dialog", name="You scrolled all the way")
+    expect(page.locator('[data-slot="site_popup"] .pz-popup')).to_have_count(1)
+    page.wait_for_timeout(300)
+    expect(dialog).to_be_hidden()
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    expect(dialog).to_be_visible()

@@ -17,11 +17,35 @@
     });
   }
 
+  // Call open() once, when the popup's trigger fires (as the bundled pz.js does on a
+  // server-rendered page): on load, after a delay, on exit intent or at a scroll depth.
+  function onTrigger(fields, open) {
+    var done = false;
+    function once() { if (!done) { done = true; open(); } }
+    if (fields.trigger === "delay") {
+      setTimeout(once, 1000 * (fields.delay_seconds || 0));
+    } else if (fields.trigger === "exit") {
+      document.addEventListener("mouseout", function (e) {
+        if (!e.relatedTarget && e.clientY <= 0) once();
+      });
+    } else if (fields.trigger === "scroll") {
+      var depth = fields.scroll_percent || 50;
+      var check = function () {
+        var root = document.documentElement;
+        var seen = (window.scrollY + window.innerHeight) / Math.max(root.scrollHeight, 1) * 100;
+        if (seen >= depth) { window.removeEventListener("scroll", check); once(); }
+      };
+      window.addEventListener("scroll", check, { passive: true });
+      check();
+    } else {
+      once();
+    }
+  }
+
   function showPopup(decision, holder) {
     var campaign = decision.campaign;
     var fields = decision.content ? decision.content.fields : {};
-    var delay = 1000 * (fields.trigger === "delay" ? (fields.delay_seconds || 0) : 0);
-    setTimeout(function () {
+    onTrigger(fields, function () {
       // Both arms count the moment the popup opens (or would have, for the held out).
       post([{ type: "view", campaign: campaign }]);
       if (!decision.content) return;
@@ -37,7 +61,7 @@
         el.addEventListener("click", close);
       });
       popup.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
-    }, delay);
+    });
   }
 
   function render(decisions) {
