@@ -307,6 +307,16 @@ class CommerceAdapter:
         """Create a code in the shop's own discount system and return it."""
         raise NotImplementedError("This shop's adapter cannot create discount codes.")
 
+    def order_codes(self, order: Any) -> list[str]:
+        """The discount codes used on ``order`` (so a visitor's single-use code is not
+        offered again once spent). The base class reads ``order_fields.discount_code``
+        through ``orders()``: one query."""
+        orders = self.orders()
+        if orders is None or getattr(order, "pk", None) is None:
+            return []
+        path = self.order_fields.discount_code
+        return [c for c in orders.filter(pk=order.pk).values_list(path, flat=True) if c]
+
     def sales_rep_of_order(self, order: Any) -> Any:
         """The sales rep to alert for this order, or None."""
         return None

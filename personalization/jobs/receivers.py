@@ -21,6 +21,7 @@ from personalization.signals import (
     order_placed,
     rep_alert_due,
 )
+from personalization.touchpoints.rendering import mark_codes_used
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ logger = logging.getLogger(__name__)
 def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: Any = None,
                     value: Decimal | None = None, reference: str = "", **kwargs: Any) -> None:
     """Write the order's follow-up work in the shop's transaction (send ``order_placed``
-    inside it): the conversion to record and the sales rep's SMS. Both are handed to a
+    inside it): the conversion to record, the sales rep's SMS, and the visitor codes it spent
+    (not offered again). The first two are handed to a
     worker after commit; a broker that cannot be reached then loses nothing (the outbox
     relay publishes them when it is back). Never raises into the shop's checkout."""
     ctx = getattr(request, "visitor", None) if request is not None else None
@@ -48,6 +50,12 @@ def on_order_placed(sender: Any, order: Any = None, user: Any = None, request: A
                 queue_rep_alert(order, request=request)
     except Exception:
         logger.exception("Could not record the follow-up work of order %s", reference)
+    if order is not None:
+        try:
+            with transaction.atomic():  # its own savepoint: the rows above stay
+                mark_codes_used(get_adapter().order_codes(order))
+        except Exception:
+            logger.exception("Could not mark the codes of order %s as used", reference)
 
 
 RECORD_ORDER = "personalization.measurement.orders.record_order"

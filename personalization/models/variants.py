@@ -268,6 +268,9 @@ class IssuedCode(models.Model):
     code = models.CharField(_("code"), max_length=64)
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
+    #: When an order placed with it reached the app: from then on the visitor is offered
+    #: no code by this variant (single use means once, not a new code per order).
+    used_at = models.DateTimeField(_("used on an order"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("issued discount code")

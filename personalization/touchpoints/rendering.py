@@ -145,13 +145,17 @@ def discount_code_for(decision: Decision, ctx: Any) -> str:
     if not ctx.is_authenticated and not ctx.remembered:
         return ""  # a code of his own needs a visitor we can recognise on the next page
     cache = app_cache()
-    key = f"pz:code:{variant.pk}:{_holder(ctx)}"
+    key = _code_key(variant.pk, _holder(ctx))
     code = cache.get(key)
     if code is None:
         code = _issued_code(variant, ctx)
-        if code:
-            cache.set(key, code, variant.valid_days * 86400)
+        # "" once his code is spent: he is not offered another.
+        cache.set(key, code, variant.valid_days * 86400)
     return code
+
+
+def _code_key(variant_id: int, holder: str) -> str:
+    return f"pz:code:{variant_id}:{holder}"
 
 
 def _holder(ctx: Any) -> str:
@@ -168,7 +172,7 @@ def _issued_code(variant: Any, ctx: Any) -> str:
     issued = (mine.filter(user=user) if user is not None
               else mine.filter(visitor_id=ctx.bucket_id)).first()
     if issued is not None:
-        return issued.code
+        return "" if issued.used_at is not None else issued.code
     try:
         code = get_adapter().create_discount_code(
             prefix=f"PZ{variant.campaign_id}", percent=variant.percent,
@@ -185,6 +189,24 @@ def _issued_code(variant: Any, ctx: Any) -> str:
     except IntegrityError:  # another process made his code at the same moment: use that
         return IssuedCode.objects.get(variant=variant, visitor_id=ctx.bucket_id).code
     return code
+
+
+def mark_codes_used(codes: list[str]) -> int:
+    """An order was placed with these codes: the visitors' single-use codes among them are
+    spent, and after commit their cached answers are dropped (they are offered none again).
+    Returns how many issued codes were marked."""
+    wanted = {str(c) for c in codes if c} | {str(c).upper() for c in codes if c}
+    if not wanted:
+        return 0
+    rows = list(IssuedCode.objects.filter(code__in=wanted, used_at__isnull=True)
+                .values_list("pk", "variant_id", "visitor_id", "user_id"))
+    if not rows:
+        return 0
+    IssuedCode.objects.filter(pk__in=[r[0] for r in rows]).update(used_at=timezone.now())
+    keys = [_code_key(variant, str(visitor)) for _pk, variant, visitor, _user in rows]
+    keys += [_code_key(variant, f"user{user}") for _pk, variant, _v, user in rows if user]
+    transaction.on_commit(lambda: app_cache().delete_many(keys))
+    return len(rows)
 
 
 def prefilled_code(request: Any, slot: str) -> str:

@@ -124,6 +124,26 @@ def test_lisa_cart_waiting_wins_then_win_back_and_her_code_at_checkout():
     assert checkout_code(html_of(client, "/checkout/")) == code  # the same code on reload
 
 
+def test_a_spent_single_use_code_is_not_offered_again(django_capture_on_commit_callbacks):
+    from personalization.models import IssuedCode
+
+    client = as_persona(None)
+    client.post("/demo/persona/", {"username": "lisa", "next": "/"})
+    code = checkout_code(html_of(client, "/checkout/"))
+    assert code.startswith("PZ")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/checkout/", {
+            "name": "Lisa", "email": "lisa@example.com", "address": "Kerkstraat 1",
+            "discount_code": code, "action": "place"}, follow=True)
+    assert "Thank you! Your order has been placed." in response.content.decode()
+    assert IssuedCode.objects.get(code=code).used_at is not None
+    pizza = Product.objects.get(slug="pizza-margherita")
+    client.post("/cart/add/", {"product_id": pizza.pk, "quantity": 1})
+    checkout = html_of(client, "/checkout/")
+    assert checkout_code(checkout) == "" and "already been used" not in checkout
+    assert IssuedCode.objects.filter(user__username="lisa").count() == 1  # no new one
+
+
 def test_the_win_back_code_is_never_given_outside_the_lapsed_segment():
     pizza = Product.objects.get(slug="pizza-margherita")
     for username in (None, "anna", "tom"):
