@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "COUNTRY_HEADER": "",
     # Path to a GeoIP2 country or city database; used when the header is absent.
     "GEOIP_PATH": None,
+    # The shop's layout the privacy pages extend (blocks "title" and "content"), e.g.
+    # "base.html" or "oscar/layout.html"; the default is a bare page of the app's own.
+    "PAGE_TEMPLATE": "personalization/page.html",
     # Store time zone for time-of-day and weekday rules; None means settings.TIME_ZONE.
     "TIME_ZONE": None,
     # Share of visitors (0-100, sticky per canonical visitor) who see every slot's default

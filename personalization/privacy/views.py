@@ -57,6 +57,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         "purposes": [{"purpose": p, "granted": p.required or p.key in state.allowed}
                      for p in purposes()],
         "decided": state.decided, "next": _back(request),
+        "pz_page_template": app_settings.PAGE_TEMPLATE,
     })
 
 
@@ -93,5 +94,6 @@ def forget_me(request: HttpRequest) -> HttpResponse:
         return response
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    return render(request, "personalization/forget_me.html", {"next": _back(request)})
+    return render(request, "personalization/forget_me.html", {
+        "next": _back(request), "pz_page_template": app_settings.PAGE_TEMPLATE})
 

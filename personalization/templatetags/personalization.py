@@ -162,6 +162,15 @@ def greeting(context: template.Context, slot: str = "greeting",
     return format_html('<span {}>{}</span>', slot_attrs(slot, decision), text)
 
 
+@register.simple_tag
+def personalization_styles() -> SafeString:
+    """``<link>`` to the app's plain default styles for banners, popups and the consent
+    banner (put it in ``<head>``), for a shop that does not style them itself."""
+    from django.templatetags.static import static
+
+    return format_html('<link rel="stylesheet" href="{}">', static("personalization/pz.css"))
+
+
 @register.simple_tag(takes_context=True)
 def personalization_script(context: template.Context) -> SafeString:
     """The small script that opens popups and reports clicks and dismissals.

@@ -68,6 +68,7 @@ def seed() -> dict[str, Any]:
     rep, jan = _rep_and_customer()
 
     hero = _slot("home_hero", "Catalogue hero", "banner")
+    _slot("site_popup", "Popup on every page", "popup")  # oscar/base.html declares it
     cats = _segment("cat-basket", "Cat food or litter in the basket")
     if not cats.rules.exists():
         CartContainsRule.objects.create(segment=cats, category_ids=str(categories["Cats"].pk))

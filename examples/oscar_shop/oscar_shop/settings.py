@@ -117,6 +117,8 @@ CELERY_TIMEZONE = TIME_ZONE
 PERSONALIZATION = {
     # Oscar's adapter, with this shop's sales reps (oscar_shop/adapter.py).
     "COMMERCE_ADAPTER": "oscar_shop.adapter.ShopAdapter",
+    # The privacy pages inside Oscar's layout.
+    "PAGE_TEMPLATE": "oscar/layout.html",
     "SITE_URL": os.environ.get("SITE_URL") or "http://127.0.0.1:8001",
 }
 OSCAR_ALLOW_ANON_CHECKOUT = True  # guests may check out with an e-mail address

@@ -165,7 +165,7 @@ def test_a_voucher_is_prefilled_in_oscars_basket_and_accepted_by_it(
     page = client.get(reverse("basket:summary")).content.decode()
     code = Voucher.objects.get().code
     assert code.startswith(f"PZ{shop['welcome'].pk}-")
-    assert f'id="id_code" maxlength="128" value="{code}"' in page
+    assert f'id="id_code" maxlength="128" class="form-control" value="{code}"' in page
 
     response = client.post(reverse("basket:vouchers-add"), {"code": code}, follow=True)
     assert [str(m) for m in response.context["messages"]] == [
@@ -181,7 +181,7 @@ def test_a_voucher_is_prefilled_in_oscars_basket_and_accepted_by_it(
     # Single use: spent, it is not offered again, and Oscar refuses it in the next basket.
     add_to_basket(client, shop["products"]["Dog lead"])
     page = client.get(reverse("basket:summary")).content.decode()
-    assert 'id="id_code" maxlength="128" value=""' in page
+    assert 'id="id_code" maxlength="128" class="form-control" value=""' in page
     assert Voucher.objects.count() == 1
     response = client.post(reverse("basket:vouchers-add"), {"code": code}, follow=True)
     assert "has already been used" in response.content.decode()
@@ -196,7 +196,7 @@ def test_a_visitor_outside_the_campaign_gets_no_voucher(client, shop):
     sign_in(client, shop["jan"])
     add_to_basket(client, shop["products"]["Cat food 2 kg"])
     page = client.get(reverse("basket:summary")).content.decode()
-    assert 'id="id_code" maxlength="128" value=""' in page
+    assert 'id="id_code" maxlength="128" class="form-control" value=""' in page
     assert not Voucher.objects.exists()
 
 
@@ -309,4 +309,15 @@ def test_a_dutch_shoppers_voucher_is_named_in_dutch(client, shop):
     add_to_basket(client, shop["products"]["Dog lead"])
     client.get(reverse("basket:summary"), HTTP_ACCEPT_LANGUAGE="nl")
     voucher = Voucher.objects.get()
-    assert voucher.name == f"10% korting ({voucher.code})"
+    assert voucher.name == f"10% korting, bon {voucher.pk}"
+
+
+def test_the_privacy_page_is_in_oscars_layout_and_linked_from_every_page(client, shop):
+    page = client.get("/catalogue/").content.decode()
+    assert '<a href="/pz/privacy/">Privacy choices</a>' in page  # Oscar's footer block
+    assert "/static/personalization/pz.css" in page  # the banner and popups are styled
+    privacy = client.get("/pz/privacy/").content.decode()
+    assert "<h1>Privacy choices</h1>" in privacy
+    assert 'id="top_page"' in privacy and "Oscar example shop" in privacy  # Oscar's layout
+    forget = client.get("/pz/privacy/forget-me/").content.decode()
+    assert "Erase my data" in forget and 'id="top_page"' in forget

@@ -249,11 +249,14 @@ class OscarCommerceAdapter(CommerceAdapter):
             code = f"{prefix}-{secrets.token_hex(4)}".upper()
             now = timezone.now()
             voucher = Voucher.objects.create(
-                # Shown to the customer in Oscar's basket, in his language.
-                name=gettext("%(off)s off (%(code)s)") % {"off": off, "code": code},
-                code=code,
+                name=code, code=code,  # named below, once it has a number
                 usage=Voucher.SINGLE_USE if single_use else Voucher.MULTI_USE,
                 start_datetime=now, end_datetime=now + timedelta(days=valid_days))
+            # Shown in Oscar's basket as "<name> (<code>)", in the shopper's language; a
+            # name must be unique, so it carries the voucher's number, not the code again.
+            voucher.name = gettext("%(off)s off, voucher %(number)s") % {
+                "off": off, "number": voucher.pk}
+            voucher.save(update_fields=["name"])
             voucher.offers.add(offer)
         return voucher.code
 
