@@ -350,6 +350,28 @@ _adapter: CommerceAdapter | None = None
 _adapter_class: type | None = None
 
 
+def categories_of_path(path: str) -> tuple[int, ...]:
+    """The categories a page shows, worked out from its URL alone (for ``explain --path``,
+    where no view runs): the path resolved as Django would, then the adapter's
+    ``current_category()`` on that request. Adapters that read the resolved URL (the
+    django-oscar one) answer; those that rely on their views' attributes answer ()."""
+    from django.http import HttpRequest
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ()
+    request = HttpRequest()
+    request.method, request.path = "GET", path
+    request.path_info = path
+    request.resolver_match = match
+    try:
+        return tuple(get_adapter().current_category(request) or ())
+    except Exception:  # an adapter that needs more of a request than a URL
+        return ()
+
+
 def get_adapter() -> CommerceAdapter:
     """The configured adapter instance (rebuilt when the setting changes)."""
     from personalization.conf import app_settings

@@ -321,3 +321,26 @@ def test_the_privacy_page_is_in_oscars_layout_and_linked_from_every_page(client,
     assert 'id="top_page"' in privacy and "Oscar example shop" in privacy  # Oscar's layout
     forget = client.get("/pz/privacy/forget-me/").content.decode()
     assert "Erase my data" in forget and 'id="top_page"' in forget
+
+
+def test_explain_for_a_category_page_knows_its_category(shop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from personalization.engine import rulebook
+    from personalization.models import BannerVariant, Campaign, Segment, Slot
+    from personalization.rules import CurrentCategoryRule
+
+    dogs = shop["categories"]["Dogs"]
+    viewing = Segment.objects.create(name="Viewing dogs", slug="viewing-dogs")
+    CurrentCategoryRule.objects.create(segment=viewing, category_ids=str(dogs.pk))
+    campaign = Campaign.objects.create(name="Dog days", slot=Slot.objects.get(key="home_hero"),
+                                       status="live", priority=5)
+    campaign.segments.add(viewing)
+    BannerVariant.objects.create(campaign=campaign, headline="Dog days")
+    rulebook.invalidate()
+    out = StringIO()
+    call_command("explain", user="jan", path=dogs.get_absolute_url(), slot="home_hero",
+                 stdout=out)
+    assert "Shows: campaign 'Dog days'" in out.getvalue()

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from personalization.adapters import categories_of_path
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import Decision, choose
 from personalization.engine.request_facts import UTM_KEYS
@@ -70,6 +71,9 @@ class Command(BaseCommand):
         url = urlsplit(options["path"] or "/")
         query = dict(parse_qsl(url.query))  # the last value of a repeated parameter wins
         facts: dict[str, Any] = {"path": url.path or "/", "query": query}
+        categories = categories_of_path(url.path or "/")
+        if categories:
+            facts["category_ids"] = categories
         if options.get("country"):
             facts["country"] = options["country"].upper()
         if options.get("device"):
