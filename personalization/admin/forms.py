@@ -70,6 +70,16 @@ def computed_rule_problem(segment: Segment, rule: Any) -> str:
         return _("“%(rule)s” depends on the visitor's current request, so it cannot be "
                  "used in a computed segment. Make the segment live or remove this rule."
                  ) % {"rule": _type_name(rule)}
+    if segment.kind == Segment.Kind.COMPUTED and type(rule).__name__ != "InSegmentRule":
+        # What this shop's adapter cannot answer (no order history, no customer groups)
+        # is said now, not found out by a refresh that fails in the background.
+        from personalization.engine.sets import CustomerSet
+
+        try:
+            rule.customer_filter(CustomerSet())
+        except (ValueError, NotImplementedError) as exc:
+            return _("“%(rule)s” cannot be computed for this shop: %(reason)s") % {
+                "rule": _type_name(rule), "reason": exc}
     return ""
 
 

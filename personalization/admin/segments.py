@@ -94,8 +94,9 @@ def estimate_later(segment_id: int) -> None:
     try:
         estimate_segment_reach.delay(segment_id)
     except Exception:
-        logger.warning("Could not enqueue the reach estimate of segment %s", segment_id,
-                       exc_info=True)
+        # Eager Celery runs it here, so this is a failed estimate as often as a broker down.
+        logger.warning("The reach estimate of segment %s failed or could not be enqueued",
+                       segment_id, exc_info=True)
 
 
 @admin.register(Segment)

@@ -164,6 +164,22 @@ def test_computed_segment_rejects_request_rules(admin_client):
     assert not Segment.objects.exists()
 
 
+def test_a_computed_segment_the_shops_adapter_cannot_answer_is_refused(admin_client,
+                                                                        settings):
+    """An adapter without order history: an order-count rule cannot be computed, and the
+    merchant is told so when saving, not by a refresh failing in the background."""
+    from personalization.rules import OrderCountRule
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION,
+                                "COMMERCE_ADAPTER": "personalization.adapters.CommerceAdapter"}
+    response = admin_client.post(ADD_URL, segment_data(
+        [(OrderCountRule, {"minimum": "2"})], kind="computed"))
+    assert response.status_code == 200
+    assert "cannot be computed for this shop: The commerce adapter does not provide " \
+           "orders()" in html.unescape(response.content.decode())
+    assert not Segment.objects.exists()
+
+
 def test_removing_a_rule_on_the_change_page(admin_client):
     segment = Segment.objects.create(name="Dutch", slug="dutch")
     keep = CountryRule.objects.create(segment=segment, countries=["NL"])
