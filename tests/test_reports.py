@@ -90,6 +90,13 @@ def test_the_admin_report_draws_its_charts_and_exports_csv(admin_client, experim
     assert admin_client.get("/admin/personalization/campaign/program/").status_code == 200
 
 
+def test_a_report_address_with_no_campaign_number_is_not_a_server_error(admin_client):
+    for url in ("/admin/personalization/campaign/abc/report/",
+                "/admin/personalization/journey/abc/report/",
+                "/admin/personalization/campaign/999999/report/"):
+        assert admin_client.get(url).status_code in (302, 404), url
+
+
 def test_promoting_the_winner_from_the_report(admin_client, experiment):
     campaign, run = experiment
     dogs = BannerVariant.objects.get(campaign=campaign, name="Dogs")

@@ -198,7 +198,7 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                 lambda request, *args, **kwargs: view(self, request, *args, **kwargs))
 
         return [
-            path("<path:object_id>/report/", wrap(reports.campaign_report_view),
+            path("<int:object_id>/report/", wrap(reports.campaign_report_view),
                  name="personalization_campaign_report"),
             path("program/", wrap(reports.program_report_view),
                  name="personalization_campaign_program"),

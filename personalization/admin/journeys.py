@@ -157,7 +157,7 @@ class JourneyAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.report_view)
-        return [path("<path:object_id>/report/", view,
+        return [path("<int:object_id>/report/", view,
                      name="personalization_journey_report"), *super().get_urls()]
 
     def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
