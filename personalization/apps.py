@@ -10,13 +10,13 @@ class PersonalizationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         # checks registers the system checks. The Celery tasks live in jobs/, where Celery's
         # autodiscovery (``<app>.tasks``) does not look: importing them here registers them.
         from personalization import checks  # noqa: F401
         from personalization.engine import rulebook
-        from personalization.engine.identity import merge_on_login
+        from personalization.engine.identity import merge_on_login, start_over_on_logout
         from personalization.jobs import receivers, tasks  # noqa: F401
         from personalization.measurement import experiments
         from personalization.privacy import consent, subjects
@@ -25,5 +25,6 @@ class PersonalizationConfig(AppConfig):
         consent.connect_signals()
         subjects.connect_signals()
         user_logged_in.connect(merge_on_login, dispatch_uid="pz_merge_on_login")
+        user_logged_out.connect(start_over_on_logout, dispatch_uid="pz_start_over_on_logout")
         receivers.connect()
         experiments.connect_signals()

@@ -215,6 +215,25 @@ def test_login_merges_anonymous_visitor_and_keeps_bucket(client):
     assert after == vid  # the second device now buckets like the first
 
 
+def test_logging_out_starts_a_new_visitor_in_the_browser(client):
+    """A shared computer: after the customer logs out, the next person is a new visitor,
+    not in his bucket and without his category views; logging in again brings him back."""
+    from tests.factories import CategoryFactory
+
+    cats = CategoryFactory(slug="cats")
+    jan = get_user_model().objects.create_user("jan", password="pw")
+    give_consent(client)
+    client.post("/login/", {"username": "jan", "password": "pw"})
+    viewed = client.get(f"/c/{cats.slug}/")
+    assert signing.loads(viewed.cookies["pz_vid"].value, salt=STATE_SALT)["c"]  # counted
+    canonical = str(VisitorProfile.objects.get(user=jan).visitor_id)
+    response = client.post("/logout/")
+    state = signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)
+    assert state["v"] != canonical and not state.get("c")
+    response = client.post("/login/", {"username": "jan", "password": "pw"})
+    assert signing.loads(response.cookies["pz_vid"].value, salt=STATE_SALT)["v"] == canonical
+
+
 def test_second_customer_on_a_shared_browser_gets_his_own_profile(client):
     User = get_user_model()
     anna = User.objects.create_user("anna", password="pw")

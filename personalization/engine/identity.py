@@ -46,6 +46,23 @@ def merge_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     ctx.forget_facts("profile", "bucket_id", "visitor_id")
 
 
+def start_over_on_logout(sender: Any, request: Any = None, user: Any = None,
+                         **kwargs: Any) -> None:
+    """Connected to ``user_logged_out``. Logging out ends the customer in this browser: the
+    visitor cookie starts a new visitor (a new id, no category views or campaign touches),
+    so a shared computer does not hand his bucket and browsing to the next person. His
+    profile and aliases stay his; logging in again brings them back."""
+    from personalization.engine.cookies import VisitorState
+
+    ctx = getattr(request, "visitor", None)
+    if ctx is None:
+        return
+    ctx.forget_facts("user", "is_authenticated", "profile", "bucket_id", "visitor_id",
+                     "state")
+    if ctx.remembered:  # the browser's consent still allows a cookie: a new one
+        ctx.set_fact("state", VisitorState(vid=str(uuid.uuid4()), is_new=True, changed=True))
+
+
 def _settle_consent(ctx: Any, user: Any) -> None:
     """A choice made in this browser while logged out becomes his (the latest choice wins);
     otherwise his recorded choices apply. A choice another customer made here never does."""
