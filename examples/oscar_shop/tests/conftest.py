@@ -1,7 +1,23 @@
 """Fixtures of the Oscar example's tests: a seeded shop, an empty cache, a fresh RuleBook."""
 
+import os
+
 import pytest
 from django.core.cache import caches
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under PZ_REQUIRE_SERVICES (as CI runs) a missing PostgreSQL or Redis fails the run
+    instead of letting it pass on SQLite and a local-memory cache."""
+    if os.environ.get("PZ_REQUIRE_SERVICES", "") in ("", "0"):
+        return
+    from django.conf import settings
+
+    missing = [name for name, ok in (
+        ("PostgreSQL", settings.DATABASES["default"]["ENGINE"].endswith("postgresql")),
+        ("Redis", bool(os.environ.get("REDIS_URL")))) if not ok]
+    if missing:
+        raise pytest.UsageError(f"PZ_REQUIRE_SERVICES: missing {', '.join(missing)}.")
 
 
 @pytest.fixture(autouse=True)
