@@ -254,17 +254,19 @@ class CommerceAdapter:
         """Products by id, in the order given, skipping unknown ids."""
         return []
 
-    def product_category(self, product: Any) -> int | None:
-        """The category a product counts for in the affinity sort ("categories the visitor
-        cares most about first"), for any product object a template passes. The default
-        reads ``category_id``, or the first of ``category_ids``. Must not query."""
-        for attr in ("category_id", "category_ids"):
-            value = getattr(product, attr, None)
-            if isinstance(value, (list, tuple)):
-                return value[0] if value else None
-            if value is not None:
-                return value
-        return None
+    def product_categories(self, products: list) -> list[int | None]:
+        """The category each product counts for in the affinity sort ("categories the
+        visitor cares most about first"), in order, for any product objects a template
+        passes; called once per list. The default reads ``category_id``, or the first of
+        ``category_ids``. Must not query."""
+        found: list[int | None] = []
+        for product in products:
+            value = next((v for v in (getattr(product, a, None)
+                                      for a in ("category_id", "category_ids"))
+                          if v is not None), None)
+            found.append((value[0] if value else None)
+                         if isinstance(value, (list, tuple)) else value)
+        return found
 
     #: Whether :meth:`catalog_names` and :meth:`search_catalog` are implemented: then the
     #: admin picks products and categories by name and refuses ids that do not exist.

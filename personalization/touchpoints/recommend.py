@@ -27,10 +27,6 @@ POPULAR_DAYS = 90
 POPULAR_MIN_BUYERS = 2
 
 
-def _category_of(product: Any) -> int | None:
-    return get_adapter().product_category(product)
-
-
 def _pk(product: Any) -> int | None:
     value = getattr(product, "pk", None)
     if value is None and isinstance(product, int):
@@ -42,7 +38,10 @@ def affinity_sorted(products: list, affinity: dict[int, float]) -> list:
     """Products of the categories the visitor cares most about first; stable otherwise."""
     if not affinity:
         return list(products)
-    return sorted(products, key=lambda p: -affinity.get(_category_of(p) or -1, 0.0))
+    items = list(products)
+    categories = get_adapter().product_categories(items)  # one call for the whole list
+    order = sorted(range(len(items)), key=lambda i: -affinity.get(categories[i] or -1, 0.0))
+    return [items[i] for i in order]
 
 
 def available(products: list, exclude: set[int] | frozenset[int] = frozenset()) -> list:

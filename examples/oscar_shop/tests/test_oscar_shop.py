@@ -344,3 +344,14 @@ def test_explain_for_a_category_page_knows_its_category(shop):
     call_command("explain", user="jan", path=dogs.get_absolute_url(), slot="home_hero",
                  stdout=out)
     assert "Shows: campaign 'Dog days'" in out.getvalue()
+
+
+def test_the_affinity_sort_knows_oscars_product_categories(shop):
+    """Oscar's products have no category attribute: the adapter answers from its catalogue
+    map, once for the whole list."""
+    from personalization.touchpoints.recommend import affinity_sorted
+
+    food, lead = shop["products"]["Cat food 2 kg"], shop["products"]["Dog lead"]
+    dogs, cats = shop["categories"]["Dogs"].pk, shop["categories"]["Cats"].pk
+    assert affinity_sorted([food, lead], {dogs: 0.9, cats: 0.1}) == [lead, food]
+    assert affinity_sorted([lead, food], {cats: 0.9}) == [food, lead]

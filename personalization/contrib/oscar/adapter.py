@@ -156,9 +156,10 @@ class OscarCommerceAdapter(CommerceAdapter):
             return _product_categories(pk, catalog)
         return ()
 
-    def product_category(self, product: Any) -> int | None:
-        found = _product_categories(getattr(product, "pk", None), _catalog())
-        return found[0] if found else None
+    def product_categories(self, products: list) -> list[int | None]:
+        catalog = _catalog()  # one cache read for the whole list
+        return [next(iter(_product_categories(getattr(p, "pk", None), catalog)), None)
+                for p in products]
 
     # -- sets and history -----------------------------------------------------------------
     def orders(self) -> QuerySet:
