@@ -203,8 +203,8 @@ def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Conte
     if not ctx.remembered:
         return False, campaign.variants[0]
     bucket_id = ctx.bucket_id
-    if campaign.holdout_percent and (
-            bucket_of(f"{bucket_id}:{campaign.id}".encode()) * 100 < campaign.holdout_percent):
+    if campaign.control_share and (
+            bucket_of(f"{bucket_id}:{campaign.id}".encode()) < campaign.control_share):
         return True, None
     return False, campaign.pick_variant(bucket_id)
 
@@ -217,7 +217,7 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
     if control:
         decision.control = True
         notes.append(Reason("held out as control ({}% holdout): showing the default content",
-                            (campaign.holdout_percent,)))
+                            (round(campaign.control_share * 100, 1),)))
     elif variant is None:
         notes.append(Reason("{}: has no variants, showing the default", (campaign.label,)))
         decision.campaign = None

@@ -57,6 +57,7 @@ class CompiledCampaign:
     hour_start: int | None
     hour_end: int | None
     holdout_percent: int
+    control_weight: int | None
     cap_impressions: int | None
     cap_period_hours: int
     waffle_flag: str
@@ -69,6 +70,9 @@ class CompiledCampaign:
     label: str = ""
     always: bool = False  # no schedule: skip the schedule check
     total_weight: int = 0  # set once the variants are attached
+    #: Control's exact share (0 to 1): the holdout percentage, or control's weight beside
+    #: the variants'; set once the variants are attached.
+    control_share: float = 0.0
     simple: bool = False  # no schedule, cap or flag: only the audience decides
 
     def __post_init__(self) -> None:
@@ -168,6 +172,7 @@ def build(version: str) -> RuleBook:
             starts_at=c.starts_at, ends_at=c.ends_at,
             weekdays=frozenset(int(d) for d in c.weekdays), hour_start=c.hour_start,
             hour_end=c.hour_end, holdout_percent=c.holdout_percent,
+            control_weight=c.control_weight,
             cap_impressions=c.cap_impressions, cap_period_hours=c.cap_period_hours or 24,
             waffle_flag=c.waffle_flag, segment_ids=tuple(sorted(audience.get(c.pk, ()))))
         slot.campaigns.append(compiled)
@@ -177,6 +182,11 @@ def build(version: str) -> RuleBook:
             campaigns[variant.campaign_id].variants.append(variant)
     for campaign in campaigns.values():
         campaign.total_weight = sum(v.weight for v in campaign.variants)
+        if campaign.control_weight:
+            campaign.control_share = campaign.control_weight / (
+                campaign.control_weight + campaign.total_weight)
+        else:
+            campaign.control_share = campaign.holdout_percent / 100
         campaign.segments = tuple(book.segments[i] for i in campaign.segment_ids
                                   if i in book.segments)
         campaign.audience_text = "; ".join(["'{}': {}"] * len(campaign.segments))

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from personalization.measurement.planning import plan_for
 from personalization.models import Campaign, ContentVariant, ExperimentRun
 
 
@@ -25,8 +26,19 @@ def split_of(campaign: Campaign) -> tuple[int, dict[str, int]]:
     return campaign.holdout_percent, weights
 
 
-def is_experiment(holdout: int, weights: dict[str, int]) -> bool:
-    return bool(weights) and (holdout > 0 or len(weights) > 1)
+def is_experiment(holdout: int, weights: dict[str, int], control_weight: int | None = None
+                  ) -> bool:
+    return bool(weights) and (holdout > 0 or bool(control_weight) or len(weights) > 1)
+
+
+def run_terms(campaign: Campaign) -> dict[str, Any]:
+    """What a run locks when it starts, besides the split: the control's weight, the
+    decision metric and how the run is judged."""
+    return {"control_weight": campaign.control_weight, "metric": campaign.decision_metric,
+            "goal_event": campaign.goal_event if campaign.decision_metric == "goal" else "",
+            "analysis": campaign.analysis,
+            "minimum_effect_percent": campaign.minimum_effect_percent,
+            "power_percent": campaign.power_percent}
 
 
 def open_run(campaign: Campaign) -> ExperimentRun | None:
@@ -38,10 +50,13 @@ def sync_run(campaign: Campaign) -> ExperimentRun | None:
     """Start, keep or end the campaign's run to match what it is now; returns the open run."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     holdout, weights = split_of(campaign)
+    terms = run_terms(campaign)
     run = open_run(campaign)
-    wanted = campaign.status == Campaign.Status.LIVE and is_experiment(holdout, weights)
+    wanted = campaign.status == Campaign.Status.LIVE and is_experiment(
+        holdout, weights, campaign.control_weight)
     if run is not None and (not wanted or (run.holdout_percent, run.weights) != (holdout,
-                                                                                 weights)):
+                                                                                 weights)
+                            or any(getattr(run, k) != v for k, v in terms.items())):
         run.ended_at = timezone.now()
         run.save(update_fields=["ended_at"])
         run = None
@@ -50,8 +65,20 @@ def sync_run(campaign: Campaign) -> ExperimentRun | None:
                   .aggregate(n=Max("number"))["n"] or 0) + 1
         run = ExperimentRun.objects.create(campaign=campaign, number=number,
                                            started_at=timezone.now(),
-                                           holdout_percent=holdout, weights=weights)
+                                           holdout_percent=holdout, weights=weights, **terms)
+        plan_run(run, campaign)
     return run
+
+
+def plan_run(run: ExperimentRun, campaign: Campaign) -> None:
+    """Fix the run's planned size (a planned run) and the sample its sequential intervals
+    are tuned for, from the campaign's plan; set when the run starts."""
+    plan = plan_for(campaign)
+    planned = campaign.planned_visitors or (plan.visitors_per_arm if plan else None)
+    arms = len(run.weights) + (1 if run.control_share else 0)
+    run.planned_visitors = planned
+    run.expected_visitors = planned * arms if planned else None
+    run.save(update_fields=["planned_visitors", "expected_visitors"])
 
 
 @transaction.atomic

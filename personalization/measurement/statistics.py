@@ -254,3 +254,97 @@ def return_on_investment(rpv_uplift: Estimate, visitors: int, margin: float, cos
     per_day = earned.value / days if days > 0 else 0
     payback = cost / per_day if per_day > 0 else None
     return ReturnOnInvestment(revenue, earned, roi, payback)
+
+
+# -- Always-valid inference: asymptotic confidence sequences ------------------------------
+#
+# Waudby-Smith, Arnold, Wu, Howard, Ramdas, "Time-uniform central limit theory and
+# asymptotic confidence sequences", Annals of Statistics (2024), eq. (9) with the mixing
+# parameter of its two-sided tuning (eq. 161 of the arXiv version), as used by GrowthBook's
+# and Eppo's sequential modes. An interval d ± h(n) around a difference d whose estimate
+# has variance se², over n visitors in all, holds the true difference at every n at once
+# with probability 1 − α, however often it is read. ρ is chosen so the sequence is tightest
+# near ``tuned_for`` visitors (the planned sample).
+
+ALPHA = 0.05
+
+
+def mixing_parameter(tuned_for: float, alpha: float = ALPHA) -> float:
+    """ρ for a confidence sequence tightest at ``tuned_for`` observations."""
+    la = math.log(alpha)
+    return math.sqrt((-2 * la + math.log(-2 * la + 1)) / max(tuned_for, 1.0))
+
+
+def sequence_halfwidth(se: float, n: int, tuned_for: float, alpha: float = ALPHA) -> float:
+    """Half-width of the two-sided asymptotic confidence sequence at n observations in
+    all, for an estimate with standard error ``se`` (per-observation variance se² · n)."""
+    if n <= 0:
+        return math.inf
+    rho2 = mixing_parameter(tuned_for, alpha) ** 2
+    s2 = se * se * n
+    return math.sqrt(s2) * math.sqrt(
+        2 * (n * rho2 + 1) / (n * n * rho2) * math.log(math.sqrt(n * rho2 + 1) / alpha))
+
+
+def sequence_p_value(difference: float, se: float, n: int, tuned_for: float,
+                     alpha: float = ALPHA) -> float:
+    """The always-valid p-value: the smallest level whose confidence sequence (with ρ tuned
+    at ``alpha``) leaves out zero. It can be read any day without inflating false alarms,
+    and Holm's correction applies to it as to a fixed-horizon p-value."""
+    if n <= 0 or se <= 0:
+        return 1.0 if difference == 0 or n <= 0 else 0.0
+    rho2 = mixing_parameter(tuned_for, alpha) ** 2
+    s2 = se * se * n
+    exponent = difference * difference * n * n * rho2 / (2 * s2 * (n * rho2 + 1))
+    return min(1.0, math.sqrt(n * rho2 + 1) * math.exp(-exponent))
+
+
+def fixed_p_value(difference: float, se: float) -> float:
+    """Two-sided p-value of a normal test (fixed horizon)."""
+    if se <= 0:
+        return 1.0 if difference == 0 else 0.0
+    return float(2 * stats.norm.sf(abs(difference) / se))
+
+
+def holm(p_values: list[float], alpha: float = ALPHA) -> list[bool]:
+    """Holm's step-down correction: which hypotheses are rejected with the family-wise
+    error rate at most ``alpha`` (uniformly more powerful than Bonferroni)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    rejected = [False] * len(p_values)
+    m = len(p_values)
+    for rank, i in enumerate(order):
+        if p_values[i] > alpha / (m - rank):
+            break
+        rejected[i] = True
+    return rejected
+
+
+def sample_size_proportions(baseline: float, relative_effect: float, *, power: float = 0.8,
+                            alpha: float = ALPHA, comparisons: int = 1) -> int | None:
+    """Visitors per arm to find a relative change of a conversion rate with the given power
+    in a two-sided test (Bonferroni over ``comparisons``, as Holm is at worst)."""
+    p0 = baseline
+    p1 = p0 * (1 + relative_effect)
+    if not 0 < p0 < 1 or not 0 < p1 < 1 or p1 == p0:
+        return None
+    z = float(stats.norm.ppf(1 - alpha / (2 * comparisons)) + stats.norm.ppf(power))
+    return math.ceil(z * z * (p0 * (1 - p0) + p1 * (1 - p1)) / (p1 - p0) ** 2)
+
+
+def sample_size_means(sd: float, difference: float, *, power: float = 0.8,
+                      alpha: float = ALPHA, comparisons: int = 1) -> int | None:
+    """Visitors per arm to find an absolute difference of means (equal spreads)."""
+    if sd <= 0 or difference == 0:
+        return None
+    z = float(stats.norm.ppf(1 - alpha / (2 * comparisons)) + stats.norm.ppf(power))
+    return math.ceil(2 * z * z * sd * sd / difference ** 2)
+
+
+def payback_days(earned: Estimate, cost: float, days: float) -> Estimate:
+    """Days until the incremental margin pays the cost back, with an interval from the
+    margin's; None where the margin's interval reaches zero (the interval is not finite)."""
+    if cost <= 0 or days <= 0 or not _finite(earned.value, earned.low, earned.high) \
+            or earned.low <= 0:
+        return NONE
+    per_day = (earned.value / days, earned.low / days, earned.high / days)
+    return Estimate(cost / per_day[0], cost / per_day[2], cost / per_day[1])

@@ -1,7 +1,13 @@
 """Models of the personalization app."""
 
 from personalization.models.affinities import ProductAffinity
-from personalization.models.campaigns import Campaign, Slot, SlotKind
+from personalization.models.campaigns import (
+    Analysis,
+    Campaign,
+    DecisionMetric,
+    Slot,
+    SlotKind,
+)
 from personalization.models.consent import ConsentPurpose, ConsentRecord
 from personalization.models.events import Event
 from personalization.models.experiments import DailyRollup, ExperimentRun, KpiSnapshot
@@ -24,7 +30,8 @@ from personalization.rules import *  # noqa: F403  (rule types are models of thi
 from personalization.rules import Rule
 
 __all__ = [
-    "VARIANT_KINDS", "BannerVariant", "Campaign", "ConsentPurpose", "ConsentRecord",
+    "VARIANT_KINDS", "Analysis", "BannerVariant", "Campaign", "ConsentPurpose",
+    "ConsentRecord", "DecisionMetric",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
     "IssuedCode", "Journey", "JourneyMessage", "JourneyTemplate", "KpiSnapshot",
     "OutboxMessage", "PopupVariant", "ProductAffinity",

@@ -41,6 +41,22 @@ class Slot(models.Model):
         return f"{self.name} ({self.key})"
 
 
+class DecisionMetric(models.TextChoices):
+    """What an experiment's verdict is about (chosen when its run starts, then locked)."""
+
+    CONVERSION = "conversion", _("Conversion rate")
+    REVENUE = "revenue", _("Revenue per visitor")
+    GOAL = "goal", _("Goal (a custom event)")
+
+
+class Analysis(models.TextChoices):
+    """How a run is judged: always-valid intervals for a report read any day, or a planned
+    size with fixed-horizon intervals read once at the end."""
+
+    SEQUENTIAL = "sequential", _("Sequential: read the report whenever you like")
+    PLANNED = "planned", _("Planned: judge once, at the planned size")
+
+
 class Campaign(models.Model):
     """What a slot shows to an audience: the highest-priority matching campaign wins."""
 
@@ -80,6 +96,36 @@ class Campaign(models.Model):
         _("holdout (%)"), default=0, validators=[MaxValueValidator(100)],
         help_text=_("Share of the audience that sees the default content instead, to measure "
                     "the campaign's uplift against them."))
+    control_weight = models.PositiveIntegerField(
+        _("control weight"), null=True, blank=True,
+        help_text=_("Instead of a holdout percentage, give control a weight like a "
+                    "variant's: control 1, A 1, B 1 is an exact three-way split. Empty: "
+                    "use the holdout percentage."))
+    decision_metric = models.CharField(
+        _("decision metric"), max_length=12, choices=DecisionMetric.choices,
+        default=DecisionMetric.CONVERSION,
+        help_text=_("What the experiment's verdict is about; the other figures are shown "
+                    "as secondary. Locked while a run goes on."))
+    goal_event = models.CharField(
+        _("goal event"), max_length=80, blank=True,
+        help_text=_("With the goal metric: the name of the custom event that counts as "
+                    "reaching the goal (recorded through the API or the pz_goal tag)."))
+    analysis = models.CharField(
+        _("analysis"), max_length=12, choices=Analysis.choices, default=Analysis.SEQUENTIAL,
+        help_text=_("Sequential intervals stay valid however often the report is read. A "
+                    "planned run gives no verdict before its planned size."))
+    minimum_effect_percent = models.DecimalField(
+        _("minimum detectable effect (%)"), max_digits=5, decimal_places=1, default=10,
+        validators=[MinValueValidator(0.1), MaxValueValidator(500)],
+        help_text=_("The smallest relative change worth finding, e.g. 10 for ±10 % of the "
+                    "baseline. Used to plan the run and to call a run futile."))
+    power_percent = models.PositiveSmallIntegerField(
+        _("power (%)"), default=80, validators=[MinValueValidator(50), MaxValueValidator(99)],
+        help_text=_("The chance to find an effect of the minimum size, for planning."))
+    planned_visitors = models.PositiveIntegerField(
+        _("planned visitors per arm"), null=True, blank=True,
+        help_text=_("A planned run's size. Empty: the size the plan estimates when the run "
+                    "starts."))
     cap_impressions = models.PositiveIntegerField(
         _("frequency cap"), null=True, blank=True,
         help_text=_("Show at most this many times per visitor per period. Empty: no cap."))
@@ -108,6 +154,13 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def control_share(self, variant_weights: int) -> float:
+        """Control's exact share of the audience (0 to 1), beside variants weighing
+        ``variant_weights`` in all."""
+        if self.control_weight:
+            return self.control_weight / (self.control_weight + variant_weights)
+        return self.holdout_percent / 100
+
     def clean(self) -> None:
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -116,6 +169,11 @@ class Campaign(models.Model):
             errors["hour_end"] = _("Give both hours of the daily window, or neither.")
         elif self.hour_start is not None and self.hour_start == self.hour_end:
             errors["hour_end"] = _("The daily window is empty: both hours are equal.")
+        if self.decision_metric == DecisionMetric.GOAL and not self.goal_event:
+            errors["goal_event"] = _("Name the custom event that counts as the goal.")
+        if self.control_weight is not None and self.holdout_percent:
+            errors["control_weight"] = _("Give control either a holdout percentage or a "
+                                         "weight, not both.")
         if self.cap_impressions is not None and not self.cap_period_hours:
             errors["cap_period_hours"] = _("A frequency cap needs a period.")
         if errors:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from personalization.models.campaigns import Analysis, DecisionMetric
 
 
 class ExperimentRun(models.Model):
@@ -22,9 +25,36 @@ class ExperimentRun(models.Model):
     holdout_percent = models.PositiveSmallIntegerField(_("holdout (%)"))
     weights = models.JSONField(_("variant weights"), default=dict,
                                help_text=_("Variant id → weight, as the run started."))
+    control_weight = models.PositiveIntegerField(
+        _("control weight"), null=True, blank=True,
+        help_text=_("Control's weight beside the variants' (instead of a holdout percentage)."))
+    metric = models.CharField(_("decision metric"), max_length=12,
+                              choices=DecisionMetric.choices, default=DecisionMetric.CONVERSION)
+    goal_event = models.CharField(_("goal event"), max_length=80, blank=True)
+    analysis = models.CharField(_("analysis"), max_length=12, choices=Analysis.choices,
+                                default=Analysis.SEQUENTIAL)
+    minimum_effect_percent = models.DecimalField(_("minimum detectable effect (%)"),
+                                                 max_digits=5, decimal_places=1, default=10)
+    power_percent = models.PositiveSmallIntegerField(_("power (%)"), default=80)
+    planned_visitors = models.PositiveIntegerField(
+        _("planned visitors per arm"), null=True, blank=True,
+        help_text=_("A planned run gives no verdict before every arm has this many."))
+    expected_visitors = models.PositiveIntegerField(
+        _("expected visitors in all"), null=True, blank=True,
+        help_text=_("The sample the sequential intervals are tuned for (from the plan)."))
     winner = models.ForeignKey("personalization.ContentVariant", on_delete=models.SET_NULL,
                                null=True, blank=True, related_name="+",
                                verbose_name=_("promoted winner"))
+    promoted_at = models.DateTimeField(_("promoted"), null=True, blank=True)
+    promoted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("promoted by"))
+    promote_verdict = models.TextField(
+        _("verdict when promoted"), blank=True,
+        help_text=_("What the report said when the winner was promoted."))
+    promote_reason = models.TextField(
+        _("reason for promoting"), blank=True,
+        help_text=_("Required when a variant is promoted without a winner verdict."))
 
     class Meta:
         verbose_name = _("experiment run")
@@ -42,6 +72,13 @@ class ExperimentRun(models.Model):
     @property
     def is_running(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def control_share(self) -> float:
+        """Control's exact share of the run's visitors (0 to 1)."""
+        if self.control_weight:
+            return self.control_weight / (self.control_weight + sum(self.weights.values()))
+        return self.holdout_percent / 100
 
 
 class DailyRollup(models.Model):
@@ -79,6 +116,9 @@ class DailyRollup(models.Model):
     pre_revenue_revenue = models.FloatField(_("sum of revenue before × revenue in the run"),
                                             default=0)
     clicks = models.PositiveIntegerField(_("clicks"), default=0)
+    goals = models.PositiveIntegerField(_("visitors who reached the goal"), default=0)
+    goal_value = models.FloatField(_("sum of goal values"), default=0)
+    goal_value_sq = models.FloatField(_("sum of squared goal value per visitor"), default=0)
     multi_arm = models.PositiveIntegerField(
         _("visitors seen in another arm too"), default=0)
 
