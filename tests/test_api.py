@@ -275,7 +275,7 @@ def test_a_campaign_report_as_data_for_staff_who_may_view_campaigns():
     assert staff_client().get(url).status_code == 403  # staff without the permission
     data = staff_client("view_campaign").get(url).json()
     expected = run_report(run)
-    assert data["verdict"] == expected.verdict and "earns more per visitor" in data["verdict"]
+    assert data["verdict"] == expected.verdict and "wins on conversion rate" in data["verdict"]
     assert [a["visitors"] for a in data["arms"]] == [a.visitors for a in expected.arms]
     first = data["comparisons"][0]
     assert first["rpv"]["value"] == pytest.approx(expected.comparisons[0].rpv.value)

@@ -62,8 +62,9 @@ def test_the_report_shows_what_the_raw_events_say(experiment,
     assert shown == dict(expected)
     assert sum(a.visitors for a in report.arms) == 45
     assert len(report.comparisons) == 2
-    assert "Not enough data" in " ".join(report.warnings)  # 15 buyers: no verdict yet
-    assert report.verdict == "No verdict yet."
+    # 15 buyers: no verdict yet, and the report says what it waits for.
+    assert report.judgement.state == "keep_running"
+    assert report.verdict.startswith("Keep running: each arm needs 100 converting visitors")
 
 
 def test_the_admin_report_draws_its_charts_and_exports_csv(admin_client, experiment):
@@ -97,14 +98,57 @@ def test_a_report_address_with_no_campaign_number_is_not_a_server_error(admin_cl
         assert admin_client.get(url).status_code in (302, 404), url
 
 
-def test_promoting_the_winner_from_the_report(admin_client, experiment):
+def test_promoting_without_a_winner_verdict_needs_an_explicit_choice_and_a_reason(
+        admin_client, admin_user, experiment):
     campaign, run = experiment
     dogs = BannerVariant.objects.get(campaign=campaign, name="Dogs")
     url = f"/admin/personalization/campaign/{campaign.pk}/report/"
-    response = admin_client.post(url, {"action": "promote", "variant": dogs.pk})
+    report = admin_client.get(url).content.decode()
+    confirm = f"?run={run.number}&amp;promote={dogs.pk}"
+    assert confirm in report  # the report links to a confirmation page, not a bare button
+    page = admin_client.get(url, {"run": run.number, "promote": dogs.pk})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Keep running" in html  # the evidence: what the report says now
+    assert "does not name “Dogs” the winner" in html
+    # One click is not enough: nothing changes without the choice and the reason.
+    refused = admin_client.post(url, {"action": "promote", "variant": dogs.pk})
+    assert refused.status_code == 200
+    assert "Say why you promote it without a winner verdict." in refused.content.decode()
+    run.refresh_from_db()
+    assert run.winner is None and run.ended_at is None
+
+    response = admin_client.post(url, {"action": "promote", "variant": dogs.pk,
+                                       "without_verdict": "on",
+                                       "reason": "The brand team prefers dogs."})
     assert response.status_code == 302
     run.refresh_from_db()
     assert run.winner == dogs and run.ended_at is not None
+    assert run.promoted_by == admin_user and run.promote_reason == "The brand team prefers dogs."
+    assert run.promote_verdict.startswith("Keep running")
     assert [(v.name, v.weight) for v in BannerVariant.objects.filter(campaign=campaign)
             .order_by("name")] == [("Cats", 0), ("Dogs", 1)]
     assert not ExperimentRun.objects.filter(campaign=campaign, ended_at=None).exists()
+    history = admin_client.get(url, {"run": run.number}).content.decode()
+    assert "“Dogs” promoted on" in history
+    assert "without a winner verdict: “The brand team prefers dogs.”" in history
+
+
+def test_staff_who_may_only_view_campaigns_cannot_open_or_post_a_promote(client, experiment):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    campaign, run = experiment
+    dogs = BannerVariant.objects.get(campaign=campaign, name="Dogs")
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_campaign"))
+    client.force_login(viewer)
+    url = f"/admin/personalization/campaign/{campaign.pk}/report/"
+    assert client.get(url).status_code == 200
+    assert f"promote={dogs.pk}" not in client.get(url).content.decode()
+    assert client.get(url, {"promote": dogs.pk}).status_code == 403
+    assert client.post(url, {"action": "promote", "variant": dogs.pk, "without_verdict": "on",
+                             "reason": "x"}).status_code == 403
+    run.refresh_from_db()
+    assert run.winner is None

@@ -27,7 +27,8 @@ from personalization.admin.forms import PolymorphicChildForm, SlotForm, VariantF
 from personalization.engine.request_facts import store_timezone
 from personalization.engine.rulebook import invalidate
 from personalization.jobs import reach
-from personalization.measurement.experiments import open_run, sync_run
+from personalization.measurement import planning
+from personalization.measurement.experiments import LOCKED_WHILE_RUNNING, open_run, sync_run
 from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
 
 
@@ -187,9 +188,15 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             "fields": ["starts_at", "ends_at", "weekdays", ("hour_start", "hour_end")],
             "description": _("Times are in the store's time zone. Leave everything empty to "
                              "run whenever the campaign is live.")}),
-        (_("Measurement and limits"), {
-            "fields": ["holdout_percent", ("cap_impressions", "cap_period_hours"),
-                       "waffle_flag", "cost"]}),
+        (_("Experiment"), {
+            "fields": [("holdout_percent", "control_weight"), ("decision_metric", "goal_event"),
+                       "analysis", ("minimum_effect_percent", "power_percent"),
+                       "planned_visitors", "plan"],
+            "description": _("A live campaign with a holdout or several variants is an "
+                             "experiment. Choose what its verdict is about and how it is "
+                             "judged before it goes live: a running experiment locks these.")}),
+        (_("Limits and cost"), {
+            "fields": [("cap_impressions", "cap_period_hours"), "waffle_flag", "cost"]}),
     ]
 
     def get_urls(self) -> list[Any]:
@@ -230,10 +237,19 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
         """While a run of the experiment goes on its split is locked: pause the campaign
         to change it; the next run starts with the new split when it is live again."""
-        fields = [*super().get_readonly_fields(request, obj), "audience_reach"]
+        fields = [*super().get_readonly_fields(request, obj), "audience_reach", "plan"]
         if obj is not None and open_run(obj) is not None:
-            fields.append("holdout_percent")
+            fields.extend(LOCKED_WHILE_RUNNING)
         return fields
+
+    @admin.display(description=_("plan"))
+    def plan(self, obj: Campaign | None) -> str:
+        """How many visitors and days the experiment needs, from the slot's recent traffic
+        and baseline, at the minimum effect and power given (saved values)."""
+        if obj is None or not obj.pk:
+            return gettext("Save the campaign with its variants to see how long an "
+                           "experiment would take.")
+        return planning.describe(planning.plan_for(obj))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return (super().get_queryset(request)

@@ -163,3 +163,36 @@ class SlotForm(forms.ModelForm):
                     "before changing the slot's kind.") % {
                     "kind": str(slot.get_kind_display()).lower()})
         return kind
+
+
+class PromoteForm(forms.Form):
+    """Promote one variant of a running experiment to everybody. Without a winner verdict
+    for it the merchant must say so explicitly and give a reason, recorded on the run."""
+
+    keep_holdout = forms.BooleanField(
+        label=_("Keep the holdout"), required=False,
+        help_text=_("A new run then measures the winner against it."))
+    without_verdict = forms.BooleanField(
+        label=_("Promote although the report names no winner"), required=False)
+    reason = forms.CharField(
+        label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Recorded on the run and shown in its history, e.g. 'the brand team "
+                    "prefers it; the difference is too small to matter'."))
+
+    def __init__(self, *args: Any, is_winner: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_winner = is_winner
+        if is_winner:
+            del self.fields["without_verdict"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.is_winner:
+            if not data.get("without_verdict"):
+                self.add_error("without_verdict", _(
+                    "The report names no winner: tick this to promote anyway."))
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("Say why you promote it without a winner "
+                                           "verdict."))
+        return data

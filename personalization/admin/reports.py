@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from personalization.admin.forms import PromoteForm
 from personalization.fields import format_money
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
@@ -125,11 +126,14 @@ def campaign_report_view(model_admin: admin.ModelAdmin, request: HttpRequest,
     campaign = get_object_or_404(Campaign, pk=object_id)
     if not model_admin.has_view_permission(request, campaign):
         raise PermissionDenied
-    runs = list(ExperimentRun.objects.filter(campaign=campaign).order_by("-number"))
+    runs = list(ExperimentRun.objects.filter(campaign=campaign)
+                .select_related("winner", "promoted_by").order_by("-number"))
     run = next((r for r in runs if str(r.number) == request.GET.get("run")),
                runs[0] if runs else None)
-    if run is not None and request.method == "POST":
+    if run is not None and request.method == "POST" and request.POST.get("action") != "promote":
         return _act(model_admin, request, campaign, run)
+    if run is not None and (request.GET.get("promote") or request.POST.get("action")):
+        return promote_view(model_admin, request, campaign, run)
     segments = list(Segment.objects.filter(kind=Segment.Kind.COMPUTED).order_by("name"))
     segment = next((s for s in segments if s.slug == request.GET.get("segment")), None)
     context = {**model_admin.admin_site.each_context(request), "opts": Campaign._meta,
@@ -154,16 +158,40 @@ def _act(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: Campaign
     if request.POST.get("action") == "refresh":
         roll_up(run)
         messages.success(request, _("The figures are up to date."))
-    elif request.POST.get("action") == "promote" and run.is_running:
-        winner = ContentVariant.objects.filter(campaign=campaign,
-                                               pk=request.POST.get("variant")).first()
-        if winner is None:
-            messages.error(request, _("Choose one of this campaign's variants."))
-        else:
-            promote_winner(run, winner, keep_holdout=bool(request.POST.get("keep_holdout")))
-            messages.success(request, _("“%(name)s” now shows to everybody; run %(n)s is "
-                                        "concluded.") % {"name": winner.name, "n": run.number})
     return HttpResponseRedirect(f"{here}?run={run.number}")
+
+
+def promote_view(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: Campaign,
+                 run: ExperimentRun) -> HttpResponse:
+    """The confirmation page of a promote: the evidence for the chosen variant, and a form
+    that asks for an explicit choice and a reason when the report names no winner for it."""
+    if not model_admin.has_change_permission(request, campaign):
+        raise PermissionDenied
+    here = reverse("admin:personalization_campaign_report", args=[campaign.pk])
+    chosen = request.POST.get("variant") or request.GET.get("promote")
+    winner = ContentVariant.objects.filter(campaign=campaign, pk=chosen).first() if (
+        chosen or "").isdigit() else None
+    if winner is None or not run.is_running:
+        messages.error(request, _("Choose a variant of this campaign's running experiment."))
+        return HttpResponseRedirect(f"{here}?run={run.number}")
+    report = run_report(run)
+    judgement = report.judgement
+    is_winner = bool(judgement and judgement.state == "winner" and judgement.winner
+                     and judgement.winner.variant_id == winner.pk)
+    comparison = next((c for c in report.comparisons if c.arm.variant_id == winner.pk), None)
+    form = PromoteForm(request.POST or None, is_winner=is_winner)
+    if request.method == "POST" and form.is_valid():
+        promote_winner(run, winner, keep_holdout=form.cleaned_data["keep_holdout"],
+                       by=request.user, verdict=report.verdict,
+                       reason=form.cleaned_data.get("reason", "").strip())
+        messages.success(request, _("“%(name)s” now shows to everybody; run %(n)s is "
+                                    "concluded.") % {"name": winner.name, "n": run.number})
+        return HttpResponseRedirect(f"{here}?run={run.number}")
+    return TemplateResponse(request, "admin/personalization/promote.html", {
+        **model_admin.admin_site.each_context(request), "opts": Campaign._meta,
+        "campaign": campaign, "run": run, "report": report, "variant": winner,
+        "comparison": comparison, "is_winner": is_winner, "form": form,
+        "title": _("Promote “%(name)s” to everybody?") % {"name": winner.name}})
 
 
 def program_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:

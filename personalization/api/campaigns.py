@@ -39,6 +39,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
         model = Campaign
         fields = ["id", "name", "slot", "status", "priority", "segments", "starts_at",
                   "ends_at", "weekdays", "hour_start", "hour_end", "holdout_percent",
+                  "control_weight", "decision_metric", "goal_event", "analysis",
+                  "minimum_effect_percent", "power_percent", "planned_visitors",
                   "cap_impressions", "cap_period_hours", "waffle_flag", "cost",
                   "margin_percent", "variants"]
 
@@ -49,15 +51,18 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from personalization.admin.forms import variant_kind_problem, weights_problem
-        from personalization.measurement.experiments import open_run
+        from personalization.measurement.experiments import LOCKED_WHILE_RUNNING, open_run
 
         probe = self.instance or Campaign()
         plain = {k: v for k, v in attrs.items() if k not in ("variants", "segments")}
         running = self.instance is not None and open_run(self.instance) is not None
-        if running and ("variants" in attrs or (
-                "holdout_percent" in plain
-                and plain["holdout_percent"] != self.instance.holdout_percent)):
+        if running and "variants" in attrs:
             raise ValidationError({"holdout_percent": [_LOCKED]})
+        if running:
+            changed = [key for key in LOCKED_WHILE_RUNNING
+                       if key in plain and plain[key] != getattr(self.instance, key)]
+            if changed:
+                raise ValidationError({key: [_LOCKED] for key in changed})
         for key, value in plain.items():
             setattr(probe, key, value)
         try:

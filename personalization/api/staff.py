@@ -88,6 +88,10 @@ class CampaignReportView(StaffView):
         data.pop("daily", None)
         data["run"] = run.number
         data["adjusted"] = report.adjusted
+        data["state"] = report.judgement.state if report.judgement else None
+        data["trusted"] = report.trusted
+        if not report.trusted:  # as on the page: the reason only, no probability or ROI
+            data["comparisons"] = [{"arm": c["arm"]["label"]} for c in data["comparisons"]]
         return Response(data)
 
 

@@ -17,6 +17,11 @@ from django.utils import timezone
 from personalization.measurement.planning import plan_for
 from personalization.models import Campaign, ContentVariant, ExperimentRun
 
+#: What a running experiment locks: its split, and how it is judged.
+LOCKED_WHILE_RUNNING = ("holdout_percent", "control_weight", "decision_metric", "goal_event",
+                        "analysis", "minimum_effect_percent", "power_percent",
+                        "planned_visitors")
+
 
 def split_of(campaign: Campaign) -> tuple[int, dict[str, int]]:
     """(holdout %, {variant id: weight}) of the variants that can be shown (weight > 0)."""
@@ -83,9 +88,11 @@ def plan_run(run: ExperimentRun, campaign: Campaign) -> None:
 
 @transaction.atomic
 def promote_winner(run: ExperimentRun, winner: ContentVariant, *,
-                   keep_holdout: bool = False) -> None:
+                   keep_holdout: bool = False, by: Any = None, verdict: str = "",
+                   reason: str = "") -> None:
     """Show ``winner`` to everybody in the audience (the other variants' weights become 0;
-    the holdout stays only with ``keep_holdout``), and conclude the run."""
+    the holdout stays only with ``keep_holdout``), and conclude the run, recording who
+    promoted, what the report said then and, without a winner verdict, why."""
     if winner.campaign_id != run.campaign_id:
         raise ValueError("The winner must be a variant of the run's campaign.")
     ContentVariant.objects.filter(campaign_id=run.campaign_id).exclude(pk=winner.pk) \
@@ -93,11 +100,14 @@ def promote_winner(run: ExperimentRun, winner: ContentVariant, *,
     if not winner.weight:
         ContentVariant.objects.filter(pk=winner.pk).update(weight=1)
     campaign = run.campaign
-    if not keep_holdout and campaign.holdout_percent:
-        campaign.holdout_percent = 0
-        campaign.save(update_fields=["holdout_percent", "updated_at"])
-    ExperimentRun.objects.filter(pk=run.pk).update(ended_at=run.ended_at or timezone.now(),
-                                                   winner=winner)
+    if not keep_holdout and (campaign.holdout_percent or campaign.control_weight):
+        campaign.holdout_percent, campaign.control_weight = 0, None
+        campaign.save(update_fields=["holdout_percent", "control_weight", "updated_at"])
+    now = timezone.now()
+    ExperimentRun.objects.filter(pk=run.pk).update(
+        ended_at=run.ended_at or now, winner=winner, promoted_at=now,
+        promoted_by=by if getattr(by, "pk", None) else None, promote_verdict=verdict,
+        promote_reason=reason)
     sync_run(campaign)  # with the holdout kept, a new run measures the winner against it
 
 

@@ -9,8 +9,12 @@ from datetime import timedelta
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
+from personalization.fields import format_money
 from personalization.measurement import statistics as st
+from personalization.measurement.verdicts import metric_name as verdict_metric_name
 from personalization.models import Campaign, DailyRollup, Event
 
 #: How far back the plan reads the slot's traffic and baseline.
@@ -92,3 +96,33 @@ def plan_for(campaign: Campaign, arms: int | None = None) -> Plan | None:
             size = st.sample_size_proportions(base.mean, effect, power=power,
                                               comparisons=comparisons)
     return Plan(metric, arms, base, effect, power, size)
+
+
+def describe(plan: Plan | None) -> str:
+    """The plan in words, for the campaign form."""
+    if plan is None:
+        return _("An experiment needs a holdout (or control weight) or a second variant.")
+    base = plan.baseline
+    effect = number_format(plan.minimum_effect * 100, 1)
+    power = number_format(plan.power * 100, 0)
+    traffic = number_format(base.visitors_per_day, 0, force_grouping=True)
+    if not base.visitors_per_day:
+        return _("No traffic on this slot in the last %(days)s days to plan from: make the "
+                 "slot show something first, or set the planned visitors yourself.") % {
+            "days": HISTORY_DAYS}
+    if plan.visitors_per_arm is None:
+        return _("The slot sees about %(traffic)s new visitors a day, but no earlier run "
+                 "measured its baseline %(metric)s: plan by hand, or run sequentially (the "
+                 "report tells you when to stop).") % {
+            "traffic": traffic, "metric": verdict_metric_name(plan.metric)}
+    shown = (format_money(base.mean) if plan.metric == "revenue"
+             else f"{number_format(base.mean * 100, 2)} %")
+    weeks = math.ceil((plan.days or 0) / 7)
+    return _("At about %(traffic)s new visitors a day and a baseline %(metric)s of "
+             "%(baseline)s, finding a change of ±%(effect)s %% with %(power)s %% power "
+             "takes about %(n)s visitors per arm (%(arms)s arms): about %(days)s days; run "
+             "whole weeks, so %(weeks)s week(s).") % {
+        "traffic": traffic, "metric": verdict_metric_name(plan.metric), "baseline": shown,
+        "effect": effect, "power": power,
+        "n": number_format(plan.visitors_per_arm, force_grouping=True), "arms": plan.arms,
+        "days": plan.days, "weeks": weeks}

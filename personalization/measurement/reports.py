@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from personalization.conf import app_settings
 from personalization.measurement import statistics as st
+from personalization.measurement import verdicts
 from personalization.measurement.rollups import PRE_PERIOD_DAYS
 from personalization.models import ContentVariant, DailyRollup, ExperimentRun, Segment
 
@@ -40,6 +42,9 @@ class Arm:
     pre_revenue: float = 0.0
     pre_revenue_sq: float = 0.0
     pre_revenue_revenue: float = 0.0
+    goals: int = 0
+    goal_value: float = 0.0
+    goal_value_sq: float = 0.0
 
     def add(self, row: DailyRollup) -> None:
         self.visitors += row.visitors
@@ -54,6 +59,9 @@ class Arm:
         self.pre_revenue += row.pre_revenue
         self.pre_revenue_sq += row.pre_revenue_sq
         self.pre_revenue_revenue += row.pre_revenue_revenue
+        self.goals += row.goals
+        self.goal_value += row.goal_value
+        self.goal_value_sq += row.goal_value_sq
 
     @property
     def moments(self) -> st.Moments:
@@ -76,6 +84,15 @@ class Arm:
     def click_rate(self) -> float | None:
         return self.clicks / self.visitors if self.visitors else None
 
+    @property
+    def goal_rate(self) -> float | None:
+        return self.goals / self.visitors if self.visitors else None
+
+    def mean_of(self, metric: str) -> float | None:
+        """The arm's figure for a decision metric, per visitor."""
+        return {"conversion": self.conversion_rate, "revenue": self.revenue_per_visitor,
+                "goal": self.goal_rate, "aov": self.average_order_value}[metric]
+
 
 @dataclass
 class Comparison:
@@ -91,6 +108,13 @@ class Comparison:
     aov: st.Estimate = st.NONE
     roi: st.ReturnOnInvestment | None = None
     cuped: st.Cuped | None = None
+    #: The run's own intervals (always-valid or planned) by metric, from the verdict.
+    results: dict[str, verdicts.Result] = field(default_factory=dict)
+    payback: st.Estimate = st.NONE
+
+    @property
+    def decision(self) -> verdicts.Result | None:
+        return next(iter(self.results.values()), None)
 
     @property
     def rpv_judged(self) -> st.Estimate:
@@ -113,6 +137,24 @@ class Report:
     daily: list[dict[str, Any]] = field(default_factory=list)
     window_days: int = 7
     pre_period_days: int = PRE_PERIOD_DAYS
+    #: How the run is judged, and the judgement (state, results per arm, guardrails).
+    terms: verdicts.Terms = field(default_factory=verdicts.Terms)
+    judgement: verdicts.Verdict | None = None
+    #: The arm the others are compared with: the holdout, or else the first variant.
+    baseline: Arm | None = None
+
+    @property
+    def trusted(self) -> bool:
+        """No trust guard failed: probabilities, ROI and payback may be shown."""
+        return self.judgement is None or self.judgement.trusted
+
+    @property
+    def against_control(self) -> bool:
+        return self.baseline is not None and self.baseline.control
+
+    @property
+    def metric_name(self) -> str:
+        return verdicts.metric_name(self.terms.metric)
 
     @property
     def adjusted(self) -> bool:
@@ -178,45 +220,41 @@ def _daily(rows: list[DailyRollup], control_key: tuple, keys: list[tuple]) -> li
 
 
 def _guards(report: Report, control: Arm | None) -> None:
-    minimum = app_settings.REPORT_MIN_CONVERSIONS
-    min_days = app_settings.REPORT_MIN_DAYS
-    if report.srm.mismatch:
-        report.warnings.append(
-            f"Sample ratio mismatch (p = {report.srm.p_value:.2g}): the arms did not get the "
-            "share of visitors the split promised; a bug in bucketing, caching or tracking is "
-            "likely. Do not trust the comparison until it is explained.")
-    short = [a.label for a in report.arms if a.converters < minimum]
-    if short:
-        report.warnings.append(
-            f"Not enough data: each arm needs {minimum} converting visitors before a verdict "
-            f"({', '.join(f'{a.label} has {a.converters}' for a in report.arms)}).")
-    if report.days < min_days or report.days % 7:
-        report.warnings.append(
-            f"The run has lasted {report.days} day(s); judge it on whole weeks (at least "
-            f"{min_days} days), since shoppers behave differently on other weekdays.")
+    """The verdict on the run's decision metric, with the trust guards, the guardrails and
+    the days-of-the-week advice as warnings."""
+    others = [c.arm for c in report.comparisons]
+    judgement = verdicts.judge(others, control, report.terms, days=report.days,
+                               srm=report.srm)
+    if report.ended and judgement.state == verdicts.State.KEEP_RUNNING:
+        judgement.days_left = None
+        judgement.text = _("No verdict: the run ended before its figures on %(metric)s were "
+                           "conclusive.") % {"metric": verdicts.metric_name(report.terms.metric)}
+    report.judgement, report.verdict = judgement, judgement.text
+    for comparison, results in zip(report.comparisons, judgement.results, strict=False):
+        comparison.results = results
+    report.warnings.extend(judgement.distrust)
+    report.warnings.extend(judgement.guardrails)
+    if judgement.trusted and report.days % 7 and control is not None:
+        report.warnings.append(_(
+            "The run has lasted %(days)s day(s): judge it on whole weeks, since shoppers "
+            "behave differently on other weekdays.") % {"days": report.days})
     multi = sum(a.multi_arm for a in report.arms)
-    if multi:
-        report.warnings.append(
-            f"{multi} visitor(s) saw more than one arm (they count in the first); many would "
-            "mean the split is not sticky.")
-    if control is None:
-        report.verdict = "No control arm: nothing to compare against."
-    elif report.srm.mismatch or short or report.days < min_days:
-        report.verdict = "No verdict yet."
-    else:
-        winners = [c for c in report.comparisons
-                   if c.rpv_judged.significant and c.rpv_judged.value > 0]
-        losers = [c for c in report.comparisons
-                  if c.rpv_judged.significant and c.rpv_judged.value < 0]
-        if winners:
-            best = max(winners, key=lambda c: c.rpv_judged.value)
-            report.verdict = (f"{best.arm.label} earns more per visitor than control "
-                              "(95 % interval above zero).")
-        elif losers:
-            report.verdict = "Control earns more per visitor than: " + ", ".join(
-                c.arm.label for c in losers) + "."
-        else:
-            report.verdict = "No significant difference in revenue per visitor."
+    if multi and judgement.trusted:
+        report.warnings.append(_(
+            "%(n)s visitor(s) saw more than one arm (they count in the first); many would "
+            "mean the split is not sticky.") % {"n": multi})
+
+
+def terms_of(run: ExperimentRun) -> verdicts.Terms:
+    """How the run is judged: its decision metric, analysis, plan and the guards' minimums."""
+    planned = run.planned_visitors
+    return verdicts.Terms(
+        metric=run.metric, sequential=run.analysis == "sequential",
+        tuned_for=(2 * planned if planned else verdicts.DEFAULT_TUNING),
+        minimum_effect=float(run.minimum_effect_percent) / 100,
+        planned_visitors=planned if run.analysis == "planned" else None,
+        min_conversions=app_settings.REPORT_MIN_CONVERSIONS,
+        min_days=app_settings.REPORT_MIN_DAYS)
 
 
 def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
@@ -226,13 +264,16 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
     names = dict(ContentVariant.objects.filter(campaign_id=run.campaign_id)
                  .values_list("pk", "name"))
     arms: dict[tuple, Arm] = {}
-    if run.holdout_percent:
-        arms[(True, None)] = Arm("Control (holdout)", True, None, run.holdout_percent)
+    control_share = run.control_share * 100
+    if control_share:
+        arms[(True, None)] = Arm(_("Control (holdout)"), True, None, control_share)
     total = sum(run.weights.values()) or 1
-    for pk, weight in run.weights.items():
-        share = (100 - run.holdout_percent) * weight / total
-        arms[(False, int(pk))] = Arm(f"Variant '{names.get(int(pk), pk)}'", False, int(pk),
-                                     share)
+    for n, (pk, weight) in enumerate(run.weights.items()):
+        share = (100 - control_share) * weight / total
+        name = names.get(int(pk), pk)
+        label = (_("Variant '%(name)s' (baseline)") if n == 0 and not control_share
+                 else _("Variant '%(name)s'")) % {"name": name}
+        arms[(False, int(pk))] = Arm(label, False, int(pk), share)
     for row in rows:
         arms.setdefault(_arm_key(row), Arm(f"Variant #{row.variant_id}", False,
                                            row.variant_id)).add(row)
@@ -244,9 +285,6 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
     campaign = run.campaign
     margin = float(campaign.margin_percent if campaign.margin_percent is not None
                    else app_settings.MARGIN_PERCENT) / 100
-    for c in comparisons:
-        c.roi = st.return_on_investment(c.rpv_judged, c.arm.visitors, margin, float(campaign.cost),
-                                        max(days, 1))
     report = Report(
         title=f"{campaign.name}: run {run.number}"
         + (f" · customers in '{segment.name}'" if segment else ""), started=run.started_at,
@@ -255,9 +293,21 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
                             [a.weight for a in ordered if a.weight]),
         daily=_daily(rows, (control.control, control.variant_id) if control else (True, None),
                      list(arms)),
-        window_days=app_settings.CONVERSION_WINDOW_DAYS)
+        window_days=app_settings.CONVERSION_WINDOW_DAYS, terms=terms_of(run), baseline=control)
     _guards(report, control)
+    _returns(report, margin, float(campaign.cost))
     return report
+
+
+def _returns(report: Report, margin: float, cost: float) -> None:
+    """ROI and payback from the revenue-per-visitor interval the run is judged with (the
+    always-valid one for a sequential run), so they are no surer than the verdict."""
+    for c in report.comparisons:
+        revenue = c.results.get("revenue")
+        uplift = revenue.interval if revenue is not None else c.rpv_judged
+        c.roi = st.return_on_investment(uplift, c.arm.visitors, margin, cost,
+                                        max(report.days, 1))
+        c.payback = st.payback_days(c.roi.incremental_margin, cost, max(report.days, 1))
 
 
 def program_report(days: int = 90) -> Report:
@@ -266,8 +316,8 @@ def program_report(days: int = 90) -> Report:
     rows = list(DailyRollup.objects.filter(run=None, segment=None, day__gte=since)
                 .order_by("day"))
     share = app_settings.GLOBAL_HOLDOUT_PERCENT
-    control = Arm("Global holdout", True, None, share)
-    personalized = Arm("Personalized", False, None, 100 - share)
+    control = Arm(_("Global holdout"), True, None, share)
+    personalized = Arm(_("Personalized"), False, None, 100 - share)
     for row in rows:
         (control if row.control else personalized).add(row)
     arms = [control, personalized]
@@ -279,10 +329,12 @@ def program_report(days: int = 90) -> Report:
         srm=st.sample_ratio([control.visitors, personalized.visitors], [share, 100 - share])
         if share else st.SampleRatio(None, False),
         daily=_daily(rows, (True, None), [(True, None), (False, None)]),
-        window_days=app_settings.CONVERSION_WINDOW_DAYS)
+        window_days=app_settings.CONVERSION_WINDOW_DAYS, baseline=control,
+        terms=verdicts.Terms(metric="revenue", min_conversions=app_settings.REPORT_MIN_CONVERSIONS,
+                             min_days=app_settings.REPORT_MIN_DAYS))
     _guards(report, control if measured else None)
     if not share:
-        report.warnings.insert(0, "The global holdout is off now (GLOBAL_HOLDOUT_PERCENT = 0): "
-                                  "set it to, say, 5 to keep measuring what personalization as "
-                                  "a whole adds.")
+        report.warnings.insert(0, _(
+            "The global holdout is off now (GLOBAL_HOLDOUT_PERCENT = 0): set it to, say, 5 to "
+            "keep measuring what personalization as a whole adds."))
     return report

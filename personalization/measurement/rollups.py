@@ -38,7 +38,7 @@ WITH ev AS (
     FROM {event} e
     LEFT JOIN {alias} a ON a.alias = e.visitor_id
     LEFT JOIN {profile} p ON p.id = a.profile_id
-    WHERE {campaign} AND e.created_at >= %(start)s
+    WHERE ({campaign}{goal}) AND e.created_at >= %(start)s
 ), marked AS (
     SELECT unit, type, created_at, value, reference, exposure,
            MIN(CASE WHEN exposure = 1 THEN created_at END) OVER w AS first_at,
@@ -62,7 +62,11 @@ WITH ev AS (
            COALESCE(SUM(CASE WHEN type = 'conversion' AND created_at >= first_at
                         AND created_at <= {window_end} THEN value END), 0) AS revenue,
            COUNT(CASE WHEN type = 'click' AND created_at >= first_at
-                 AND created_at <= {window_end} THEN 1 END) AS clicks
+                 AND created_at <= {window_end} THEN 1 END) AS clicks,
+           MAX(CASE WHEN type = 'custom' AND created_at >= first_at
+               AND created_at <= {window_end} THEN 1 ELSE 0 END) AS goals,
+           COALESCE(SUM(CASE WHEN type = 'custom' AND created_at >= first_at
+                        AND created_at <= {window_end} THEN value END), 0) AS goal_value
     FROM marked
     WHERE first_at IS NOT NULL
     GROUP BY unit
@@ -76,7 +80,7 @@ WITH ev AS (
     GROUP BY COALESCE(p.visitor_id, e.visitor_id)
 ), units AS (
     SELECT u.unit, u.first_at, u.control, u.variant_id, u.spread, u.orders, u.revenue,
-           u.clicks, COALESCE(pre.before, 0) AS before
+           u.clicks, u.goals, u.goal_value, COALESCE(pre.before, 0) AS before
     FROM per_unit u LEFT JOIN pre ON pre.unit = u.unit
 ), segmented AS (
     SELECT units.*, NULL AS segment_id FROM units
@@ -89,7 +93,7 @@ SELECT {day} AS day, segment_id, control, variant_id, COUNT(*),
        SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END), SUM(orders), SUM(revenue),
        SUM(revenue * revenue), SUM(clicks), SUM(CASE WHEN spread > 0 THEN 1 ELSE 0 END),
        SUM(orders * orders), SUM(revenue * orders), SUM(before), SUM(before * before),
-       SUM(before * revenue)
+       SUM(before * revenue), SUM(goals), SUM(goal_value), SUM(goal_value * goal_value)
 FROM segmented
 GROUP BY {day}, segment_id, control, variant_id
 ORDER BY 1, 2, 3, 4
@@ -112,15 +116,18 @@ PROGRAM_DAYS = 90
 PRE_PERIOD_DAYS = 90
 
 
-def _sql(program: bool) -> str:
+def _sql(program: bool, goal: bool = False) -> str:
     if program:  # visits to personalized pages, in the global holdout or not
         exposed, campaign = "e.type = 'visit'", "e.campaign_id IS NULL"
     else:
         exposed, campaign = "e.type = 'impression'", "e.campaign_id = %(campaign)s"
+    # A goal is one of the shop's custom events (any campaign's or none): a visitor
+    # reached it when he recorded it within the window after his first exposure.
+    goal_filter = " OR (e.type = 'custom' AND e.reference = %(goal)s)" if goal else ""
     return _SQL.format(event=Event._meta.db_table, alias=VisitorAlias._meta.db_table,
                        profile=VisitorProfile._meta.db_table, exposed=exposed,
-                       campaign=campaign, membership=SegmentMembership._meta.db_table,
-                       **_dialect())
+                       campaign=campaign, goal=goal_filter,
+                       membership=SegmentMembership._meta.db_table, **_dialect())
 
 
 def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
@@ -134,14 +141,15 @@ def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
         start, end, campaign = now - timedelta(days=PROGRAM_DAYS), now, None
     else:
         start, end, campaign = run.started_at, run.ended_at or now, run.campaign_id
+    goal = run.goal_event if run is not None else ""
     params = {
-        "campaign": campaign, "start": start, "end": end,
+        "campaign": campaign, "goal": goal, "start": start, "end": end,
         "pre_start": start - timedelta(days=PRE_PERIOD_DAYS),
         "tz": str(tz), "window": window, "window_text": f"+{window} seconds",
         "offset": f"{offset_minutes:+d} minutes",
     }
     with connection.cursor() as cursor:
-        cursor.execute(_sql(run is None), params)
+        cursor.execute(_sql(run is None, bool(goal)), params)
         rows = cursor.fetchall()
     with transaction.atomic():
         DailyRollup.objects.filter(run=run).delete()
@@ -153,10 +161,12 @@ def roll_up(run: ExperimentRun | None, *, now: datetime | None = None) -> int:
                         orders_sq=float(orders_sq or 0),
                         revenue_orders=float(revenue_orders or 0),
                         pre_revenue=float(pre or 0), pre_revenue_sq=float(pre_sq or 0),
-                        pre_revenue_revenue=float(pre_revenue or 0))
+                        pre_revenue_revenue=float(pre_revenue or 0), goals=goals or 0,
+                        goal_value=float(goal_value or 0),
+                        goal_value_sq=float(goal_value_sq or 0))
             for day, segment, control, variant_id, visitors, converters, orders, revenue,
-            revenue_sq, clicks, multi, orders_sq, revenue_orders, pre, pre_sq, pre_revenue
-            in rows])
+            revenue_sq, clicks, multi, orders_sq, revenue_orders, pre, pre_sq, pre_revenue,
+            goals, goal_value, goal_value_sq in rows])
     return len(rows)
 
 

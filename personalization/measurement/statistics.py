@@ -116,6 +116,31 @@ class Cuped:
     narrower_by: float | None
 
 
+def cuped_moments(arm: Moments, control: Moments
+                  ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Each arm's CUPED-adjusted (mean, variance) of revenue per visitor (see :func:`cuped`);
+    None when there is nothing to adjust for."""
+    if arm.n < 2 or control.n < 2:
+        return None
+    n = arm.n + control.n
+    sx, sxx = arm.x + control.x, arm.xx + control.xx
+    sy, sxy = arm.y + control.y, arm.xy + control.xy
+    var_x = (sxx - sx * sx / n) / (n - 1)
+    if var_x <= 0:
+        return None
+    theta = (sxy - sx * sy / n) / (n - 1) / var_x
+    mean_x = sx / n
+
+    def adjusted(m: Moments) -> tuple[float, float]:
+        vy = max((m.yy - m.y * m.y / m.n) / (m.n - 1), 0.0)
+        vx = max((m.xx - m.x * m.x / m.n) / (m.n - 1), 0.0)
+        cxy = (m.xy - m.x * m.y / m.n) / (m.n - 1)
+        return (m.y / m.n - theta * (m.x / m.n - mean_x),
+                max(vy - 2 * theta * cxy + theta * theta * vx, 0.0))
+
+    return adjusted(arm), adjusted(control)
+
+
 def cuped(arm: Moments, control: Moments) -> Cuped | None:
     """Revenue per visitor adjusted for revenue before the run (CUPED, Deng et al. 2013).
 
@@ -276,24 +301,25 @@ def mixing_parameter(tuned_for: float, alpha: float = ALPHA) -> float:
 
 
 def sequence_halfwidth(se: float, n: int, tuned_for: float, alpha: float = ALPHA) -> float:
-    """Half-width of the two-sided asymptotic confidence sequence at n observations in
-    all, for an estimate with standard error ``se`` (per-observation variance se² · n)."""
+    """Half-width of the two-sided asymptotic confidence sequence at level 1 − ``alpha``
+    at n observations in all, for an estimate with standard error ``se`` (per-observation
+    variance se² · n). ρ is always tuned at the nominal ALPHA, so a sequence at a corrected
+    level (α/k) is the same sequence read at a stricter level, as its p-value assumes."""
     if n <= 0:
         return math.inf
-    rho2 = mixing_parameter(tuned_for, alpha) ** 2
+    rho2 = mixing_parameter(tuned_for) ** 2
     s2 = se * se * n
     return math.sqrt(s2) * math.sqrt(
         2 * (n * rho2 + 1) / (n * n * rho2) * math.log(math.sqrt(n * rho2 + 1) / alpha))
 
 
-def sequence_p_value(difference: float, se: float, n: int, tuned_for: float,
-                     alpha: float = ALPHA) -> float:
-    """The always-valid p-value: the smallest level whose confidence sequence (with ρ tuned
-    at ``alpha``) leaves out zero. It can be read any day without inflating false alarms,
+def sequence_p_value(difference: float, se: float, n: int, tuned_for: float) -> float:
+    """The always-valid p-value: the smallest level whose confidence sequence (ρ tuned at
+    the nominal ALPHA) leaves out zero. It can be read any day without inflating false alarms,
     and Holm's correction applies to it as to a fixed-horizon p-value."""
     if n <= 0 or se <= 0:
         return 1.0 if difference == 0 or n <= 0 else 0.0
-    rho2 = mixing_parameter(tuned_for, alpha) ** 2
+    rho2 = mixing_parameter(tuned_for) ** 2
     s2 = se * se * n
     exponent = difference * difference * n * n * rho2 / (2 * s2 * (n * rho2 + 1))
     return min(1.0, math.sqrt(n * rho2 + 1) * math.exp(-exponent))

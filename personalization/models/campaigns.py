@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -116,7 +118,7 @@ class Campaign(models.Model):
                     "planned run gives no verdict before its planned size."))
     minimum_effect_percent = models.DecimalField(
         _("minimum detectable effect (%)"), max_digits=5, decimal_places=1, default=10,
-        validators=[MinValueValidator(0.1), MaxValueValidator(500)],
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(500)],
         help_text=_("The smallest relative change worth finding, e.g. 10 for ±10 % of the "
                     "baseline. Used to plan the run and to call a run futile."))
     power_percent = models.PositiveSmallIntegerField(

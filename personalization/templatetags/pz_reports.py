@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from personalization.fields import format_money
+from personalization.measurement import verdicts
 
 register = template.Library()
 
@@ -46,3 +49,46 @@ def rel_interval(estimate: Any) -> SafeString | str:
 def eur_interval(estimate: Any) -> SafeString | str:
     return _interval(estimate, lambda v: ("+" if v >= 0 else "") + format_money(
         v, thousands=True))
+
+
+@register.filter
+def metric_label(metric: str) -> str:
+    """'conversion' → 'conversion rate', in the active language."""
+    return verdicts.metric_name(metric)
+
+
+@register.filter
+def result_interval(result: Any) -> SafeString | str:
+    """A verdict's result: the difference in its metric's unit, and under it its interval
+    at the level it was judged (always-valid or planned, corrected for several variants)."""
+    if result is None or result.interval.value is None:
+        return "–"
+    return _interval(result.interval, lambda v: verdicts.show(result.metric, v))
+
+
+@register.simple_tag
+def interval_note(report: Any) -> str:
+    """Which kind of interval the report shows, and why, in words."""
+    terms = report.terms
+    arms = len(report.comparisons)
+    if terms.sequential:
+        text = _("Intervals are always-valid 95 % confidence sequences: they stay right "
+                 "however often you read this report, so you may stop as soon as it names a "
+                 "winner.")
+    else:
+        text = _("Intervals are fixed-horizon 95 % intervals: this run was planned for "
+                 "%(n)s visitors per arm and is judged once, at that size; read before it, "
+                 "they call winners too often.") % {
+            "n": number_format(terms.planned_visitors or 0, force_grouping=True)}
+    if arms > 1:
+        text += " " + _("With %(k)s variants against one control each comparison is "
+                        "corrected (Holm), so the chance of any false winner stays at 5 %%."
+                        ) % {"k": arms}
+    return text
+
+
+@register.filter
+def days_interval(estimate: Any) -> SafeString | str:
+    """A payback in days with its interval."""
+    return _interval(estimate, lambda v: _("%(days)s days") % {
+        "days": number_format(v, 0, force_grouping=True)})

@@ -41,7 +41,10 @@ def campaign_data(slot: Any, variants: list[tuple[Any, dict[str, Any]]],
     data = {"name": "Winter sale", "slot": str(slot.pk), "status": "draft", "priority": "0",
             "starts_at_0": "", "starts_at_1": "", "ends_at_0": "", "ends_at_1": "",
             "hour_start": "", "hour_end": "", "holdout_percent": "0", "cap_impressions": "",
-            "cap_period_hours": "24", "waffle_flag": "", "cost": "0", **fields}
+            "cap_period_hours": "24", "waffle_flag": "", "cost": "0",
+            "control_weight": "", "decision_metric": "conversion", "goal_event": "",
+            "analysis": "sequential", "minimum_effect_percent": "10", "power_percent": "80",
+            "planned_visitors": "", **fields}
     data.update(inline_data("variants", variants))
     return data
 

@@ -27,7 +27,8 @@ def test_the_report_of_a_winning_experiment_and_of_the_program(shop_with_history
     page.goto(shop + "/admin/personalization/campaign/?q=clear+winner")
     page.get_by_role("link", name="report", exact=True).first.click()
 
-    expect(page.get_by_text("earns more per visitor than control")).to_be_visible()
+    expect(page.locator(".pz-verdict")).to_contain_text("wins on conversion rate")
+    expect(page.get_by_text("always-valid 95 % confidence sequences")).to_be_visible()
     expect(page.locator(".pz-report table").first).to_contain_text("Control (holdout)")
     charts = page.locator("svg.pz-chart")
     expect(charts).to_have_count(3)
@@ -56,3 +57,37 @@ def test_the_report_of_a_winning_experiment_and_of_the_program(shop_with_history
     expect(page.locator("svg.pz-chart")).to_have_count(3)
     assert fits_the_window(page)
     page.screenshot(path=str(ARTIFACTS / "report-kpis.png"), full_page=True)
+
+
+def test_promoting_asks_for_confirmation_and_a_reason_without_a_winner(
+        shop_with_history: str, page: Page) -> None:
+    """The seeded flat test names no winner: its promote page shows the evidence and will
+    not promote without the explicit choice and a reason, which the run's history keeps."""
+    from personalization.models import ExperimentRun
+
+    shop = shop_with_history
+    # The seeded runs are concluded; this one goes on, as a merchant would find it.
+    ExperimentRun.objects.filter(campaign__name__contains="no difference").update(
+        ended_at=None)
+    log_in_as_admin(page, shop)
+    page.goto(shop + "/admin/personalization/campaign/?q=no+difference")
+    page.get_by_role("link", name="report", exact=True).first.click()
+    verdict = page.locator(".pz-verdict").inner_text()
+    page.get_by_role("link", name="Promote Variant 'Orange banner' to everybody…").click()
+    expect(page.get_by_role("heading", name="Promote “Orange banner” to everybody?")
+           ).to_be_visible()
+    expect(page.locator(".pz-verdict")).to_have_text(verdict)  # the evidence, as reported
+    expect(page.get_by_text("does not name “Orange banner” the winner")).to_be_visible()
+    page.get_by_role("button", name="Yes, promote “Orange banner”").click()
+    expect(page.get_by_text("Say why you promote it without a winner verdict.")
+           ).to_be_visible()
+    page.get_by_label("Promote although the report names no winner").check()
+    page.get_by_label("Why").fill("Orange matches the winter campaign.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-promote.png"), full_page=True)
+    page.get_by_role("button", name="Yes, promote “Orange banner”").click()
+    expect(page.get_by_text("“Orange banner” now shows to everybody")).to_be_visible()
+    history = page.locator("table.pz-history")
+    expect(history).to_contain_text("“Orange banner” promoted on")
+    expect(history).to_contain_text("without a winner verdict: “Orange matches the winter "
+                                    "campaign.”")

@@ -135,11 +135,14 @@ def test_the_seed_measures_three_experiments_and_the_program():
     assert "3 report demo campaigns" in seed(history=True)
     verdicts = {run.campaign.name.split(": ", 1)[1]: run_report(run)
                 for run in ExperimentRun.objects.select_related("campaign")}
-    assert "earns more per visitor than control" in verdicts[
-        "hero headline (clear winner)"].verdict
-    assert verdicts["category banner colours (no difference)"].verdict == \
-        "No significant difference in revenue per visitor."
-    assert verdicts["cart reassurance (broken split)"].srm.mismatch
+    hero = verdicts["hero headline (clear winner)"]
+    assert hero.judgement.state == "winner"
+    assert hero.verdict.startswith("Variant 'Free delivery over €50' wins on conversion rate")
+    flat = verdicts["category banner colours (no difference)"]
+    assert flat.judgement.state in ("futile", "keep_running"), flat.verdict
+    broken = verdicts["cart reassurance (broken split)"]
+    assert broken.srm.mismatch and not broken.trusted
+    assert broken.verdict.startswith("Do not trust this comparison")
     hero = verdicts["hero headline (clear winner)"].comparisons[0].cuped
     assert hero is not None and hero.narrower_by > 0  # returning customers' history helps
     assert program_report().arms[0].visitors > 0
