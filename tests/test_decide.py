@@ -105,6 +105,28 @@ def test_holdout_shows_default_as_control():
     assert 0.25 < control / 2000 < 0.35
 
 
+def test_control_weighted_like_a_variant_takes_an_exact_third():
+    """Control 1, A 1, B 1: an equal three-way split (a 33 % holdout could not be one), and
+    the report's sample-ratio test expects exactly thirds."""
+    from personalization.measurement.experiments import sync_run
+    from personalization.measurement.reports import run_report
+
+    s = SlotFactory(key="home_hero")
+    c = CampaignFactory(slot=s, name="Thirds", control_weight=1, variants=("A", "B"))
+    compiled = rulebook.get_rulebook().slots["home_hero"].campaigns[0]
+    assert compiled.control_share == pytest.approx(1 / 3)
+    arms = Counter()
+    for n in range(3000):
+        d = choose("home_hero", visitor(n))
+        arms["control" if d.control else d.variant.headline] += 1
+    assert set(arms) == {"control", "A", "B"}
+    assert all(900 < count < 1100 for count in arms.values()), arms
+    run = sync_run(c)
+    assert run.control_weight == 1 and run.control_share == pytest.approx(1 / 3)
+    report = run_report(run)
+    assert [round(a.weight, 6) for a in report.arms] == [round(100 / 3, 6)] * 3
+
+
 def test_frequency_cap_skips_campaign_once_reached():
     s = SlotFactory(key="home_hero")
     c = CampaignFactory(slot=s, name="Capped", cap_impressions=2, cap_period_hours=24, priority=5)

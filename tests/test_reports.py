@@ -152,3 +152,41 @@ def test_staff_who_may_only_view_campaigns_cannot_open_or_post_a_promote(client,
                              "reason": "x"}).status_code == 403
     run.refresh_from_db()
     assert run.winner is None
+
+
+def test_the_campaign_form_plans_the_run_from_the_slots_traffic_and_baseline(admin_client):
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from personalization.measurement import statistics as st
+    from personalization.models import DailyRollup
+
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    before = Campaign.objects.create(name="Last month", slot=slot, status="paused",
+                                     holdout_percent=50)
+    old = ExperimentRun.objects.create(campaign=before, number=1,
+                                       started_at=timezone.now() - timedelta(days=20),
+                                       ended_at=timezone.now(), holdout_percent=50, weights={})
+    DailyRollup.objects.create(run=old, day=timezone.localdate() - timedelta(days=10),
+                               control=True, visitors=2000, converters=100)  # 5 %
+    # 1,400 visitors saw the slot in the last 28 days: 50 a day.
+    Event.objects.bulk_create([Event(visitor_id=uuid.uuid4(), type="impression",
+                                     campaign=before, slot="hero") for _ in range(1400)])
+    campaign = Campaign.objects.create(name="New test", slot=slot, holdout_percent=50,
+                                       minimum_effect_percent=20, analysis="planned")
+    BannerVariant.objects.create(campaign=campaign, name="A", headline="A")
+    expected = st.sample_size_proportions(0.05, 0.2, power=0.8)
+    page = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
+    html = page.content.decode()
+    assert "At about 50 new visitors a day and a baseline conversion rate of 5.00 %" in html
+    assert f"about {expected:,} visitors per arm (2 arms)" in html
+    # When it goes live the run keeps the plan, and waits for it before any verdict.
+    campaign.status = "live"
+    campaign.save()
+    run = sync_run(campaign)
+    assert run.analysis == "planned" and run.planned_visitors == expected
+    report = run_report(run)
+    assert report.verdict.startswith("Keep running: this planned run is judged once every "
+                                     f"arm has {expected:,} visitors")

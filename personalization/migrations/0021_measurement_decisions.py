@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='campaign',
             name='minimum_effect_percent',
-            field=models.DecimalField(decimal_places=1, default=10, help_text='The smallest relative change worth finding, e.g. 10 for ±10 % of the baseline. Used to plan the run and to call a run futile.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal("0.1")), django.core.validators.MaxValueValidator(500)], verbose_name='minimum detectable effect (%)'),
+            field=models.DecimalField(decimal_places=1, default=10, help_text='The smallest relative change worth finding, in per cent of the baseline (10: ±10 per cent). Used to plan the run and to call a run futile.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal("0.1")), django.core.validators.MaxValueValidator(500)], verbose_name='minimum detectable effect (%)'),
         ),
         migrations.AddField(
             model_name='campaign',

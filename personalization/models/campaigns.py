@@ -119,8 +119,8 @@ class Campaign(models.Model):
     minimum_effect_percent = models.DecimalField(
         _("minimum detectable effect (%)"), max_digits=5, decimal_places=1, default=10,
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(500)],
-        help_text=_("The smallest relative change worth finding, e.g. 10 for ±10 % of the "
-                    "baseline. Used to plan the run and to call a run futile."))
+        help_text=_("The smallest relative change worth finding, in per cent of the baseline "
+                    "(10: ±10 per cent). Used to plan the run and to call a run futile."))
     power_percent = models.PositiveSmallIntegerField(
         _("power (%)"), default=80, validators=[MinValueValidator(50), MaxValueValidator(99)],
         help_text=_("The chance to find an effect of the minimum size, for planning."))

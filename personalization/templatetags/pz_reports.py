@@ -72,14 +72,15 @@ def interval_note(report: Any) -> str:
     terms = report.terms
     arms = len(report.comparisons)
     if terms.sequential:
-        text = _("Intervals are always-valid 95 % confidence sequences: they stay right "
+        text = _("Intervals are always-valid %(level)s confidence sequences: they stay right "
                  "however often you read this report, so you may stop as soon as it names a "
-                 "winner.")
+                 "winner.") % {"level": "95 %"}
     else:
-        text = _("Intervals are fixed-horizon 95 % intervals: this run was planned for "
+        text = _("Intervals are fixed-horizon %(level)s intervals: this run was planned for "
                  "%(n)s visitors per arm and is judged once, at that size; read before it, "
                  "they call winners too often.") % {
-            "n": number_format(terms.planned_visitors or 0, force_grouping=True)}
+            "n": number_format(terms.planned_visitors or 0, force_grouping=True),
+            "level": "95 %"}
     if arms > 1:
         text += " " + _("With %(k)s variants against one control each comparison is "
                         "corrected (Holm), so the chance of any false winner stays at 5 %%."
