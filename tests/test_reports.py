@@ -13,7 +13,7 @@ from personalization.measurement.reports import run_report
 from personalization.measurement.rollups import roll_up
 from personalization.models import BannerVariant, Campaign, Event, ExperimentRun, Slot
 from personalization.testing import give_consent
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
@@ -190,3 +190,35 @@ def test_the_campaign_form_plans_the_run_from_the_slots_traffic_and_baseline(adm
     report = run_report(run)
     assert report.verdict.startswith("Keep running: this planned run is judged once every "
                                      f"arm has {expected:,} visitors")
+
+
+def test_a_run_judged_on_a_goal_counts_the_visitors_who_reached_it():
+    """The merchant chose "newsletter sign-ups" as the decision metric: the page that
+    records it with {% pz_goal %} (or the events API) feeds the run's report."""
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    campaign = Campaign.objects.create(name="Sign-up test", slot=slot, status="live",
+                                       holdout_percent=50, decision_metric="goal",
+                                       goal_event="newsletter_signup")
+    BannerVariant.objects.create(campaign=campaign, name="Join us", headline="Join us")
+    run = sync_run(campaign)
+    assert run.metric == "goal" and run.goal_event == "newsletter_signup"
+    for n in range(30):
+        client = give_consent(Client())
+        client.get("/_pz/slots/")
+        if n % 3 == 0:
+            client.get("/_pz/thanks/", {"value": "2.50"})
+        elif n % 3 == 1:
+            client.post("/pz/api/events/", {"events": [
+                {"type": "custom", "name": "other_event"}]}, content_type="application/json")
+    flush_events()
+    roll_up(run)
+    report = run_report(run)
+    assert sum(a.goals for a in report.arms) == 10
+    assert sum(a.goal_value for a in report.arms) == pytest.approx(25.0)
+    assert report.terms.metric == "goal" and report.metric_name == "goal rate"
+    assert "each arm needs 100 converting visitors" in report.verdict
+    shown = Client()
+    shown.force_login(UserFactory(is_staff=True, is_superuser=True))
+    html = shown.get(f"/admin/personalization/campaign/{campaign.pk}/report/").content.decode()
+    assert "Decision metric, chosen when the run started: goal rate." in html
+    assert "Reached the goal" in html

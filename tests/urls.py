@@ -18,6 +18,16 @@ def slots_page(request: HttpRequest) -> HttpResponse:
     return HttpResponse(template.render({}, request))
 
 
+GOAL_PAGE = """{% load personalization %}<p>Thank you for signing up.</p>
+{% pz_goal "newsletter_signup" value=request.GET.value %}"""
+
+
+def goal_page(request: HttpRequest) -> HttpResponse:
+    """A thank-you page that records a goal with the template tag."""
+    template = engines["django"].from_string(GOAL_PAGE)
+    return HttpResponse(template.render({"request": request}, request))
+
+
 def plain_page(request: HttpRequest) -> HttpResponse:
     return HttpResponse("<p>No slots here</p>")
 
@@ -25,5 +35,6 @@ def plain_page(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("_pz/slots/", slots_page, name="pz-test-slots"),
     path("_pz/plain/", plain_page, name="pz-test-plain"),
+    path("_pz/thanks/", goal_page, name="pz-test-goal"),
     path("", include("demo_shop.urls")),
 ]

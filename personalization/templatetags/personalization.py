@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -17,6 +19,7 @@ from django.utils.translation import get_language
 
 from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose, page_of
+from personalization.touchpoints.interactions import record_custom
 from personalization.touchpoints.preview import PreviewContext
 from personalization.touchpoints.rendering import (
     _template,
@@ -253,3 +256,32 @@ def consent_banner(context: template.Context) -> SafeString:
         {"purposes": [{"purpose": p, "granted": p.required or p.key in allowed}
                       for p in purposes()],
          "next": request.get_full_path()}, request=request))
+
+
+GOAL_NAME = re.compile(r"^[a-z0-9_.-]{1,64}$")
+
+
+@register.simple_tag(takes_context=True)
+def pz_goal(context: template.Context, name: str, value: Any = None) -> str:
+    """``{% pz_goal "newsletter_signup" value=2 %}`` on the page that shows a goal was
+    reached (a thank-you page): records the shop's custom event ``name`` for this visitor,
+    with analytics consent, as the events API does; an experiment whose decision metric is
+    this goal counts it. Renders nothing; a bad name or value is logged, never raised."""
+    ctx = _ctx(context)
+    if ctx is None:
+        return ""
+    if not isinstance(name, str) or not GOAL_NAME.match(name):
+        logger.warning("pz_goal: %r is not an event name (1 to 64 of a-z 0-9 . - _)", name)
+        return ""
+    amount = None
+    if value not in (None, ""):
+        try:
+            amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            logger.warning("pz_goal %s: the value %r is not a number", name, value)
+            return ""
+        if not amount.is_finite() or amount < 0:
+            logger.warning("pz_goal %s: the value %r is negative", name, value)
+            return ""
+    record_custom(ctx, name, value=amount)
+    return ""
