@@ -153,18 +153,18 @@ class EventsView(VisitorView):
             raise ValidationError({"events": errors})
         kept, dropped = drop_unserved(ctx, found)
         recorded = 0
-        for event, campaign, exposure in kept:
+        for event, campaign, exposure, counted in kept:
             kind = event["type"]
             variant = exposure.variant_id if exposure is not None else None
             if kind == "view":
-                recorded += record_view(ctx, campaign)
+                recorded += record_view(ctx, campaign, counted)
             elif kind == "custom":
                 recorded += record_custom(ctx, event["name"], campaign, variant,
                                           event.get("value"))
             else:
                 if kind == "dismiss":
                     dismiss_campaign(ctx, campaign)
-                recorded += record_interaction(ctx, campaign, kind, variant)
+                recorded += counted and record_interaction(ctx, campaign, kind, variant)
         return Response({"recorded": recorded, "dropped": dropped},
                         status=status.HTTP_202_ACCEPTED)
 

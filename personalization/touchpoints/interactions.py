@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from personalization.cache import app_cache, cache_is_down, mark_down
 from personalization.conf import app_settings
@@ -84,16 +84,17 @@ def dismiss_campaign(ctx: Any, campaign: Any) -> None:
     ctx.caps.dismiss(campaign.id, campaign.cap_period_hours, int(time.time()))
 
 
-def record_view(ctx: Any, campaign: Any) -> bool:
+def record_view(ctx: Any, campaign: Any, counted: bool = True) -> bool:
     """The script showed a popup (or, for a visitor held out, reached the moment it would
-    have): the exposure is recorded now and counts toward the frequency cap. The arm is
-    worked out again from the visitor's bucket, whatever the page claimed."""
+    have): it counts toward the frequency cap, and the exposure is recorded now unless
+    it is a repeat (not ``counted``). The arm is worked out again from the visitor's
+    bucket, whatever the page claimed."""
     control, variant = arm_of(campaign, ctx)
     if campaign.cap_impressions is not None:
         ctx.caps.add(campaign.id, campaign.cap_period_hours, int(time.time()))
-    return _buffer(ctx, type="impression", slot=campaign.slot_key, campaign_id=campaign.id,
-                   control=control,
-                   variant_id=variant.pk if variant is not None and not control else None)
+    return counted and _buffer(
+        ctx, type="impression", slot=campaign.slot_key, campaign_id=campaign.id,
+        control=control, variant_id=variant.pk if variant is not None and not control else None)
 
 
 def record_custom(ctx: Any, name: str, campaign: Any = None, variant_id: object = None,
@@ -149,24 +150,37 @@ def first_in_window(ctx: Any, kind: str, exposure: Exposure) -> bool:
     return first
 
 
+class Served(NamedTuple):
+    """An event of a batch that may have its effect: ``exposure`` is what its token proves
+    (None for a custom event about no campaign); ``counted`` is False for a repeat within
+    ``EVENT_REPEAT_WINDOW``, which still closes a popup or counts toward its cap (the
+    visitor's own cookies) but is not recorded again."""
+
+    event: dict[str, Any]
+    campaign: Any
+    exposure: Exposure | None
+    counted: bool
+
+
 def drop_unserved(ctx: Any, events: list[tuple[dict[str, Any], Any]]
-                  ) -> tuple[list[tuple[dict[str, Any], Any, Exposure | None]], int]:
-    """The events of a batch (each with its campaign, or None for a custom event without
-    one) that count: of a campaign this visitor was served (its exposure token), and not a
-    repeat within ``EVENT_REPEAT_WINDOW`` of an event being recorded. Returns them with
-    their exposure, and how many were dropped."""
-    kept: list[tuple[dict[str, Any], Any, Exposure | None]] = []
+                  ) -> tuple[list[Served], int]:
+    """The events of a batch (each with its campaign, or None for a custom event about
+    none) that are about a campaign this visitor was served (their exposure token), and how
+    many were left out: those without a valid token, and repeats, which are kept but not
+    counted (:class:`Served`)."""
+    kept: list[Served] = []
     dropped = 0
     recording = ctx.has_consent(ANALYTICS)
     for event, campaign in events:
         if campaign is None:  # the shop's own event, credited to no campaign
-            kept.append((event, None, None))
+            kept.append(Served(event, None, None, True))
             continue
         kind = event["type"]
         exposure = served(ctx, kind, campaign, event.get("token"), event.get("variant"))
-        if exposure is None or (recording and kind != "custom"
-                                and not first_in_window(ctx, kind, exposure)):
+        if exposure is None:
             dropped += 1
             continue
-        kept.append((event, campaign, exposure))
+        counted = not recording or kind == "custom" or first_in_window(ctx, kind, exposure)
+        dropped += not counted
+        kept.append(Served(event, campaign, exposure, counted))
     return kept, dropped
