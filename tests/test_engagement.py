@@ -4,6 +4,7 @@ again within a short window counts once, and the dismiss form is throttled like 
 
 import json
 import re
+import time
 from unittest import mock
 
 import pytest
@@ -140,10 +141,21 @@ def test_a_repeated_display_still_counts_toward_the_cap_but_is_recorded_once(cam
     html = client.get("/page/").content.decode()
     view = {"type": "view", "campaign": popup.pk, "token": exposure_token(html, popup.pk)}
     assert post(client, view).json() == {"recorded": 1, "dropped": 0}
-    assert post(client, view).json() == {"recorded": 0, "dropped": 1}
-    # Twice shown (within seconds, on two pages): the cap of two is reached all the same.
+    assert post(client, view).json() == {"recorded": 0, "dropped": 1}  # the same beacon
+    # Sent twice: the cap of two is reached all the same.
     assert f'data-pz-campaign="{popup.pk}"' not in client.get("/page/").content.decode()
     assert recorded("impression", campaign=popup) == [("impression", popup.pk)]
+
+
+def test_the_popup_opening_again_on_the_next_page_is_another_display(campaigns):
+    _banner, popup = campaigns
+    client = visitor()
+    first = exposure_token(client.get("/page/").content.decode(), popup.pk)
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 5):
+        second = exposure_token(client.get("/page/").content.decode(), popup.pk)
+    for token in (first, second, first):
+        post(client, {"type": "view", "campaign": popup.pk, "token": token})
+    assert recorded("impression", campaign=popup) == [("impression", popup.pk)] * 2
 
 
 def test_without_a_repeat_window_every_event_counts(campaigns, settings):

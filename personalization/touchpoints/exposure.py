@@ -41,6 +41,9 @@ class Exposure:
     slot: str
     control: bool
     variant_id: int | None
+    #: When it was served (the token's signing time, base 62 seconds): tells the same
+    #: page's event sent twice from the same event on another page.
+    issued: str
 
 
 def _holder(ctx: Any) -> str:
@@ -77,4 +80,5 @@ def verify_token(ctx: Any, token: object) -> Exposure | None:
         return None
     campaign, arm, slot = value[len(holder) + 1:].split(".", 2)
     return Exposure(campaign_id=int(campaign), slot=slot, control=arm == CONTROL,
-                    variant_id=None if arm == CONTROL else int(arm))
+                    variant_id=None if arm == CONTROL else int(arm),
+                    issued=token.rsplit(":", 2)[1])

@@ -129,9 +129,11 @@ def served(ctx: Any, kind: str, campaign: Any, token: object,
 
 
 def first_in_window(ctx: Any, kind: str, exposure: Exposure) -> bool:
-    """Whether this is the first ``kind`` event of the visitor on this campaign and arm in
-    the last ``EVENT_REPEAT_WINDOW`` seconds (a repeat counts once). Without the cache it
-    cannot tell, and counts the event rather than lose it."""
+    """Whether this is the first ``kind`` event of the visitor about this exposure (campaign
+    and arm, as served on one page or in one API answer) in the last
+    ``EVENT_REPEAT_WINDOW`` seconds: a double click or a replayed beacon counts once, the
+    popup opening again on the next page is another display. Without the cache it cannot
+    tell, and counts the event rather than lose it."""
     window = app_settings.EVENT_REPEAT_WINDOW
     if not window:
         return True
@@ -139,7 +141,7 @@ def first_in_window(ctx: Any, kind: str, exposure: Exposure) -> bool:
     if cache_is_down(cache.server):
         return True
     arm = "c" if exposure.control else exposure.variant_id
-    key = f"pz:seen:{ctx.bucket_id}:{kind}:{exposure.campaign_id}:{arm}"
+    key = f"pz:seen:{ctx.bucket_id}:{kind}:{exposure.campaign_id}:{arm}:{exposure.issued}"
     try:
         first = bool(cache.backend.add(key, 1, window))
     except Exception as exc:
