@@ -121,6 +121,9 @@ NUMBER_SETTINGS = [
      "0 pushes events to Redis on every response; the default is 0.1.", "E008"),
     ("EVENT_FLUSH_MAX_DELAY", 1, 3600, "number of seconds",
      "The default, 60, shows events in the admin within about a minute.", "E009"),
+    ("EVENT_REPEAT_WINDOW", 0, 3600, "number of seconds",
+     "The default, 30, counts a click sent twice in a row once; 0 counts every one.",
+     "E011"),
     ("GLOBAL_HOLDOUT_PERCENT", 0, 100, "percentage",
      "5 keeps one visitor in twenty out of all personalization; 0 (the default) keeps "
      "nobody out.", "E010"),

@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     # flushes on this interval, and a web process asks for a flush when its oldest event
     # waiting is older.
     "EVENT_FLUSH_MAX_DELAY": 60,
+    # The same display, click or dismissal (visitor, type, and campaign and arm as served on
+    # one page) sent again within this many seconds counts once; 0 counts every one.
+    "EVENT_REPEAT_WINDOW": 30,
     # A known visitor's profile aggregates stay cached this many seconds.
     "PROFILE_CACHE_TIMEOUT": 60 * 60,
     # Profile fields a text variant may insert, e.g. "Hallo {{ first_name }}".

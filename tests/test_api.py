@@ -50,7 +50,10 @@ def test_a_banner_comes_with_its_markup_and_fields(seeded):
     greeting, nowhere = answer
     assert greeting["content"]["html"] and "Anna" in greeting["content"]["html"]
     assert nowhere == {"slot": "nowhere", "kind": "", "campaign": None, "variant": None,
-                       "control": False, "shows_variant": False, "content": None}
+                       "control": False, "shows_variant": False, "token": None,
+                       "content": None}
+    assert greeting["token"] and f'data-pz-token="{greeting["token"]}"' in \
+        greeting["content"]["html"]  # the same proof of exposure as on a page
 
 
 def test_bad_input_is_a_400_with_field_errors(seeded):
@@ -73,23 +76,26 @@ def test_the_schema_is_openapi_3_and_the_docs_use_no_cdn(seeded):
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
 
 
-def popup_campaign():
-    from personalization.models import Campaign
-
-    return Campaign.objects.filter(slot__kind="popup", status="live").order_by("pk").first()
+def served(client: Client, slot: str, **query) -> dict:
+    """The API's decision for ``slot`` (a campaign must win): its campaign, token …"""
+    decision = client.get(API, {"slot": slot, **query}).json()["decisions"][0]
+    assert decision["campaign"] and decision["token"], decision
+    return decision
 
 
 def test_events_are_recorded_in_batches_with_consent_and_checked(seeded):
     from personalization.measurement.events import flush_events
-    from personalization.models import Event
+    from personalization.models import Campaign, Event
 
-    campaign = popup_campaign()
-    client = give_consent(Client())
-    client.get("/")
+    client = persona("lisa")
+    popup = served(client, "site_popup")
+    campaign = Campaign.objects.get(pk=popup["campaign"])
+    token = popup["token"]
     answer = client.post("/pz/api/events/", {"events": [
-        {"type": "dismiss", "campaign": campaign.pk}, {"type": "click", "campaign": campaign.pk}
+        {"type": "dismiss", "campaign": campaign.pk, "token": token},
+        {"type": "click", "campaign": campaign.pk, "token": token}
     ]}, content_type="application/json")
-    assert answer.status_code == 202 and answer.json() == {"recorded": 2}
+    assert answer.status_code == 202 and answer.json() == {"recorded": 2, "dropped": 0}
     assert "pz_caps" in answer.cookies  # the dismissal keeps it away, as from the script
     flush_events()
     assert sorted(Event.objects.filter(campaign=campaign).values_list("type", flat=True)) \
@@ -99,8 +105,8 @@ def test_events_are_recorded_in_batches_with_consent_and_checked(seeded):
                       content_type="application/json")
     assert bad.status_code == 400 and "events" in bad.json()
     unknown = client.post("/pz/api/events/", {"events": [
-        {"type": "click", "campaign": campaign.pk}, {"type": "click", "campaign": 99999}]},
-        content_type="application/json")
+        {"type": "click", "campaign": campaign.pk, "token": token},
+        {"type": "click", "campaign": 99999}]}, content_type="application/json")
     assert unknown.status_code == 400 and "99999" in str(unknown.json())
     flush_events()
     assert Event.objects.filter(campaign=campaign, type="click").count() == 1  # whole refused
@@ -108,26 +114,29 @@ def test_events_are_recorded_in_batches_with_consent_and_checked(seeded):
         {"type": "click", "campaign": campaign.pk}] * 51}, content_type="application/json")
     assert huge.status_code == 413
 
-    nobody = Client()  # no consent: accepted, nothing recorded
+    nobody = Client()  # no consent: accepted, nothing recorded (and lisa's token is hers)
     assert nobody.post("/pz/api/events/", {"events": [{"type": "click", "campaign":
-                                                       campaign.pk}]},
-                       content_type="application/json").json() == {"recorded": 0}
+                                                       campaign.pk, "token": token}]},
+                       content_type="application/json").json() == {"recorded": 0,
+                                                                    "dropped": 1}
 
 
 def test_views_and_custom_events_are_recorded_and_their_ids_checked(seeded):
     from personalization.measurement.events import flush_events
     from personalization.models import Campaign, Event
 
-    popup = popup_campaign()
+    client = persona("lisa")
+    decision = served(client, "site_popup")
+    popup = Campaign.objects.get(pk=decision["campaign"])
+    token = decision["token"]
     banner = Campaign.objects.filter(slot__kind="banner", status="live").first()
-    client = give_consent(Client())
-    client.get("/")
     answer = client.post("/pz/api/events/", {"events": [
-        {"type": "view", "campaign": popup.pk},
+        {"type": "view", "campaign": popup.pk, "token": token},
         {"type": "custom", "name": "newsletter_signup"},
-        {"type": "custom", "name": "video.played", "campaign": popup.pk, "value": "12.50"},
+        {"type": "custom", "name": "video.played", "campaign": popup.pk, "value": "12.50",
+         "token": token},
     ]}, content_type="application/json")
-    assert answer.status_code == 202 and answer.json() == {"recorded": 3}
+    assert answer.status_code == 202 and answer.json() == {"recorded": 3, "dropped": 0}
     flush_events()
     [seen] = Event.objects.filter(type="impression", campaign=popup)
     assert seen.control or seen.variant_id in {v.pk for v in popup.variants.all()}
@@ -159,14 +168,13 @@ def test_views_and_custom_events_are_recorded_and_their_ids_checked(seeded):
 
 def test_the_script_posts_a_form_that_carries_its_csrf_token(seeded):
     """navigator.sendBeacon cannot send headers: the batch comes as a form with the token."""
-    popup = popup_campaign()
     client = give_consent(Client(enforce_csrf_checks=True))
     client.get("/")
     token = client.cookies["csrftoken"].value
-    batch = json.dumps([{"type": "click", "campaign": popup.pk}])
+    batch = json.dumps([{"type": "custom", "name": "newsletter_signup"}])
     assert client.post("/pz/api/events/", {"events": batch}).status_code == 403
     answer = client.post("/pz/api/events/", {"csrfmiddlewaretoken": token, "events": batch})
-    assert answer.status_code == 202 and answer.json() == {"recorded": 1}
+    assert answer.status_code == 202 and answer.json() == {"recorded": 1, "dropped": 0}
     broken = client.post("/pz/api/events/", {"csrfmiddlewaretoken": token, "events": "[{"})
     assert broken.status_code == 400 and "not JSON" in str(broken.json())
 
@@ -438,15 +446,21 @@ def test_a_native_app_keeps_its_visitor_in_headers_instead_of_cookies(seeded):
     assert kept is None or VisitorState.loads(kept).vid == VisitorState.loads(visitor).vid
     assert "pz_vid" not in again.cookies or again.cookies["pz_vid"].value != ""
     # What the app does next is his: a click is recorded under the same visitor id.
+    from demo_shop.catalog.models import Category
     from personalization.measurement.events import flush_events
     from personalization.models import Event
 
-    campaign = popup_campaign()
-    Client().post("/pz/api/events/", {"events": [{"type": "click", "campaign": campaign.pk}]},
+    banner = Client().get(API, {"slot": "category_banner", "path": "/c/cat-litter/",
+                                "category": Category.objects.get(slug="cat-litter").pk},
+                          HTTP_X_PZ_CONSENT=consent_cookie(), HTTP_X_PZ_VISITOR=visitor)
+    [decision] = banner.json()["decisions"]
+    Client().post("/pz/api/events/", {"events": [{"type": "click", "campaign":
+                                                  decision["campaign"],
+                                                  "token": decision["token"]}]},
                   content_type="application/json", HTTP_X_PZ_CONSENT=consent_cookie(),
                   HTTP_X_PZ_VISITOR=visitor)
     flush_events()
-    clicked = Event.objects.get(type="click", campaign=campaign)
+    clicked = Event.objects.get(type="click", campaign=decision["campaign"])
     assert str(clicked.visitor_id) == VisitorState.loads(visitor).vid
     forged = Client().get(API, {"slot": "greeting"}, HTTP_X_PZ_VISITOR="forged")
     assert forged.status_code == 200  # a bad value reads as a new visitor

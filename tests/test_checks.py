@@ -16,3 +16,16 @@ def test_a_wrong_event_send_interval_stops_start_up(settings, interval):
 def test_a_sensible_event_send_interval_passes(settings, interval):
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_SEND_INTERVAL": interval}
     call_command("check")
+
+
+@pytest.mark.parametrize("window", [-1, "30s", 7200, None, True])
+def test_a_wrong_repeat_window_stops_start_up(settings, window):
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_REPEAT_WINDOW": window}
+    with pytest.raises(SystemCheckError, match="personalization.E011"):
+        call_command("check")
+
+
+@pytest.mark.parametrize("window", [0, 30, 3600])
+def test_a_sensible_repeat_window_passes(settings, window):
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_REPEAT_WINDOW": window}
+    call_command("check")

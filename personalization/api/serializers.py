@@ -47,6 +47,10 @@ class DecisionSerializer(serializers.Serializer):
     variant = serializers.IntegerField(allow_null=True)
     control = serializers.BooleanField()
     shows_variant = serializers.BooleanField()
+    token = serializers.CharField(
+        allow_null=True, help_text=_("Proof that this visitor was served this campaign's arm "
+                                     "here: send it back with each event about it. Null "
+                                     "when no campaign won."))
     content = ContentSerializer(allow_null=True)
 
 
@@ -84,6 +88,11 @@ class EventSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True,
                                         help_text=_("Required, except for a custom event."))
     variant = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    token = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True,
+        help_text=_("The exposure token of the slot the event happened in (its data-pz-token "
+                    "attribute, or the decision's token). Required with a campaign: an event "
+                    "without a valid token of this visitor is dropped."))
     name = serializers.RegexField(
         r"^[a-z0-9_.-]{1,64}$", required=False,
         error_messages={"invalid": _("An event name is 1 to 64 lower-case letters, digits, "
@@ -110,6 +119,14 @@ class EventSerializer(serializers.Serializer):
 class EventBatchSerializer(serializers.Serializer):
     events = EventSerializer(many=True, allow_empty=False,
                              help_text=_("1 to 50 events."))
+
+
+class EventsAnswerSerializer(serializers.Serializer):
+    recorded = serializers.IntegerField(
+        help_text=_("Events recorded (none without the visitor's analytics consent)."))
+    dropped = serializers.IntegerField(
+        help_text=_("Events left out: about a campaign without a valid exposure token of "
+                    "this visitor, or the same event again within a short window."))
 
 
 class ConsentChoicesSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from personalization.api.serializers import (
     variant_fields,
 )
 from personalization.engine.decide import choose
+from personalization.touchpoints.exposure import exposure_token
 from personalization.touchpoints.rendering import (
     discount_code_for,
     render_decision,
@@ -76,6 +77,7 @@ class DecisionsView(APIView):
                 "slot": slot, "kind": decision.slot_kind, "campaign": decision.campaign_id,
                 "variant": decision.variant_id, "control": decision.control,
                 "shows_variant": decision.shows_variant,
+                "token": exposure_token(ctx, decision),
                 "content": _content(decision, ctx, request._request),
             })
         return Response({"decisions": out})

@@ -24,6 +24,7 @@ from personalization.api.serializers import (
     ConsentChoicesSerializer,
     ErasureSerializer,
     EventBatchSerializer,
+    EventsAnswerSerializer,
 )
 from personalization.conf import app_settings
 from personalization.models import ConsentRecord
@@ -31,6 +32,7 @@ from personalization.privacy.consent import purposes, record_choices
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.touchpoints.interactions import (
     dismiss_campaign,
+    drop_unserved,
     find_campaign,
     record_custom,
     record_interaction,
@@ -103,13 +105,15 @@ class VisitorView(APIView):
 
 class EventsView(VisitorView):
     """What the visitor did with campaigns' content (popups shown, clicks, dismissals) and
-    the shop's custom events, in batches; recorded with analytics consent.
+    the shop's custom events, in batches; recorded with analytics consent. An event about a
+    campaign counts only with the exposure token of a slot that served it to this visitor,
+    and once within ``EVENT_REPEAT_WINDOW``; the others are dropped (``dropped``).
 
     JSON with the ``X-CSRFToken`` header, or (what ``navigator.sendBeacon`` can send, as the
     bundled script does) a form with the token in ``csrfmiddlewaretoken`` and the batch as
     JSON in ``events``."""
 
-    @extend_schema(request=EventBatchSerializer, responses={202: OpenApiTypes.OBJECT})
+    @extend_schema(request=EventBatchSerializer, responses={202: EventsAnswerSerializer})
     def post(self, request: Request) -> Response:
         data = request.data
         if hasattr(data, "getlist"):  # a form: the batch is JSON in its "events" field
@@ -147,19 +151,22 @@ class EventsView(VisitorView):
             found.append((event, campaign))
         if errors:  # nothing is half-written: the batch is refused whole
             raise ValidationError({"events": errors})
+        kept, dropped = drop_unserved(ctx, found)
         recorded = 0
-        for event, campaign in found:
+        for event, campaign, exposure, counted in kept:
             kind = event["type"]
+            variant = exposure.variant_id if exposure is not None else None
             if kind == "view":
-                recorded += record_view(ctx, campaign)
+                recorded += record_view(ctx, campaign, counted)
             elif kind == "custom":
-                recorded += record_custom(ctx, event["name"], campaign, event.get("variant"),
+                recorded += record_custom(ctx, event["name"], campaign, variant,
                                           event.get("value"))
             else:
                 if kind == "dismiss":
                     dismiss_campaign(ctx, campaign)
-                recorded += record_interaction(ctx, campaign, kind, event.get("variant"))
-        return Response({"recorded": recorded}, status=status.HTTP_202_ACCEPTED)
+                recorded += counted and record_interaction(ctx, campaign, kind, variant)
+        return Response({"recorded": recorded, "dropped": dropped},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class ConsentView(VisitorView):

@@ -71,7 +71,8 @@ class PersonalizeNode(template.Node):
             if html is not None:
                 return html
         default = self.nodelist.render(context)
-        return format_html("<div {}>{}</div>", slot_attrs(key, decision), mark_safe(default))
+        return format_html("<div {}>{}</div>", slot_attrs(key, decision, ctx),
+                           mark_safe(default))
 
 
 @register.tag
@@ -101,10 +102,10 @@ def personalize_popup(context: template.Context, slot: str) -> SafeString:
         # trigger of the variant he would have seen), so both arms count the same moment.
         variant = decision.campaign.pick_variant(ctx.bucket_id)
         return format_html('<div class="pz-popup" {} data-pz-trigger="{}" data-pz-delay="{}" '
-                           'data-pz-scroll="{}" hidden></div>', slot_attrs(slot, decision),
+                           'data-pz-scroll="{}" hidden></div>', slot_attrs(slot, decision, ctx),
                            variant.trigger, variant.delay_seconds, variant.scroll_percent)
     return html if html is not None else format_html("<div {} hidden></div>",
-                                                      slot_attrs(slot, decision))
+                                                      slot_attrs(slot, decision, ctx))
 
 
 @register.simple_tag(takes_context=True)
@@ -161,8 +162,8 @@ def greeting(context: template.Context, slot: str = "greeting",
     decision = decide_in(context, slot, ctx)
     text = text_for(decision, ctx) if decision is not None else None
     if text is None:
-        return format_html("<span {}>{}</span>", slot_attrs(slot, decision), default)
-    return format_html('<span {}>{}</span>', slot_attrs(slot, decision), text)
+        return format_html("<span {}>{}</span>", slot_attrs(slot, decision, ctx), default)
+    return format_html('<span {}>{}</span>', slot_attrs(slot, decision, ctx), text)
 
 
 @register.simple_tag
@@ -234,7 +235,8 @@ def _readable_csrf_cookie(request: Any) -> str | None:
 def slot_attributes(context: template.Context, slot: str) -> SafeString:
     """``<div {% slot_attributes "slot" %}>``: the data-pz-* attributes of a slot whose markup
     the template writes itself (product lists, the checkout's discount field)."""
-    return slot_attrs(slot, decide_in(context, slot))
+    ctx = _ctx(context)
+    return slot_attrs(slot, decide_in(context, slot, ctx), ctx)
 
 
 @register.simple_tag(takes_context=True)

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -20,12 +20,27 @@ from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose
 from personalization.html import insert_fields, safe_html
 from personalization.models import IssuedCode
+from personalization.touchpoints.exposure import exposure_token
 
 logger = logging.getLogger(__name__)
 
 
-def slot_attrs(slot: str, decision: Decision | None) -> SafeString:
-    """``data-pz-slot`` plus, when a campaign won, its campaign and variant (or control)."""
+def slot_attrs(slot: str, decision: Decision | None, ctx: Any = None) -> SafeString:
+    """``data-pz-slot`` plus, when a campaign won, its campaign and variant (or control),
+    and with ``ctx`` the visitor's exposure token (``data-pz-token``), which the script
+    sends back with what he does with the content."""
+    attrs = _shared_attrs(slot, decision)
+    token = exposure_token(ctx, decision)
+    return attrs + token_attr(token) if token else attrs
+
+
+def token_attr(token: str | None) -> SafeString:
+    """`` data-pz-token="…"``, or nothing."""
+    return format_html(' data-pz-token="{}"', token) if token else mark_safe("")
+
+
+def _shared_attrs(slot: str, decision: Decision | None) -> SafeString:
+    """The attributes every visitor served the same gets."""
     if decision is None or decision.campaign is None:
         key: tuple = (slot,)
     else:
@@ -57,15 +72,17 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
     variant = decision.variant
     kind = decision.slot_kind
     if kind in ("banner", "popup"):
-        return _static_markup(decision)  # the same for every visitor who sees it
-    attrs = slot_attrs(decision.slot, decision)
+        # The same for every visitor who sees it, but for his exposure token.
+        return _with_token(_static_markup(decision), decision, ctx)
+    attrs = slot_attrs(decision.slot, decision, ctx)
     if kind == "text":
         text = text_for(decision, ctx)
         if text is None:
             return None
         markup = _static_markup(decision)
         if markup.count(TEXT_TOKEN) == 1:  # only the visitor's (escaped) text varies
-            return mark_safe(markup.replace(TEXT_TOKEN, text, 1))  # noqa: S308
+            return _with_token(mark_safe(markup.replace(TEXT_TOKEN, text, 1)),  # noqa: S308
+                               decision, ctx)
     context = {"variant": variant, "decision": decision, "attrs": attrs,
                "slot": decision.slot, "request": request}
     if kind == "text":
@@ -83,20 +100,30 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
 #: Stands where a text variant's template puts ``{{ text }}`` in markup rendered ahead of
 #: time.
 TEXT_TOKEN = "\x00pz-text\x00"
+#: Stands where the visitor's exposure token goes in markup rendered ahead of time.
+_TOKEN_MARK = ' data-pz-token="\x00pz-exposure\x00"'
+
+
+def _with_token(markup: SafeString, decision: Decision, ctx: Any) -> SafeString:
+    """Markup rendered ahead of time with the visitor's exposure token put in."""
+    token = token_attr(exposure_token(ctx, decision))
+    return mark_safe(markup.replace(_TOKEN_MARK, token))  # noqa: S308  (escaped token)
 
 
 def _static_markup(decision: Decision) -> SafeString:
-    """A shown banner's, popup's or text's markup (a text's with a token for the text),
-    rendered once per variant instance, slot and language: the RuleBook keeps the instance
-    until something changes, and the template's own words, such as "Close", are
-    translated. The template sees ``variant``, ``slot``, ``attrs`` and ``body`` (banner,
-    popup) or ``text``; not the request: it is the same for every visitor."""
+    """A shown banner's, popup's or text's markup (a text's with a token for the text, and
+    each with a mark where the visitor's exposure token goes), rendered once per variant
+    instance, slot and language: the RuleBook keeps the instance until something changes,
+    and the template's own words, such as "Close", are translated. The template sees
+    ``variant``, ``slot``, ``attrs`` and ``body`` (banner, popup) or ``text``; not the
+    request: it is the same for every visitor."""
     variant, slot = decision.variant, decision.slot
     key = (slot, get_language())
     cache = variant.__dict__.setdefault("_pz_markup", {})
     if key in cache and not django_setting("DEBUG"):
         return cache[key]
-    context = {"variant": variant, "slot": slot, "attrs": slot_attrs(slot, decision)}
+    context = {"variant": variant, "slot": slot,
+               "attrs": slot_attrs(slot, decision) + mark_safe(_TOKEN_MARK)}  # noqa: S308
     if decision.slot_kind == "text":
         context["text"] = mark_safe(TEXT_TOKEN)  # noqa: S308
     else:

@@ -12,6 +12,7 @@ from django.test import Client
 from demo_shop.catalog.models import Product
 from demo_shop.orders.models import DiscountCode, Order
 from personalization.models import Campaign
+from tests.script import exposure_token
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,8 @@ def test_lisa_cart_waiting_wins_then_win_back_and_her_code_at_checkout():
     assert popup_title(html_of(client, "/cart/")) != "Your cart is waiting"
     waiting = Campaign.objects.get(name="Your cart is waiting")
     token = client.cookies["csrftoken"].value
-    assert client.post("/pz/dismiss/", {"campaign": waiting.pk},
+    assert client.post("/pz/dismiss/", {"campaign": waiting.pk,
+                                        "token": exposure_token(html, waiting.pk)},
                        HTTP_X_CSRFTOKEN=token).status_code == 204
     html = html_of(client, "/c/pizzas/")
     assert popup_title(html) == "We miss you! 15% off your next order"

@@ -47,7 +47,7 @@
     var fields = decision.content ? decision.content.fields : {};
     onTrigger(fields, function () {
       // Both arms count the moment the popup opens (or would have, for the held out).
-      post([{ type: "view", campaign: campaign }]);
+      post([{ type: "view", campaign: campaign, token: decision.token }]);
       if (!decision.content) return;
       var popup = holder.querySelector(".pz-popup");
       popup.hidden = false;
@@ -55,7 +55,8 @@
       if (dialog) dialog.focus();
       function close() {
         popup.hidden = true;
-        post([{ type: "dismiss", campaign: campaign, variant: decision.variant }]);
+        post([{ type: "dismiss", campaign: campaign, variant: decision.variant,
+                 token: decision.token }]);
       }
       popup.querySelectorAll("[data-pz-dismiss], [data-pz-backdrop]").forEach(function (el) {
         el.addEventListener("click", close);
@@ -69,6 +70,7 @@
       var holder = document.querySelector('[data-slot="' + decision.slot + '"]');
       if (!holder) return;
       holder.setAttribute("data-campaign", decision.campaign || "");
+      holder.setAttribute("data-token", decision.token || "");
       if (decision.content && decision.content.html) holder.innerHTML = decision.content.html;
       // The consent question is answered first; a popup waits for the next load.
       if (decision.kind === "popup" && decision.campaign && banner.hidden) {
@@ -94,8 +96,10 @@
     var holder = link ? link.closest("[data-slot][data-campaign]") : null;
     var slot = link ? link.closest("[data-pz-campaign]") : null;
     if (!holder || !slot || !holder.getAttribute("data-campaign")) return;
+    // The exposure token proves the server served this content to this visitor.
     post([{ type: "click", campaign: parseInt(slot.getAttribute("data-pz-campaign"), 10),
-            variant: parseInt(slot.getAttribute("data-pz-variant"), 10) || null }]);
+            variant: parseInt(slot.getAttribute("data-pz-variant"), 10) || null,
+            token: slot.getAttribute("data-pz-token") || holder.getAttribute("data-token") }]);
   });
 
   // Consent through the API: until the visitor chooses, the page asks.

@@ -28,11 +28,13 @@
   // Report one event to the API's events endpoint. navigator.sendBeacon survives the page
   // being left (a click on a link); it cannot send headers, so the batch goes as a form with
   // the CSRF token in it, which Django's CSRF check reads. fetch with keepalive is the
-  // fallback where there is no sendBeacon or it refuses.
+  // fallback where there is no sendBeacon or it refuses. The slot's exposure token goes
+  // with the event: it proves the server served this campaign to this visitor here.
   function send(type, slot) {
     var token = csrfToken(), url = data.pzEventsUrl;
     if (!url || !token || !slot || !slot.getAttribute("data-pz-campaign")) return;
-    var event = { type: type, campaign: parseInt(slot.getAttribute("data-pz-campaign"), 10) };
+    var event = { type: type, campaign: parseInt(slot.getAttribute("data-pz-campaign"), 10),
+                  token: slot.getAttribute("data-pz-token") || "" };
     var variant = slot.getAttribute("data-pz-variant");
     if (variant && type !== "view") event.variant = parseInt(variant, 10);
     var body = new URLSearchParams();
