@@ -2,14 +2,24 @@
 extra its schema and Swagger UI."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
+from rest_framework.permissions import AllowAny
 
 from personalization.api import campaigns, staff, views, visitor
 from personalization.api.schema import HAS_SCHEMA
 
 app_name = "personalization_api"
 
-router = DefaultRouter()
+
+class APIRootView(routers.APIRootView):
+    """The list of the API's routes: public, whatever the project's default permission (the
+    schema says as much; every route states what it needs, docs/permissions.md)."""
+
+    permission_classes = [AllowAny]
+
+
+router = routers.DefaultRouter()
+router.APIRootView = APIRootView
 router.register("slots", staff.SlotViewSet, basename="slot")
 router.register("segments", staff.SegmentViewSet, basename="segment")
 router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
