@@ -40,8 +40,16 @@ urlpatterns = [
 if HAS_SCHEMA:  # the ``api`` extra: the OpenAPI schema and Swagger UI
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+    class SwaggerView(SpectacularSwaggerView):
+        """Swagger UI. OPTIONS is a 405: drf-spectacular's view answers it with a 500 (its
+        HTML renderer has no template for it)."""
+
+        http_method_names = ["get", "head"]
+
+    # Public unless the project restricts them (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]):
+    # they describe the API and hold no data.
     urlpatterns += [
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="personalization_api:schema"),
+        path("docs/", SwaggerView.as_view(url_name="personalization_api:schema"),
              name="docs"),
     ]
