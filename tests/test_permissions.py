@@ -393,6 +393,7 @@ API: dict[tuple[str, str], Route] = {
     ("explain", "GET"): Route("view"),
 }
 READS = ("GET", "HEAD", "OPTIONS")
+METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def api_routes() -> dict[tuple[str, str], Any]:
@@ -407,10 +408,11 @@ def api_routes() -> dict[tuple[str, str], Any]:
                 walk(pattern.url_patterns)
                 continue
             callback = pattern.callback
-            actions = getattr(callback, "actions", None)  # a ViewSet's method → action
-            methods = ([m.upper() for m in actions] if actions else
-                       [m.upper() for m in ("get", "post", "put", "patch", "delete")
-                        if hasattr(callback.view_class, m)])
+            # A ViewSet's method → action (DRF adds "head" to it once GET has been served:
+            # HEAD and OPTIONS follow GET here, see READS).
+            actions = getattr(callback, "actions", None) or {
+                m: m for m in METHODS if hasattr(callback.view_class, m)}
+            methods = [m.upper() for m in actions if m in METHODS]
             found.update({(pattern.name, method): callback for method in methods})
 
     walk(urls.urlpatterns)

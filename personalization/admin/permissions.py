@@ -18,8 +18,6 @@ from django.urls import URLPattern, path
 #: a tuple is any one of them.
 Permission = str | tuple[str, ...]
 
-READING = ("GET", "HEAD")
-
 
 def has_permission(model_admin: admin.ModelAdmin, request: HttpRequest,
                    permission: Permission, obj: Model | None = None) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rest_framework.permissions import DjangoModelPermissions
+from typing import Any
+
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
+from rest_framework.request import Request
 
 _VIEW = ["%(app_label)s.view_%(model_name)s"]
 
@@ -15,3 +18,12 @@ class ModelPermissions(DjangoModelPermissions):
 
     perms_map = {**DjangoModelPermissions.perms_map,
                  "GET": _VIEW, "HEAD": _VIEW, "OPTIONS": _VIEW}
+
+
+class Needs(BasePermission):
+    """The one permission a staff view states in ``needs`` (e.g.
+    "personalization.view_campaign"), for every method it answers."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        self.message = f"This needs the permission {view.needs}."
+        return bool(request.user.has_perm(view.needs))

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personalization.api.children import WithChildren, build_children, child_data
-from personalization.api.permissions import ModelPermissions
+from personalization.api.permissions import ModelPermissions, Needs
 from personalization.api.schema import OpenApiParameter, OpenApiTypes, extend_schema
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
@@ -33,14 +33,11 @@ from personalization.touchpoints.preview import (
 
 
 class StaffView(APIView):
-    authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAdminUser]
-    needs: str = ""
+    """A staff endpoint; a subclass states the permission it needs in ``needs``."""
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if self.needs and not request.user.has_perm(self.needs):
-            raise PermissionDenied(f"This needs the permission {self.needs}.")
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser, Needs]
+    needs: str
 
 
 def _plain(value: Any) -> Any:
