@@ -179,8 +179,9 @@ PERSONALIZATION = {
 CELERY_BEAT_SCHEDULE = beat_schedule(PERSONALIZATION.get("SEGMENT_REFRESH_INTERVAL"),
                                      PERSONALIZATION.get("EVENT_FLUSH_MAX_DELAY"))
 
-# Demo only: a bar on every page to browse as one of the seeded personas.
-DEMO_PERSONA_SWITCHER = os.environ.get("DEMO_PERSONA_SWITCHER", "1") == "1"
+# Demo only: a bar on every page to browse as one of the seeded personas. It logs anyone in
+# as a persona, so it runs only with DEBUG on (demo_shop.customers.personas.switcher_enabled).
+DEMO_PERSONA_SWITCHER = os.environ.get("DEMO_PERSONA_SWITCHER", "1" if DEBUG else "0") == "1"
 SHOP_NAME = "Dierenwinkel & Co."
 # Demo only: ?country=ES on any page pretends the visitor is in Spain (a cookie keeps it).
 DEMO_COUNTRY_HELPER = os.environ.get("DEMO_COUNTRY_HELPER", "1") == "1"

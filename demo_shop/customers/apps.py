@@ -9,3 +9,6 @@ class CustomersConfig(AppConfig):
     label = "customers"
     verbose_name = _("Customers")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from demo_shop.customers import personas  # noqa: F401  (registers its system check)

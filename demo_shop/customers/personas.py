@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.checks import CheckMessage, Tags, Warning, register
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,5 +36,19 @@ PERSONA_PASSWORD = "demo"
 
 
 def switcher_enabled() -> bool:
-    """Demo only: the persona switcher is off unless the settings turn it on."""
-    return bool(getattr(settings, "DEMO_PERSONA_SWITCHER", False))
+    """Demo only: the persona switcher logs anyone in as a persona without a password, so
+    it is on only when the settings turn it on *and* DEBUG is on: a demo deployed with
+    DEBUG off never offers it (the check ``demo_shop.W001`` says so if asked for)."""
+    return bool(getattr(settings, "DEMO_PERSONA_SWITCHER", False)) and bool(settings.DEBUG)
+
+
+@register(Tags.security, deploy=False)
+def check_switcher(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A switcher asked for with DEBUG off is refused: say so, instead of failing quietly."""
+    if getattr(settings, "DEMO_PERSONA_SWITCHER", False) and not settings.DEBUG:
+        return [Warning(
+            "DEMO_PERSONA_SWITCHER is on but DEBUG is off: the persona switcher stays off.",
+            hint="It logs anyone in as a demo customer without a password; it only runs "
+                 "with DEBUG on (DJANGO_DEBUG=1), on a machine of your own.",
+            id="demo_shop.W001")]
+    return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -11,7 +12,6 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.urls import path
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
@@ -24,6 +24,7 @@ from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicI
 
 from personalization.admin import reports
 from personalization.admin.forms import PolymorphicChildForm, SlotForm, VariantFormSet
+from personalization.admin.permissions import admin_url
 from personalization.engine.request_facts import store_timezone
 from personalization.engine.rulebook import invalidate
 from personalization.jobs import reach
@@ -200,16 +201,15 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     ]
 
     def get_urls(self) -> list[Any]:
-        def wrap(view: Any) -> Any:
-            return self.admin_site.admin_view(
-                lambda request, *args, **kwargs: view(self, request, *args, **kwargs))
-
+        # Reading a report needs "view"; its buttons (refresh the figures, promote) "change".
         return [
-            path("<int:object_id>/report/", wrap(reports.campaign_report_view),
-                 name="personalization_campaign_report"),
-            path("program/", wrap(reports.program_report_view),
-                 name="personalization_campaign_program"),
-            path("kpis/", wrap(reports.kpi_view), name="personalization_campaign_kpis"),
+            admin_url("<int:object_id>/report/", self, partial(reports.campaign_report_view,
+                                                               self),
+                      "personalization_campaign_report", read="view", act="change"),
+            admin_url("program/", self, partial(reports.program_report_view, self),
+                      "personalization_campaign_program", read="view", act="change"),
+            admin_url("kpis/", self, partial(reports.kpi_view, self),
+                      "personalization_campaign_kpis", read="view", act="change"),
             *super().get_urls(),
         ]
 
@@ -303,7 +303,7 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
             transaction.on_commit(lambda c=campaign: sync_run(c))
         return count
 
-    @admin.action(description=_("Make the selected campaigns live"))
+    @admin.action(description=_("Make the selected campaigns live"), permissions=["change"])
     def make_live(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         empty = [c.name for c in queryset.annotate(n=Count("variants")).filter(n=0)]
         count = self._set_status(request, queryset, Campaign.Status.LIVE)
@@ -315,14 +315,14 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                 "These campaigns have no variants and show the default content: %(names)s")
                 % {"names": ", ".join(empty)}, messages.WARNING)
 
-    @admin.action(description=_("Pause the selected campaigns"))
+    @admin.action(description=_("Pause the selected campaigns"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         count = self._set_status(request, queryset, Campaign.Status.PAUSED)
         self.message_user(request, ngettext("%(n)d campaign paused.",
                                             "%(n)d campaigns paused.", count) % {"n": count},
                           messages.SUCCESS)
 
-    @admin.action(description=_("Archive the selected campaigns"))
+    @admin.action(description=_("Archive the selected campaigns"), permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         count = self._set_status(request, queryset, Campaign.Status.ARCHIVED)
         self.message_user(request, ngettext("%(n)d campaign archived.",

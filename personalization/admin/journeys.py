@@ -8,15 +8,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from personalization.admin.permissions import admin_url, require
 from personalization.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, FIELD_RE
 from personalization.journeys.messages import FIELDS
 from personalization.models import Journey, JourneyMessage, JourneyTemplate, Segment
@@ -156,16 +156,15 @@ class JourneyAdmin(admin.ModelAdmin):
             n_held=Count("messages", filter=Q(messages__status="held_out")))
 
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view(self.report_view)
-        return [path("<int:object_id>/report/", view,
-                     name="personalization_journey_report"), *super().get_urls()]
+        return [admin_url("<int:object_id>/report/", self, self.report_view,
+                          "personalization_journey_report", read="view"),
+                *super().get_urls()]
 
     def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         from personalization.journeys.report import journey_report
 
         journey = get_object_or_404(Journey, pk=object_id)
-        if not self.has_view_permission(request, journey):
-            raise PermissionDenied
+        require(self, request, "view", journey)
         report = journey_report(journey)
         return TemplateResponse(request, "admin/personalization/journey_report.html", {
             **self.admin_site.each_context(request), "opts": Journey._meta,

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
@@ -65,7 +66,8 @@ class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["export_personal_data", "erase_personal_data"]
 
-    @admin.action(description=_("Export all data held on the selected visitors (JSON)"))
+    @admin.action(description=_("Export all data held on the selected visitors (JSON)"),
+                  permissions=["view"])
     def export_personal_data(self, request: HttpRequest, queryset: Any) -> HttpResponse:
         data = [export_subject(user=p.user, visitor_id=str(p.visitor_id)) for p in queryset]
         response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2),
@@ -73,7 +75,8 @@ class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
         return response
 
-    @admin.action(description=_("Erase the personal data of the selected visitors"))
+    @admin.action(description=_("Erase the personal data of the selected visitors"),
+                  permissions=["erase"])
     def erase_personal_data(self, request: HttpRequest, queryset: Any) -> None:
         erased = 0
         for profile in list(queryset):
@@ -82,6 +85,12 @@ class VisitorProfileAdmin(ReadOnlyMixin, admin.ModelAdmin):
         self.message_user(request, _(
             "Erased the personal data of %(n)s visitors; their consent records are kept "
             "under a pseudonym.") % {"n": erased}, messages.SUCCESS)
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        """Erasing is how a profile is deleted here (with its events, aliases and the
+        rest; the row alone never is), so it takes the permission to delete profiles."""
+        codename = get_permission_codename("delete", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
 
     @admin.display(description=_("attributes"))
     def pretty_attributes(self, obj: VisitorProfile) -> SafeString:

@@ -7,7 +7,6 @@ import csv
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from personalization.admin.forms import PromoteForm
+from personalization.admin.permissions import require
 from personalization.fields import format_money
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
@@ -123,9 +123,9 @@ def csv_response(report: Report, filename: str) -> HttpResponse:
 
 def campaign_report_view(model_admin: admin.ModelAdmin, request: HttpRequest,
                          object_id: str) -> HttpResponse:
+    """GET: the report (the URL needs "view"); POST: refresh or promote (it needs "change")."""
     campaign = get_object_or_404(Campaign, pk=object_id)
-    if not model_admin.has_view_permission(request, campaign):
-        raise PermissionDenied
+    require(model_admin, request, "view", campaign)
     runs = list(ExperimentRun.objects.filter(campaign=campaign)
                 .select_related("winner", "promoted_by").order_by("-number"))
     run = next((r for r in runs if str(r.number) == request.GET.get("run")),
@@ -152,8 +152,7 @@ def campaign_report_view(model_admin: admin.ModelAdmin, request: HttpRequest,
 
 def _act(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: Campaign,
          run: ExperimentRun) -> HttpResponse:
-    if not model_admin.has_change_permission(request, campaign):
-        raise PermissionDenied
+    require(model_admin, request, "change", campaign)
     here = reverse("admin:personalization_campaign_report", args=[campaign.pk])
     if request.POST.get("action") == "refresh":
         roll_up(run)
@@ -165,8 +164,7 @@ def promote_view(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: 
                  run: ExperimentRun) -> HttpResponse:
     """The confirmation page of a promote: the evidence for the chosen variant, and a form
     that asks for an explicit choice and a reason when the report names no winner for it."""
-    if not model_admin.has_change_permission(request, campaign):
-        raise PermissionDenied
+    require(model_admin, request, "change", campaign)
     here = reverse("admin:personalization_campaign_report", args=[campaign.pk])
     chosen = request.POST.get("variant") or request.GET.get("promote")
     winner = ContentVariant.objects.filter(campaign=campaign, pk=chosen).first() if (
@@ -195,9 +193,8 @@ def promote_view(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: 
 
 
 def program_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    if request.method == "POST" and model_admin.has_change_permission(request):
+    """GET: the program's report (the URL needs "view"); POST: refresh it ("change")."""
+    if request.method == "POST":
         roll_up(None)
         messages.success(request, _("The figures are up to date."))
         return HttpResponseRedirect(request.path)
@@ -217,10 +214,9 @@ def report_link(campaign: Campaign) -> SafeString:
 
 
 def kpi_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    """The shop's KPIs week by week, for everybody or one segment."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    if request.method == "POST" and model_admin.has_change_permission(request):
+    """The shop's KPIs week by week, for everybody or one segment (the URL needs "view");
+    POST takes last week's figures again ("change")."""
+    if request.method == "POST":
         kpis.take_snapshots()
         messages.success(request, _("Last week's figures are taken again."))
         return HttpResponseRedirect(request.get_full_path())

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import date_format
@@ -22,11 +22,13 @@ from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicI
 from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
 
 from personalization.admin.forms import PolymorphicChildForm, RuleFormSet
+from personalization.admin.permissions import admin_url
 from personalization.admin.preview import preview_view
 from personalization.admin.widgets import catalog_lookup_view
 from personalization.jobs import reach
 from personalization.models import Rule, Segment, SegmentMembership
 from personalization.rules import rule_types
+from personalization.touchpoints.preview import SEGMENT_PERMISSION
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +125,15 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     ]
 
     def get_urls(self) -> list[URLPattern]:
-        view = self.admin_site.admin_view(self.preview)
-        lookup = self.admin_site.admin_view(catalog_lookup_view)
-        return [path("preview/", view, name="personalization_preview"),
-                path("catalog/", lookup, name="personalization_catalog_lookup"),
+        # A preview link shows the shop as a segment sees it: reading, like the segment
+        # itself (a customer's view needs its own permission, checked by the form). The
+        # catalog lookup serves the rule and variant forms of those who may edit them.
+        return [admin_url("preview/", self, self.preview, "personalization_preview",
+                          read=SEGMENT_PERMISSION),
+                admin_url("catalog/", self, catalog_lookup_view,
+                          "personalization_catalog_lookup",
+                          read=("personalization.change_segment",
+                                "personalization.change_campaign")),
                 *super().get_urls()]
 
     def preview(self, request: HttpRequest) -> HttpResponse:

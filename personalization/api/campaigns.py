@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
+from rest_framework.permissions import IsAdminUser
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.permissions import ModelPermissions
 from personalization.models import VARIANT_KINDS, Campaign
 
 #: Variant fields that are bookkeeping, not content.
@@ -90,4 +91,4 @@ class CampaignViewSet(viewsets.ModelViewSet):
     queryset = Campaign.objects.order_by("-priority", "name").prefetch_related("segments")
     serializer_class = CampaignSerializer
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAdminUser, DjangoModelPermissions]
+    permission_classes = [IsAdminUser, ModelPermissions]

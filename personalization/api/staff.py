@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.permissions import ModelPermissions, Needs
 from personalization.api.schema import OpenApiParameter, OpenApiTypes, extend_schema
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
@@ -32,14 +33,11 @@ from personalization.touchpoints.preview import (
 
 
 class StaffView(APIView):
-    authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAdminUser]
-    needs: str = ""
+    """A staff endpoint; a subclass states the permission it needs in ``needs``."""
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if self.needs and not request.user.has_perm(self.needs):
-            raise PermissionDenied(f"This needs the permission {self.needs}.")
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser, Needs]
+    needs: str
 
 
 def _plain(value: Any) -> Any:
@@ -161,7 +159,7 @@ class SlotViewSet(viewsets.ModelViewSet):
     queryset = Slot.objects.order_by("key")
     serializer_class = SlotSerializer
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAdminUser, DjangoModelPermissions]
+    permission_classes = [IsAdminUser, ModelPermissions]
 
 
 class SegmentRefreshView(StaffView):
@@ -246,7 +244,7 @@ class SegmentViewSet(viewsets.ModelViewSet):
     queryset = Segment.objects.order_by("name").prefetch_related("rules")
     serializer_class = SegmentSerializer
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAdminUser, DjangoModelPermissions]
+    permission_classes = [IsAdminUser, ModelPermissions]
 
     def perform_create(self, serializer: SegmentSerializer) -> None:
         self._estimate(serializer.save())

@@ -2,14 +2,24 @@
 extra its schema and Swagger UI."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
+from rest_framework.permissions import AllowAny
 
 from personalization.api import campaigns, staff, views, visitor
 from personalization.api.schema import HAS_SCHEMA
 
 app_name = "personalization_api"
 
-router = DefaultRouter()
+
+class APIRootView(routers.APIRootView):
+    """The list of the API's routes: public, whatever the project's default permission (the
+    schema says as much; every route states what it needs, docs/permissions.md)."""
+
+    permission_classes = [AllowAny]
+
+
+router = routers.DefaultRouter()
+router.APIRootView = APIRootView
 router.register("slots", staff.SlotViewSet, basename="slot")
 router.register("segments", staff.SegmentViewSet, basename="segment")
 router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
@@ -30,8 +40,16 @@ urlpatterns = [
 if HAS_SCHEMA:  # the ``api`` extra: the OpenAPI schema and Swagger UI
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+    class SwaggerView(SpectacularSwaggerView):
+        """Swagger UI. OPTIONS is a 405: drf-spectacular's view answers it with a 500 (its
+        HTML renderer has no template for it)."""
+
+        http_method_names = ["get", "head"]
+
+    # Public unless the project restricts them (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]):
+    # they describe the API and hold no data.
     urlpatterns += [
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="personalization_api:schema"),
+        path("docs/", SwaggerView.as_view(url_name="personalization_api:schema"),
              name="docs"),
     ]

@@ -1,4 +1,5 @@
-"""The demo persona switcher: off unless the demo settings turn it on."""
+"""The demo persona switcher: off unless the demo settings turn it on, and never with DEBUG
+off (it logs anyone in as a customer)."""
 
 import pytest
 from django.urls import reverse
@@ -19,6 +20,7 @@ def personas(db):
 @pytest.fixture
 def switcher_on(settings):
     settings.DEMO_PERSONA_SWITCHER = True
+    settings.DEBUG = True
 
 
 def switch(client, username, next_url="/"):
@@ -33,8 +35,40 @@ def test_switcher_is_404_and_hidden_when_off(client, personas, settings):
 
 
 def test_a_missing_setting_means_off(client, personas, settings):
+    settings.DEBUG = True
     del settings.DEMO_PERSONA_SWITCHER
     assert switch(client, "anna").status_code == 404
+
+
+def test_with_debug_off_the_switcher_is_refused_and_the_check_says_so(client, personas,
+                                                                      settings):
+    from django.core.checks import run_checks
+
+    settings.DEMO_PERSONA_SWITCHER = True
+    settings.DEBUG = False  # a demo deployed for real, with the switcher left on
+    assert switch(client, "anna").status_code == 404
+    assert "_auth_user_id" not in client.session
+    assert "Demo — browse as:" not in client.get(reverse("home")).content.decode()
+    warnings = [m for m in run_checks() if m.id == "demo_shop.W001"]
+    assert len(warnings) == 1 and "stays off" in warnings[0].msg
+
+    settings.DEBUG = True
+    assert not [m for m in run_checks() if m.id == "demo_shop.W001"]
+    assert switch(client, "anna").status_code == 302
+
+
+def test_the_demo_settings_leave_it_off_when_debug_is_off(monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("DJANGO_DEBUG", "0")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "not-the-public-one")
+    monkeypatch.delenv("DEMO_PERSONA_SWITCHER", raising=False)
+    monkeypatch.delitem(sys.modules, "demo_shop.settings")
+    assert importlib.import_module("demo_shop.settings").DEMO_PERSONA_SWITCHER is False
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    monkeypatch.delitem(sys.modules, "demo_shop.settings")
+    assert importlib.import_module("demo_shop.settings").DEMO_PERSONA_SWITCHER is True
 
 
 def test_switch_to_a_persona_and_back_to_anonymous(client, personas, switcher_on):

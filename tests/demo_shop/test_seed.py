@@ -161,7 +161,7 @@ def test_personas_are_seeded_outside_the_global_holdout_and_a_held_out_browser_i
     assert set(profiles) == {"anna", "jan", "lisa", "tom", "bram"}  # eva declined
     assert not any(held_out(vid, share=20) for vid in profiles.values())
 
-    settings.DEMO_PERSONA_SWITCHER = True
+    settings.DEMO_PERSONA_SWITCHER = settings.DEBUG = True  # the switcher needs DEBUG
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "GLOBAL_HOLDOUT_PERCENT": 20}
     give_consent(client)
     client.post("/demo/persona/", {"username": "anna", "next": "/"})

@@ -25,7 +25,7 @@ def seeded(settings):
 
     if "CONSENT_MODE" in DEFAULTS:
         settings.PERSONALIZATION = {**settings.PERSONALIZATION, "CONSENT_MODE": "implied"}
-    settings.DEMO_PERSONA_SWITCHER = True
+    settings.DEMO_PERSONA_SWITCHER = settings.DEBUG = True  # the switcher needs DEBUG
     call_command("seed_demo", customers=30, history=False, stdout=StringIO())
 
 
