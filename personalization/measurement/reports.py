@@ -13,6 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import localize, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from personalization.conf import app_settings
 from personalization.measurement import statistics as st
@@ -177,32 +180,45 @@ def _daily(rows: list[DailyRollup], control_key: tuple, keys: list[tuple]) -> li
     return out
 
 
+def _n(count: int) -> str:
+    """A count in a sentence, as the active language groups thousands."""
+    return number_format(count, 0, use_l10n=True, force_grouping=True)
+
+
 def _guards(report: Report, control: Arm | None) -> None:
     minimum = app_settings.REPORT_MIN_CONVERSIONS
     min_days = app_settings.REPORT_MIN_DAYS
     if report.srm.mismatch:
-        report.warnings.append(
-            f"Sample ratio mismatch (p = {report.srm.p_value:.2g}): the arms did not get the "
-            "share of visitors the split promised; a bug in bucketing, caching or tracking is "
-            "likely. Do not trust the comparison until it is explained.")
+        report.warnings.append(_(
+            "Sample ratio mismatch (p = %(p)s): the arms did not get the share of visitors the "
+            "split promised; a bug in bucketing, caching or tracking is likely. Do not trust "
+            "the comparison until it is explained.")
+            % {"p": localize(float(f"{report.srm.p_value:.2g}"))})
     short = [a.label for a in report.arms if a.converters < minimum]
     if short:
-        report.warnings.append(
-            f"Not enough data: each arm needs {minimum} converting visitors before a verdict "
-            f"({', '.join(f'{a.label} has {a.converters}' for a in report.arms)}).")
+        counts = ", ".join(_("%(arm)s has %(n)s") % {"arm": a.label, "n": _n(a.converters)}
+                           for a in report.arms)
+        report.warnings.append(_(
+            "Not enough data: each arm needs %(minimum)s converting visitors before a verdict "
+            "(%(counts)s).") % {"minimum": _n(minimum), "counts": counts})
     if report.days < min_days or report.days % 7:
-        report.warnings.append(
-            f"The run has lasted {report.days} day(s); judge it on whole weeks (at least "
-            f"{min_days} days), since shoppers behave differently on other weekdays.")
+        report.warnings.append(ngettext(
+            "The run has lasted %(days)s day; judge it on whole weeks (at least %(min)s "
+            "days), since shoppers behave differently on other weekdays.",
+            "The run has lasted %(days)s days; judge it on whole weeks (at least %(min)s "
+            "days), since shoppers behave differently on other weekdays.", report.days)
+            % {"days": _n(report.days), "min": _n(min_days)})
     multi = sum(a.multi_arm for a in report.arms)
     if multi:
-        report.warnings.append(
-            f"{multi} visitor(s) saw more than one arm (they count in the first); many would "
-            "mean the split is not sticky.")
+        report.warnings.append(ngettext(
+            "%(n)s visitor saw more than one arm (they count in the first); many would mean "
+            "the split is not sticky.",
+            "%(n)s visitors saw more than one arm (they count in the first); many would mean "
+            "the split is not sticky.", multi) % {"n": _n(multi)})
     if control is None:
-        report.verdict = "No control arm: nothing to compare against."
+        report.verdict = _("No control arm: nothing to compare against.")
     elif report.srm.mismatch or short or report.days < min_days:
-        report.verdict = "No verdict yet."
+        report.verdict = _("No verdict yet.")
     else:
         winners = [c for c in report.comparisons
                    if c.rpv_judged.significant and c.rpv_judged.value > 0]
@@ -210,13 +226,13 @@ def _guards(report: Report, control: Arm | None) -> None:
                   if c.rpv_judged.significant and c.rpv_judged.value < 0]
         if winners:
             best = max(winners, key=lambda c: c.rpv_judged.value)
-            report.verdict = (f"{best.arm.label} earns more per visitor than control "
-                              "(95 % interval above zero).")
+            report.verdict = _("%(arm)s earns more per visitor than control (95 %% interval "
+                               "above zero).") % {"arm": best.arm.label}
         elif losers:
-            report.verdict = "Control earns more per visitor than: " + ", ".join(
-                c.arm.label for c in losers) + "."
+            report.verdict = _("Control earns more per visitor than: %(arms)s.") % {
+                "arms": ", ".join(c.arm.label for c in losers)}
         else:
-            report.verdict = "No significant difference in revenue per visitor."
+            report.verdict = _("No significant difference in revenue per visitor.")
 
 
 def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
@@ -227,15 +243,15 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
                  .values_list("pk", "name"))
     arms: dict[tuple, Arm] = {}
     if run.holdout_percent:
-        arms[(True, None)] = Arm("Control (holdout)", True, None, run.holdout_percent)
+        arms[(True, None)] = Arm(_("Control (holdout)"), True, None, run.holdout_percent)
     total = sum(run.weights.values()) or 1
     for pk, weight in run.weights.items():
         share = (100 - run.holdout_percent) * weight / total
-        arms[(False, int(pk))] = Arm(f"Variant '{names.get(int(pk), pk)}'", False, int(pk),
-                                     share)
+        arms[(False, int(pk))] = Arm(_("Variant '%(name)s'") % {"name": names.get(int(pk), pk)},
+                                     False, int(pk), share)
     for row in rows:
-        arms.setdefault(_arm_key(row), Arm(f"Variant #{row.variant_id}", False,
-                                           row.variant_id)).add(row)
+        arms.setdefault(_arm_key(row), Arm(_("Variant #%(id)s") % {"id": row.variant_id},
+                                           False, row.variant_id)).add(row)
     ordered = list(arms.values())
     control = arms.get((True, None)) or (ordered[0] if len(ordered) > 1 else None)
     comparisons = [_compare(a, control) for a in ordered if control and a is not control]
@@ -248,8 +264,10 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
         c.roi = st.return_on_investment(c.rpv_judged, c.arm.visitors, margin, float(campaign.cost),
                                         max(days, 1))
     report = Report(
-        title=f"{campaign.name}: run {run.number}"
-        + (f" · customers in '{segment.name}'" if segment else ""), started=run.started_at,
+        title=(_("%(campaign)s: run %(n)s · customers in '%(segment)s'") % {
+            "campaign": campaign.name, "n": run.number, "segment": segment.name} if segment
+            else _("%(campaign)s: run %(n)s") % {"campaign": campaign.name, "n": run.number}),
+        started=run.started_at,
         ended=run.ended_at, days=days, arms=ordered, comparisons=comparisons,
         srm=st.sample_ratio([a.visitors for a in ordered if a.weight],
                             [a.weight for a in ordered if a.weight]),
@@ -266,14 +284,14 @@ def program_report(days: int = 90) -> Report:
     rows = list(DailyRollup.objects.filter(run=None, segment=None, day__gte=since)
                 .order_by("day"))
     share = app_settings.GLOBAL_HOLDOUT_PERCENT
-    control = Arm("Global holdout", True, None, share)
-    personalized = Arm("Personalized", False, None, 100 - share)
+    control = Arm(_("Global holdout"), True, None, share)
+    personalized = Arm(_("Personalized"), False, None, 100 - share)
     for row in rows:
         (control if row.control else personalized).add(row)
     arms = [control, personalized]
     measured = control.visitors > 0
     report = Report(
-        title="Personalization as a whole", started=rows[0].day if rows else None,
+        title=_("Personalization as a whole"), started=rows[0].day if rows else None,
         ended=None, days=(date.today() - rows[0].day).days if rows else 0, arms=arms,
         comparisons=[_compare(personalized, control)] if measured else [],
         srm=st.sample_ratio([control.visitors, personalized.visitors], [share, 100 - share])
@@ -282,7 +300,7 @@ def program_report(days: int = 90) -> Report:
         window_days=app_settings.CONVERSION_WINDOW_DAYS)
     _guards(report, control if measured else None)
     if not share:
-        report.warnings.insert(0, "The global holdout is off now (GLOBAL_HOLDOUT_PERCENT = 0): "
-                                  "set it to, say, 5 to keep measuring what personalization as "
-                                  "a whole adds.")
+        report.warnings.insert(0, _(
+            "The global holdout is off now (GLOBAL_HOLDOUT_PERCENT = 0): set it to, say, 5 to "
+            "keep measuring what personalization as a whole adds."))
     return report
