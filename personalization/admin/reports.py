@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from personalization.admin.charts import line_chart
+from personalization.conf import app_settings
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
 from personalization.measurement.reports import Report, program_report, run_report
@@ -140,21 +141,27 @@ def kpi_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespons
     segments = list(Segment.objects.filter(enabled=True, kind=Segment.Kind.COMPUTED)
                     .order_by("name"))
     segment = next((s for s in segments if s.slug == request.GET.get("segment")), None)
-    weeks = kpis.dashboard(segment)
+    weeks = kpis.dashboard(segment, so_far=True)
     days = [w.week for w in weeks]
+    # The week under way is drawn dashed: its ratios are of a few days, not a whole week.
+    going = next((i for i, w in enumerate(weeks) if w.unfinished), None)
     charts = [
         line_chart(_("Conversion rate (transactions per visitor) per week"), days,
-                   [(_("conversion rate"), [w.conversion_rate for w in weeks])]),
+                   [(_("conversion rate"), [w.conversion_rate for w in weeks])],
+                   unfinished_from=going),
         line_chart(_("Average order value per week"), days,
-                   [(_("AOV"), [w.average_order_value for w in weeks])], percent=False),
+                   [(_("AOV"), [w.average_order_value for w in weeks])], percent=False,
+                   unfinished_from=going),
         line_chart(_("Revenue per visitor per week"), days,
                    [(_("revenue per visitor"), [w.revenue_per_visitor for w in weeks])],
-                   percent=False),
+                   percent=False, unfinished_from=going),
     ]
-    latest = weeks[-1].rfm if weeks else {}
+    finished = [w for w in weeks if not w.unfinished]
+    latest = finished[-1].rfm if finished else {}
     total = sum(latest.values()) or 1
     return TemplateResponse(request, "admin/personalization/kpis.html", {
         **model_admin.admin_site.each_context(request), "opts": Campaign._meta,
         "title": _("Key figures"), "weeks": weeks, "charts": charts, "segments": segments,
+        "finished": bool(finished), "window_days": app_settings.CONVERSION_WINDOW_DAYS,
         "segment": segment, "rfm": [(score, n, n / total) for score, n in latest.items()],
         "can_change": model_admin.has_change_permission(request)})
