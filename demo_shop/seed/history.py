@@ -39,7 +39,7 @@ EXPERIMENTS = [
 ]
 CONTROL_RATE, CONTROL_VALUE = 0.045, 46.0
 RETURNING_SHARE = 0.35
-PROGRAM_VISITORS = 25_000
+PROGRAM_VISITORS = 60_000  # a 5 % holdout then has enough buyers for a verdict
 
 
 def seed_history(created: Counter) -> None:

@@ -21,7 +21,9 @@ NONE = "–"
 
 
 def _number(value: float, digits: int) -> str:
-    return number_format(value, digits, use_l10n=True, force_grouping=True)
+    """With a true minus sign, as amounts and differences have."""
+    text = number_format(value, digits, use_l10n=True, force_grouping=True)
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def _signed(value: float, text: str) -> str:
