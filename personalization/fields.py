@@ -234,9 +234,10 @@ def format_money(value: Any, *, thousands: bool = False, localize: bool = False)
         number = f"{abs(amount):,.2f}" if thousands else f"{abs(amount):.2f}"
         return f"{sign}{currency_symbol()}{number}"
     number = number_format(abs(amount), 2, use_l10n=True, force_grouping=thousands)
-    # Translators: an amount of money; put a space between them if your language does.
+    # Translators: an amount of money; put a no-break space between them if your
+    # language does (Dutch: "€ 12,95").
     shown = gettext("%(symbol)s%(amount)s") % {"symbol": currency_symbol(), "amount": number}
-    return sign + shown.replace("  ", " ")  # "CHF " and a translation's own space
+    return sign + re.sub(r"(\s)\s+", r"\1", shown)  # "CHF " and a translation's own space
 
 
 class CatalogIdsField(ListField):

@@ -18,13 +18,11 @@ TEMPLATE = "admin/personalization/chart.html"
 
 @dataclass(frozen=True)
 class Line:
-    """One series: the points of its finished values, and a dashed stretch from the last of
-    them to values still being counted (an unfinished week)."""
+    """One series: its name, colour and points ("x,y x,y …")."""
 
     name: str
     color: str
     points: str
-    pending: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,6 @@ class Chart:
     first: Any
     last: Any
     percent: bool
-    unfinished: bool
     width: int = WIDTH
     height: int = HEIGHT
     pad: int = PAD
@@ -79,10 +76,8 @@ def _points(pairs: list[tuple[float, float]]) -> str:
 
 def chart(title: str, days: Sequence[Any], series: list[tuple[str, list[float | None]]],
           band: tuple[list[float | None], list[float | None]] | None = None,
-          percent: bool = True, unfinished_from: int | None = None) -> Chart | None:
-    """The chart's geometry, or None when there is nothing to draw. ``unfinished_from``:
-    the index of the first day (week) whose figures are still being counted; from the last
-    finished value on, the lines are dashed."""
+          percent: bool = True) -> Chart | None:
+    """The chart's geometry, or None when there is nothing to draw."""
     values = [v for _, s in series for v in s if v is not None]
     if band:
         values += [v for v in band[0] + band[1] if v is not None]
@@ -91,17 +86,13 @@ def chart(title: str, days: Sequence[Any], series: list[tuple[str, list[float | 
     values.append(0.0)
     y, low, high = _scale(values)
     step = (WIDTH - 2 * PAD) / max(len(days) - 1, 1)
-    cut = len(days) if unfinished_from is None else unfinished_from
 
     def at(i: int, v: float) -> tuple[float, float]:
         return PAD + i * step, y(v)
 
-    lines = []
-    for n, (name, s) in enumerate(series):
-        done = [at(i, v) for i, v in enumerate(s[:cut]) if v is not None]
-        later = [at(i, v) for i, v in enumerate(s) if i >= cut and v is not None]
-        lines.append(Line(name, COLORS[n % len(COLORS)], _points(done),
-                          _points(done[-1:] + later) if later else ""))
+    lines = [Line(name, COLORS[n % len(COLORS)],
+                  _points([at(i, v) for i, v in enumerate(s) if v is not None]))
+             for n, (name, s) in enumerate(series)]
     polygon = ""
     if band:
         top = [at(i, v) for i, v in enumerate(band[1]) if v is not None]
@@ -109,14 +100,12 @@ def chart(title: str, days: Sequence[Any], series: list[tuple[str, list[float | 
         if top and bottom:
             polygon = _points(top + bottom)
     return Chart(title=title, lines=lines, band=polygon, zero_y=f"{y(0):.1f}", high=high,
-                 low=low, first=days[0], last=days[-1], percent=percent,
-                 unfinished=cut < len(days))
+                 low=low, first=days[0], last=days[-1], percent=percent)
 
 
 def line_chart(title: str, days: Sequence[Any], series: list[tuple[str, list[float | None]]],
                band: tuple[list[float | None], list[float | None]] | None = None,
-               percent: bool = True, unfinished_from: int | None = None) -> SafeString:
+               percent: bool = True) -> SafeString:
     """An accessible SVG line chart: one line per series, an optional interval band, a zero
     line, and a title and description for screen readers."""
-    return render_to_string(TEMPLATE, {"chart": chart(title, days, series, band, percent,
-                                                      unfinished_from), "title": title})
+    return render_to_string(TEMPLATE, {"chart": chart(title, days, series, band, percent)})

@@ -142,26 +142,25 @@ def kpi_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespons
                     .order_by("name"))
     segment = next((s for s in segments if s.slug == request.GET.get("segment")), None)
     weeks = kpis.dashboard(segment, so_far=True)
-    days = [w.week for w in weeks]
-    # The week under way is drawn dashed: its ratios are of a few days, not a whole week.
-    going = next((i for i, w in enumerate(weeks) if w.unfinished), None)
+    # The charts end with the last whole week: the week under way is in the table, labelled,
+    # since a few days' figures drawn on the line would read as a drop.
+    finished = [w for w in weeks if not w.unfinished]
+    days = [w.week for w in finished]
     charts = [
         line_chart(_("Conversion rate (transactions per visitor) per week"), days,
-                   [(_("conversion rate"), [w.conversion_rate for w in weeks])],
-                   unfinished_from=going),
+                   [(_("conversion rate"), [w.conversion_rate for w in finished])]),
         line_chart(_("Average order value per week"), days,
-                   [(_("AOV"), [w.average_order_value for w in weeks])], percent=False,
-                   unfinished_from=going),
+                   [(_("AOV"), [w.average_order_value for w in finished])], percent=False),
         line_chart(_("Revenue per visitor per week"), days,
-                   [(_("revenue per visitor"), [w.revenue_per_visitor for w in weeks])],
-                   percent=False, unfinished_from=going),
+                   [(_("revenue per visitor"), [w.revenue_per_visitor for w in finished])],
+                   percent=False),
     ]
-    finished = [w for w in weeks if not w.unfinished]
     latest = finished[-1].rfm if finished else {}
     total = sum(latest.values()) or 1
     return TemplateResponse(request, "admin/personalization/kpis.html", {
         **model_admin.admin_site.each_context(request), "opts": Campaign._meta,
         "title": _("Key figures"), "weeks": weeks, "charts": charts, "segments": segments,
-        "finished": bool(finished), "window_days": app_settings.CONVERSION_WINDOW_DAYS,
+        "finished": bool(finished), "so_far": len(weeks) > len(finished),
+        "window_days": app_settings.CONVERSION_WINDOW_DAYS,
         "segment": segment, "rfm": [(score, n, n / total) for score, n in latest.items()],
         "can_change": model_admin.has_change_permission(request)})
