@@ -52,10 +52,13 @@ def eur(value: float | None) -> str:
 
 
 def _interval(estimate: Any, shown: Callable[[float], str]) -> SafeString | str:
-    """The estimate, and under it its 95 % interval."""
+    """The estimate, and under it its 95 % interval, which may break after "…" in a
+    narrow column (Dutch "+1,95 %-punt" is longer than "+1.95 pp"), never inside a
+    figure."""
     if estimate is None or estimate.value is None:
         return NONE
-    return format_html('{}<br><span class="pz-ci">{} … {}</span>', shown(estimate.value),
+    return format_html('<span class="pz-figure-value">{}</span><br><span class="pz-ci">'
+                       '<span>{} …</span> <span>{}</span></span>', shown(estimate.value),
                        shown(estimate.low), shown(estimate.high))
 
 

@@ -58,6 +58,8 @@ def test_a_dutch_report(shop_with_history: str, new_context) -> None:
     expect(page.locator("svg.pz-chart text").first).to_have_text(re.compile(r"\d,\d %$"))
     text = figures_of(page)
     assert_written_in_dutch(text)
+    # Dutch is longer ("%-punt", "€ "): the intervals break after "…" to fit the window.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert "Rendement op de kosten van de campagne (€\xa0400,00)" in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report-campaign-nl.png"), full_page=True)
