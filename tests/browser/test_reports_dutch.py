@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from personalization.models import Campaign
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_accessibility import AXE
 
 pytestmark = pytest.mark.browser
 MONTHS = ("januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
@@ -39,6 +40,17 @@ def assert_written_in_dutch(text: str) -> None:
         assert english not in text, english
 
 
+def report_violations(page: Page) -> list[str]:
+    """axe-core's serious or critical findings in the report's own part of the page."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const result = await axe.run(document.querySelector(".pz-report"),
+                                     {resultTypes: ["violations"]});
+        return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.impact} ${v.id}: ${v.help}`);
+    }""")
+
+
 def test_a_dutch_report(shop_with_history: str, new_context) -> None:
     shop = shop_with_history
     page: Page = new_context(locale="nl-NL").new_page()
@@ -60,6 +72,7 @@ def test_a_dutch_report(shop_with_history: str, new_context) -> None:
     assert_written_in_dutch(text)
     # Dutch is longer ("%-punt", "€ "): the intervals break after "…" to fit the window.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert report_violations(page) == []
     assert "Rendement op de kosten van de campagne (€\xa0400,00)" in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report-campaign-nl.png"), full_page=True)
@@ -82,4 +95,5 @@ def test_a_dutch_report(shop_with_history: str, new_context) -> None:
                                             "rapporten van de campagnes")).to_be_visible()
     expect(page.get_by_text("De grafieken eindigen bij de laatste hele week")).to_be_visible()
     assert_written_in_dutch(figures_of(page))
+    assert report_violations(page) == []
     page.screenshot(path=str(ARTIFACTS / "report-kpis-nl.png"), full_page=True)
