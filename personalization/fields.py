@@ -10,8 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 #: Weekdays as stored in lists of weekdays (Monday is "0", as in ``date.weekday()``).
@@ -222,16 +224,20 @@ def currency_symbol() -> str:
 
 def format_money(value: Any, *, thousands: bool = False, localize: bool = False) -> str:
     """``value`` in the shop's currency with two decimals, e.g. "€1234.50" (a minus sign in
-    front of the symbol for negative amounts). ``localize``: the active language's decimal
-    mark, "€12,95" in Dutch (for what a customer reads, such as journey e-mails)."""
+    front of the symbol for negative amounts). ``localize``: as the active language writes
+    amounts, its decimal mark, thousands separator and the symbol's place: "€12.95" in
+    English, "€ 12,95" in Dutch (what a customer or a merchant reads: journey e-mails, the
+    admin's reports)."""
     amount = Decimal(str(value))
-    if localize:
-        from django.utils.formats import number_format
-
-        number = number_format(abs(amount), 2, use_l10n=True, force_grouping=thousands)
-    else:
+    sign = "−" if amount < 0 else ""
+    if not localize:
         number = f"{abs(amount):,.2f}" if thousands else f"{abs(amount):.2f}"
-    return f"{'−' if amount < 0 else ''}{currency_symbol()}{number}"
+        return f"{sign}{currency_symbol()}{number}"
+    number = number_format(abs(amount), 2, use_l10n=True, force_grouping=thousands)
+    # Translators: an amount of money; put a no-break space between them if your
+    # language does (Dutch: "€ 12,95").
+    shown = gettext("%(symbol)s%(amount)s") % {"symbol": currency_symbol(), "amount": number}
+    return sign + re.sub(r"(\s)\s+", r"\1", shown)  # "CHF " and a translation's own space
 
 
 class CatalogIdsField(ListField):

@@ -38,6 +38,18 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (LANGUAGE_CODE): LocaleMiddleware leaves the
+    language of a test client's Dutch request active in the thread, and the next test's
+    reports (verdicts, labels) would be Dutch."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: once Playwright has started, the rest of the session runs

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from personalization.conf import app_settings
 from personalization.measurement.kpis import take_snapshots, week_start
 from personalization.measurement.rollups import roll_up
 from personalization.models import BannerVariant, Campaign, Event, ExperimentRun, Slot
@@ -38,8 +39,7 @@ EXPERIMENTS = [
 ]
 CONTROL_RATE, CONTROL_VALUE = 0.045, 46.0
 RETURNING_SHARE = 0.35
-PROGRAM_VISITORS = 25_000
-HOLDOUT_SHARE = 0.10
+PROGRAM_VISITORS = 60_000  # a 5 % holdout then has enough buyers for a verdict
 
 
 def seed_history(created: Counter) -> None:
@@ -103,18 +103,24 @@ def _visitors(rng: random.Random, campaign: Campaign, arms: list, shares: list[f
 
 
 def _program(rng: random.Random, start: object) -> None:
-    """Visits of personalized visitors and of the global holdout, and their orders: the
-    personalized ones convert a little more often."""
+    """Visits of personalized visitors and of the global holdout (the share the demo is
+    configured to hold out, GLOBAL_HOLDOUT_PERCENT: another share would be a sample ratio
+    mismatch in the program's report), and their orders: the personalized ones convert a
+    little more often. The visits go on up to the last hour, so the last whole week's key
+    figures count visitors as the weeks before."""
+    share = app_settings.GLOBAL_HOLDOUT_PERCENT / 100
+    now = timezone.now()
     rows = []
     for n in range(PROGRAM_VISITORS):
-        held = rng.random() < HOLDOUT_SHARE
+        held = rng.random() < share
         vid = uuid.UUID(int=rng.getrandbits(128))
-        seen = start + timedelta(minutes=rng.randrange(WEEKS * 7 * 24 * 60 - 60 * 24 * 8))
+        seen = start + timedelta(minutes=rng.randrange(WEEKS * 7 * 24 * 60 - 60))
         rows.append(Event(visitor_id=vid, type="visit", control=held, created_at=seen))
         if rng.random() < (0.050 if held else 0.066):
-            rows.append(Event(visitor_id=vid, type="conversion",
-                              value=Decimal(str(round(rng.gammavariate(4, 11.5), 2))),
-                              reference=f"P-{n}",
-                              created_at=seen + timedelta(hours=rng.randrange(1, 72))))
+            value = Decimal(str(round(rng.gammavariate(4, 11.5), 2)))
+            ordered = seen + timedelta(hours=rng.randrange(1, 72))
+            if ordered < now:  # the last days' visitors may still order
+                rows.append(Event(visitor_id=vid, type="conversion", value=value,
+                                  reference=f"P-{n}", created_at=ordered))
     Event.objects.bulk_create(rows, batch_size=2000)
     roll_up(None)

@@ -1,87 +1,29 @@
 """Campaign reports in the admin: a run's arms against control, the program against the
-global holdout, their charts (server-drawn SVG: nothing is loaded from elsewhere) and CSV."""
+global holdout, their charts (server-drawn SVG from a template, admin/charts.py: nothing is
+loaded from elsewhere) and CSV."""
 
 from __future__ import annotations
 
 import csv
-from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from personalization.admin.charts import line_chart
 from personalization.admin.forms import PromoteForm
 from personalization.admin.permissions import require
-from personalization.fields import format_money
+from personalization.conf import app_settings
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
 from personalization.measurement.reports import Report, program_report, run_report
 from personalization.measurement.rollups import roll_up
 from personalization.models import Campaign, ContentVariant, ExperimentRun, Segment
-
-COLORS = ("#6b7280", "#2563eb", "#d97706", "#059669", "#9333ea")
-WIDTH, HEIGHT, PAD = 640, 220, 40
-
-
-def _scale(values: list[float], size: int, pad: int) -> Any:
-    low, high = min(values), max(values)
-    if high == low:
-        high, low = high + 1e-9 + abs(high) * 0.1, low - abs(low) * 0.1 - 1e-9
-    return lambda v: pad + (size - 2 * pad) * (1 - (v - low) / (high - low)), low, high
-
-
-def line_chart(title: str, days: list[Any], series: list[tuple[str, list[float | None]]],
-               band: tuple[list[float | None], list[float | None]] | None = None,
-               percent: bool = True) -> SafeString:
-    """An accessible SVG line chart: one line per series, an optional interval band, a zero
-    line, and a title and description for screen readers."""
-    values = [v for _, s in series for v in s if v is not None]
-    if band:
-        values += [v for v in band[0] + band[1] if v is not None]
-    if not days or not values:
-        return format_html('<p class="pz-chart-empty">{}</p>', _("No data yet."))
-    values.append(0.0)
-    y, low, high = _scale(values, HEIGHT, PAD // 2)
-    step = (WIDTH - 2 * PAD) / max(len(days) - 1, 1)
-
-    def x(i: int) -> float:
-        return PAD + i * step
-
-    def fmt(v: float) -> str:
-        return f"{v * 100:.1f}%" if percent else format_money(v)
-
-    parts = []
-    if band:
-        top = [(x(i), y(v)) for i, v in enumerate(band[1]) if v is not None]
-        bottom = [(x(i), y(v)) for i, v in enumerate(band[0]) if v is not None][::-1]
-        if top and bottom:
-            points = " ".join(f"{a:.1f},{b:.1f}" for a, b in top + bottom)
-            parts.append(f'<polygon points="{points}" fill="#2563eb" fill-opacity="0.15"/>')
-    parts.append(f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
-                 'stroke="#9ca3af" stroke-dasharray="4 3"/>')
-    for n, (name, s) in enumerate(series):
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(s) if v is not None)
-        color = COLORS[n % len(COLORS)]
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
-                     f'stroke-width="2" class="pz-series"><title>{name}</title></polyline>')
-    parts.append(f'<text x="4" y="{PAD // 2 + 4}" font-size="11">{fmt(high)}</text>')
-    parts.append(f'<text x="4" y="{HEIGHT - PAD // 2}" font-size="11">{fmt(low)}</text>')
-    parts.append(f'<text x="{PAD}" y="{HEIGHT - 4}" font-size="11">{days[0]}</text>')
-    parts.append(f'<text x="{WIDTH - PAD}" y="{HEIGHT - 4}" font-size="11" '
-                 f'text-anchor="end">{days[-1]}</text>')
-    legend = format_html_join(" ", '<span class="pz-legend"><span style="background:{}">'
-                              '</span>{}</span>',
-                              ((COLORS[n % len(COLORS)], name) for n, (name, _s) in
-                               enumerate(series)))
-    svg = (f'<svg class="pz-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-           f'aria-label="{title}" width="100%" height="{HEIGHT}">' + "".join(parts) + "</svg>")
-    return format_html('<figure class="pz-figure"><figcaption>{}</figcaption>{}<div>{}</div>'
-                       "</figure>", title, mark_safe(svg), legend)  # noqa: S308
 
 
 def charts(report: Report) -> list[SafeString]:
@@ -223,21 +165,26 @@ def kpi_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespons
     segments = list(Segment.objects.filter(enabled=True, kind=Segment.Kind.COMPUTED)
                     .order_by("name"))
     segment = next((s for s in segments if s.slug == request.GET.get("segment")), None)
-    weeks = kpis.dashboard(segment)
-    days = [w.week for w in weeks]
+    weeks = kpis.dashboard(segment, so_far=True)
+    # The charts end with the last whole week: the week under way is in the table, labelled,
+    # since a few days' figures drawn on the line would read as a drop.
+    finished = [w for w in weeks if not w.unfinished]
+    days = [w.week for w in finished]
     charts = [
         line_chart(_("Conversion rate (transactions per visitor) per week"), days,
-                   [(_("conversion rate"), [w.conversion_rate for w in weeks])]),
+                   [(_("conversion rate"), [w.conversion_rate for w in finished])]),
         line_chart(_("Average order value per week"), days,
-                   [(_("AOV"), [w.average_order_value for w in weeks])], percent=False),
+                   [(_("AOV"), [w.average_order_value for w in finished])], percent=False),
         line_chart(_("Revenue per visitor per week"), days,
-                   [(_("revenue per visitor"), [w.revenue_per_visitor for w in weeks])],
+                   [(_("revenue per visitor"), [w.revenue_per_visitor for w in finished])],
                    percent=False),
     ]
-    latest = weeks[-1].rfm if weeks else {}
+    latest = finished[-1].rfm if finished else {}
     total = sum(latest.values()) or 1
     return TemplateResponse(request, "admin/personalization/kpis.html", {
         **model_admin.admin_site.each_context(request), "opts": Campaign._meta,
         "title": _("Key figures"), "weeks": weeks, "charts": charts, "segments": segments,
+        "finished": bool(finished), "so_far": len(weeks) > len(finished),
+        "window_days": app_settings.CONVERSION_WINDOW_DAYS,
         "segment": segment, "rfm": [(score, n, n / total) for score, n in latest.items()],
         "can_change": model_admin.has_change_permission(request)})

@@ -34,10 +34,12 @@ def _bounds(week: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=7)
 
 
-def take_snapshot(week: date, segment: Segment | None = None) -> KpiSnapshot:
-    """The figures of the week starting on ``week`` (a Monday), for ``segment``'s current
-    members or everybody."""
+def _figures(week: date, segment: Segment | None, until: datetime | None = None,
+             rfm: bool = True) -> dict[str, Any]:
+    """The figures of the week starting on ``week`` (a Monday), up to its end or ``until``,
+    for ``segment``'s current members or everybody."""
     start, end = _bounds(week)
+    end = min(end, until) if until else end
     customers = CustomerSet(now=end)
     f = customers.fields
     orders = customers.orders()
@@ -53,16 +55,23 @@ def take_snapshot(week: date, segment: Segment | None = None) -> KpiSnapshot:
     figures = week_orders.aggregate(n=Count("pk"), revenue=Sum(f.total, default=Decimal(0)))
     so_far = orders.filter(**{f"{f.created}__lt": end}).aggregate(
         customers=Count(f.customer, distinct=True), revenue=Sum(f.total, default=Decimal(0)))
-    scores = Counter(customers.rfm_scores().filter(
-        **{f"{f.customer}__in": people.values("pk")}).values_list("pz_score", flat=True))
-    rfm = {str(score): scores.get(score, 0) for score in RFM_SCORES}
+    scores: Counter = Counter()
+    if rfm:
+        scores = Counter(customers.rfm_scores().filter(
+            **{f"{f.customer}__in": people.values("pk")}).values_list("pz_score", flat=True))
+    return {"visitors": visits.values("visitor_id").distinct().count(),
+            "transactions": figures["n"], "revenue": figures["revenue"],
+            "customers_to_date": so_far["customers"], "revenue_to_date": so_far["revenue"],
+            "rfm": {str(score): scores.get(score, 0) for score in RFM_SCORES} if rfm else {}}
+
+
+def take_snapshot(week: date, segment: Segment | None = None) -> KpiSnapshot:
+    """The figures of the week starting on ``week`` (a Monday), for ``segment``'s current
+    members or everybody."""
+    figures = _figures(week, segment)
     with transaction.atomic():
         KpiSnapshot.objects.filter(week=week, segment=segment).delete()
-        return KpiSnapshot.objects.create(
-            week=week, segment=segment,
-            visitors=visits.values("visitor_id").distinct().count(),
-            transactions=figures["n"], revenue=figures["revenue"],
-            customers_to_date=so_far["customers"], revenue_to_date=so_far["revenue"], rfm=rfm)
+        return KpiSnapshot.objects.create(week=week, segment=segment, **figures)
 
 
 def take_snapshots(week: date | None = None) -> int:
@@ -78,7 +87,8 @@ def take_snapshots(week: date | None = None) -> int:
 
 @dataclass
 class Week:
-    """One row of the dashboard."""
+    """One row of the dashboard. ``unfinished``: the week is not over, so its counts are
+    partial (its ratios are those of the days so far)."""
 
     week: date
     visitors: int
@@ -86,6 +96,16 @@ class Week:
     revenue: float
     lifetime_value: float | None
     rfm: dict[str, int]
+    unfinished: bool = False
+
+    @classmethod
+    def of(cls, week: date, figures: dict[str, Any], today: date) -> Week:
+        """The row of a week's figures (a snapshot's values, or counted live)."""
+        customers = figures["customers_to_date"]
+        return cls(week, figures["visitors"], figures["transactions"],
+                   float(figures["revenue"]),
+                   float(figures["revenue_to_date"]) / customers if customers else None,
+                   figures["rfm"], unfinished=week + timedelta(days=7) > today)
 
     @property
     def conversion_rate(self) -> float | None:
@@ -100,9 +120,16 @@ class Week:
         return self.revenue / self.visitors if self.visitors else None
 
 
-def dashboard(segment: Any = None, weeks: int = 12) -> list[Week]:
+def dashboard(segment: Any = None, weeks: int = 12, so_far: bool = False) -> list[Week]:
+    """The last ``weeks`` weekly snapshots, oldest first; ``so_far``: and the current week
+    up to now, counted live when it has no snapshot (marked unfinished, without RFM
+    scores: those are the last whole week's)."""
+    today = timezone.localdate()
+    this_week = week_start(today)
     rows = KpiSnapshot.objects.filter(segment=segment).filter(
-        Q(week__gte=week_start(timezone.localdate()) - timedelta(weeks=weeks))).order_by("week")
-    return [Week(r.week, r.visitors, r.transactions, float(r.revenue),
-                 float(r.revenue_to_date) / r.customers_to_date if r.customers_to_date
-                 else None, r.rfm) for r in rows]
+        Q(week__gte=this_week - timedelta(weeks=weeks))).order_by("week").values()
+    out = [Week.of(r["week"], r, today) for r in rows]
+    if so_far and not any(w.week == this_week for w in out):
+        out.append(Week.of(this_week, _figures(this_week, segment, until=timezone.now(),
+                                               rfm=False), today))
+    return out

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from personalization.conf import app_settings
@@ -219,6 +220,11 @@ def _daily(rows: list[DailyRollup], control_key: tuple, keys: list[tuple]) -> li
     return out
 
 
+def _n(count: int) -> str:
+    """A count in a sentence, as the active language groups thousands."""
+    return number_format(count, 0, use_l10n=True, force_grouping=True)
+
+
 def _guards(report: Report, control: Arm | None) -> None:
     """The verdict on the run's decision metric, with the trust guards, the guardrails and
     the days-of-the-week advice as warnings."""
@@ -237,12 +243,12 @@ def _guards(report: Report, control: Arm | None) -> None:
     if judgement.trusted and report.days % 7 and control is not None:
         report.warnings.append(_(
             "The run has lasted %(days)s day(s): judge it on whole weeks, since shoppers "
-            "behave differently on other weekdays.") % {"days": report.days})
+            "behave differently on other weekdays.") % {"days": _n(report.days)})
     multi = sum(a.multi_arm for a in report.arms)
     if multi and judgement.trusted:
         report.warnings.append(_(
             "%(n)s visitor(s) saw more than one arm (they count in the first); many would "
-            "mean the split is not sticky.") % {"n": multi})
+            "mean the split is not sticky.") % {"n": _n(multi)})
 
 
 def terms_of(run: ExperimentRun) -> verdicts.Terms:
@@ -275,8 +281,8 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
                  else _("Variant '%(name)s'")) % {"name": name}
         arms[(False, int(pk))] = Arm(label, False, int(pk), share)
     for row in rows:
-        arms.setdefault(_arm_key(row), Arm(f"Variant #{row.variant_id}", False,
-                                           row.variant_id)).add(row)
+        arms.setdefault(_arm_key(row), Arm(_("Variant #%(id)s") % {"id": row.variant_id},
+                                           False, row.variant_id)).add(row)
     ordered = list(arms.values())
     control = arms.get((True, None)) or (ordered[0] if len(ordered) > 1 else None)
     comparisons = [_compare(a, control) for a in ordered if control and a is not control]
@@ -286,8 +292,10 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
     margin = float(campaign.margin_percent if campaign.margin_percent is not None
                    else app_settings.MARGIN_PERCENT) / 100
     report = Report(
-        title=f"{campaign.name}: run {run.number}"
-        + (f" · customers in '{segment.name}'" if segment else ""), started=run.started_at,
+        title=(_("%(campaign)s: run %(n)s · customers in '%(segment)s'") % {
+            "campaign": campaign.name, "n": run.number, "segment": segment.name} if segment
+            else _("%(campaign)s: run %(n)s") % {"campaign": campaign.name, "n": run.number}),
+        started=run.started_at,
         ended=run.ended_at, days=days, arms=ordered, comparisons=comparisons,
         srm=st.sample_ratio([a.visitors for a in ordered if a.weight],
                             [a.weight for a in ordered if a.weight]),
@@ -323,7 +331,7 @@ def program_report(days: int = 90) -> Report:
     arms = [control, personalized]
     measured = control.visitors > 0
     report = Report(
-        title="Personalization as a whole", started=rows[0].day if rows else None,
+        title=_("Personalization as a whole"), started=rows[0].day if rows else None,
         ended=None, days=(date.today() - rows[0].day).days if rows else 0, arms=arms,
         comparisons=[_compare(personalized, control)] if measured else [],
         srm=st.sample_ratio([control.visitors, personalized.visitors], [share, 100 - share])

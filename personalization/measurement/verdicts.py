@@ -111,14 +111,15 @@ def metric_name(metric: str) -> str:
 
 
 def show(metric: str, value: float | None) -> str:
-    """A difference in the metric's unit, signed, in the active language's format."""
+    """A difference in the metric's unit, signed, in the active language's format: the same
+    words as the report's tables ("+1.20 pp", "−€ 0,30")."""
     if value is None:
         return "–"
-    if metric in ("revenue", "aov"):
-        return ("+" if value >= 0 else "−") + format_money(abs(value), thousands=True)
     sign = "+" if value >= 0 else "−"
-    return _("%(sign)s%(points)s pp") % {"sign": sign,
-                                         "points": number_format(abs(value) * 100, 2)}
+    if metric in ("revenue", "aov"):
+        return sign + format_money(abs(value), thousands=True, localize=True)
+    return sign + _("%(number)s pp") % {"number": number_format(
+        abs(value) * 100, 2, use_l10n=True, force_grouping=True)}
 
 
 def difference(metric: str, arm: Figures, control: Figures) -> tuple[float, float] | None:

@@ -76,8 +76,10 @@ def shop(live_server: Any) -> str:
 
 
 @pytest.fixture
-def shop_with_history(shop: str) -> str:
-    """The demo shop with its eight weeks of measured history (the reports' figures)."""
+def shop_with_history(shop: str, settings: Any) -> str:
+    """The demo shop with its eight weeks of measured history (the reports' figures), with
+    the demo's global holdout of 5 % (the suite's settings turn it off)."""
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "GLOBAL_HOLDOUT_PERCENT": 5}
     call_command("seed_demo", customers=30, verbosity=0)
     return shop
 
