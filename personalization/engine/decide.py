@@ -217,7 +217,7 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
     if control:
         decision.control = True
         notes.append(Reason("held out as control ({}% holdout): showing the default content",
-                            (round(campaign.control_share * 100, 1),)))
+                            (f"{campaign.control_share * 100:.3g}",)))
     elif variant is None:
         notes.append(Reason("{}: has no variants, showing the default", (campaign.label,)))
         decision.campaign = None

@@ -110,7 +110,7 @@ def test_merchant_runs_an_experiment_with_two_variants_and_a_holdout(
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist .success")).to_contain_text("Cat week test")
     # The run started: its split is locked, and the audience's reach is shown.
-    expect(page.locator(".field-holdout_percent .readonly")).to_contain_text("10")
+    expect(page.locator(".fieldBox.field-holdout_percent .readonly")).to_contain_text("10")
     expect(page.locator(".field-audience_reach")).to_contain_text("Dutch cat promo")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "campaign-experiment-1280.png"), full_page=True)
