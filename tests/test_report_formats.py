@@ -61,8 +61,8 @@ def test_a_dutch_report_page(admin_client):
     html = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/report/",
                             HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "Controlegroep (holdout)" in html and "Variant ‘Plain’" in html
-    assert "Nog geen oordeel." in html  # 30 buyers: no verdict
-    assert "Nog niet genoeg gegevens: elke groep heeft 100 converterende bezoekers" in html
+    # 30 buyers: no verdict yet, and why.
+    assert "Laat lopen: elke groep heeft 100 converterende bezoekers nodig" in html
     assert f"Rendement op de kosten van de campagne (€{NBSP}50,00)" in html
-    for english in ("Control (holdout)", "No verdict yet", "Not enough data", "€50.00"):
+    for english in ("Control (holdout)", "Keep running", "converting visitors", "€50.00"):
         assert english not in html

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from django.utils.formats import number_format
+from django.utils.formats import localize, number_format
 from django.utils.translation import gettext as _
 from scipy import stats
 
@@ -231,7 +231,7 @@ def judge(arms: list[Figures], control: Figures | None, terms: Terms, *, days: i
         distrust.append(_(
             "Sample ratio mismatch (p = %(p)s): the arms did not get the share of visitors "
             "the split promised; a bug in bucketing, caching or tracking is likely.")
-            % {"p": f"{srm.p_value:.2g}"})
+            % {"p": localize(float(f"{srm.p_value:.2g}"))})
     visitors = sum(a.visitors for a in everybody)
     multi = sum(a.multi_arm for a in everybody)
     if visitors and multi / visitors > MULTI_ARM_LIMIT:
