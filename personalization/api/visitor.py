@@ -25,6 +25,7 @@ from personalization.api.serializers import (
     ErasureSerializer,
     EventBatchSerializer,
 )
+from personalization.cache import SafeCache, app_cache
 from personalization.conf import app_settings
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
@@ -63,7 +64,19 @@ class ClientAddress:
         return super().get_ident(request)  # type: ignore[misc]
 
 
-class VisitorThrottle(ClientAddress, AnonRateThrottle):
+class AppCacheThrottle(AnonRateThrottle):
+    """A throttle that counts in the app's cache and degrades with it: while the cache
+    cannot be reached nothing is counted and every write goes through (the outage is
+    logged once by the cache, see ``personalization.cache``), so a visitor can still set
+    his consent or erase his data. REST framework's throttles would call the cache directly
+    and answer 500."""
+
+    @property
+    def cache(self) -> SafeCache:  # type: ignore[override]
+        return app_cache()
+
+
+class VisitorThrottle(ClientAddress, AppCacheThrottle):
     """Per visitor (the id in his cookie, else his address): 120 writes a minute."""
 
     scope = "pz_visitor"
@@ -79,7 +92,7 @@ class VisitorThrottle(ClientAddress, AnonRateThrottle):
                                     else self.get_ident(request)}
 
 
-class AddressThrottle(ClientAddress, AnonRateThrottle):
+class AddressThrottle(ClientAddress, AppCacheThrottle):
     """Per address, whatever the cookies say: 600 writes a minute."""
 
     scope = "pz_address"
