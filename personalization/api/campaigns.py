@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import DjangoModelPermissions, IsAdminUser
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.parsers import PARSERS
 from personalization.models import VARIANT_KINDS, Campaign
 
 #: Variant fields that are bookkeeping, not content.
@@ -85,4 +86,5 @@ class CampaignViewSet(viewsets.ModelViewSet):
     queryset = Campaign.objects.order_by("-priority", "name").prefetch_related("segments")
     serializer_class = CampaignSerializer
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, DjangoModelPermissions]

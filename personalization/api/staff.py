@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.parsers import PARSERS
 from personalization.api.schema import OpenApiParameter, OpenApiTypes, extend_schema
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
@@ -33,6 +34,7 @@ from personalization.touchpoints.preview import (
 
 class StaffView(APIView):
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser]
     needs: str = ""
 
@@ -157,6 +159,7 @@ class SlotViewSet(viewsets.ModelViewSet):
     queryset = Slot.objects.order_by("key")
     serializer_class = SlotSerializer
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, DjangoModelPermissions]
 
 
@@ -242,6 +245,7 @@ class SegmentViewSet(viewsets.ModelViewSet):
     queryset = Segment.objects.order_by("name").prefetch_related("rules")
     serializer_class = SegmentSerializer
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, DjangoModelPermissions]
 
     def perform_create(self, serializer: SegmentSerializer) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.middleware.csrf import get_token
@@ -18,6 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from personalization.api.parsers import PARSERS, loads
 from personalization.api.schema import OpenApiTypes, extend_schema
 from personalization.api.serializers import (
     MAX_EVENTS,
@@ -107,6 +107,7 @@ class AddressThrottle(ClientAddress, AppCacheThrottle):
 class VisitorView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = [VisitorCsrf]
+    parser_classes = PARSERS
     throttle_classes = [VisitorThrottle, AddressThrottle]
 
     @staticmethod
@@ -127,7 +128,10 @@ class EventsView(VisitorView):
         data = request.data
         if hasattr(data, "getlist"):  # a form: the batch is JSON in its "events" field
             try:
-                data = {"events": json.loads(data.get("events", ""))}
+                raw = data.get("events", "")
+                if not isinstance(raw, str):  # a file sent as the field
+                    raise ValueError(raw)
+                data = {"events": loads(raw)}
             except ValueError:
                 raise ValidationError({"events": [_("The events field is not JSON.")]}) \
                     from None
