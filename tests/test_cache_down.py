@@ -85,3 +85,13 @@ def test_the_visitor_apis_writes_go_through_unthrottled_without_the_cache(client
     assert erased.status_code == 200 and erased.cookies["pz_vid"].value == ""
     assert erased.json()["erased"]["consent_records_pseudonymised"] >= 3
     assert not ConsentRecord.objects.filter(visitor_id__isnull=False).exists()
+
+
+def test_an_unsubscribe_link_works_without_the_cache(client, dead_cache):
+    from personalization.journeys.messages import unsubscribe_token
+    from personalization.privacy.consent import may_send_marketing, record_choices
+
+    anna = UserFactory(username="anna")
+    record_choices(choices={"marketing": True}, source="banner", user=anna)
+    done = client.post(f"/pz/journeys/unsubscribe/{unsubscribe_token(anna.pk)}/")
+    assert done.status_code == 200 and not may_send_marketing(anna)

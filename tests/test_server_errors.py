@@ -42,3 +42,50 @@ def test_json_nested_5000_deep_is_a_400(admin_user, method, path):
 def test_a_deep_batch_in_the_scripts_form_is_a_400():
     answer = probe().post("/pz/api/events/", {"events": DEEP})
     assert answer.status_code == 400 and "not JSON" in str(answer.json())
+
+
+@pytest.mark.parametrize("payload", ["abc", "1", [1], {"user": 1}, 1.5, True, None])
+def test_signed_links_whose_payload_is_not_a_user_id_are_invalid(payload):
+    """Signed with the shop's key, so not forged; but only a user id is a customer (``True``
+    would otherwise read as user 1)."""
+    from django.core import signing
+
+    from personalization.journeys.messages import CART_SALT, UNSUBSCRIBE_SALT
+    from personalization.models import ConsentRecord
+    from tests.factories import UserFactory
+
+    UserFactory(username="first")  # a user 1 for True and "1" to hit
+    client = probe()
+    unsubscribe = signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+    cart = signing.dumps(payload, salt=CART_SALT, compress=True)
+    for answer in (client.get(f"/pz/journeys/unsubscribe/{unsubscribe}/"),
+                   client.post(f"/pz/journeys/unsubscribe/{unsubscribe}/"),
+                   client.get(f"/pz/journeys/cart/{cart}/")):
+        assert answer.status_code == 404 and b"This link is not valid" in answer.content
+    assert not ConsentRecord.objects.exists()
+
+
+def test_an_unsubscribe_link_posted_again_records_one_withdrawal_and_is_throttled():
+    from personalization.journeys.messages import unsubscribe_token
+    from personalization.journeys.views import UNSUBSCRIBE_RATE
+    from personalization.models import ConsentRecord
+    from personalization.privacy.consent import may_send_marketing, record_choices
+    from tests.factories import UserFactory
+
+    anna = UserFactory(username="anna")
+    record_choices(choices={"marketing": True}, source="banner", user=anna)
+    link = f"/pz/journeys/unsubscribe/{unsubscribe_token(anna.pk)}/"
+    client = Client()
+    codes = [client.post(link).status_code for _ in range(30)]
+    assert codes == [200] * UNSUBSCRIBE_RATE + [429] * (30 - UNSUBSCRIBE_RATE)
+    withdrawals = ConsentRecord.objects.filter(user=anna, purpose="marketing", granted=False)
+    assert withdrawals.count() == 1 and not may_send_marketing(anna)
+    throttled = client.post(link)
+    assert throttled["Retry-After"] == "60" and b"Try again in a minute" in throttled.content
+    # Consenting again and unsubscribing again is a change: a second withdrawal.
+    from django.core.cache import cache
+
+    cache.clear()
+    record_choices(choices={"marketing": True}, source="banner", user=anna)
+    assert client.post(link).status_code == 200
+    assert withdrawals.count() == 2
