@@ -89,3 +89,52 @@ def test_an_unsubscribe_link_posted_again_records_one_withdrawal_and_is_throttle
     record_choices(choices={"marketing": True}, source="banner", user=anna)
     assert client.post(link).status_code == 200
     assert withdrawals.count() == 2
+
+
+def test_a_slot_that_campaigns_use_is_not_deleted_through_the_api():
+    from personalization.models import Slot
+    from tests.factories import CampaignFactory, SlotFactory
+    from tests.test_api import staff_client
+
+    used = CampaignFactory(name="Winter sale").slot
+    CampaignFactory(name="Cat week", slot=used)
+    client = staff_client("view_slot", "delete_slot")
+    answer = client.delete(f"/pz/api/slots/{used.pk}/")
+    assert answer.status_code == 409
+    body = answer.json()
+    assert "campaign “Cat week”, campaign “Winter sale”" in body["detail"]
+    assert sorted(u["name"] for u in body["used_by"]) == ["Cat week", "Winter sale"]
+    assert Slot.objects.filter(pk=used.pk).exists()
+    free = SlotFactory(key="sidebar")
+    assert client.delete(f"/pz/api/slots/{free.pk}/").status_code == 204
+
+
+def test_a_segment_a_journey_is_aimed_at_is_not_deleted_through_the_api():
+    from personalization.models import Journey, Segment
+    from tests.factories import SegmentFactory
+    from tests.test_api import staff_client
+
+    segment = SegmentFactory(kind="computed")
+    Journey.objects.create(name="Win-back", trigger="lapsed", segment=segment)
+    answer = staff_client("view_segment", "delete_segment").delete(
+        f"/pz/api/segments/{segment.pk}/")
+    assert answer.status_code == 409 and "Win-back" in answer.json()["detail"]
+    assert Segment.objects.filter(pk=segment.pk).exists()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_the_admin_names_the_campaigns_that_keep_a_slot(admin_client, bulk):
+    from personalization.models import Slot
+    from tests.factories import CampaignFactory
+
+    slot = CampaignFactory(name="Winter sale").slot
+    if bulk:
+        answer = admin_client.post("/admin/personalization/slot/", {
+            "action": "delete_selected", "_selected_action": [slot.pk], "post": "yes"})
+    else:
+        answer = admin_client.post(f"/admin/personalization/slot/{slot.pk}/delete/",
+                                   {"post": "yes"})
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "Cannot delete slot" in page
+    assert "protected related objects" in page and "Winter sale" in page
+    assert Slot.objects.filter(pk=slot.pk).exists()

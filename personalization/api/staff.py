@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from personalization.api.children import WithChildren, build_children, child_data
 from personalization.api.parsers import PARSERS
+from personalization.api.protected import ProtectedDelete
 from personalization.api.schema import OpenApiParameter, OpenApiTypes, extend_schema
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
@@ -153,8 +154,9 @@ class SlotSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SlotViewSet(viewsets.ModelViewSet):
-    """Slots: list, read, create, change, delete (with the model permissions)."""
+class SlotViewSet(ProtectedDelete, viewsets.ModelViewSet):
+    """Slots: list, read, create, change, delete (with the model permissions); a slot that
+    campaigns use is not deleted (409 naming them)."""
 
     queryset = Slot.objects.order_by("key")
     serializer_class = SlotSerializer
@@ -239,8 +241,9 @@ class SegmentSerializer(WithChildren, serializers.ModelSerializer):
         return attrs
 
 
-class SegmentViewSet(viewsets.ModelViewSet):
-    """Segments with their rules (with the model permissions)."""
+class SegmentViewSet(ProtectedDelete, viewsets.ModelViewSet):
+    """Segments with their rules (with the model permissions); a segment a journey is aimed
+    at is not deleted (409 naming it)."""
 
     queryset = Segment.objects.order_by("name").prefetch_related("rules")
     serializer_class = SegmentSerializer
