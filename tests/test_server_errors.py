@@ -138,3 +138,55 @@ def test_the_admin_names_the_campaigns_that_keep_a_slot(admin_client, bulk):
     assert answer.status_code == 200 and "Cannot delete slot" in page
     assert "protected related objects" in page and "Winter sale" in page
     assert Slot.objects.filter(pk=slot.pk).exists()
+
+
+@pytest.fixture
+def ruleless(db):
+    """A computed segment whose rules were all deleted after a refresh found members."""
+    from personalization.jobs.refresh import refresh_segment
+    from personalization.models import Segment
+    from personalization.rules import OrderCountRule
+    from tests.factories import OrderFactory, UserFactory
+
+    OrderFactory(user=UserFactory(username="buyer"))
+    segment = Segment.objects.create(name="Buyers", slug="buyers", kind="computed")
+    rule = OrderCountRule.objects.create(segment=segment, minimum=1)
+    assert refresh_segment(segment.pk).members == 1
+    rule.delete()
+    return segment
+
+
+def test_refreshing_a_segment_without_rules_through_the_api_empties_it_and_says_why(ruleless):
+    from tests.test_api import staff_client
+
+    answer = staff_client("change_segment").post(f"/pz/api/segments/{ruleless.pk}/refresh/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["members"], body["exited"]) == (0, 1)
+    assert "has no rules, so it matches nobody" in body["warning"]
+    ruleless.refresh_from_db()
+    assert ruleless.member_count == 0 and not ruleless.memberships.exists()
+
+
+def test_refreshing_a_segment_without_rules_in_the_admin_says_why(admin_client, ruleless):
+    answer = admin_client.post("/admin/personalization/segment/", {
+        "action": "refresh_now", "_selected_action": [ruleless.pk]}, follow=True)
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "Buyers: 0 members (0 entered, 1 left)" in page
+    assert "has no rules, so it matches nobody" in page
+
+
+def test_the_refresh_task_and_command_refresh_a_segment_without_rules(ruleless, caplog):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from personalization.jobs.tasks import refresh_segment
+
+    with caplog.at_level("WARNING", logger="personalization.jobs.refresh"):
+        result = refresh_segment.apply(args=[ruleless.pk]).get()
+    assert result["members"] == 0 and result["warning"]
+    assert "which has no rules" in caplog.text
+    out = StringIO()
+    call_command("refresh_segments", stdout=out)
+    assert "buyers: 0 members" in out.getvalue() and "matches nobody" in out.getvalue()
