@@ -190,3 +190,123 @@ def test_the_refresh_task_and_command_refresh_a_segment_without_rules(ruleless, 
     out = StringIO()
     call_command("refresh_segments", stdout=out)
     assert "buyers: 0 members" in out.getvalue() and "matches nobody" in out.getvalue()
+
+
+def test_every_demo_campaign_read_from_the_api_and_sent_back_unchanged_is_saved_unchanged():
+    from django.core.management import call_command
+
+    from personalization.models import Campaign
+    from tests.test_api import staff_client
+
+    call_command("seed_demo", customers=10, history=False, verbosity=0)
+    client = staff_client("view_campaign", "change_campaign")
+    weekend = Campaign.objects.order_by("pk").last()
+    weekend.weekdays = ["5", "6"]
+    weekend.save()
+    for campaign in Campaign.objects.order_by("pk"):
+        url = f"/pz/api/campaigns/{campaign.pk}/"
+        read = client.get(url).json()
+        put = client.put(url, read, content_type="application/json")
+        assert put.status_code == 200, (campaign.name, put.content[:500])
+        assert put.json() == read == client.get(url).json()
+    assert client.get(f"/pz/api/campaigns/{weekend.pk}/").json()["weekdays"] == ["5", "6"]
+
+
+def test_every_demo_segment_read_from_the_api_and_sent_back_unchanged_is_saved_unchanged():
+    from django.core.management import call_command
+
+    from personalization.models import Segment
+    from tests.test_api import staff_client
+
+    call_command("seed_demo", customers=10, history=False, verbosity=0)
+    client = staff_client("view_segment", "change_segment")
+    for segment in Segment.objects.order_by("pk"):
+        url = f"/pz/api/segments/{segment.pk}/"
+        read = client.get(url).json()
+        put = client.put(url, read, content_type="application/json")
+        assert put.status_code == 200, (segment.name, put.content[:500])
+        assert put.json() == read
+
+
+@pytest.fixture
+def experiment(django_capture_on_commit_callbacks):
+    """A live campaign with two banners, whose experiment runs; read through the API."""
+    from personalization.models import Slot
+    from tests.test_api import staff_client
+
+    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    client = staff_client("view_campaign", "add_campaign", "change_campaign")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post("/pz/api/campaigns/", {
+            "name": "Cat week", "slot": slot.pk, "status": "live",
+            "variants": [{"type": "bannervariant", "name": "A", "headline": "20% off"},
+                         {"type": "bannervariant", "name": "B", "headline": "Free toy"}]},
+            content_type="application/json")
+    assert made.status_code == 201
+    return client, made.json()
+
+
+def pause(client, campaign, capture):
+    """Pause the campaign: its run ends (after the commit), so its split may change."""
+    with capture(execute=True):
+        assert client.patch(f"/pz/api/campaigns/{campaign['id']}/", {"status": "paused"},
+                            content_type="application/json").status_code == 200
+
+
+def test_variants_sent_back_with_their_ids_are_changed_in_place(experiment):
+    from personalization.measurement.experiments import open_run
+    from personalization.models import Campaign, ContentVariant
+
+    client, campaign = experiment
+    url = f"/pz/api/campaigns/{campaign['id']}/"
+    assert open_run(Campaign.objects.get(pk=campaign["id"])) is not None
+    read = client.get(url).json()
+    assert client.put(url, read, content_type="application/json").json() == read
+    a, b = campaign["variants"]
+    retold = client.patch(url, {"variants": [
+        {**a, "headline": "25% off", "translations": {"nl": {"headline": "25% korting"}}},
+        b]}, content_type="application/json")
+    assert retold.status_code == 200, retold.content  # texts may change during a run
+    assert [(v["id"], v["headline"]) for v in retold.json()["variants"]] == [
+        (a["id"], "25% off"), (b["id"], "Free toy")]
+    assert ContentVariant.objects.get(pk=a["id"]).in_language("nl").headline == "25% korting"
+
+    for changed in ([{**a, "weight": 3}, b], [a], [a, b, {**b, "id": None, "name": "C"}]):
+        locked = client.patch(url, {"variants": changed}, content_type="application/json")
+        assert locked.status_code == 400 and "locked" in str(locked.json()), changed
+    assert ContentVariant.objects.filter(campaign_id=campaign["id"]).count() == 2
+
+
+@pytest.mark.parametrize("variant,message", [
+    ({"translations": "{}"}, "Translations are an object"),
+    ({"translations": {"nl": "Hallo"}}, "Translations are an object"),
+    ({"translations": {"nl": {"link": "/x/"}}}, "link is not a text that can be translated"),
+    ({"translations": {"nl": {"headline": 5}}}, "translation of headline is not a text"),
+    ({"id": 99999}, "No bannervariant with id 99999 here"),
+    ({"type": "popupvariant", "title": "Hi"}, "a type cannot change"),
+])
+def test_variants_that_cannot_be_saved_are_a_400(experiment, variant, message,
+                                                django_capture_on_commit_callbacks):
+    client, campaign = experiment
+    pause(client, campaign, django_capture_on_commit_callbacks)
+    a, b = campaign["variants"]
+    item = {"id": a["id"], **variant} if "type" in variant else {**a, **variant}
+    answer = client.patch(f"/pz/api/campaigns/{campaign['id']}/",
+                          {"variants": [item, b]}, content_type="application/json")
+    assert answer.status_code == 400 and message in str(answer.json()), answer.content
+
+
+def test_a_paused_campaigns_variants_are_added_changed_and_removed_by_id(
+        experiment, django_capture_on_commit_callbacks):
+    client, campaign = experiment
+    url = f"/pz/api/campaigns/{campaign['id']}/"
+    pause(client, campaign, django_capture_on_commit_callbacks)
+    a, b = campaign["variants"]
+    answer = client.patch(url, {"variants": [{**b, "weight": 3}, {"type": "bannervariant",
+                                                                  "name": "C",
+                                                                  "headline": "New"}]},
+                          content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    variants = answer.json()["variants"]
+    assert variants[0]["id"] == b["id"] and variants[0]["weight"] == 3
+    assert variants[1]["id"] not in (a["id"], b["id"]) and len(variants) == 2
