@@ -12,8 +12,11 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 
-def loads(text: str) -> Any:
-    """JSON text as data; ``ValueError`` for anything that is not JSON Python can read."""
+def loads(text: Any) -> Any:
+    """JSON text as data; ``ValueError`` for anything that is not JSON Python can read,
+    or not text at all (a file sent in a form's field)."""
+    if not isinstance(text, str):
+        raise ValueError("not text")
     try:
         return json.loads(text)
     except RecursionError:

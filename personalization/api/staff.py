@@ -231,7 +231,7 @@ class SegmentSerializer(WithChildren, serializers.ModelSerializer):
         built, errors = build_children(
             attrs.get("rules") or [], types, _RULE_INTERNAL, "segment",
             lambda rule: computed_rule_problem(probe, rule), renames={"other": "other_id"},
-            existing=self.existing_children())
+            existing=self.existing_children() if "rules" in attrs else None)
         problem = cycle_problem(probe, {r.other_id for r in built if getattr(r, "other_id",
                                                                               None)})
         if problem:

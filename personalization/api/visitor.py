@@ -128,10 +128,7 @@ class EventsView(VisitorView):
         data = request.data
         if hasattr(data, "getlist"):  # a form: the batch is JSON in its "events" field
             try:
-                raw = data.get("events", "")
-                if not isinstance(raw, str):  # a file sent as the field
-                    raise ValueError(raw)
-                data = {"events": loads(raw)}
+                data = {"events": loads(data.get("events", ""))}
             except ValueError:
                 raise ValidationError({"events": [_("The events field is not JSON.")]}) \
                     from None
