@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from personalization.api.schema import OpenApiTypes, extend_schema
+
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -26,6 +28,10 @@ def users_of(exc: ProtectedError) -> list[dict[str, Any]]:
 class ProtectedDelete:
     """For a ModelViewSet: a delete that the database's PROTECT refuses answers 409 with
     ``detail`` (naming what uses the object) and ``used_by`` (type, id, name of each)."""
+
+    @extend_schema(responses={204: None, 409: OpenApiTypes.OBJECT})
+    def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().destroy(request, *args, **kwargs)  # type: ignore[misc]
 
     def perform_destroy(self, instance: Any) -> None:
         try:
