@@ -59,6 +59,11 @@ def main() -> None:
     django.setup()
     from bench import decisions
 
+    if sys.argv[1:2] == ["cookies"]:
+        from bench import cookies
+
+        print(cookies.run())
+        return
     if sys.argv[1:2] == ["redis"]:
         refresh.merge_into(out, decisions.run(redis=True), decisions.REDIS_START,
                            decisions.REDIS_END)

@@ -118,3 +118,19 @@ class SafeCache:
 def app_cache() -> SafeCache:
     """The cache the app uses (``PERSONALIZATION["CACHE_ALIAS"]``), failing soft."""
     return SafeCache(caches[app_settings.CACHE_ALIAS])
+
+
+def within_rate(key: str, limit: int, seconds: int) -> bool:
+    """Count one more request under ``key`` and say whether it is among the first ``limit``
+    of its window of ``seconds`` (a fixed window, for a plain view; the API uses REST
+    framework's throttles). While the cache is down every request is within the rate: the
+    limit fails open, as the API's throttles do."""
+    cache = app_cache()
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # the window ended between add and incr: this opens the next one
+        cache.add(key, 1, seconds)
+        return True
+    except CacheUnavailable:
+        return True

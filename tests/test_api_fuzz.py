@@ -67,3 +67,42 @@ def test_no_request_makes_the_api_fail():
             case.validate_response(read, checks=[response_schema_conformance])
 
         call()
+
+
+#: Bodies an outside probe sent (issue 27), and their kin: none may be answered with a 500.
+HOSTILE = [
+    ("application/json", "[" * 5000 + "]" * 5000),
+    ("application/json", '{"a":' * 5000 + "1" + "}" * 5000),
+    ("application/json", "[]"), ("application/json", "null"), ("application/json", "1e999"),
+    ("application/json", '"text"'), ("application/json", b"\xff\xfe{"),
+    ("application/json", '{"events": NaN}'),
+    ("application/x-www-form-urlencoded", "events=" + "[" * 5000),
+    ("multipart/form-data; boundary=pz", b"--pz\r\nContent-Disposition: form-data; "
+     b'name="events"; filename="e.json"\r\nContent-Type: application/json\r\n\r\n[]\r\n'
+     b"--pz--\r\n"),
+    ("multipart/form-data; boundary=pz", b"--pz\r\nbroken"),
+]
+
+
+@pytest.mark.django_db
+def test_no_hostile_body_makes_a_write_fail(admin_user):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tests.factories import CampaignFactory, SegmentFactory
+
+    campaign = CampaignFactory()
+    segment = SegmentFactory(kind="computed")
+    ids = {"id": campaign.pk}
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    client.cookies["csrftoken"] = SECRET
+    writes = [(method, path) for path, item in spec["paths"].items()
+              for method in item if method in ("post", "put", "patch", "delete")]
+    assert len(writes) >= 12
+    for method, path in writes:
+        url = path.replace("{id}", str(segment.pk if "segments" in path else ids["id"]))
+        for content_type, body in HOSTILE:
+            answer = client.generic(method.upper(), url, body, content_type=content_type,
+                                    headers={"X-CSRFToken": SECRET})
+            assert answer.status_code < 500, (method, url, content_type, answer.content[:300])

@@ -60,3 +60,38 @@ def test_a_customer_logs_in_and_sees_his_greeting_without_the_cache(client, dead
     response = client.post("/login/", {"username": "anna", "password": "demo"}, follow=True)
     assert response.status_code == 200 and "Hello Anna" in response.content.decode()
     assert client.post("/logout/", follow=True).status_code == 200
+
+
+def test_the_visitor_apis_writes_go_through_unthrottled_without_the_cache(client, dead_cache,
+                                                                          caplog):
+    """Throttles count in the cache: while it is down they let writes through (logged)
+    rather than answer 500, so a visitor can still choose his consent and erase his data."""
+    from personalization.models import ConsentRecord
+
+    give_consent(client)
+    with caplog.at_level("WARNING", logger="personalization.cache"):
+        for _ in range(3):
+            choice = client.put("/pz/api/consent/", {"choices": {"analytics": True}},
+                                content_type="application/json")
+            assert choice.status_code == 200 and choice.json()["decided"]
+    assert "cannot be reached" in caplog.text
+    assert ConsentRecord.objects.filter(purpose="analytics", granted=True,
+                                        source="banner").count() == 3
+    event = client.post("/pz/api/events/", {"events": [{"type": "custom",
+                                                        "name": "newsletter_signup"}]},
+                        content_type="application/json")
+    assert event.status_code == 202
+    erased = client.delete("/pz/api/me/", {"confirm": True}, content_type="application/json")
+    assert erased.status_code == 200 and erased.cookies["pz_vid"].value == ""
+    assert erased.json()["erased"]["consent_records_pseudonymised"] >= 3
+    assert not ConsentRecord.objects.filter(visitor_id__isnull=False).exists()
+
+
+def test_an_unsubscribe_link_works_without_the_cache(client, dead_cache):
+    from personalization.journeys.messages import unsubscribe_token
+    from personalization.privacy.consent import may_send_marketing, record_choices
+
+    anna = UserFactory(username="anna")
+    record_choices(choices={"marketing": True}, source="banner", user=anna)
+    done = client.post(f"/pz/journeys/unsubscribe/{unsubscribe_token(anna.pk)}/")
+    assert done.status_code == 200 and not may_send_marketing(anna)

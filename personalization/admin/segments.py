@@ -179,6 +179,8 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                 "%(segment)s: %(members)d members (%(entered)d entered, %(exited)d left).") % {
                     "segment": segment, "members": result.members,
                     "entered": result.entered, "exited": result.exited}, messages.SUCCESS)
+            if result.warning:
+                self.message_user(request, result.warning, messages.WARNING)
         if queryset.exclude(kind=Segment.Kind.COMPUTED).exists():
             self.message_user(request, gettext(
                 "Live segments are evaluated on every request and need no refresh."),

@@ -13,7 +13,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.parsers import PARSERS
 from personalization.api.permissions import ModelPermissions
+from personalization.fields import WEEKDAY_CHOICES
 from personalization.models import VARIANT_KINDS, Campaign
 
 #: Variant fields that are bookkeeping, not content.
@@ -35,6 +37,9 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
     variants = serializers.ListField(child=serializers.DictField(), required=False,
                                      max_length=20, write_only=True)
     children_field, parent_attr = "variants", "campaign"
+    # A list as it is read ("weekdays": ["5", "6"]), not the text of a list.
+    weekdays = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAY_CHOICES),
+                                     required=False, max_length=7)
 
     class Meta:
         model = Campaign
@@ -57,7 +62,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
         probe = self.instance or Campaign()
         plain = {k: v for k, v in attrs.items() if k not in ("variants", "segments")}
         running = self.instance is not None and open_run(self.instance) is not None
-        if running and "variants" in attrs:
+        if running and "holdout_percent" in plain \
+                and plain["holdout_percent"] != self.instance.holdout_percent:
             raise ValidationError({"holdout_percent": [_LOCKED]})
         if running:
             changed = [key for key in LOCKED_WHILE_RUNNING
@@ -74,8 +80,14 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
             return attrs
         types = _variant_types()
         slot = probe.slot if probe.slot_id else None
+        existing = self.existing_children()
+        split = {pk: v.weight for pk, v in (existing or {}).items()}  # before any change
         built, errors = build_children(attrs["variants"], types, _INTERNAL, "campaign",
-                                       lambda variant: variant_kind_problem(slot, variant))
+                                       lambda variant: variant_kind_problem(slot, variant),
+                                       existing=existing)
+        if running and not errors and {v.pk: v.weight for v in built} != split:
+            # Texts may change during a run; which variants there are and their weights not.
+            raise ValidationError({"variants": [_LOCKED]})
         problem = weights_problem([v.weight for v in built]) if not errors else ""
         if problem:
             errors["non_field_errors"] = [problem]
@@ -91,4 +103,5 @@ class CampaignViewSet(viewsets.ModelViewSet):
     queryset = Campaign.objects.order_by("-priority", "name").prefetch_related("segments")
     serializer_class = CampaignSerializer
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, ModelPermissions]

@@ -1,5 +1,9 @@
 """A parent saved with its polymorphic children (a segment's rules, a campaign's
-variants): each child as ``{"type": "<model name>", ...fields}``, all saved or none."""
+variants): each child as ``{"type": "<model name>", ...fields}``, all saved or none.
+
+When a parent is changed, a child sent with its ``id`` is that child, changed in place (it
+keeps its id, so a variant keeps its events and reports); one without is added; one not
+sent is deleted."""
 
 from __future__ import annotations
 
@@ -17,8 +21,9 @@ def child_data(child: Any, internal: set[str]) -> dict[str, Any]:
         if field.name in internal or field.name.endswith("_ptr"):
             continue
         value = getattr(child, field.attname)
-        out[field.name] = value if isinstance(value, (str, int, bool, list)) or value is None \
-            else str(value)
+        # JSON stays JSON (a variant's translations), so what is read can be sent back.
+        out[field.name] = value if isinstance(value, (str, int, bool, list, dict)) \
+            or value is None else str(value)
     return out
 
 
@@ -41,9 +46,17 @@ class WithChildren:
         with transaction.atomic():
             parent = super().update(parent, validated)  # type: ignore[misc]
             if children is not None:
-                getattr(parent, self.children_field).all().delete()
+                kept = [child.pk for child in children if child.pk is not None]
+                getattr(parent, self.children_field).exclude(pk__in=kept).delete()
                 self._save_children(parent, children)
         return parent
+
+    def existing_children(self) -> dict[int, Any] | None:
+        """The children of the parent being changed, by id (None when one is created)."""
+        instance = getattr(self, "instance", None)
+        if instance is None:
+            return None
+        return {child.pk: child for child in getattr(instance, self.children_field).all()}
 
     def _save_children(self, parent: Any, children: list[Any]) -> None:
         for child in children:
@@ -53,10 +66,13 @@ class WithChildren:
 
 def build_children(raw: list[dict[str, Any]], types: dict[str, Any], internal: set[str],
                    parent_attr: str, check: Callable[[Any], str],
-                   renames: dict[str, str] | None = None) -> tuple[list[Any], dict[str, Any]]:
+                   renames: dict[str, str] | None = None,
+                   existing: dict[int, Any] | None = None) -> tuple[list[Any], dict[str, Any]]:
     """The children described by ``raw``, each checked by its own model (``full_clean``)
-    and by ``check`` (the parent's rule for it: "" when it fits); errors by position."""
-    built, errors = [], {}
+    and by ``check`` (the parent's rule for it: "" when it fits); errors by position.
+    ``existing``: the children of the parent being changed, by id (None: a new parent,
+    whose children are all new, ids or not)."""
+    built, errors, seen = [], {}, set()
     for index, item in enumerate(raw):
         cls = types.get(str(item.get("type", "")))
         if cls is None:
@@ -69,7 +85,22 @@ def build_children(raw: list[dict[str, Any]], types: dict[str, Any], internal: s
             continue
         values = {(renames or {}).get(k, k): v for k, v in item.items()
                   if k not in ("type", "id")}
-        child = cls(**values)
+        pk = item.get("id")
+        if existing is not None and pk is not None:
+            child = existing.get(pk) if type(pk) is int else None
+            if child is None or pk in seen:
+                errors[str(index)] = [f"No {item['type']} with id {pk!r} here, or sent twice; "
+                                      "leave the id out to add one."]
+                continue
+            if type(child) is not cls:
+                errors[str(index)] = [f"{pk} is a {child._meta.model_name}: a type cannot "
+                                      "change (leave the id out to add a new one)."]
+                continue
+            seen.add(pk)
+            for name, value in values.items():
+                setattr(child, name, value)
+        else:
+            child = cls(**values)
         try:
             child.full_clean(exclude=[parent_attr])
         except DjangoValidationError as exc:

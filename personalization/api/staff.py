@@ -19,7 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personalization.api.children import WithChildren, build_children, child_data
+from personalization.api.parsers import PARSERS
 from personalization.api.permissions import ModelPermissions, Needs
+from personalization.api.protected import ProtectedDelete
 from personalization.api.schema import OpenApiParameter, OpenApiTypes, extend_schema
 from personalization.engine.context import VisitorContext
 from personalization.engine.decide import choose
@@ -36,6 +38,7 @@ class StaffView(APIView):
     """A staff endpoint; a subclass states the permission it needs in ``needs``."""
 
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, Needs]
     needs: str
 
@@ -153,12 +156,14 @@ class SlotSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SlotViewSet(viewsets.ModelViewSet):
-    """Slots: list, read, create, change, delete (with the model permissions)."""
+class SlotViewSet(ProtectedDelete, viewsets.ModelViewSet):
+    """Slots: list, read, create, change, delete (with the model permissions); a slot that
+    campaigns use is not deleted (409 naming them)."""
 
     queryset = Slot.objects.order_by("key")
     serializer_class = SlotSerializer
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, ModelPermissions]
 
 
@@ -227,7 +232,8 @@ class SegmentSerializer(WithChildren, serializers.ModelSerializer):
                     setattr(probe, key, value)
         built, errors = build_children(
             attrs.get("rules") or [], types, _RULE_INTERNAL, "segment",
-            lambda rule: computed_rule_problem(probe, rule), renames={"other": "other_id"})
+            lambda rule: computed_rule_problem(probe, rule), renames={"other": "other_id"},
+            existing=self.existing_children() if "rules" in attrs else None)
         problem = cycle_problem(probe, {r.other_id for r in built if getattr(r, "other_id",
                                                                               None)})
         if problem:
@@ -238,12 +244,14 @@ class SegmentSerializer(WithChildren, serializers.ModelSerializer):
         return attrs
 
 
-class SegmentViewSet(viewsets.ModelViewSet):
-    """Segments with their rules (with the model permissions)."""
+class SegmentViewSet(ProtectedDelete, viewsets.ModelViewSet):
+    """Segments with their rules (with the model permissions); a segment a journey is aimed
+    at is not deleted (409 naming it)."""
 
     queryset = Segment.objects.order_by("name").prefetch_related("rules")
     serializer_class = SegmentSerializer
     authentication_classes = [SessionAuthentication]
+    parser_classes = PARSERS
     permission_classes = [IsAdminUser, ModelPermissions]
 
     def perform_create(self, serializer: SegmentSerializer) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.middleware.csrf import get_token
@@ -18,6 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from personalization.api.parsers import PARSERS, loads
 from personalization.api.schema import OpenApiTypes, extend_schema
 from personalization.api.serializers import (
     MAX_EVENTS,
@@ -26,6 +26,7 @@ from personalization.api.serializers import (
     EventBatchSerializer,
     EventsAnswerSerializer,
 )
+from personalization.cache import SafeCache, app_cache
 from personalization.conf import app_settings
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
@@ -65,7 +66,19 @@ class ClientAddress:
         return super().get_ident(request)  # type: ignore[misc]
 
 
-class VisitorThrottle(ClientAddress, AnonRateThrottle):
+class AppCacheThrottle(AnonRateThrottle):
+    """A throttle that counts in the app's cache and degrades with it: while the cache
+    cannot be reached nothing is counted and every write goes through (the outage is
+    logged once by the cache, see ``personalization.cache``), so a visitor can still set
+    his consent or erase his data. REST framework's throttles would call the cache directly
+    and answer 500."""
+
+    @property
+    def cache(self) -> SafeCache:  # type: ignore[override]
+        return app_cache()
+
+
+class VisitorThrottle(ClientAddress, AppCacheThrottle):
     """Per visitor (the id in his cookie, else his address): 120 writes a minute."""
 
     scope = "pz_visitor"
@@ -81,7 +94,7 @@ class VisitorThrottle(ClientAddress, AnonRateThrottle):
                                     else self.get_ident(request)}
 
 
-class AddressThrottle(ClientAddress, AnonRateThrottle):
+class AddressThrottle(ClientAddress, AppCacheThrottle):
     """Per address, whatever the cookies say: 600 writes a minute."""
 
     scope = "pz_address"
@@ -96,6 +109,7 @@ class AddressThrottle(ClientAddress, AnonRateThrottle):
 class VisitorView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = [VisitorCsrf]
+    parser_classes = PARSERS
     throttle_classes = [VisitorThrottle, AddressThrottle]
 
     @staticmethod
@@ -118,7 +132,7 @@ class EventsView(VisitorView):
         data = request.data
         if hasattr(data, "getlist"):  # a form: the batch is JSON in its "events" field
             try:
-                data = {"events": json.loads(data.get("events", ""))}
+                data = {"events": loads(data.get("events", ""))}
             except ValueError:
                 raise ValidationError({"events": [_("The events field is not JSON.")]}) \
                     from None

@@ -10,8 +10,6 @@ from typing import Any
 
 from django.core import signing
 
-from personalization.privacy.signed import remember_signed, verified_loads
-
 logger = logging.getLogger(__name__)
 
 STATE_SALT = "personalization.visitor"
@@ -50,18 +48,14 @@ class VisitorState:
             data["k"] = self.last_category
         if self.recorded_visit:
             data["p"] = self.recorded_visit
-        raw = signing.dumps(data, salt=STATE_SALT, compress=True)
-        # The next request need not verify it again (a copy: the state may change later).
-        remember_signed(raw, STATE_SALT, {k: dict(v) if isinstance(v, dict) else v
-                                    for k, v in data.items()})
-        return raw
+        return signing.dumps(data, salt=STATE_SALT, compress=True)
 
     @classmethod
     def loads(cls, raw: str | None) -> VisitorState:
         """The state in the cookie, or a new visitor when it is missing or tampered with."""
         if raw:
             try:
-                data = verified_loads(raw, STATE_SALT)
+                data = signing.loads(raw, salt=STATE_SALT)
                 return cls(vid=str(uuid.UUID(data["v"])), visits=int(data.get("n", 1)),
                            last=int(data.get("t", 0)), first_touch=dict(data.get("f", {})),
                            last_touch=dict(data.get("l", {})),
@@ -120,7 +114,7 @@ class Caps:
     def loads(cls, raw: str | None) -> Caps:
         if raw:
             try:
-                data = dict(verified_loads(raw, CAPS_SALT))
+                data = dict(signing.loads(raw, salt=CAPS_SALT))
                 dismissed = {str(k): int(v) for k, v in (data.pop("d", None) or {}).items()}
                 return cls(counts={str(k): [int(v[0]), int(v[1])] for k, v in data.items()},
                            dismissed=dismissed)

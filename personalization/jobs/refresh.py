@@ -22,8 +22,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from personalization.engine import profiles
 from personalization.engine.sets import CustomerSet
@@ -43,8 +45,10 @@ class RefreshResult:
     entered: int
     exited: int
     seconds: float
+    #: Something the merchant should know (the segment has no rules), or "".
+    warning: str = ""
 
-    def as_dict(self) -> dict[str, int | float]:
+    def as_dict(self) -> dict[str, int | float | str]:
         return asdict(self)
 
 
@@ -78,11 +82,15 @@ def refresh_segment(segment_id: int, now: datetime | None = None, *,
             raise ValueError(f"Segment {segment.slug!r} is live; only computed segments "
                              "are refreshed.")
         members = CustomerSet(now=now).members(segment).order_by().distinct()
-        select_sql, params = members.query.get_compiler(db).as_sql()
+        try:
+            select_sql, params = members.query.get_compiler(db).as_sql()
+        except EmptyResultSet:  # the rules can match nobody (no rules): no members
+            select_sql, params = "", ()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
             cursor.execute(f"CREATE TEMPORARY TABLE {tmp} (user_id bigint NOT NULL)")
-            cursor.execute(f"INSERT INTO {tmp} (user_id) {select_sql}", params)
+            if select_sql:
+                cursor.execute(f"INSERT INTO {tmp} (user_id) {select_sql}", params)
             postgres = connection.vendor == "postgresql"
             if postgres:
                 cursor.execute(f"ANALYZE {tmp}")  # temporary tables get no autovacuum
@@ -116,10 +124,17 @@ def refresh_segment(segment_id: int, now: datetime | None = None, *,
             transaction.on_commit(
                 lambda: _announce(segment, entered_ids, exited_ids), using=db)
     seconds = (timezone.now() - started).total_seconds()
+    warning = ""
+    if not segment.rules.exists():
+        warning = gettext("“%(name)s” has no rules, so it matches nobody: its membership is "
+                          "now empty. Add a rule to define who is in it.") % {
+                              "name": segment.name}
+        logger.warning("Refreshed segment %s, which has no rules: it matches nobody",
+                       segment.slug)
     if log:  # a caller with a report of its own (seed_demo) says it there
         logger.info("Refreshed segment %s: %s members (+%s −%s) in %.2fs", segment.slug,
                     member_count, entered, exited, seconds)
-    return RefreshResult(segment_id, member_count, entered, exited, seconds)
+    return RefreshResult(segment_id, member_count, entered, exited, seconds, warning)
 
 
 def _drain(cursor: object, into: array) -> int:

@@ -68,7 +68,7 @@ def resume_rep_notifications() -> int:
 
 
 @shared_task(**RETRY)
-def refresh_segment(segment_id: int) -> dict[str, int]:
+def refresh_segment(segment_id: int) -> dict[str, int | float | str]:
     return refresh.refresh_segment(segment_id).as_dict()
 
 

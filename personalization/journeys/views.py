@@ -10,11 +10,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from personalization.adapters import get_adapter
+from personalization.cache import within_rate
 from personalization.journeys.messages import CART_SALT, UNSUBSCRIBE_SALT
 from personalization.journeys.unsubscribe import unsubscribe
 
 #: A link keeps working this long (a message read weeks later).
 MAX_AGE = 60 * 60 * 24 * 90
+#: Unsubscribe posts per customer and minute; beyond, 429 (a replayed link).
+UNSUBSCRIBE_RATE = 5
 
 
 class InvalidLink(Exception):
@@ -26,6 +29,8 @@ def _user(token: str, salt: str):  # type: ignore[no-untyped-def]
         user_id = signing.loads(token, salt=salt, max_age=MAX_AGE)
     except signing.BadSignature:
         raise InvalidLink from None
+    if type(user_id) is not int:  # signed by us, but not a user id (True would read as 1)
+        raise InvalidLink
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     if user is None:
         raise InvalidLink
@@ -41,17 +46,22 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (a link must not act when a mail scanner opens it); POST, from the page's
-    button or a mail client's one-click, withdraws the marketing consent."""
+    button or a mail client's one-click, withdraws the marketing consent: once, however
+    often it is posted, and at most ``UNSUBSCRIBE_RATE`` posts a minute per customer."""
     try:
         user = _user(token, UNSUBSCRIBE_SALT)
     except InvalidLink:
         return _invalid(request)
-    done = False
-    if request.method == "POST":
-        unsubscribe(user)
-        done = True
+    if request.method == "GET":
+        return render(request, "personalization/journeys/unsubscribe.html", {"token": token})
+    if not within_rate(f"pz:unsubscribe:{user.pk}", UNSUBSCRIBE_RATE, 60):
+        response = render(request, "personalization/journeys/unsubscribe.html",
+                          {"throttled": True, "token": token}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    unsubscribe(user)
     return render(request, "personalization/journeys/unsubscribe.html",
-                  {"done": done, "token": token})
+                  {"done": True, "token": token})
 
 
 @require_http_methods(["GET"])

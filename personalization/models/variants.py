@@ -48,6 +48,31 @@ class ContentVariant(PolymorphicModel):
     def __str__(self) -> str:
         return self.name or f"{self._meta.verbose_name} #{self.pk}"
 
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude)
+        if "translations" not in (exclude or ()):
+            problem = self.translations_problem(self.translations)
+            if problem:
+                raise ValidationError({"translations": problem})
+
+    @classmethod
+    def translations_problem(cls, value: object) -> str:
+        """Why ``value`` is not ``{language: {field: text}}`` for this kind, or ""."""
+        if not isinstance(value, dict):
+            return _("Translations are an object: {language: {field: text}}.")
+        for language, texts in value.items():
+            if not isinstance(texts, dict) or not (0 < len(language) <= 15):
+                return _("Translations are an object: {language: {field: text}}.")
+            for name, text in texts.items():
+                if name not in cls.translatable:
+                    return _("%(field)s is not a text that can be translated here; these "
+                             "can: %(fields)s.") % {"field": name,
+                                                    "fields": ", ".join(cls.translatable)}
+                if not isinstance(text, str):
+                    return _("The translation of %(field)s is not a text.") % {
+                        "field": name}
+        return ""
+
     def save(self, *args, **kwargs):
         for name in self.html_fields:
             setattr(self, name, sanitize(getattr(self, name)))

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from personalization.cache import app_cache
 from personalization.conf import app_settings
-from personalization.privacy.signed import remember_signed, verified_loads
 
 NECESSARY = "necessary"
 PERSONALIZATION = "personalization"
@@ -74,16 +73,14 @@ class ConsentState:
     def dumps(self) -> str:
         data = {"v": self.version, "p": {k: int(v) for k, v in self.choices.items()},
                 "t": self.at, "u": self.owner}
-        raw = signing.dumps(data, salt=COOKIE_SALT, compress=True)
-        remember_signed(raw, COOKIE_SALT, {**data, "p": dict(data["p"])})
-        return raw
+        return signing.dumps(data, salt=COOKIE_SALT, compress=True)
 
     @classmethod
     def loads(cls, raw: str | None) -> ConsentState | None:
         if not raw:
             return None
         try:
-            data = verified_loads(raw, COOKIE_SALT)
+            data = signing.loads(raw, salt=COOKIE_SALT)
             owner = data.get("u")
             return cls(choices={str(k): bool(v) for k, v in data["p"].items()},
                        version=data.get("v"), at=int(data.get("t", 0)),

@@ -49,6 +49,8 @@ class Command(BaseCommand):
                 result = refresh_segment(segment_id)
                 line = (f"{names[segment_id]}: {result.members} members "
                         f"(+{result.entered} −{result.exited}) in {result.seconds:.1f}s")
+                if result.warning:
+                    line += " " + self.style.WARNING(result.warning)
             except (ValueError, NotImplementedError) as exc:
                 failures += 1
                 line = self.style.ERROR(f"{names[segment_id]}: {exc}")
