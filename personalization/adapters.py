@@ -184,6 +184,20 @@ class CommerceAdapter:
         (empty when he is not on a category or product page). Must not query the database."""
         return ()
 
+    def checkout_paths(self) -> tuple[str, ...]:
+        """Path prefixes of the cart and checkout pages, where no popup opens unless its
+        campaign allows it (``PERSONALIZATION["CHECKOUT_PATHS"]`` adds more)."""
+        return ("/cart/", "/basket/", "/checkout/")
+
+    def is_checkout(self, request: HttpRequest) -> bool:
+        """Whether the request shows the cart or the checkout. Must not query."""
+        return request.path_info.startswith(self.checkout_paths())
+
+    def category_descendants(self, ids: frozenset[int]) -> frozenset[int]:
+        """``ids`` and every category below them: a category rule matches its subcategories
+        too. Asked when the RuleBook is built and in computed SQL, never per request."""
+        return frozenset(ids)
+
     def orders(self) -> QuerySet | None:
         """All placed orders (for aggregates and affinities)."""
         return None

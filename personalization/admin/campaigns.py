@@ -189,7 +189,7 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                              "run whenever the campaign is live.")}),
         (_("Measurement and limits"), {
             "fields": ["holdout_percent", ("cap_impressions", "cap_period_hours"),
-                       "waffle_flag", "cost"]}),
+                       "popup_on_checkout", "waffle_flag", "cost"]}),
     ]
 
     def get_urls(self) -> list[Any]:

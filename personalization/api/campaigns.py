@@ -39,7 +39,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
         model = Campaign
         fields = ["id", "name", "slot", "status", "priority", "segments", "starts_at",
                   "ends_at", "weekdays", "hour_start", "hour_end", "holdout_percent",
-                  "cap_impressions", "cap_period_hours", "waffle_flag", "cost",
+                  "cap_impressions", "cap_period_hours", "popup_on_checkout", "waffle_flag",
+                  "cost",
                   "margin_percent", "variants"]
 
     def to_representation(self, instance: Campaign) -> dict[str, Any]:

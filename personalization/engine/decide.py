@@ -131,7 +131,12 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
     notes: list[Reason] = []
     now_ts = int(time.time())
     caps = ctx.caps if ctx.has_dismissals() else None
+    checkout = slot.kind == "popup" and ctx.on_checkout
     for campaign in slot.campaigns:
+        if checkout and not campaign.popup_on_checkout:
+            notes.append(Reason("{}: skipped, no popup opens on the cart or checkout unless "
+                                "its campaign allows it", (campaign.label,)))
+            continue
         why_not = _ruled_out(campaign, ctx, caps, now_ts)
         if why_not is not None:
             notes.append(why_not)
