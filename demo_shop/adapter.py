@@ -62,16 +62,15 @@ class DemoCommerceAdapter(CommerceAdapter):
 
     def customer_cart(self, user: Any) -> CartSnapshot | None:
         """The cart kept with the customer (saved whenever he changes it logged in), else
-        the one in his latest session."""
-        from demo_shop.orders.models import SavedCart
-        from demo_shop.orders.preview import customer_session
+        the one in his latest session: the one his previewed cart pages show too."""
+        from demo_shop.orders.preview import customer_cart_data
 
-        saved = SavedCart.objects.filter(user=user).first()
-        if saved is not None:
-            return _snapshot({"cart": saved.items,
-                              "cart_updated_at": saved.updated_at.isoformat()})
-        session = customer_session(user.pk)
-        return _snapshot(session) if session is not None else CartSnapshot()
+        return _snapshot(customer_cart_data(user.pk))
+
+    def sample_cart(self) -> CartSnapshot:
+        from demo_shop.orders.preview import sample_cart_data
+
+        return _snapshot(sample_cart_data())
 
     def saved_carts(self) -> QuerySet:
         from demo_shop.orders.models import SavedCart

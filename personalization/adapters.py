@@ -164,6 +164,11 @@ class CommerceAdapter:
         tell (they then simulate an empty cart and say so). Read only: never change it."""
         return None
 
+    def sample_cart(self) -> CartSnapshot | None:
+        """A cart for a staff preview as a segment, so the cart and checkout pages can be
+        previewed; None (the default): the previewer's own cart."""
+        return None
+
     def saved_carts(self) -> QuerySet | None:
         """The customers' carts with items, kept between visits (one row per customer, its
         change time in ``saved_cart_fields.updated``): what abandoned-cart journeys scan,

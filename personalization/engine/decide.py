@@ -218,8 +218,13 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
             notes: list[Reason]) -> Decision:
     """The holdout or a variant (see :func:`arm_of`), and why."""
     decision = Decision(slot=slot.key, slot_kind=slot.kind, campaign=campaign, notes=notes)
-    control, variant = arm_of(campaign, ctx)
-    if control:
+    chosen = ctx.chosen_arm(campaign) if ctx.is_preview else None  # a staff preview's pick
+    control, variant = chosen if chosen is not None else arm_of(campaign, ctx)
+    if chosen is not None:
+        decision.control = control
+        notes.append(Reason("{} chosen for this preview", (
+            "control (the default content)" if control else f"variant '{variant}'",)))
+    elif control:
         decision.control = True
         notes.append(Reason("held out as control ({}% holdout): showing the default content",
                             (campaign.holdout_percent,)))
