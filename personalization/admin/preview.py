@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personalization.conf import app_settings
 from personalization.models import Campaign, ContentVariant, Segment
+from personalization.rules.request import DEVICE_CHOICES
 from personalization.touchpoints import preview
 
 
@@ -41,9 +42,7 @@ class PreviewForm(forms.Form):
         required=False, label=_("Country"), max_length=2,
         help_text=_("Two-letter country code the visitor comes from, e.g. NL. Empty: yours."))
     device = forms.ChoiceField(
-        required=False, label=_("Device"), choices=[
-            ("", _("Yours")), ("desktop", _("Desktop")), ("tablet", _("Tablet")),
-            ("mobile", _("Mobile"))])
+        required=False, label=_("Device"), choices=[("", _("Yours")), *DEVICE_CHOICES])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
