@@ -94,3 +94,14 @@ def test_without_a_default_cap_a_popup_comes_back_until_closed(client, settings)
     html = client.get("/page/").content.decode()
     report(client, html, "view", c.pk, variant.pk)
     assert TITLE in client.get("/page/").content.decode()
+
+
+def test_explain_for_a_checkout_path_knows_no_popup_opens_there():
+    from personalization.engine.decide import choose
+    from personalization.testing import make_context
+
+    popup_campaign()
+    assert choose("popup", make_context(path="/c/pizzas/")).shows_variant
+    decision = choose("popup", make_context(path="/checkout/"))
+    assert not decision.shows_variant
+    assert "no popup opens on the cart or checkout" in decision.reasons[0]
