@@ -105,3 +105,15 @@ def test_explain_for_a_checkout_path_knows_no_popup_opens_there():
     decision = choose("popup", make_context(path="/checkout/"))
     assert not decision.shows_variant
     assert "no popup opens on the cart or checkout" in decision.reasons[0]
+
+
+@pytest.mark.parametrize("key, value, check", [
+    ("CHECKOUT_PATHS", "/payment/", "E011"), ("CHECKOUT_PATHS", ["payment"], "E011"),
+    ("POPUP_DEFAULT_CAP", 0, "E012"), ("POPUP_DEFAULT_CAP", "once", "E012")])
+def test_a_wrong_popup_setting_stops_start_up(settings, key, value, check):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, key: value}
+    with pytest.raises(SystemCheckError, match=f"personalization.{check}"):
+        call_command("check")
