@@ -27,6 +27,8 @@ from personalization.adapters import (
 from personalization.cache import SafeCache
 
 CATALOG_VERSION_KEY = "demo:catalog:version"
+#: The pages where a purchase is under way: no popup opens there unless allowed.
+CHECKOUT_URL_NAMES = frozenset({"cart", "checkout"})
 
 #: The catalog's version number; a cache that is down reads as "reload from the database".
 cache = SafeCache(django_cache)
@@ -60,16 +62,15 @@ class DemoCommerceAdapter(CommerceAdapter):
 
     def customer_cart(self, user: Any) -> CartSnapshot | None:
         """The cart kept with the customer (saved whenever he changes it logged in), else
-        the one in his latest session."""
-        from demo_shop.orders.models import SavedCart
-        from demo_shop.orders.preview import customer_session
+        the one in his latest session: the one his previewed cart pages show too."""
+        from demo_shop.orders.preview import customer_cart_data
 
-        saved = SavedCart.objects.filter(user=user).first()
-        if saved is not None:
-            return _snapshot({"cart": saved.items,
-                              "cart_updated_at": saved.updated_at.isoformat()})
-        session = customer_session(user.pk)
-        return _snapshot(session) if session is not None else CartSnapshot()
+        return _snapshot(customer_cart_data(user.pk))
+
+    def sample_cart(self) -> CartSnapshot:
+        from demo_shop.orders.preview import sample_cart_data
+
+        return _snapshot(sample_cart_data())
 
     def saved_carts(self) -> QuerySet:
         from demo_shop.orders.models import SavedCart
@@ -102,6 +103,16 @@ class DemoCommerceAdapter(CommerceAdapter):
             return ()
         _prices, parents, _pc = _catalog()
         return _chain(category.pk, parents)
+
+    def is_checkout(self, request: HttpRequest) -> bool:
+        """The cart and checkout pages, by their URL names."""
+        match = getattr(request, "resolver_match", None)
+        return match is not None and match.url_name in CHECKOUT_URL_NAMES
+
+    def category_descendants(self, ids: frozenset[int]) -> frozenset[int]:
+        """The categories and every category nested below them, from the cached catalog."""
+        _prices, parents, _pc = _catalog()
+        return frozenset(pk for pk in parents if not ids.isdisjoint(_chain(pk, parents))) | ids
 
     # -- sets and history -----------------------------------------------------------------
     def orders(self) -> QuerySet:
@@ -143,13 +154,15 @@ class DemoCommerceAdapter(CommerceAdapter):
     def catalog_names(self, kind: str, ids: list[int]) -> dict[int, str]:
         rows = self._catalog_model(kind).objects.filter(pk__in=ids)
         if kind == "category":
-            return {c.pk: str(c) for c in rows.select_related("parent", "department")}
+            return {c.pk: _category_path(c) for c in rows.select_related("parent",
+                                                                          "department")}
         return dict(rows.values_list("pk", "name"))
 
     def search_catalog(self, kind: str, term: str, limit: int = 20) -> list[tuple[int, str]]:
         rows = self._catalog_model(kind).objects.filter(name__icontains=term).order_by("name")
         if kind == "category":
-            return [(c.pk, str(c)) for c in rows.select_related("parent", "department")[:limit]]
+            return [(c.pk, _category_path(c))
+                    for c in rows.select_related("parent", "department")[:limit]]
         return list(rows.values_list("pk", "name")[:limit])
 
     @staticmethod
@@ -193,6 +206,12 @@ class DemoCommerceAdapter(CommerceAdapter):
             account_name=order.account.name if order.account_id else "",
             line_count=order.lines.count(), total=order.total,
             admin_path=order.get_admin_url(), entered_by_id=order.placed_by_id)
+
+
+def _category_path(category: Any) -> str:
+    """"Pets › Cats › Cat food": where a category sits, so a rule on a parent is chosen
+    knowingly (it matches the categories below it too)."""
+    return f"{category.department.name} › {category}"
 
 
 def _chain(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:

@@ -164,6 +164,11 @@ class CommerceAdapter:
         tell (they then simulate an empty cart and say so). Read only: never change it."""
         return None
 
+    def sample_cart(self) -> CartSnapshot | None:
+        """A cart for a staff preview as a segment, so the cart and checkout pages can be
+        previewed; None (the default): the previewer's own cart."""
+        return None
+
     def saved_carts(self) -> QuerySet | None:
         """The customers' carts with items, kept between visits (one row per customer, its
         change time in ``saved_cart_fields.updated``): what abandoned-cart journeys scan,
@@ -183,6 +188,20 @@ class CommerceAdapter:
         """Ids of the category the visitor is looking at and its ancestors, nearest first
         (empty when he is not on a category or product page). Must not query the database."""
         return ()
+
+    def checkout_paths(self) -> tuple[str, ...]:
+        """Path prefixes of the cart and checkout pages, where no popup opens unless its
+        campaign allows it (``PERSONALIZATION["CHECKOUT_PATHS"]`` adds more)."""
+        return ("/cart/", "/basket/", "/checkout/")
+
+    def is_checkout(self, request: HttpRequest) -> bool:
+        """Whether the request shows the cart or the checkout. Must not query."""
+        return request.path_info.startswith(self.checkout_paths())
+
+    def category_descendants(self, ids: frozenset[int]) -> frozenset[int]:
+        """``ids`` and every category below them: a category rule matches its subcategories
+        too. Asked when the RuleBook is built and in computed SQL, never per request."""
+        return frozenset(ids)
 
     def orders(self) -> QuerySet | None:
         """All placed orders (for aggregates and affinities)."""

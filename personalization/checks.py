@@ -67,6 +67,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
         error = _number_in_range(name, low, high, unit, hint, check_id)
         if error is not None:
             errors.append(error)
+    errors += _popup_settings()
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401
@@ -138,3 +139,24 @@ def _number_in_range(name: str, low: float, high: float, unit: str, hint: str,
         return None
     return Error(f"settings.{SETTING_NAME}['{name}'] = {value!r} is not a {unit} from {low} "
                  f"to {high}.", hint=hint, id=f"personalization.{check_id}")
+
+
+def _popup_settings() -> list:
+    """``CHECKOUT_PATHS`` must be a list of local path prefixes (a bare string would make
+    every page a checkout, character by character) and ``POPUP_DEFAULT_CAP`` a positive
+    number or None."""
+    errors = []
+    paths = app_settings.raw("CHECKOUT_PATHS")
+    if not isinstance(paths, (list, tuple)) or not all(
+            isinstance(p, str) and p.startswith("/") and len(p) > 1 for p in paths):
+        errors.append(Error(
+            f"settings.{SETTING_NAME}['CHECKOUT_PATHS'] = {paths!r} is not a list of path "
+            "prefixes.", hint='Use e.g. ["/payment/"], or [] for none.',
+            id="personalization.E012"))
+    cap = app_settings.raw("POPUP_DEFAULT_CAP")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        errors.append(Error(
+            f"settings.{SETTING_NAME}['POPUP_DEFAULT_CAP'] = {cap!r} is not a number of "
+            "times from 1 up, or None.", hint="1 (the default) opens a popup once a day.",
+            id="personalization.E013"))
+    return errors

@@ -102,6 +102,13 @@ DEFAULTS: dict[str, Any] = {
     "REP_ALERT_RETENTION_DAYS": 395,
     # Seconds between two refreshes of all computed segments (Celery beat).
     "SEGMENT_REFRESH_INTERVAL": 60 * 60,
+    # Popups never open on the cart and checkout pages (the commerce adapter names them:
+    # ``is_checkout``) unless a campaign allows it; these path prefixes count as such pages
+    # too, e.g. ["/payment/"].
+    "CHECKOUT_PATHS": [],
+    # A popup campaign without a frequency cap opens at most this many times per visitor in
+    # its cap period (24 hours unless the campaign says otherwise); None: no default cap.
+    "POPUP_DEFAULT_CAP": 1,
     # Seconds a staff preview link ("view as segment / customer") stays valid.
     "PREVIEW_MAX_AGE": 60 * 60,
 }

@@ -200,8 +200,8 @@ def pizza_chain(s: _Seeder, categories: dict[str, int]) -> None:
 def holiday_rentals(s: _Seeder, categories: dict[str, int]) -> None:
     """A popup with images of the part of the shop the visitor browsed (or bought) most."""
     interests = [
-        ("likes-cats", "Likes cats", ("cats", "cat-litter", "litter-boxes", "litter-scoops",
-                                      "cat-food"),
+        # A category rule covers the categories below: "cats" is litter, boxes, food ...
+        ("likes-cats", "Likes cats", ("cats",),
          "More for your cat", "adult-cat-dry-food-chicken-2-kg", "/c/cats/", "delay",
          "Meer voor je kat"),
         ("likes-pizza", "Likes pizza", ("pizzas", "toppings"),
@@ -308,8 +308,7 @@ def recommendations(s: _Seeder, categories: dict[str, int]) -> None:
                    translations={"nl": {"title": "Vaak samen gekocht"}}))
     cat_people = s.segment(
         "cat-people", "Cat people", "Customers who bought for cats (refreshed from orders).",
-        PurchasedRule(category_ids=[str(categories["cats"]), str(categories["cat-litter"]),
-                                    str(categories["cat-food"])]),
+        PurchasedRule(category_ids=[str(categories["cats"])]),  # and all below it
         kind="computed")
     s.campaign("Popular with cat people", "home_products", [cat_people], 3,
                lambda c: ProductListVariant.objects.create(

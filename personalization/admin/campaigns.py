@@ -197,7 +197,8 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                              "experiment. Choose what its verdict is about and how it is "
                              "judged before it goes live: a running experiment locks these.")}),
         (_("Limits and cost"), {
-            "fields": [("cap_impressions", "cap_period_hours"), "waffle_flag", "cost"]}),
+            "fields": [("cap_impressions", "cap_period_hours"), "popup_on_checkout",
+                       "waffle_flag", "cost"]}),
     ]
 
     def get_urls(self) -> list[Any]:

@@ -16,7 +16,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from personalization.conf import app_settings
-from personalization.models import Segment
+from personalization.models import Campaign, ContentVariant, Segment
+from personalization.rules.request import DEVICE_CHOICES
 from personalization.touchpoints import preview
 
 
@@ -33,6 +34,30 @@ class PreviewForm(forms.Form):
     path = forms.CharField(
         label=_("Page"), initial="/", max_length=2000,
         help_text=_("The page of the shop to open, e.g. / or /c/cat-food/?sort=price."))
+    arm = forms.ChoiceField(
+        required=False, label=_("Variant"),
+        help_text=_("Show this variant of its campaign, or every campaign's control (the "
+                    "default content), instead of the one the visitor is bucketed into."))
+    country = forms.CharField(
+        required=False, label=_("Country"), max_length=2,
+        help_text=_("Two-letter country code the visitor comes from, e.g. NL. Empty: yours."))
+    device = forms.ChoiceField(
+        required=False, label=_("Device"), choices=[("", _("Yours")), *DEVICE_CHOICES])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        variants = (ContentVariant.objects.filter(campaign__status=Campaign.Status.LIVE)
+                    .select_related("campaign").order_by("campaign__name", "pk"))
+        self.fields["arm"].choices = [
+            ("", _("As the visitor is bucketed")),
+            ("control", _("Control: the default content")),
+            *((str(v.pk), f"{v.campaign.name}: {v.name}") for v in variants)]
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and not (len(country) == 2 and country.isalpha()):
+            raise ValidationError(gettext("Enter a two-letter country code, e.g. NL."))
+        return country
 
     def clean_customer(self) -> Any:
         value = self.cleaned_data["customer"].strip()
@@ -60,9 +85,11 @@ class PreviewForm(forms.Form):
         return data
 
     def target(self) -> preview.Target:
-        if self.cleaned_data["customer"] is not None:
-            return preview.Target(user_id=self.cleaned_data["customer"].pk)
-        return preview.Target(segment=self.cleaned_data["segment"].slug)
+        data = self.cleaned_data
+        extra = {"arm": data["arm"], "country": data["country"], "device": data["device"]}
+        if data["customer"] is not None:
+            return preview.Target(user_id=data["customer"].pk, **extra)
+        return preview.Target(segment=data["segment"].slug, **extra)
 
 
 def preview_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpResponse:

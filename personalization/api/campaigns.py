@@ -47,7 +47,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
                   "ends_at", "weekdays", "hour_start", "hour_end", "holdout_percent",
                   "control_weight", "decision_metric", "goal_event", "analysis",
                   "minimum_effect_percent", "power_percent", "planned_visitors",
-                  "cap_impressions", "cap_period_hours", "waffle_flag", "cost",
+                  "cap_impressions", "cap_period_hours", "popup_on_checkout", "waffle_flag",
+                  "cost",
                   "margin_percent", "variants"]
 
     def to_representation(self, instance: Campaign) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from personalization.engine.profiles import ProfileSnapshot, snapshot_for_user
 from personalization.engine.request_facts import (
     UTM_KEYS,
     device_class,
+    is_checkout,
     referrer_class,
     store_timezone,
 )
@@ -61,7 +62,7 @@ class VisitorContext:
         "country", "language", "referrer", "referrer_class", "utm_first", "utm_last", "path",
         "query", "category_ids", "cart", "profile", "category_affinity", "temperature",
         "coordinates", "weather", "state", "caps", "rulebook", "consent", "allowed_purposes",
-        "remembered",
+        "remembered", "on_checkout",
     ))
 
     #: FACTS name -> its ``_get_<name>`` method (a subclass may override them).
@@ -226,6 +227,9 @@ class VisitorContext:
 
     def _get_path(self) -> str:
         return self.request.path if self.request is not None else "/"
+
+    def _get_on_checkout(self) -> bool:
+        return is_checkout(self.request, self.path)
 
     def _get_query(self) -> dict[str, str]:
         return self.request.GET.dict() if self.request is not None else {}

@@ -131,7 +131,12 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
     notes: list[Reason] = []
     now_ts = int(time.time())
     caps = ctx.caps if ctx.has_dismissals() else None
+    checkout = slot.kind == "popup" and ctx.on_checkout
     for campaign in slot.campaigns:
+        if checkout and not campaign.popup_on_checkout:
+            notes.append(Reason("{}: skipped, no popup opens on the cart or checkout unless "
+                                "its campaign allows it", (campaign.label,)))
+            continue
         why_not = _ruled_out(campaign, ctx, caps, now_ts)
         if why_not is not None:
             notes.append(why_not)
@@ -213,8 +218,13 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
             notes: list[Reason]) -> Decision:
     """The holdout or a variant (see :func:`arm_of`), and why."""
     decision = Decision(slot=slot.key, slot_kind=slot.kind, campaign=campaign, notes=notes)
-    control, variant = arm_of(campaign, ctx)
-    if control:
+    chosen = ctx.chosen_arm(campaign) if ctx.is_preview else None  # a staff preview's pick
+    control, variant = chosen if chosen is not None else arm_of(campaign, ctx)
+    if chosen is not None:
+        decision.control = control
+        notes.append(Reason("{} chosen for this preview", (
+            "control (the default content)" if control else f"variant '{variant}'",)))
+    elif control:
         decision.control = True
         notes.append(Reason("held out as control ({}% holdout): showing the default content",
                             (f"{campaign.control_share * 100:.3g}",)))

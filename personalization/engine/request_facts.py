@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from personalization.adapters import get_adapter
 from personalization.conf import app_settings, django_setting
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 UTM_KEYS = ("source", "medium", "campaign")
 SEARCH_HOSTS = ("google.", "bing.", "duckduckgo.", "yahoo.", "ecosia.", "baidu.", "yandex.")
@@ -57,3 +65,19 @@ def referrer_class(referrer: str, own_host: str) -> str:
 
 def store_timezone() -> ZoneInfo:
     return ZoneInfo(app_settings.TIME_ZONE or django_setting("TIME_ZONE"))
+
+
+def is_checkout(request: HttpRequest | None, path: str) -> bool:
+    """Whether ``path`` (this request's, or one given to ``explain``) is the cart or the
+    checkout, where no popup opens unless its campaign allows it: the adapter's answer, or
+    a path in ``CHECKOUT_PATHS``."""
+    if path.startswith(tuple(app_settings.CHECKOUT_PATHS)):
+        return True
+    adapter = get_adapter()
+    try:
+        if request is None or request.path != path:
+            return path.startswith(tuple(adapter.checkout_paths()))
+        return bool(adapter.is_checkout(request))
+    except Exception:  # an adapter's mistake must not break the page
+        logger.exception("The commerce adapter's is_checkout() failed")
+        return False

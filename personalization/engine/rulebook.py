@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from personalization.adapters import get_adapter
 from personalization.cache import app_cache
 from personalization.conf import app_settings
 from personalization.engine.segments import Check, CompiledSegment
+from personalization.rules.base import IdSets
 
 if TYPE_CHECKING:
     from personalization.models import ContentVariant, Rule
@@ -62,6 +64,8 @@ class CompiledCampaign:
     cap_period_hours: int
     waffle_flag: str
     segment_ids: tuple[int, ...]
+    #: A popup that may open on the cart and checkout pages (others never do).
+    popup_on_checkout: bool = False
     variants: list[ContentVariant] = field(default_factory=list)
     #: The audience's segments themselves (unknown ids left out), set by build(), and
     #: the words of a visitor in none of them (a format string: name, reason, ...).
@@ -145,7 +149,10 @@ def build(version: str) -> RuleBook:
             id=seg.pk, slug=seg.slug, name=seg.name, computed=seg.kind == Segment.Kind.COMPUTED,
             match_any=seg.match == Segment.Match.ANY, enabled=seg.enabled)
     signatures: dict[tuple, int] = {}
+    descendants = _Descendants()
     for rule in Rule.objects.order_by("segment_id", "position", "pk"):
+        if isinstance(rule, IdSets):
+            rule.include_descendants(descendants)
         if hasattr(rule, "other_id"):  # name the other segment without a query later
             other = book.segments.get(rule.other_id)
             rule.other_name = f"'{other.name}'" if other else None
@@ -173,8 +180,9 @@ def build(version: str) -> RuleBook:
             weekdays=frozenset(int(d) for d in c.weekdays), hour_start=c.hour_start,
             hour_end=c.hour_end, holdout_percent=c.holdout_percent,
             control_weight=c.control_weight,
-            cap_impressions=c.cap_impressions, cap_period_hours=c.cap_period_hours or 24,
-            waffle_flag=c.waffle_flag, segment_ids=tuple(sorted(audience.get(c.pk, ()))))
+            cap_impressions=_cap(c, slot.kind), cap_period_hours=c.cap_period_hours or 24,
+            waffle_flag=c.waffle_flag, segment_ids=tuple(sorted(audience.get(c.pk, ()))),
+            popup_on_checkout=c.popup_on_checkout)
         slot.campaigns.append(compiled)
     for variant in ContentVariant.objects.filter(campaign__status=Campaign.Status.LIVE
                                                  ).order_by("pk"):
@@ -193,6 +201,33 @@ def build(version: str) -> RuleBook:
     for slot in book.slots.values():
         slot.campaigns.sort(key=lambda c: (-c.priority, c.id))
     return book
+
+
+class _Descendants:
+    """The adapter's ``category_descendants``, asked once per distinct list of categories
+    while a RuleBook is built; a failing adapter leaves the categories as named."""
+
+    def __init__(self) -> None:
+        self.known: dict[frozenset[int], frozenset[int]] = {}
+
+    def __call__(self, ids: frozenset[int]) -> frozenset[int]:
+        found = self.known.get(ids)
+        if found is None:
+            try:
+                found = ids | frozenset(get_adapter().category_descendants(ids))
+            except Exception:
+                logger.exception("The commerce adapter's category_descendants() failed")
+                found = ids
+            self.known[ids] = found
+        return found
+
+
+def _cap(campaign: Any, slot_kind: str) -> int | None:
+    """The campaign's frequency cap; a popup without one opens ``POPUP_DEFAULT_CAP`` times
+    per period, not on every page until closed."""
+    if campaign.cap_impressions is None and slot_kind == "popup":
+        return app_settings.POPUP_DEFAULT_CAP
+    return campaign.cap_impressions
 
 
 _NOT_PART_OF_THE_CONDITION = {"segment_id", "position", "negate", "polymorphic_ctype_id"}

@@ -68,6 +68,12 @@ class CustomerSet:
             qs = qs.filter(**{f"{self.fields.created}__gte": since})
         return qs
 
+    def categories(self, ids: Any) -> frozenset[int]:
+        """The categories ``ids`` and all their subcategories: a rule on "Cats" counts
+        what was bought in "Cats › Cat food" (the adapter's ``category_descendants``)."""
+        named = frozenset(int(i) for i in ids)
+        return named | frozenset(self.adapter.category_descendants(named))
+
     def with_orders(self, orders: QuerySet) -> Q:
         return Q(pk__in=orders.values(self.fields.customer))
 
@@ -133,7 +139,8 @@ class CustomerSet:
         f = self.fields
         lines = self._per_customer(self.orders()).annotate(
             pz_all=Count(f.line, distinct=True),
-            pz_in=Count(f.line, filter=f.in_categories(category_ids), distinct=True),
+            pz_in=Count(f.line, filter=f.in_categories(self.categories(category_ids)),
+                        distinct=True),
         ).filter(pz_all__gt=0, pz_in__gt=0)
         # pz_in / pz_all >= percent / 100, in integers.
         lines = lines.annotate(pz_lhs=models.F("pz_in") * 100).filter(

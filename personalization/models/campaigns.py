@@ -130,10 +130,15 @@ class Campaign(models.Model):
                     "starts."))
     cap_impressions = models.PositiveIntegerField(
         _("frequency cap"), null=True, blank=True,
-        help_text=_("Show at most this many times per visitor per period. Empty: no cap."))
+        help_text=_("Show at most this many times per visitor per period. Empty: no cap "
+                    "(a popup: once per period, the shop's default)."))
     cap_period_hours = models.PositiveIntegerField(
         _("cap period (hours)"), default=24,
         help_text=_("Length of the frequency-cap period, e.g. 24 for 'per day'."))
+    popup_on_checkout = models.BooleanField(
+        _("popup on cart and checkout"), default=False,
+        help_text=_("Let this campaign's popup open on the cart and checkout pages too. "
+                    "Otherwise no popup interrupts a purchase."))
     waffle_flag = models.CharField(
         _("waffle flag"), max_length=100, blank=True,
         help_text=_("Show only while this django-waffle flag is active for the visitor."))

@@ -86,6 +86,12 @@ class IdSets:
     def category_id_set(self) -> frozenset[int]:
         return frozenset(int(v) for v in getattr(self, "category_ids", ()))
 
+    def include_descendants(self, descendants: Any) -> None:
+        """Match the named categories' subcategories too: the RuleBook calls this with the
+        adapter's ``category_descendants`` when it is built, so a request asks nothing."""
+        if self.category_id_set:
+            self.category_id_set = frozenset(descendants(self.category_id_set))
+
 
 class PatternMatch:
     """For rules with a ``pattern`` field: the regular expression, compiled once."""

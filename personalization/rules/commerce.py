@@ -145,7 +145,7 @@ class PurchasedRule(IdSets, Rule):
         if self.product_ids:
             lookup |= models.Q(**{f"{f.product}__in": _ids(self.product_ids)})
         if self.category_ids:
-            lookup |= f.in_categories(_ids(self.category_ids))
+            lookup |= f.in_categories(customers.categories(self.category_ids))
         return customers.with_orders(orders.filter(lookup))
 
     def describe(self):

@@ -13,6 +13,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings
@@ -32,22 +33,44 @@ _SEGMENT_NAMESPACE = uuid.UUID("8d7f0f0e-6a57-4a8e-9a52-4f3e3a3f0c11")
 
 @dataclass(frozen=True)
 class Target:
-    """Whom a preview simulates: a member of one segment (by slug), or one customer."""
+    """Whom a preview simulates: a member of one segment (by slug), or one customer; and,
+    when the previewer chose them, the arm (``"control"`` or a variant's id: that variant
+    for its campaign), the country and the device."""
 
     segment: str = ""
     user_id: int | None = None
+    arm: str = ""
+    country: str = ""
+    device: str = ""
 
     def payload(self) -> dict[str, Any]:
-        return {"u": self.user_id} if self.user_id is not None else {"s": self.segment}
+        data: dict[str, Any] = ({"u": self.user_id} if self.user_id is not None
+                                else {"s": self.segment})
+        for key, value in (("a", self.arm), ("c", self.country), ("d", self.device)):
+            if value:
+                data[key] = value
+        return data
 
     @classmethod
     def from_payload(cls, data: Any) -> Target | None:
-        if isinstance(data, dict):
-            if isinstance(data.get("u"), int):
-                return cls(user_id=data["u"])
-            if isinstance(data.get("s"), str) and data["s"]:
-                return cls(segment=data["s"])
+        if not isinstance(data, dict):
+            return None
+        extra = {name: data[key] for key, name in (("a", "arm"), ("c", "country"),
+                                                   ("d", "device"))
+                 if isinstance(data.get(key), str)}
+        if isinstance(data.get("u"), int):
+            return cls(user_id=data["u"], **extra)
+        if isinstance(data.get("s"), str) and data["s"]:
+            return cls(segment=data["s"], **extra)
         return None
+
+    def chosen_arm(self, campaign: Any) -> tuple[bool, Any] | None:
+        """(control, variant) the previewer chose for ``campaign``, or None (bucketed as
+        the visitor would be)."""
+        if self.arm == "control":
+            return True, None
+        variant = next((v for v in campaign.variants if str(v.pk) == self.arm), None)
+        return (False, variant) if variant is not None else None
 
 
 def sign(target: Target) -> str:
@@ -66,9 +89,14 @@ def unsign(token: str) -> Target | None:
 
 def preview_url(path: str, target: Target) -> str:
     """``path`` (a local URL, may carry a query) with the signed token of ``target`` added."""
+    return with_token(path, sign(target))
+
+
+def with_token(path: str, token: str) -> str:
+    """``path`` (a local URL) with the preview ``token`` in its query."""
     parts = urlsplit(path)
     query = QueryDict(parts.query, mutable=True)
-    query[QUERY_PARAM] = sign(target)
+    query[QUERY_PARAM] = token
     return urlunsplit(("", "", parts.path or "/", query.urlencode(), parts.fragment))
 
 
@@ -118,13 +146,25 @@ def target_facts(target: Target) -> dict[str, Any] | None:
     if target.user_id is not None:
         user_model = get_user_model()
         user = user_model._default_manager.filter(pk=target.user_id).first()
-        return customer_facts(user) if user is not None else None
-    from personalization.engine.rulebook import get_rulebook
+        if user is None:
+            return None
+        facts = customer_facts(user)
+    else:
+        from personalization.engine.rulebook import get_rulebook
 
-    if not any(s.slug == target.segment for s in get_rulebook().segments.values()):
-        return None
-    vid = str(uuid.uuid5(_SEGMENT_NAMESPACE, target.segment))
-    return {**anonymous_facts(vid), "segments": {target.segment}}
+        if not any(s.slug == target.segment for s in get_rulebook().segments.values()):
+            return None
+        vid = str(uuid.uuid5(_SEGMENT_NAMESPACE, target.segment))
+        facts = {**anonymous_facts(vid), "segments": {target.segment}}
+        # A cart to show the cart and checkout pages with, the same for every previewer.
+        sample = get_adapter().sample_cart()
+        if sample is not None:
+            facts["cart"] = sample
+    if target.country:
+        facts["country"] = target.country
+    if target.device:
+        facts["device"] = target.device
+    return facts
 
 
 #: What previewing needs: a segment's view permission; a customer's data, its own permission.
@@ -145,9 +185,12 @@ def may_preview(user: Any, target: Target) -> bool:
 class PreviewContext(VisitorContext):
     """A visitor context with simulated facts; the middleware records and writes nothing."""
 
-    target: Target
+    target: Target = Target()  # set by context_for(); nothing chosen when built directly
     title: str
     is_preview = True
+
+    def chosen_arm(self, campaign: Any) -> tuple[bool, Any] | None:
+        return self.target.chosen_arm(campaign)
 
 
 def context_for(request: HttpRequest) -> PreviewContext | None:
@@ -196,8 +239,10 @@ def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
     decisions = page.decisions if page is not None else {}
     rows = [{"slot": slot, "outcome": outcome(d), "shows_variant": d.shows_variant,
              "reasons": d.reasons} for slot, d in decisions.items()]
+    target = ctx.target
     return render_to_string("personalization/preview_panel.html", {
         "title": ctx.title, "rows": rows, "exit_url": without_token(request),
+        "arm": target.arm, "country": target.country, "device": target.device,
         "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60})
 
 
@@ -205,6 +250,12 @@ def finish(ctx: PreviewContext, request: HttpRequest, response: HttpResponse) ->
     """Never cached, and the panel of decisions added before ``</body>`` of an HTML page."""
     response["Cache-Control"] = "private, no-store"
     patch_vary_headers(response, ("Cookie",))
+    location = response.get("Location", "")
+    if 300 <= response.status_code < 400 and location.startswith("/") \
+            and url_has_allowed_host_and_scheme(location, None):
+        # The shop sends the page elsewhere (an empty cart's checkout): the preview goes too.
+        response["Location"] = with_token(location, request.GET[QUERY_PARAM])
+        return
     if response.streaming or "html" not in response.get("Content-Type", ""):
         return
     content = response.content

@@ -24,16 +24,33 @@
     function once() { if (!done) { done = true; open(); } }
     if (fields.trigger === "delay") {
       setTimeout(once, 1000 * (fields.delay_seconds || 0));
+    } else if (fields.trigger === "exit" && window.matchMedia &&
+               window.matchMedia("(hover: none) and (pointer: coarse)").matches) {
+      // A touch screen has no mouse to leave by: a fast scroll back up is the exit intent.
+      var samples = [];
+      var flick = function () {
+        var y = window.scrollY, t = Date.now(), highest = y;
+        samples.push([t, y]);
+        while (samples.length && t - samples[0][0] > 500) samples.shift();
+        samples.forEach(function (s) { highest = Math.max(highest, s[1]); });
+        if (highest - y >= Math.max(150, window.innerHeight / 4)) {
+          window.removeEventListener("scroll", flick); once();
+        }
+      };
+      window.addEventListener("scroll", flick, { passive: true });
     } else if (fields.trigger === "exit") {
       document.addEventListener("mouseout", function (e) {
         if (!e.relatedTarget && e.clientY <= 0) once();
       });
     } else if (fields.trigger === "scroll") {
+      // The share of the distance the page can be scrolled: what shows without scrolling
+      // has not been read yet.
       var depth = fields.scroll_percent || 50;
       var check = function () {
-        var root = document.documentElement;
-        var seen = (window.scrollY + window.innerHeight) / Math.max(root.scrollHeight, 1) * 100;
-        if (seen >= depth) { window.removeEventListener("scroll", check); once(); }
+        var scrollable = document.documentElement.scrollHeight - window.innerHeight;
+        if (scrollable > 0 && window.scrollY / scrollable * 100 >= depth) {
+          window.removeEventListener("scroll", check); once();
+        }
       };
       window.addEventListener("scroll", check, { passive: true });
       check();

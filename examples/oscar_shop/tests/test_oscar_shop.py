@@ -355,3 +355,55 @@ def test_the_affinity_sort_knows_oscars_product_categories(shop):
     dogs, cats = shop["categories"]["Dogs"].pk, shop["categories"]["Cats"].pk
     assert affinity_sorted([food, lead], {dogs: 0.9, cats: 0.1}) == [lead, food]
     assert affinity_sorted([lead, food], {cats: 0.9}) == [food, lead]
+
+
+def test_a_rule_on_a_parent_category_counts_purchases_below_it(shop, django_user_model):
+    """"Purchased in Pets" includes Cats and Dogs (Oscar's tree, treebeard paths), in the
+    computed refresh and live alike."""
+    from personalization.adapters import get_adapter
+    from personalization.engine import rulebook
+    from personalization.models import Segment
+    from personalization.rules import PurchasedRule
+    from personalization.testing import make_context
+
+    pets, cats, dogs = (shop["categories"][n] for n in ("Pets", "Cats", "Dogs"))
+    assert get_adapter().category_descendants(frozenset({pets.pk})) == {
+        pets.pk, cats.pk, dogs.pk}
+    assert get_adapter().category_descendants(frozenset({cats.pk})) == {cats.pk}
+    eva = django_user_model.objects.create_user("eva", "eva@example.com", "pw")
+    oscar_order(eva, shop["products"]["Cat food 2 kg"])
+    oscar_order(shop["jan"], shop["products"]["Dog lead"])
+    pet_people = Segment.objects.create(name="Pet people", slug="pet-people",
+                                        kind=Segment.Kind.COMPUTED)
+    PurchasedRule.objects.create(segment=pet_people, category_ids=str(pets.pk))
+    refresh_segment(pet_people.pk)
+    assert set(SegmentMembership.objects.filter(segment=pet_people)
+               .values_list("user_id", flat=True)) == {eva.pk, shop["jan"].pk}
+
+    rulebook.invalidate()
+    rule = rulebook.get_rulebook().segments[pet_people.pk].checks[0].rule
+    stats = get_adapter().customer_stats(eva)  # the product's own category: Cats
+    assert pets.pk not in stats["categories"]
+    assert rule.matches(make_context(profile={"categories": {
+        int(k): v for k, v in stats["categories"].items()}}))
+
+
+def test_no_popup_opens_in_oscars_basket_or_checkout(client, shop):
+    from personalization.engine import rulebook
+    from personalization.models import Campaign, PopupVariant, Slot
+
+    campaign = Campaign.objects.create(name="Newsletter", slot=Slot.objects.get(
+        key="site_popup"), status="live", priority=99)
+    PopupVariant.objects.create(campaign=campaign, title="Join our newsletter",
+                                body="<p>News</p>", trigger="load")
+    rulebook.invalidate()
+    give_consent(client)
+    assert "Join our newsletter" in client.get("/catalogue/").content.decode()
+    add_to_basket(client, shop["products"]["Dog lead"])
+    assert "Join our newsletter" not in client.get(reverse("basket:summary")).content.decode()
+    checkout = client.get(reverse("checkout:index"), follow=True)
+    assert checkout.status_code == 200
+    assert "Join our newsletter" not in checkout.content.decode()
+    campaign.popup_on_checkout = True
+    campaign.save()
+    assert "Join our newsletter" in client.get(reverse("basket:summary")).content.decode()

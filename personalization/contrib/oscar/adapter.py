@@ -156,6 +156,24 @@ class OscarCommerceAdapter(CommerceAdapter):
             return _product_categories(pk, catalog)
         return ()
 
+    def checkout_paths(self) -> tuple[str, ...]:
+        return (reverse("basket:summary"), reverse("checkout:index"))
+
+    def is_checkout(self, request: HttpRequest) -> bool:
+        """Oscar's basket and checkout views, by the URL namespace Oscar resolved (forked
+        apps and translated URL prefixes included)."""
+        match = getattr(request, "resolver_match", None)
+        if match is None:
+            return super().is_checkout(request)
+        return not {"basket", "checkout"}.isdisjoint(match.namespaces or ())
+
+    def category_descendants(self, ids: frozenset[int]) -> frozenset[int]:
+        """The categories and all below them in the tree (treebeard paths), from the
+        cached catalog map."""
+        paths = _catalog()["paths"]
+        prefixes = tuple(paths[i] for i in ids if i in paths)
+        return frozenset(pk for pk, path in paths.items() if path.startswith(prefixes)) | ids
+
     def product_categories(self, products: list) -> list[int | None]:
         catalog = _catalog()  # one cache read for the whole list
         return [next(iter(_product_categories(getattr(p, "pk", None), catalog)), None)

@@ -47,22 +47,51 @@
     } catch (e) { /* reporting is best effort */ }
   }
 
+  // Whether the visitor browses by touch (a phone, a tablet): no mouse leaves the page.
+  function touchOnly() {
+    return !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
+  }
+
+  // Exit intent on a touch screen: a fast scroll back up (a flick towards the address bar
+  // and the back button), at least a quarter of the screen within half a second.
+  function onFlickUp(open) {
+    var samples = [];
+    function check() {
+      var y = window.scrollY, t = Date.now(), highest = y;
+      samples.push([t, y]);
+      while (samples.length && t - samples[0][0] > 500) samples.shift();
+      for (var i = 0; i < samples.length; i++) highest = Math.max(highest, samples[i][1]);
+      if (highest - y >= Math.max(150, window.innerHeight / 4)) {
+        window.removeEventListener("scroll", check);
+        open();
+      }
+    }
+    window.addEventListener("scroll", check, { passive: true });
+  }
+
   // Call open() when the popup's trigger fires: on load, after a delay, on exit intent or
   // at a scroll depth.
   function onTrigger(popup, open) {
     var trigger = popup.getAttribute("data-pz-trigger");
     if (trigger === "delay") {
       setTimeout(open, 1000 * parseInt(popup.getAttribute("data-pz-delay") || "0", 10));
+    } else if (trigger === "exit" && touchOnly()) {
+      onFlickUp(open);
     } else if (trigger === "exit") {
       document.addEventListener("mouseout", function (e) {
         if (!e.relatedTarget && e.clientY <= 0) open();
       });
     } else if (trigger === "scroll") {
+      // The share of the distance the page can be scrolled, not of its height: what shows
+      // without scrolling is not read yet. A page too short to scroll never opens it.
       var depth = parseInt(popup.getAttribute("data-pz-scroll") || "50", 10);
       var check = function () {
-        var root = document.documentElement;
-        var seen = (window.scrollY + window.innerHeight) / Math.max(root.scrollHeight, 1) * 100;
-        if (seen >= depth) { open(); window.removeEventListener("scroll", check); }
+        var scrollable = document.documentElement.scrollHeight - window.innerHeight;
+        if (scrollable <= 0) return;
+        if (window.scrollY / scrollable * 100 >= depth) {
+          open();
+          window.removeEventListener("scroll", check);
+        }
       };
       window.addEventListener("scroll", check, { passive: true });
       check();
