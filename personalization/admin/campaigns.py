@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
@@ -29,6 +29,7 @@ from personalization.engine.rulebook import invalidate
 from personalization.jobs import reach
 from personalization.measurement.experiments import open_run, sync_run
 from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
+from personalization.touchpoints import unknown_slots
 
 
 @admin.register(Slot)
@@ -45,6 +46,31 @@ class SlotAdmin(admin.ModelAdmin):
     @admin.display(description=_("live campaigns"), ordering="live_total")
     def live_campaigns(self, obj: Slot) -> int:
         return obj.live_total
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Staff who may view slots also see the keys templates used lately that no slot
+        defines (they show their default content), with a link to create each."""
+        if request.method == "GET":
+            self._warn_of_unknown_slots(request)
+        return super().changelist_view(request, extra_context)
+
+    def _warn_of_unknown_slots(self, request: HttpRequest) -> None:
+        known = set(Slot.objects.values_list("key", flat=True))
+        unknown = unknown_slots.seen_unknown(known)
+        if not unknown:
+            return
+        if self.has_add_permission(request):
+            add = reverse("admin:personalization_slot_add")
+            keys = format_html_join(", ", '<a href="{}?key={}&amp;name={}">{}</a>',
+                                    ((add, key, key, key) for key, _when in unknown))
+        else:
+            keys = format_html_join(", ", "{}", ((key,) for key, _when in unknown))
+        messages.warning(request, format_html(
+            "{} {}", ngettext(
+                "A template uses a slot that is not configured (it shows its default "
+                "content); create it or correct the template:",
+                "Templates use slots that are not configured (they show their default "
+                "content); create them or correct the templates:", len(unknown)), keys))
 
 
 def other_languages() -> list[tuple[str, str]]:

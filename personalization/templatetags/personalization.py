@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 
 from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose, page_of
+from personalization.touchpoints import unknown_slots
 from personalization.touchpoints.preview import PreviewContext
 from personalization.touchpoints.rendering import (
     _template,
@@ -46,7 +47,9 @@ def decide_in(context: template.Context, slot: str, ctx: Any = None) -> Decision
         logger.warning("No request.visitor for slot %r: is PersonalizationMiddleware "
                        "installed and the request context processor enabled?", slot)
         return None
-    return choose(slot, ctx)
+    decision = choose(slot, ctx)
+    unknown_slots.note(slot, ctx.rulebook)
+    return decision
 
 
 class PersonalizeNode(template.Node):
