@@ -10,6 +10,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from personalization.adapters import CommerceAdapter
 from personalization.conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, app_settings
 
 MIDDLEWARE_PATH = "personalization.middleware.PersonalizationMiddleware"
@@ -154,6 +155,9 @@ def check_adapter_fields(app_configs: Any = None, **kwargs: Any) -> list:
             ("order_fields", "orders", adapter.order_fields, ("discount_code", "category")),
             ("customer_fields", "customers", adapter.customer_fields, ("group", "b2b")),
             ("saved_cart_fields", "saved_carts", adapter.saved_cart_fields, ())):
+        if attribute != "order_fields" and getattr(type(adapter), attribute) is getattr(
+                CommerceAdapter, attribute):
+            continue  # not declared: the shop has no customer groups or saved carts
         try:
             queryset = getattr(adapter, queryset_method)()
         except Exception:  # an adapter whose queryset needs a request or the database

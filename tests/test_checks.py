@@ -87,6 +87,20 @@ def test_a_wrong_customer_fields_path_stops_start_up(settings):
         call_command("check")
 
 
+def test_customer_fields_left_at_their_default_are_not_checked(settings):
+    """A shop without customer groups does not declare ``customer_fields``: the default
+    path (``profile__customer_group``) is not its to fix."""
+    from django.contrib.auth import get_user_model
+
+    from personalization.adapters import CommerceAdapter
+
+    use_adapter(settings, type("ShopAdapter", (CommerceAdapter,), {
+        "orders": lambda self: DemoCommerceAdapter().orders(),
+        "customers": lambda self: get_user_model().objects.all()}))
+
+    call_command("check")
+
+
 def test_codes_and_categories_declared_absent_pass(settings):
     use_adapter(settings, adapter_with(discount_code=None, category=None))
 
