@@ -97,14 +97,38 @@ def render_message(template: str, rep: RepContact, order: OrderSummary,
 
 
 def absolute_url(path: str, request: HttpRequest | None = None) -> str:
-    """``path`` on ``SITE_URL``, else on the request's host, else as given."""
+    """``path`` made absolute, on the first base known: the host of ``request`` (the one
+    the visitor used, as Django's own e-mails do), else ``SITE_URL``, else the current
+    site of the Sites framework when it is installed, else ``path`` as given."""
     if not path or path.startswith(("http://", "https://")):
         return path
-    if app_settings.SITE_URL:
-        return app_settings.SITE_URL.rstrip("/") + path
     if request is not None:
         return request.build_absolute_uri(path)
-    return path
+    base = app_settings.SITE_URL or _sites_base()
+    return base.rstrip("/") + path if base else path
+
+
+#: The Sites framework's placeholder domain: not an address to send anybody to.
+_PLACEHOLDER_DOMAINS = ("", "example.com")
+
+
+def _sites_base() -> str:
+    """``https://<domain>`` of the Sites framework's current site ("http" for a local
+    one), or "" without the framework or with its placeholder domain."""
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.sites"):
+        return ""
+    from django.contrib.sites.models import Site
+
+    try:
+        domain = Site.objects.get_current().domain
+    except Exception:  # no SITE_ID, or no such site
+        return ""
+    if domain in _PLACEHOLDER_DOMAINS:
+        return ""
+    local = domain.split(":")[0] in ("localhost", "127.0.0.1")
+    return f"{'http' if local else 'https'}://{domain}"
 
 
 def e164(phone: str) -> str:
