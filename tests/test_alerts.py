@@ -203,6 +203,33 @@ def test_literal_braces_are_allowed(rep_settings):
     rep_settings.full_clean()
 
 
+def test_placeholders_are_written_as_in_journeys_and_the_old_way_still_works(jan,
+                                                                              rep_settings):
+    """One syntax everywhere, ``{{ customer }}`` as in journeys and text variants; a
+    template of the older ``{customer}`` kind keeps working, and "1 line" is singular."""
+    order = farm_order(jan, lines=1)
+    for template in ("{{ account }} ordered {{order_number}}: {{ order_lines }}",
+                     "{account} ordered {order_number}: {order_lines}"):
+        rep_settings.message_template = template
+        rep_settings.full_clean()
+        rep_settings.save()
+        n = alerts.queue_rep_alert(order)
+        assert n.body == f"Hoeve De Vries ordered {order.number}: 1 line", template
+        n.delete()
+    rep_settings.message_template = "{{ account }} ordered {{ order_nr }}"
+    with pytest.raises(ValidationError, match=r"Unknown placeholder\(s\): \{\{ order_nr \}\}"):
+        rep_settings.full_clean()
+
+
+def test_the_default_message_counts_lines_in_words(jan, rep_settings):
+    from personalization.models.notifications import DEFAULT_TEMPLATE
+
+    rep_settings.message_template = DEFAULT_TEMPLATE
+    rep_settings.save()
+    n = alerts.queue_rep_alert(farm_order(jan, lines=1))
+    assert ": 1 line, total €" in n.body and "{" not in n.body
+
+
 # -- the Twilio backend against a local server --------------------------------------------
 
 def test_twilio_backend_sends_through_the_api(jan, rep_settings, twilio):

@@ -13,10 +13,12 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import to_python
 
 from personalization.adapters import OrderSummary, RepContact, get_adapter
@@ -31,7 +33,7 @@ from personalization.messaging.channels import (
     get_sms_backend,
 )
 from personalization.models import RepAlertSettings, RepNotification
-from personalization.models.notifications import DEFAULT_TEMPLATE
+from personalization.models.notifications import DEFAULT_TEMPLATE, format_string
 from personalization.signals import rep_alert_due
 
 logger = logging.getLogger(__name__)
@@ -86,14 +88,22 @@ def render_message(template: str, rep: RepContact, order: OrderSummary,
     values = {
         "customer": order.customer_name, "account": order.account_name or order.customer_name,
         "order_number": order.reference, "lines": order.line_count,
+        "order_lines": _order_lines(order.line_count),
         "total": f"{Decimal(order.total):.2f}", "amount": format_money(order.total),
         "admin_url": admin_url, "rep": rep.name,
     }
     try:
-        return template.format(**values).strip()
+        return format_string(template).format(**values).strip()
     except (KeyError, ValueError, IndexError, AttributeError):
         logger.warning("Invalid rep alert template %r; using the default.", template)
-        return DEFAULT_TEMPLATE.format(**values).strip()
+        return format_string(DEFAULT_TEMPLATE).format(**values).strip()
+
+
+def _order_lines(count: int) -> str:
+    """"1 line", "3 lines": in the shop's language (``LANGUAGE_CODE``), the language the
+    merchant writes the template in, not the ordering customer's."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return ngettext("%(n)s line", "%(n)s lines", count) % {"n": count}
 
 
 def absolute_url(path: str, request: HttpRequest | None = None) -> str:
