@@ -48,7 +48,10 @@ def decide_in(context: template.Context, slot: str, ctx: Any = None) -> Decision
                        "installed and the request context processor enabled?", slot)
         return None
     decision = choose(slot, ctx)
-    unknown_slots.note(slot, ctx.rulebook)
+    try:
+        unknown_slots.note(slot, ctx.rulebook)
+    except Exception:  # noting a typo never breaks the page
+        logger.exception("Could not note slot %r", slot)
     return decision
 
 
