@@ -222,7 +222,9 @@ def _path_problem(queryset: Any, path: Any, *, absent_allowed: bool) -> str | No
         if isinstance(path, Q):
             queryset.filter(path)
         elif isinstance(path, str):
-            queryset.filter(**{f"{path}__isnull": True})
+            # Field by field, so a wrong name is named with the choices there.
+            queryset.query.names_to_path(path.split("__"), queryset.model._meta,
+                                         fail_on_missing=True)
         else:
             return f"a text path is needed, not {type(path).__name__}"
     except (FieldError, ValueError, TypeError) as exc:
