@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Demo shop: http://127.0.0.1:$(PORT)/  (admin: admin/admin, personas: password 'demo')"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEMO_PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

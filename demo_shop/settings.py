@@ -162,9 +162,11 @@ CELERY_TIMEZONE = TIME_ZONE
 
 PERSONALIZATION = {
     "COMMERCE_ADAPTER": "demo_shop.adapter.DemoCommerceAdapter",
-    # Links in sales-rep SMS and journey e-mails (sent by a worker, with no request to
-    # take the host from): the address `make demo` serves.
-    "SITE_URL": os.environ.get("SITE_URL") or "http://127.0.0.1:8000",
+    # Links in messages sent with no request to take the host from (journey e-mails, sent
+    # by a worker): the address `make demo PORT=...` serves (it sets DEMO_PORT). A message
+    # sent while serving a request (the rep's SMS at checkout) uses that request's host.
+    "SITE_URL": os.environ.get("SITE_URL")
+    or f"http://127.0.0.1:{os.environ.get('DEMO_PORT', '8000')}",
     # The visitor's country, as Cloudflare sends it (the demo's ?country= helper sets it).
     "COUNTRY_HEADER": "CF-IPCountry",
     # Demo: typical temperatures per country, for the weather popups (docs/demo-tour.md).

@@ -1,7 +1,9 @@
 """URLs of the demo shop."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from demo_shop.catalog import views as catalog
 from demo_shop.customers import views as customers
@@ -9,6 +11,9 @@ from demo_shop.orders import views as orders
 
 urlpatterns = [
     path("", catalog.home, name="home"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page names: the shop's icon.
+    path("favicon.ico", RedirectView.as_view(url=static("demo_shop/favicon.svg"),
+                                             permanent=True)),
     path("headless/", catalog.headless, name="headless"),
     path("d/<slug:slug>/", catalog.department, name="department"),
     path("c/<slug:slug>/", catalog.category, name="category"),

@@ -52,25 +52,43 @@ class OrderFields:
 
     Paths may cross many-valued relations (a product's categories, an order's discounts):
     the app counts orders and lines distinctly and tests codes with a subquery, so a join
-    never counts an order twice.
+    never counts an order twice. A shop without discount codes or without categories says
+    so with ``None``: no order then counts as placed with a code or in a category, and the
+    admin refuses the rules that need them. System check ``personalization.E014`` checks
+    every path against the model of ``orders()`` at start-up.
     """
 
     customer: str = "user"  # FK from the order to the customer (AUTH_USER_MODEL)
     created: str = "created_at"  # when the order was placed
     total: str = "total"  # order total
-    discount_code: str = "discount_code"  # text, empty or NULL when no code was used
+    #: Text, empty or NULL when no code was used; None: the shop has no discount codes.
+    discount_code: str | None = "discount_code"
     line: str = "lines"  # the order's lines
     product: str = "lines__product"  # a line's product
     #: A line's product's categories: one path, or several when a product's categories
-    #: can be found in more than one place (e.g. a variant's are its parent's).
-    category: str | tuple[str, ...] = "lines__product__category"
+    #: can be found in more than one place (e.g. a variant's are its parent's); None: the
+    #: shop has no categories.
+    category: str | tuple[str, ...] | None = "lines__product__category"
 
     @property
     def category_paths(self) -> tuple[str, ...]:
+        if not self.category:
+            return ()
         return (self.category,) if isinstance(self.category, str) else tuple(self.category)
 
+    @property
+    def has_discount_codes(self) -> bool:
+        return bool(self.discount_code)
+
+    @property
+    def has_categories(self) -> bool:
+        return bool(self.category_paths)
+
     def in_categories(self, ids: Any) -> Q:
-        """Orders (or lines) with a product in one of the categories ``ids``."""
+        """Orders (or lines) with a product in one of the categories ``ids`` (none when the
+        shop has no categories)."""
+        if not self.category_paths:
+            return Q(pk__in=[])
         q = Q()
         for path in self.category_paths:
             q |= Q(**{f"{path}__in": ids})
@@ -78,7 +96,10 @@ class OrderFields:
 
     def used_code(self, orders: QuerySet) -> Q:
         """Selects the orders of ``orders`` placed with a discount code (as a subquery, so
-        a code kept on another table never repeats an order in a join)."""
+        a code kept on another table never repeats an order in a join); none when the shop
+        has no discount codes."""
+        if not self.discount_code:
+            return Q(pk__in=[])
         return Q(pk__in=orders.filter(**{f"{self.discount_code}__gt": ""}).values("pk"))
 
 
@@ -333,9 +354,9 @@ class CommerceAdapter:
         offered again once spent). The base class reads ``order_fields.discount_code``
         through ``orders()``: one query."""
         orders = self.orders()
-        if orders is None or getattr(order, "pk", None) is None:
-            return []
         path = self.order_fields.discount_code
+        if orders is None or not path or getattr(order, "pk", None) is None:
+            return []
         return [c for c in orders.filter(pk=order.pk).values_list(path, flat=True) if c]
 
     def sales_rep_of_order(self, order: Any) -> Any:

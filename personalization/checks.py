@@ -10,6 +10,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from personalization.adapters import CommerceAdapter
 from personalization.conf import DEFAULTS, IMPORT_STRINGS, SETTING_NAME, app_settings
 
 MIDDLEWARE_PATH = "personalization.middleware.PersonalizationMiddleware"
@@ -160,3 +161,119 @@ def _popup_settings() -> list:
             "times from 1 up, or None.", hint="1 (the default) opens a popup once a day.",
             id="personalization.E013"))
     return errors
+@register(Tags.compatibility)
+def check_adapter_fields(app_configs: Any = None, **kwargs: Any) -> list:
+    """Every ORM path the adapter declares exists on the model of its queryset: a typo, or
+    ``None`` where the shop has no such field, would otherwise show up only as a failed
+    decision (logged) on every page of a known customer. Resolving a path builds a query
+    and runs none."""
+    try:
+        adapter = _configured_adapter()
+    except Exception:  # E002 already reports an adapter that cannot be imported
+        return []
+    if adapter is None:
+        return []
+    errors: list = []
+    for attribute, queryset_method, fields, optional in (
+            ("order_fields", "orders", adapter.order_fields, ("discount_code", "category")),
+            ("customer_fields", "customers", adapter.customer_fields, ("group", "b2b")),
+            ("saved_cart_fields", "saved_carts", adapter.saved_cart_fields, ())):
+        if attribute != "order_fields" and getattr(type(adapter), attribute) is getattr(
+                CommerceAdapter, attribute):
+            continue  # not declared: the shop has no customer groups or saved carts
+        try:
+            queryset = getattr(adapter, queryset_method)()
+        except Exception:  # an adapter whose queryset needs a request or the database
+            continue
+        if queryset is None:
+            continue
+        for name, path in _declared_paths(fields):
+            problem = _path_problem(queryset, path, absent_allowed=name in optional)
+            if problem is not None:
+                errors.append(Error(
+                    f"{type(adapter).__name__}.{attribute}.{name} = {path!r} is not a path "
+                    f"on {queryset.model._meta.label} ({problem}).",
+                    hint=_FIELD_HINTS.get(name, _FIELD_HINTS[""]),
+                    id="personalization.E014"))
+    return errors
+
+
+_FIELD_HINTS = {
+    "": "Give the ORM path from the model of the adapter's queryset, as in a filter() "
+        "(see docs/adapter.md, 'OrderFields and CustomerFields').",
+    "discount_code": "Give the path to the code used on an order (text, empty when none), "
+                     "or None if the shop has no discount codes: the admin then refuses "
+                     "the rules that need them.",
+    "category": "Give the path from the order to its lines' products' categories, or None "
+                "if the shop has no categories: the admin then refuses the rules that "
+                "need them.",
+    "group": "Give the path from the user to his customer group, or \"\" if the shop has "
+             "none.",
+}
+
+
+def _configured_adapter() -> Any:
+    path = app_settings.raw("COMMERCE_ADAPTER")
+    cls = import_string(path) if isinstance(path, str) else path
+    return cls() if cls is not None else None
+
+
+def _declared_paths(fields: Any) -> list[tuple[str, Any]]:
+    """(field name, path) of a fields declaration; a field with several paths (an order's
+    categories) gives one pair per path."""
+    from dataclasses import fields as dataclass_fields
+
+    found: list[tuple[str, Any]] = []
+    for field in dataclass_fields(fields):
+        value = getattr(fields, field.name)
+        if isinstance(value, (tuple, list)) and value:
+            found.extend((field.name, path) for path in value)
+        else:
+            found.append((field.name, value))
+    return found
+
+
+def _path_problem(queryset: Any, path: Any, *, absent_allowed: bool) -> str | None:
+    """Why ``path`` cannot filter ``queryset``, or None when it can (or is absent and may
+    be)."""
+    from django.core.exceptions import FieldError
+    from django.db.models import Q
+
+    if path is None or path == "" or path == ():
+        return None if absent_allowed else "a path is required"
+    try:
+        if isinstance(path, Q):
+            queryset.filter(path)
+        elif isinstance(path, str):
+            # Field by field, so a wrong name is named with the choices there.
+            queryset.query.names_to_path(path.split("__"), queryset.model._meta,
+                                         fail_on_missing=True)
+        else:
+            return f"a text path is needed, not {type(path).__name__}"
+    except (FieldError, ValueError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+@register(Tags.compatibility)
+def check_celery(app_configs: Any = None, **kwargs: Any) -> list:
+    """Conversions and rep SMS are Celery tasks: without the project's own Celery app
+    (importing the app module from the project package's ``__init__``), Celery falls back
+    to an unconfigured app that ignores the ``CELERY_*`` settings and sends the tasks to a
+    default AMQP broker, where nothing runs them."""
+    from celery import _state
+
+    app = _state.get_current_app()
+    # The fallback app Celery makes when no project made one: named "default", no fixups.
+    fallback = app.main == "default" and not app.fixups
+    if not fallback or app.conf.task_always_eager:
+        return []
+    return [Warning(
+        "No Celery app is configured: an order's conversion and the sales rep's SMS wait "
+        "in the outbox and are never done (pz_health reports them as waiting).",
+        hint="Create the project's Celery app (celery.py with "
+             "app.config_from_object('django.conf:settings', namespace='CELERY')) and import "
+             "it in the project package's __init__.py; then either run a worker with a "
+             "broker (CELERY_BROKER_URL) or, for a small shop, set "
+             "CELERY_TASK_ALWAYS_EAGER = True. See the README, 'Adding the app to your shop'.",
+        id="personalization.W002")]

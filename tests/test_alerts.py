@@ -203,6 +203,33 @@ def test_literal_braces_are_allowed(rep_settings):
     rep_settings.full_clean()
 
 
+def test_placeholders_are_written_as_in_journeys_and_the_old_way_still_works(jan,
+                                                                              rep_settings):
+    """One syntax everywhere, ``{{ customer }}`` as in journeys and text variants; a
+    template of the older ``{customer}`` kind keeps working, and "1 line" is singular."""
+    order = farm_order(jan, lines=1)
+    for template in ("{{ account }} ordered {{order_number}}: {{ order_lines }}",
+                     "{account} ordered {order_number}: {order_lines}"):
+        rep_settings.message_template = template
+        rep_settings.full_clean()
+        rep_settings.save()
+        n = alerts.queue_rep_alert(order)
+        assert n.body == f"Hoeve De Vries ordered {order.number}: 1 line", template
+        n.delete()
+    rep_settings.message_template = "{{ account }} ordered {{ order_nr }}"
+    with pytest.raises(ValidationError, match=r"Unknown placeholder\(s\): \{\{ order_nr \}\}"):
+        rep_settings.full_clean()
+
+
+def test_the_default_message_counts_lines_in_words(jan, rep_settings):
+    from personalization.models.notifications import DEFAULT_TEMPLATE
+
+    rep_settings.message_template = DEFAULT_TEMPLATE
+    rep_settings.save()
+    n = alerts.queue_rep_alert(farm_order(jan, lines=1))
+    assert ": 1 line, total €" in n.body and "{" not in n.body
+
+
 # -- the Twilio backend against a local server --------------------------------------------
 
 def test_twilio_backend_sends_through_the_api(jan, rep_settings, twilio):
@@ -305,3 +332,40 @@ def test_resend_queues_failed_alerts_again(jan, rep_settings,
         assert alerts.resend(RepNotification.objects.all()) == 1
     n.refresh_from_db()
     assert n.status == "sent" and len(locmem.outbox) == 1
+
+
+def test_the_link_takes_the_host_the_request_came_on(jan, rep_settings, settings, rf):
+    """The demo on another port (or any shop behind another address) gets links to where it
+    really is, whatever SITE_URL says."""
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION,
+                                "SITE_URL": "http://127.0.0.1:8000"}
+    order = farm_order(jan)
+    request = rf.get("/checkout/", HTTP_HOST="127.0.0.1:8123")
+    assert alerts.absolute_url(f"/x/{order.pk}/", request) == f"http://127.0.0.1:8123/x/{order.pk}/"
+    assert alerts.absolute_url("/x/") == "http://127.0.0.1:8000/x/"  # no request: the setting
+
+
+@pytest.mark.parametrize(("domain", "expected"), [
+    ("shop.example.nl", "https://shop.example.nl/x/"),
+    ("localhost:8001", "http://localhost:8001/x/"),
+    ("example.com", "/x/"),  # the Sites framework's placeholder
+])
+def test_without_request_or_setting_the_sites_framework_gives_the_base(settings, domain,
+                                                                       expected):
+    from django.apps import apps
+    from django.db import connection
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "SITE_URL": None}
+    assert alerts.absolute_url("/x/") == "/x/"  # the demo has no Sites framework
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django.contrib.sites"]
+    settings.SITE_ID = 1
+    from django.contrib.sites.models import Site
+
+    if Site._meta.db_table not in connection.introspection.table_names():
+        with connection.schema_editor() as editor:  # rolled back with the test
+            editor.create_model(Site)
+    assert apps.is_installed("django.contrib.sites")
+    Site.objects.update_or_create(pk=1, defaults={"domain": domain, "name": domain})
+    Site.objects.clear_cache()
+
+    assert alerts.absolute_url("/x/") == expected

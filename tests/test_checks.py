@@ -1,8 +1,13 @@
 """System checks a developer sees at start-up."""
 
+from dataclasses import replace
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+
+from demo_shop.adapter import DemoCommerceAdapter
+from personalization.adapters import OrderFields
 
 
 @pytest.mark.parametrize("interval", [-1, "fast", 600, None])
@@ -29,3 +34,109 @@ def test_a_wrong_repeat_window_stops_start_up(settings, window):
 def test_a_sensible_repeat_window_passes(settings, window):
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_REPEAT_WINDOW": window}
     call_command("check")
+# -- the adapter's ORM paths (E014) ----------------------------------------------------------
+
+
+def adapter_with(**order_fields):
+    """The demo's adapter with some ``OrderFields`` changed."""
+    return type("ShopAdapter", (DemoCommerceAdapter,), {
+        "order_fields": replace(DemoCommerceAdapter.order_fields, **order_fields)})
+
+
+def use_adapter(settings, adapter):
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "COMMERCE_ADAPTER": adapter}
+
+
+def test_the_demo_adapters_paths_pass(settings):
+    call_command("check")
+
+
+@pytest.mark.parametrize("field", ["customer", "created", "total", "discount_code", "line",
+                                   "product", "category"])
+def test_a_wrong_order_fields_path_stops_start_up_naming_it(settings, field):
+    use_adapter(settings, adapter_with(**{field: "nope"}))
+
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check")
+
+    message = str(raised.value)
+    assert "personalization.E014" in message
+    assert f"ShopAdapter.order_fields.{field} = 'nope' is not a path on orders.Order" in message
+    assert "Cannot resolve keyword 'nope'" in message
+
+
+def test_the_text_none_is_a_wrong_path_and_says_how_to_declare_no_codes(settings):
+    use_adapter(settings, adapter_with(discount_code="None"))
+
+    with pytest.raises(SystemCheckError, match="or None if the shop has no discount codes"):
+        call_command("check")
+
+
+def test_one_wrong_category_path_among_several_is_found(settings):
+    use_adapter(settings, adapter_with(category=("lines__product__category", "lines__cat")))
+
+    with pytest.raises(SystemCheckError, match=r"order_fields.category = 'lines__cat'"):
+        call_command("check")
+
+
+@pytest.mark.parametrize("field", ["customer", "created", "total", "line", "product"])
+def test_a_required_path_cannot_be_declared_absent(settings, field):
+    use_adapter(settings, adapter_with(**{field: None}))
+
+    with pytest.raises(SystemCheckError, match="a path is required"):
+        call_command("check")
+
+
+def test_a_wrong_customer_fields_path_stops_start_up(settings):
+    from personalization.adapters import CustomerFields
+
+    use_adapter(settings, type("ShopAdapter", (DemoCommerceAdapter,), {
+        "customer_fields": CustomerFields(group="profile__group")}))
+
+    with pytest.raises(SystemCheckError, match=r"customer_fields.group = 'profile__group' "
+                                               r"is not a path on auth.User"):
+        call_command("check")
+
+
+def test_customer_fields_left_at_their_default_are_not_checked(settings):
+    """A shop without customer groups does not declare ``customer_fields``: the default
+    path (``profile__customer_group``) is not its to fix."""
+    from django.contrib.auth import get_user_model
+
+    from personalization.adapters import CommerceAdapter
+
+    use_adapter(settings, type("ShopAdapter", (CommerceAdapter,), {
+        "orders": lambda self: DemoCommerceAdapter().orders(),
+        "customers": lambda self: get_user_model().objects.all()}))
+
+    call_command("check")
+
+
+def test_codes_and_categories_declared_absent_pass(settings):
+    use_adapter(settings, adapter_with(discount_code=None, category=None))
+
+    call_command("check")
+    assert OrderFields(discount_code=None, category=None).category_paths == ()
+
+
+# -- Celery (W002) ---------------------------------------------------------------------------
+
+def test_no_celery_app_is_a_warning_that_names_the_fix(monkeypatch):
+    from celery import Celery, _state
+
+    from personalization.checks import check_celery
+
+    fallback = Celery("default", fixups=[], set_as_current=False)  # what Celery falls back to
+    monkeypatch.setattr(_state, "get_current_app", lambda: fallback)
+
+    [warning] = check_celery()
+
+    assert warning.id == "personalization.W002"
+    assert "No Celery app is configured" in warning.msg
+    assert "__init__.py" in warning.hint and "CELERY_TASK_ALWAYS_EAGER" in warning.hint
+
+
+def test_a_project_celery_app_passes():
+    from personalization.checks import check_celery
+
+    assert check_celery() == []

@@ -222,3 +222,43 @@ def test_a_run_judged_on_a_goal_counts_the_visitors_who_reached_it():
     html = shown.get(f"/admin/personalization/campaign/{campaign.pk}/report/").content.decode()
     assert "Decision metric, chosen when the run started: goal rate." in html
     assert "Reached the goal" in html
+
+
+def test_a_campaign_with_one_variant_shows_its_own_figures(admin_client,
+                                                          django_capture_on_commit_callbacks):
+    """No holdout, one variant: no experiment, yet the report shows its exposures, clicks,
+    conversions and revenue (they used to appear only in "Personalization as a whole")."""
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    campaign = Campaign.objects.create(name="Spring", slot=slot, status="live")
+    BannerVariant.objects.create(campaign=campaign, name="Spring sale", headline="Spring")
+    assert sync_run(campaign) is None
+    product = ProductFactory(price=Decimal("20.00"), stock=100)
+    for n in range(3):
+        client = give_consent(Client())
+        client.get("/_pz/slots/")
+        if n == 0:
+            client.post("/cart/add/", {"product_id": product.pk, "quantity": 2})
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post("/checkout/", {"action": "place", "name": "A", "email": "a@x.nl",
+                                           "address": "Straat 1", "discount_code": ""})
+    flush_events()
+
+    page = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/report/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "What it has, without a comparison" in html
+    row = html.split("Variant &#x27;Spring sale&#x27;</td>", 1)[1].split("</tr>", 1)[0]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    # impressions, visitors, clicks, converting, rate, orders, revenue, revenue per visitor
+    assert cells[:2] == ["3", "3"] and cells[3:5] == ["1", "33.33 %"]
+    assert cells[5] == "1" and cells[6].replace("\u00a0", " ") in ("€ 40.00", "€40.00")
+
+
+def test_a_campaign_never_shown_says_so(admin_client):
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    campaign = Campaign.objects.create(name="Spring", slot=slot, status="draft")
+
+    html = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/report/")
+
+    assert "No impressions recorded yet." in html.content.decode()

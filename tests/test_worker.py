@@ -75,7 +75,7 @@ def test_an_order_through_the_checkout_texts_the_rep_once(client, jan, start_wor
     wait_for(finished(n), 20)
     time.sleep(0.5)  # a duplicate would arrive now
     assert [(m["to"], m["body"]) for m in twilio.messages] == [("+31612345678", n.body)]
-    assert n.body.startswith(f"New order {n.order_reference} from Jan de Vries: 1 lines")
+    assert n.body.startswith(f"New order {n.order_reference} from Jan de Vries: 1 line,")
     assert (n.status, n.attempts, n.provider_message_id) == ("sent", 1,
                                                              twilio.messages[0]["sid"])
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env python
-"""The smallest shop that follows the README's "Adding the app to your shop": CI installs
-the built wheel into a clean virtualenv and runs this project with it (no source tree)."""
+"""A small shop of its own (``store``: categories, products, a session cart, orders) that
+follows the README's "Adding the app to your shop" and docs/adapter.md: CI installs the built
+wheel into a clean virtualenv and runs this project with it (no source tree); smoke.py walks
+the steps."""
 import os
 import sys
 

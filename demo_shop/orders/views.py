@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -149,7 +150,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = CheckoutForm(request.POST)
-        if form.is_valid() and request.POST.get("action") != "apply":
+        valid = form.is_valid()
+        if request.POST.get("action") == "apply":
+            # Applying a code checks only the code: name, e-mail and address are checked
+            # when the order is placed, not reported as missing while he is still typing.
+            for name in [n for n in form.errors if n not in ("discount_code", NON_FIELD_ERRORS)]:
+                del form.errors[name]
+        elif valid:
             try:
                 order = place_order(request, cart, form.cleaned_data)
             except CheckoutError as exc:

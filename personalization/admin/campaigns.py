@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format
@@ -31,6 +32,7 @@ from personalization.jobs import reach
 from personalization.measurement import planning
 from personalization.measurement.experiments import LOCKED_WHILE_RUNNING, open_run, sync_run
 from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Slot
+from personalization.touchpoints import unknown_slots
 
 
 @admin.register(Slot)
@@ -48,19 +50,63 @@ class SlotAdmin(admin.ModelAdmin):
     def live_campaigns(self, obj: Slot) -> int:
         return obj.live_total
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Staff who may view slots also see the keys templates used lately that no slot
+        defines (they show their default content), with a link to create each."""
+        if request.method == "GET":
+            self._warn_of_unknown_slots(request)
+        return super().changelist_view(request, extra_context)
+
+    def _warn_of_unknown_slots(self, request: HttpRequest) -> None:
+        known = set(Slot.objects.values_list("key", flat=True))
+        unknown = unknown_slots.seen_unknown(known)
+        if not unknown:
+            return
+        if self.has_add_permission(request):
+            add = reverse("admin:personalization_slot_add")
+            keys = format_html_join(", ", '<a href="{}?key={}&amp;name={}">{}</a>',
+                                    ((add, key, key, key) for key, _when in unknown))
+        else:
+            keys = format_html_join(", ", "{}", ((key,) for key, _when in unknown))
+        messages.warning(request, format_html(
+            "{} {}", ngettext(
+                "A template uses a slot that is not configured (it shows its default "
+                "content); create it or correct the template:",
+                "Templates use slots that are not configured (they show their default "
+                "content); create them or correct the templates:", len(unknown)), keys))
+
 
 def other_languages() -> list[tuple[str, str]]:
-    """The site's languages besides its default: a variant's texts can be given in each."""
+    """The shop's languages besides its default: a variant's texts can be given in each.
+
+    Those of ``settings.LANGUAGES`` when the shop narrowed it; while it is Django's default
+    (about 99 languages, a dozen fields each), only those some variant already has texts
+    in, so a one-language shop's form has none (docs/decisions.md)."""
+    from django.conf import global_settings
+
     default = settings.LANGUAGE_CODE.split("-")[0]
-    return [(code, str(name)) for code, name in settings.LANGUAGES
+    languages = list(settings.LANGUAGES)
+    if languages == list(global_settings.LANGUAGES):
+        used = _languages_in_variants()
+        languages = [(code, name) for code, name in languages if code in used]
+    return [(code, str(name)) for code, name in languages
             if code.split("-")[0] != default]
 
 
-def translated_form(model: type, base: type) -> type:
-    """``base`` with a field per other language for each of the model's translatable texts
-    ("Headline (Nederlands)"), read from and written to the variant's ``translations``."""
+def _languages_in_variants() -> set[str]:
+    found: set[str] = set()
+    for texts in (ContentVariant.objects.non_polymorphic().exclude(translations={})
+                  .values_list("translations", flat=True)):
+        found.update(texts or {})
+    return found
+
+
+def translated_form(model: type, base: type, languages: list[tuple[str, str]]) -> type:
+    """``base`` with a field per language of ``languages`` for each of the model's
+    translatable texts ("Headline (Nederlands)"), read from and written to the variant's
+    ``translations``."""
     extra: dict[str, Any] = {}
-    for code, language in other_languages():
+    for code, language in languages:
         for name in model.translatable:
             field = model._meta.get_field(name)
             extra[f"{name}__{code}"] = forms.CharField(
@@ -80,10 +126,12 @@ def translated_form(model: type, base: type) -> type:
 
     def clean(self: Any) -> dict[str, Any]:
         data = base.clean(self)
+        # Languages without a field here (Django's default LANGUAGES) keep their texts.
         self.instance.translations = {
-            code: {name: (data.get(f"{name}__{code}") or "").strip()
-                   for name in model.translatable}
-            for code, _language in other_languages()}
+            **(self.instance.translations or {}),
+            **{code: {name: (data.get(f"{name}__{code}") or "").strip()
+                      for name in model.translatable}
+               for code, _language in languages}}
         return data
 
     return type(f"{model.__name__}Form", (base,), {
@@ -98,8 +146,9 @@ class VariantChildInline(StackedPolymorphicInline.Child):
 
     def get_formset_child(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         """The variant's form, with its texts in the site's other languages."""
-        if self.model.translatable and other_languages():
-            kwargs.setdefault("form", translated_form(self.model, self.form))
+        languages = other_languages() if self.model.translatable else []
+        if languages:
+            kwargs.setdefault("form", translated_form(self.model, self.form, languages))
         return super().get_formset_child(request, obj, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -34,7 +34,7 @@ class RepAlertSettingsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("placeholders"))
     def placeholder_help(self, obj: Any = None) -> str:
-        return format_html("<br>".join(["<code>{{{}}}</code>: {}"] * len(PLACEHOLDERS)),
+        return format_html("<br>".join(["<code>{{{{ {} }}}}</code>: {}"] * len(PLACEHOLDERS)),
                            *[v for name, label in PLACEHOLDERS.items() for v in (name, label)])
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:

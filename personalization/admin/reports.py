@@ -21,6 +21,7 @@ from personalization.admin.permissions import require
 from personalization.conf import app_settings
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
+from personalization.measurement.figures import campaign_figures
 from personalization.measurement.reports import Report, program_report, run_report
 from personalization.measurement.rollups import roll_up
 from personalization.models import Campaign, ContentVariant, ExperimentRun, Segment
@@ -89,6 +90,8 @@ def campaign_report_view(model_admin: admin.ModelAdmin, request: HttpRequest,
                                 f"campaign-{campaign.pk}-run-{run.number}{suffix}.csv")
         context.update(report=report, charts=charts(report),
                        can_change=model_admin.has_change_permission(request, campaign))
+    else:  # no experiment (one variant, no holdout): its own figures, nothing compared
+        context["figures"] = campaign_figures(campaign)
     return TemplateResponse(request, "admin/personalization/report.html", context)
 
 

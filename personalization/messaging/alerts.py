@@ -13,10 +13,12 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import to_python
 
 from personalization.adapters import OrderSummary, RepContact, get_adapter
@@ -31,7 +33,7 @@ from personalization.messaging.channels import (
     get_sms_backend,
 )
 from personalization.models import RepAlertSettings, RepNotification
-from personalization.models.notifications import DEFAULT_TEMPLATE
+from personalization.models.notifications import DEFAULT_TEMPLATE, format_string
 from personalization.signals import rep_alert_due
 
 logger = logging.getLogger(__name__)
@@ -86,25 +88,57 @@ def render_message(template: str, rep: RepContact, order: OrderSummary,
     values = {
         "customer": order.customer_name, "account": order.account_name or order.customer_name,
         "order_number": order.reference, "lines": order.line_count,
+        "order_lines": _order_lines(order.line_count),
         "total": f"{Decimal(order.total):.2f}", "amount": format_money(order.total),
         "admin_url": admin_url, "rep": rep.name,
     }
     try:
-        return template.format(**values).strip()
+        return format_string(template).format(**values).strip()
     except (KeyError, ValueError, IndexError, AttributeError):
         logger.warning("Invalid rep alert template %r; using the default.", template)
-        return DEFAULT_TEMPLATE.format(**values).strip()
+        return format_string(DEFAULT_TEMPLATE).format(**values).strip()
+
+
+def _order_lines(count: int) -> str:
+    """"1 line", "3 lines": in the shop's language (``LANGUAGE_CODE``), the language the
+    merchant writes the template in, not the ordering customer's."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return ngettext("%(n)s line", "%(n)s lines", count) % {"n": count}
 
 
 def absolute_url(path: str, request: HttpRequest | None = None) -> str:
-    """``path`` on ``SITE_URL``, else on the request's host, else as given."""
+    """``path`` made absolute, on the first base known: the host of ``request`` (the one
+    the visitor used, as Django's own e-mails do), else ``SITE_URL``, else the current
+    site of the Sites framework when it is installed, else ``path`` as given."""
     if not path or path.startswith(("http://", "https://")):
         return path
-    if app_settings.SITE_URL:
-        return app_settings.SITE_URL.rstrip("/") + path
     if request is not None:
         return request.build_absolute_uri(path)
-    return path
+    base = app_settings.SITE_URL or _sites_base()
+    return base.rstrip("/") + path if base else path
+
+
+#: The Sites framework's placeholder domain: not an address to send anybody to.
+_PLACEHOLDER_DOMAINS = ("", "example.com")
+
+
+def _sites_base() -> str:
+    """``https://<domain>`` of the Sites framework's current site ("http" for a local
+    one), or "" without the framework or with its placeholder domain."""
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.sites"):
+        return ""
+    from django.contrib.sites.models import Site
+
+    try:
+        domain = Site.objects.get_current().domain
+    except Exception:  # no SITE_ID, or no such site
+        return ""
+    if domain in _PLACEHOLDER_DOMAINS:
+        return ""
+    local = domain.split(":")[0] in ("localhost", "127.0.0.1")
+    return f"{'http' if local else 'https'}://{domain}"
 
 
 def e164(phone: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from decimal import Decimal
 from typing import Any
@@ -19,21 +20,37 @@ PLACEHOLDERS: dict[str, Any] = {
     "account": _("customer's company (account)"),
     "order_number": _("order number"),
     "lines": _("number of order lines"),
+    "order_lines": _("the order lines counted in words, e.g. “1 line”, “3 lines”"),
     "total": _("order total, e.g. 1234.50"),
     "amount": _("order total with its currency, e.g. €1234.50"),
     "admin_url": _("link to the order in the admin"),
     "rep": _("the sales rep's name"),
 }
 
-DEFAULT_TEMPLATE = ("New order {order_number} from {customer}: {lines} lines, total {amount}. "
-                    "{admin_url}")
+DEFAULT_TEMPLATE = ("New order {{ order_number }} from {{ customer }}: {{ order_lines }}, "
+                    "total {{ amount }}. {{ admin_url }}")
+
+#: ``{{ name }}``: the placeholder syntax of journeys and text variants.
+_DOUBLE = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
+#: ``{{ name }}`` with spaces inside is meant as a placeholder, never as literal braces.
+_SPACED = re.compile(r"\{\{\s+([A-Za-z_]\w*)\s+\}\}")
+
+
+def format_string(template: str) -> str:
+    """The template in ``str.format`` syntax. ``{{ name }}`` (as in journeys and text
+    variants) is the placeholder ``name``; the older ``{name}`` is still accepted, and
+    ``{{``/``}}`` around anything else are literal braces, as they were."""
+    return _DOUBLE.sub(lambda m: "{" + m.group(1) + "}" if m.group(1) in PLACEHOLDERS
+                       else m.group(0), template)
 
 
 def validate_message_template(value: str) -> None:
     """Reject unknown placeholders, attribute access, format specs and stray braces."""
-    names: list[str] = []
+    names: list[str] = ["{{ " + m.group(1) + " }}" for m in _SPACED.finditer(value)
+                        if m.group(1) not in PLACEHOLDERS]
     try:
-        for _literal, field, spec, conversion in string.Formatter().parse(value):
+        for _literal, field, spec, conversion in string.Formatter().parse(
+                format_string(value)):
             if field is None:
                 continue
             if field not in PLACEHOLDERS or spec or conversion:
@@ -47,7 +64,7 @@ def validate_message_template(value: str) -> None:
         raise ValidationError(
             _("Unknown placeholder(s): %(names)s. Allowed: %(allowed)s."), code="placeholder",
             params={"names": ", ".join(names),
-                    "allowed": ", ".join("{" + n + "}" for n in PLACEHOLDERS)})
+                    "allowed": ", ".join("{{ " + n + " }}" for n in PLACEHOLDERS)})
 
 
 class QuietHoursMixin:
@@ -87,9 +104,10 @@ class RepAlertSettings(QuietHoursMixin, models.Model):
     message_template = models.TextField(
         _("message template"), default=DEFAULT_TEMPLATE,
         validators=[validate_message_template],
-        help_text=_("Text of the SMS. Placeholders: {customer}, {account}, {order_number}, "
-                    "{lines}, {total}, {amount} (the total with its currency), {admin_url}, "
-                    "{rep}."))
+        help_text=_("Text of the SMS. Placeholders, written as in journeys: {{ customer }}, "
+                    "{{ account }}, {{ order_number }}, {{ lines }}, {{ order_lines }} "
+                    "(“3 lines”), {{ total }}, {{ amount }} (the total with its currency), "
+                    "{{ admin_url }}, {{ rep }}. The older {customer} is still accepted."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

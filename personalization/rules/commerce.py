@@ -23,6 +23,19 @@ def _ids(values: list[str]) -> set[int]:
     return {int(v) for v in values}
 
 
+def shop_has(what: str) -> bool:
+    """Whether the shop's orders record ``what`` ("discount_code" or "category"): its
+    adapter's ``order_fields`` declare it absent with None (docs/adapter.md)."""
+    from personalization.adapters import get_adapter
+
+    fields = get_adapter().order_fields
+    return fields.has_discount_codes if what == "discount_code" else fields.has_categories
+
+
+NO_CATEGORIES = _("This shop's orders record no categories (its commerce adapter's "
+                  "order_fields.category is None): name products instead.")
+
+
 class CartValueRule(Rule):
     """Matches when the cart total lies in a range."""
 
@@ -124,6 +137,8 @@ class PurchasedRule(IdSets, Rule):
     def clean(self):
         if not self.product_ids and not self.category_ids:
             raise ValidationError(_("Name at least one product or category."))
+        if self.category_ids and not shop_has("category"):
+            raise ValidationError({"category_ids": NO_CATEGORIES})
 
     def matches(self, ctx):
         profile = ctx.profile
@@ -320,6 +335,12 @@ class UsedDiscountCodeRule(Rule):
     class Meta:
         verbose_name = _("used discount codes before")
         verbose_name_plural = _("discount-code rules")
+
+    def clean(self):
+        if not shop_has("discount_code"):
+            raise ValidationError(_(
+                "This shop's orders record no discount codes (its commerce adapter's "
+                "order_fields.discount_code is None), so this rule would never match."))
 
     def matches(self, ctx):
         profile = ctx.profile

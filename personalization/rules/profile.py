@@ -88,6 +88,17 @@ class CategoryAffinityRule(IdSets, Rule):
         verbose_name = _("category affinity")
         verbose_name_plural = _("category-affinity rules")
 
+    def clean(self):
+        from personalization.rules.commerce import shop_has
+
+        segment = getattr(self, "segment", None)  # unset: RelatedObjectDoesNotExist
+        # A live segment still reads the categories viewed; a computed one has only orders.
+        if getattr(segment, "kind", "") == "computed" and not shop_has("category"):
+            raise ValidationError(_(
+                "This shop's orders record no categories (its commerce adapter's "
+                "order_fields.category is None): a computed segment cannot measure "
+                "interest in a category. Use a live segment (categories viewed)."))
+
     def matches(self, ctx):
         affinity = ctx.category_affinity
         share = sum(affinity.get(c, 0.0) for c in self.category_id_set)

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 
 from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose, page_of
+from personalization.touchpoints import unknown_slots
 from personalization.touchpoints.interactions import record_custom
 from personalization.touchpoints.preview import PreviewContext
 from personalization.touchpoints.rendering import (
@@ -49,7 +50,12 @@ def decide_in(context: template.Context, slot: str, ctx: Any = None) -> Decision
         logger.warning("No request.visitor for slot %r: is PersonalizationMiddleware "
                        "installed and the request context processor enabled?", slot)
         return None
-    return choose(slot, ctx)
+    decision = choose(slot, ctx)
+    try:
+        unknown_slots.note(slot, ctx.rulebook)
+    except Exception:  # noting a typo never breaks the page
+        logger.exception("Could not note slot %r", slot)
+    return decision
 
 
 class PersonalizeNode(template.Node):

@@ -269,3 +269,25 @@ def test_a_variant_has_its_texts_in_dutch_for_dutch_visitors(admin_client, banne
                        translations={"nl": {"text": "Hoi {{ voornaam }}"}})
     with pytest.raises(Exception, match="voornaam"):
         text.full_clean()
+
+
+def test_with_djangos_default_languages_the_form_asks_only_for_languages_in_use(
+        admin_client, banner_slot, settings):
+    """A shop that never narrowed LANGUAGES (Django's ~99) gets no field per language, until
+    a variant has texts in one; its texts then stay editable, and others are kept."""
+    from django.conf import global_settings
+
+    settings.LANGUAGES = global_settings.LANGUAGES
+    page = admin_client.get(ADD_URL).content.decode()
+    assert "Headline (" not in page and "(Dutch)" not in page
+    assert page.count("<input") < 200
+
+    campaign = Campaign.objects.create(name="Winter sale", slot=banner_slot)
+    BannerVariant.objects.create(campaign=campaign, headline="Hi",
+                                 translations={"nl": {"headline": "Hoi"},
+                                               "fy": {"headline": "Hoi!"}})
+    change = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
+    page = change.content.decode()
+    assert "Headline (Dutch)" in page and "Headline (Frisian)" in page
+    assert 'value="Hoi"' in page
+    assert "(German)" not in page

@@ -33,7 +33,7 @@ def test_settings_list_opens_the_single_settings_form(admin_client):
     response = admin_client.get(reverse("admin:personalization_repalertsettings_changelist"))
     assert response.status_code == 302
     page = admin_client.get(response.url).content.decode()
-    assert "{admin_url}" in page and "Quiet hours" in page
+    assert "<code>{{ admin_url }}</code>" in page and "Quiet hours" in page
 
 
 def test_unknown_placeholder_is_refused_in_the_admin(admin_client):

@@ -65,3 +65,15 @@ def test_every_department_fits_a_375_px_phone(shop: str, page: Page) -> None:
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, \
             link.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_my_orders_fits_a_375_px_phone(shop: str, page: Page) -> None:
+    from tests.browser.test_personas import log_in
+
+    log_in(page, shop, "jan")  # the farmer: many orders of many products
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(shop + "/orders/")
+    expect(page.get_by_role("heading", name="My orders")).to_be_visible()
+    assert page.locator(".order-history tr").count() > 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), \
+        page.evaluate("document.documentElement.scrollWidth")

@@ -35,3 +35,26 @@ def test_the_lists_fit_1280_px_with_the_sidebar_open(shop: str, page: Page) -> N
         hidden = page.evaluate("""() => { const r = document.querySelector('.results');
             return r ? r.scrollWidth - r.clientWidth : 0; }""")
         assert hidden <= 1, (path, hidden, headers)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_campaign_lists_status_choices_are_readable(shop: str, page: Page,
+                                                        language: str) -> None:
+    """The status select of each row shows its whole word ("Paused", not "Pausec" with its
+    last letter under the arrow), in English and in Dutch."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in_as_admin(page, shop)
+    page.set_extra_http_headers({"Accept-Language": language})
+    page.goto(shop + "/admin/personalization/campaign/")
+    select = page.locator("#result_list td.field-status select").first
+    clipped = select.evaluate("""(select) => {
+        const style = getComputedStyle(select);
+        const ctx = document.createElement("canvas").getContext("2d");
+        ctx.font = style.font;
+        // room for the text: the box less its padding and the arrow (about 1.5em)
+        const room = select.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight) - 1.5 * parseFloat(style.fontSize);
+        return [...select.options].map(o => [o.text, ctx.measureText(o.text).width, room])
+            .filter(([, width, room]) => width > room);
+    }""")
+    assert clipped == []

@@ -108,6 +108,26 @@ def test_apply_button_previews_the_discount_without_ordering(client, shop):
     assert Order.objects.count() == 0
 
 
+def test_applying_a_code_checks_only_the_code(client, shop):
+    """Before he fills in his name and address, a shopper applies a code: no "This field is
+    required." for the fields he has not reached yet, the code is applied, and what he
+    typed stays."""
+    DiscountCodeFactory(code="WELCOME10", value=Decimal("10"))
+    add_to_cart(client, shop.litter, 2)
+
+    response = checkout(client, name="", email="", address="Dorpsstraat 1",
+                        discount_code="WELCOME10", action="apply")
+
+    page = response.content.decode()
+    assert "This field is required." not in page
+    assert response.context["discount_amount"] == Decimal("1.79")
+    assert "Dorpsstraat 1" in page and Order.objects.count() == 0
+    refused = checkout(client, name="", email="", discount_code="X" * 41, action="apply")
+    assert "at most 40 characters" in refused.content.decode()
+    placed = checkout(client, name="", email="", discount_code="WELCOME10")
+    assert placed.content.decode().count("This field is required.") == 2  # placing: all
+
+
 def test_code_from_the_url_is_prefilled(client, shop):
     DiscountCodeFactory(code="WELCOME10", value=Decimal("10"))
     add_to_cart(client, shop.litter, 2)

@@ -33,3 +33,5 @@ def test_every_page_names_its_favicon_and_the_file_exists(client):
 
     assert 'rel="icon"' in client.get("/").content.decode()
     assert finders.find("demo_shop/favicon.svg")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"].endswith("/demo_shop/favicon.svg")

@@ -1,4 +1,5 @@
-"""Settings as the README gives them, nothing from the repository's demo."""
+"""Settings as the README gives them, nothing from the repository's demo: a shop of its own
+(``store``) with its adapter, and Celery eager (a small shop without a broker)."""
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -12,6 +13,7 @@ INSTALLED_APPS = [
     "waffle",
     "rest_framework",
     "personalization",
+    "store",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -40,6 +42,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
-PERSONALIZATION = {"CACHE_ALIAS": "default"}
+PERSONALIZATION = {
+    "COMMERCE_ADAPTER": "store.personalization.ShopAdapter",
+    "CACHE_ALIAS": "default",
+}
+# A small shop without a broker: the order's conversion is recorded right after its commit.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # One process runs this check, so the per-process cache is right here (production: Redis).
 SILENCED_SYSTEM_CHECKS = ["personalization.W001"]
