@@ -431,3 +431,39 @@ def test_a_journey_saved_disabled_says_so_and_offers_only_computed_segments(admi
     assert "“Cart” is disabled: it sends nothing until you tick “enabled”" in \
         saved.content.decode()
     assert "disabled" in admin_client.get("/admin/personalization/journey/").content.decode()
+
+
+def newcomer(name):
+    """A customer who allowed offers and placed his first order two hours ago."""
+    from demo_shop.orders.models import Order
+
+    customer = get_user_model().objects.create_user(name, f"{name}@example.com", "x",
+                                                    first_name=name.title())
+    ConsentRecord.objects.create(user=customer, purpose="marketing", granted=True,
+                                 policy_version="1", source="signup", subject=name)
+    Order.objects.create(number=f"N-{name}", user=customer, subtotal=30, total=30,
+                         created_at=timezone.now() - timedelta(hours=2))
+    return customer
+
+
+def test_the_demo_sends_due_messages_by_itself_without_beat(demo, settings):
+    # make demo: eager Celery, no beat; its pages run the journeys' scan once a minute.
+    from django.core.cache import cache
+
+    settings.DEMO_JOURNEY_CLOCK = 60
+    cache.delete("demo:journey-clock")
+    browser = Client()
+    assert browser.get("/").status_code == 200
+    assert [m.subject for m in sent_to("anna@example.com")] == ["Anna, je winkelwagen wacht"]
+    assert len(sent_to("lisa@example.com")) == 1
+    newcomer("nina")
+    browser.get("/")  # within the minute: no second scan
+    assert sent_to("nina@example.com") == []
+    cache.delete("demo:journey-clock")  # a minute later
+    browser.get("/")
+    assert [m.subject for m in sent_to("nina@example.com")] == ["Welcome to the shop, Nina"]
+    cache.delete("demo:journey-clock")
+    newcomer("noor")
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # with a broker, beat does it: no clock
+    Client().get("/")
+    assert sent_to("noor@example.com") == []
