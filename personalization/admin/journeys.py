@@ -150,9 +150,9 @@ class JourneyAdmin(admin.ModelAdmin):
 
     form = JourneyForm
     change_form_template = "admin/personalization/journey/change_form.html"
-    list_display = ["name", "state", "trigger_text", "channel", "priority", "holdout_percent",
-                    "sent", "held_out", "report"]
-    list_display_links = ["name"]
+    # Fits a 1280 px window with the sidebar and the filter open (tests/browser/test_journeys).
+    list_display = ["name", "state", "trigger_and_channel", "priority", "holdout_percent",
+                    "messages_sent", "report"]
     list_filter = ["enabled", "trigger", "channel"]
     filter_horizontal = ["audience"]
     actions = ["run_now"]
@@ -312,22 +312,24 @@ class JourneyAdmin(admin.ModelAdmin):
         return format_html('<img src="{}" alt=""> <strong class="pz-warning">{}</strong>',
                            static("admin/img/icon-no.svg"), gettext("disabled"))
 
-    @admin.display(description=_("trigger"), ordering="trigger")
-    def trigger_text(self, obj: Journey) -> str:
-        return Journey.Trigger(obj.trigger).label
+    @admin.display(description=_("trigger, channel"), ordering="trigger")
+    def trigger_and_channel(self, obj: Journey) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>',
+                           Journey.Trigger(obj.trigger).label,
+                           Journey.Channel(obj.channel).label)
+
+    @admin.display(description=_("messages"), ordering="n_sent")
+    def messages_sent(self, obj: Journey) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>',
+                           ngettext("%(n)d sent", "%(n)d sent", obj.n_sent) % {"n": obj.n_sent},
+                           ngettext("%(n)d held out", "%(n)d held out", obj.n_held)
+                           % {"n": obj.n_held})
 
     @admin.display(description=_("report"))
     def report(self, obj: Journey) -> str:
         return format_html('<a href="{}">{}</a>', reverse(
             "admin:personalization_journey_report", args=[obj.pk]), _("report"))
 
-    @admin.display(description=_("sent"), ordering="n_sent")
-    def sent(self, obj: Journey) -> int:
-        return obj.n_sent
-
-    @admin.display(description=_("held out"), ordering="n_held")
-    def held_out(self, obj: Journey) -> int:
-        return obj.n_held
 
 
 @admin.register(JourneyMessage)
