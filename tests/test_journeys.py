@@ -467,3 +467,50 @@ def test_the_demo_sends_due_messages_by_itself_without_beat(demo, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False  # with a broker, beat does it: no clock
     Client().get("/")
     assert sent_to("noor@example.com") == []
+
+
+def test_run_now_and_a_test_message_need_the_change_permission(demo, client):
+    from django.contrib.auth.models import Permission
+
+    viewer = get_user_model().objects.create_user("viewer", "viewer@example.com", "x",
+                                                  is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_journey"))
+    client.force_login(viewer)
+    cart = Journey.objects.get(name="Your cart is waiting")
+    page = client.get(f"/admin/personalization/journey/{cart.pk}/change/").content.decode()
+    assert "Run now" not in page and "Send a test to me" not in page
+    assert client.post(f"/admin/personalization/journey/{cart.pk}/run/").status_code == 403
+    assert client.post(f"/admin/personalization/journey/{cart.pk}/test/",
+                       {"language": "en"}).status_code == 403
+    listing = client.get("/admin/personalization/journey/").content.decode()
+    assert "run_now" not in listing
+    assert JourneyMessage.objects.count() == 0 and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_each_language_row_onto_the_journey():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    [mine] = [key for key in graph.nodes if key[1].endswith("_journeys_texts_per_language")]
+    before = [parent for parent in graph.node_map[mine].parents
+              if parent.key[0] == "personalization"][0].key
+    executor.migrate([before])
+    try:
+        apps = executor.loader.project_state([before]).apps
+        old_journey = apps.get_model("personalization", "Journey")
+        template = apps.get_model("personalization", "JourneyTemplate")
+        journey = old_journey.objects.create(name="Cart", trigger="cart")
+        template.objects.create(journey=journey, language="", subject="Hi",
+                                body="<p>Hello</p>")
+        template.objects.create(journey=journey, language="nl", subject="Hoi",
+                                body="<p>Hallo</p>")
+    finally:  # back to the latest state, whatever follows this migration
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    moved = Journey.objects.get(pk=journey.pk)
+    assert (moved.subject, moved.body) == ("Hi", "<p>Hello</p>")
+    assert moved.translations == {"nl": {"subject": "Hoi", "body": "<p>Hallo</p>"}}
+    assert moved.in_language("nl").subject == "Hoi"
