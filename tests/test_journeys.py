@@ -514,3 +514,20 @@ def test_the_migration_moves_each_language_row_onto_the_journey():
     assert (moved.subject, moved.body) == ("Hi", "<p>Hello</p>")
     assert moved.translations == {"nl": {"subject": "Hoi", "body": "<p>Hallo</p>"}}
     assert moved.in_language("nl").subject == "Hoi"
+
+
+def test_a_test_sms_goes_to_the_staff_members_own_mobile(demo, admin_client, admin_user):
+    from personalization.messaging.channels import locmem
+    from tests.factories import CustomerProfileFactory
+
+    sms = Journey.objects.create(name="Text back", trigger="lapsed", channel="sms",
+                                 body="Hi {{ first_name }}, {{ code }} gives 10% off")
+    url = f"/admin/personalization/journey/{sms.pk}/test/"
+    page = admin_client.post(url, {"language": "en"}).content.decode()
+    assert "Your account has no mobile number" in page and locmem.outbox == []
+    CustomerProfileFactory(user=admin_user, mobile="+31612345678")
+    admin_client.post(url, {"language": "en"})
+    [text] = locmem.outbox
+    assert text.to == "+31612345678"
+    assert text.body == "[Test] Hi admin, TEST-CODE gives 10% off"  # stand-ins, no real code
+    assert JourneyMessage.objects.count() == 0

@@ -61,6 +61,8 @@ def test_a_merchant_makes_a_journey_tests_it_and_runs_it(shop: str, page: Page) 
     # Run now: the seeded cart journey writes to Anna.
     cart = Journey.objects.get(name="Your cart is waiting")
     page.goto(shop + f"/admin/personalization/journey/{cart.pk}/change/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "journey-change.png"))
     page.get_by_role("button", name="Run now").click()
     expect(page.locator(".messagelist .success")).to_contain_text(
         "Your cart is waiting: 1 message due, handed over for sending")
