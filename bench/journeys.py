@@ -70,7 +70,7 @@ def _setup(customers: int) -> dict:
     from django.db import connection
 
     from demo_shop.seed.journeys import JOURNEYS
-    from personalization.models import Journey, JourneyTemplate
+    from personalization.models import Journey
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
@@ -102,13 +102,9 @@ def _setup(customers: int) -> dict:
             FROM auth_user""")
     for spec in JOURNEYS[:2]:
         spec = dict(spec)
-        templates = spec.pop("templates")
         if spec["trigger"] == Journey.Trigger.LAPSED:
             spec["lapsed_days"] = 90
-        journey = Journey.objects.create(**spec, enabled=True, holdout_percent=10)
-        JourneyTemplate.objects.bulk_create(
-            JourneyTemplate(journey=journey, language=lang, subject=subject, body=body)
-            for lang, subject, body in templates)
+        Journey.objects.create(**spec, enabled=True, holdout_percent=10)
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE")
         c.execute("SELECT (SELECT count(*) FROM orders_order), "

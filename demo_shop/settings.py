@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "demo_shop.middleware.DemoCountryMiddleware",  # demo only: ?country=ES
+    "demo_shop.middleware.DemoJourneyClockMiddleware",  # demo only: journeys without beat
     "personalization.middleware.PersonalizationMiddleware",
 ]
 
@@ -180,6 +181,10 @@ PERSONALIZATION = {
 # Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).
 CELERY_BEAT_SCHEDULE = beat_schedule(PERSONALIZATION.get("SEGMENT_REFRESH_INTERVAL"),
                                      PERSONALIZATION.get("EVENT_FLUSH_MAX_DELAY"))
+
+# Demo only: with eager Celery (no beat), the journeys' scan runs after a request at most
+# once a minute (demo_shop.middleware.DemoJourneyClockMiddleware); 0 turns it off.
+DEMO_JOURNEY_CLOCK = int(os.environ.get("DEMO_JOURNEY_CLOCK", "60"))
 
 # Demo only: a bar on every page to browse as one of the seeded personas. It logs anyone in
 # as a persona, so it runs only with DEBUG on (demo_shop.customers.personas.switcher_enabled).

@@ -18,4 +18,5 @@ urlpatterns = [
     path("journeys/unsubscribe/<str:token>/", journey_views.unsubscribe_view,
          name="journey_unsubscribe"),
     path("journeys/cart/<str:token>/", journey_views.cart_view, name="journey_cart"),
+    path("journeys/open/", journey_views.open_view, name="journey_open"),
 ]

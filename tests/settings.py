@@ -51,6 +51,7 @@ from demo_shop.settings import CACHES, PERSONALIZATION  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_PERSONA_SWITCHER = False
+DEMO_JOURNEY_CLOCK = 0  # tests scan when they mean to (test_journeys turns it on to test it)
 DEBUG = False
 
 # Keys of this test run never collide with the demo's or another run's in a shared Redis.

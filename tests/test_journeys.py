@@ -43,7 +43,7 @@ def test_anna_gets_her_cart_and_lisa_her_code_once_each(demo):
     [cart] = sent_to("anna@example.com")
     [back] = sent_to("lisa@example.com")
     assert cart.subject == "Anna, je winkelwagen wacht"  # she is Dutch: the nl message
-    assert back.subject == "We miss you, Lisa: 15% off"  # no Dutch text: the catch-all
+    assert back.subject == "We missen je, Lisa: 15% korting"  # Dutch too: every language
     code = JourneyMessage.objects.get(user__username="lisa").code
     assert code.startswith("BACK") and code in back.body
 
@@ -125,18 +125,24 @@ def test_one_click_unsubscribe_records_the_withdrawal(demo):
     [message] = sent_to("anna@example.com")
     link = message.extra_headers["List-Unsubscribe"].strip("<>").replace(SHOP, "")
     client = Client(enforce_csrf_checks=True)
-    page = client.get(link)
-    assert page.status_code == 200 and b"Unsubscribe from offers?" in page.content
+    assert link.endswith("?lang=nl")  # her message is Dutch: so is the page it links to
+    page = client.get(link, HTTP_ACCEPT_LANGUAGE="en")  # whatever her browser says
+    assert page.status_code == 200 and "Afmelden voor aanbiedingen?" in page.content.decode()
+    assert '<html lang="nl">' in page.content.decode()
     assert may_send_marketing(user("anna"))  # opening the link changes nothing
     # The mail client's one-click POST carries no CSRF token; the signed link is enough.
     done = client.post(link, "List-Unsubscribe=One-Click",
                        content_type="application/x-www-form-urlencoded")
-    assert done.status_code == 200 and b"You are unsubscribed" in done.content
+    assert done.status_code == 200 and "Je bent afgemeld" in done.content.decode()
     assert not may_send_marketing(user("anna"))
     record = ConsentRecord.objects.filter(user__username="anna").latest("created_at")
     assert (record.purpose, record.granted, record.source) == ("marketing", False,
                                                                 "unsubscribe")
-    assert client.post(link[:-5] + "xxxx/").status_code == 404  # a forged link
+    assert client.post(link.replace("/?lang=nl", "xxxx/")).status_code == 404  # forged
+    english = client.get(link.replace("lang=nl", "lang=en"))
+    assert "Unsubscribe from offers?" in english.content.decode()
+    assert "Unsubscribe from offers?" in client.get(link.replace("lang=nl", "lang=xx"),
+                                                    HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_the_cart_link_restores_the_cart_on_another_device(demo):
@@ -194,10 +200,10 @@ def journey_form(**changes):
     data = {"name": "Cart", "enabled": "on", "priority": "0", "trigger": "cart", "hours": "4",
             "lapsed_days": "60", "min_orders": "2", "channel": "email",
             "holdout_percent": "10", "attribution_days": "7",
-            "templates-TOTAL_FORMS": "1", "templates-INITIAL_FORMS": "0",
-            "templates-MIN_NUM_FORMS": "1", "templates-MAX_NUM_FORMS": "1000",
-            "templates-0-language": "", "templates-0-subject": "Hi {{ first_name }}",
-            "templates-0-body": "<p>Hello {{ first_name }}</p>{{ cart }}"}
+            "subject": "Hi {{ first_name }}",
+            "body": "<p>Hello {{ first_name }}</p>{{ cart }}",
+            "subject__nl": "Hoi {{ first_name }}",
+            "body__nl": "<p>Hallo {{ first_name }}</p>{{ cart }}"}
     return {**data, **changes}
 
 
@@ -211,13 +217,14 @@ def test_the_admin_refuses_broken_or_unsafe_texts_with_a_message(admin_client):
         '<a href="javascript:alert(1)">x</a>': "Links must be http",
     }
     for body, message in cases.items():
-        page = admin_client.post(url, journey_form(**{"templates-0-body": body}))
-        assert page.status_code == 200 and message in page.content.decode(), body
+        for field in ("body", "body__nl"):  # the Dutch text is checked as the English
+            page = admin_client.post(url, journey_form(**{field: body}))
+            assert page.status_code == 200 and message in page.content.decode(), body
     for fields, message in (
-            ({"templates-0-subject": "Hi <b>you</b>"}, "A subject is plain text"),
-            ({"templates-0-subject": ""}, "An e-mail needs a subject"),
-            ({"templates-0-language": "Dutch"}, "A language code such as nl"),
-            ({"templates-0-language": "nl"}, "Add a message without a language")):
+            ({"subject": "Hi <b>you</b>"}, "A subject is plain text"),
+            ({"subject": ""}, "An e-mail needs a subject"),
+            ({"subject__nl": ""}, "An e-mail needs a subject"),
+            ({"body__nl": ""}, "Give the text too, or no subject")):
         page = admin_client.post(url, journey_form(**fields))
         assert page.status_code == 200 and message in page.content.decode(), fields
     assert not Journey.objects.exists()
@@ -229,10 +236,15 @@ def test_the_admin_refuses_broken_or_unsafe_texts_with_a_message(admin_client):
     segment_needed = admin_client.post(url, journey_form(trigger="segment"))
     assert "Choose the segment" in segment_needed.content.decode()
     saved = admin_client.post(url, journey_form())
-    assert saved.status_code == 302 and Journey.objects.get().templates.count() == 1
+    assert saved.status_code == 302
+    journey = Journey.objects.get()
+    assert journey.in_language("nl-be") == ("Hoi {{ first_name }}",
+                                            "<p>Hallo {{ first_name }}</p>{{ cart }}", "nl")
+    assert journey.in_language("de").language == "en"  # no German: the site's language
     # For SMS the text is plain: HTML is not checked as e-mail markup, fields still are.
     sms = admin_client.post(url, journey_form(name="Text", channel="sms", **{
-        "templates-0-body": "Hi {{ first_name }}, your cart: {{ cart_link }}"}))
+        "body": "Hi {{ first_name }}, your cart: {{ cart_link }}", "subject__nl": "",
+        "body__nl": ""}))
     assert sms.status_code == 302
 
 
@@ -309,7 +321,7 @@ def test_explain_tells_which_message_he_would_get_and_why_not_the_others(demo):
 
 def test_a_welcome_after_the_first_order_and_a_message_on_entering_a_segment(demo):
     from demo_shop.orders.models import Order
-    from personalization.models import JourneyTemplate, Segment, SegmentMembership
+    from personalization.models import Segment, SegmentMembership
 
     Journey.objects.exclude(trigger="welcome").update(enabled=False)
     newcomer = get_user_model().objects.create_user("nina", "nina@example.com", "x",
@@ -326,12 +338,196 @@ def test_a_welcome_after_the_first_order_and_a_message_on_entering_a_segment(dem
     assert len(sent_to("nina@example.com")) == 1
 
     vip = Segment.objects.create(name="VIP", slug="vip", kind=Segment.Kind.COMPUTED)
-    entered = Journey.objects.create(name="Welcome to VIP", enabled=True, trigger="segment",
-                                     segment=vip, hours=1, holdout_percent=0, priority=5)
-    JourneyTemplate.objects.create(journey=entered, subject="You are a VIP, {{ first_name }}",
-                                   body="<p>Hello {{ first_name }}</p>")
+    Journey.objects.create(name="Welcome to VIP", enabled=True, trigger="segment",
+                                     segment=vip, hours=1, holdout_percent=0, priority=5,
+                                     subject="You are a VIP, {{ first_name }}",
+                                     body="<p>Hello {{ first_name }}</p>")
     member = SegmentMembership.objects.create(segment=vip, user=user("lisa"))
     SegmentMembership.objects.filter(pk=member.pk).update(
         since=timezone.now() - timedelta(hours=3))
     scan()
     assert "You are a VIP, Lisa" in [m.subject for m in sent_to("lisa@example.com")]
+
+
+def test_every_page_her_message_links_to_speaks_her_language(demo):
+    scan()
+    [back] = sent_to("lisa@example.com")  # Dutch: the win-back in Dutch, frame and all
+    assert back.subject == "We missen je, Lisa: 15% korting"
+    assert "We hebben je een tijd niet gezien" in back.body and "Afmelden" in back.body
+    assert '<html lang="nl">' in back.alternatives[0][0]
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")  # a browser set to English
+    shop = re.search(rf"{SHOP}(/pz/journeys/open/\S+)", back.body).group(1)
+    assert "Afdelingen" in browser.get(shop, follow=True).content.decode()  # the home page
+    [cart] = sent_to("anna@example.com")
+    link = re.search(rf"{SHOP}(/pz/journeys/cart/\S+)", cart.body).group(1)
+    assert "<h1>Je winkelwagen</h1>" in Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        link, follow=True).content.decode()
+    product = re.search(r'href="https://shop\.example(/pz/journeys/open/[^"]+)"',
+                        cart.alternatives[0][0]).group(1)
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(product.replace("&amp;", "&"))
+    assert page.status_code == 302 and page["Location"].startswith("/p/")
+    # Only this site's pages: another host's address leads home.
+    away = browser.get("/pz/journeys/open/?lang=nl&next=https://evil.example/")
+    assert away.status_code == 302 and away["Location"] == "/"
+
+
+def test_a_message_says_which_occurrence_it_is_about(demo, admin_client):
+    from django.utils.formats import date_format
+
+    from demo_shop.orders.models import Order
+
+    scan()
+    message = JourneyMessage.objects.get(user__username="lisa")
+    last = Order.objects.filter(user__username="lisa").latest("created_at").created_at
+    page = admin_client.get(f"/admin/personalization/journeymessage/{message.pk}/change/")
+    text = page.content.decode()
+    assert "no order since " + date_format(timezone.localtime(last), "DATE_FORMAT") in text
+    assert "lapsed:" not in text
+
+
+def test_the_merchant_runs_a_journey_now_and_sends_himself_a_test(demo, admin_client,
+                                                                    admin_user):
+    cart = Journey.objects.get(name="Your cart is waiting")
+    done = admin_client.post(f"/admin/personalization/journey/{cart.pk}/run/", follow=True)
+    assert "Your cart is waiting: 1 message due, handed over for sending; 0 customers held " \
+           "out." in done.content.decode()
+    assert [m.subject for m in sent_to("anna@example.com")] == ["Anna, je winkelwagen wacht"]
+    assert admin_client.get(f"/admin/personalization/journey/{cart.pk}/run/"
+                            ).status_code == 405
+    Journey.objects.filter(pk=cart.pk).update(enabled=False)
+    action = admin_client.post("/admin/personalization/journey/", {
+        "action": "run_now", "_selected_action": [cart.pk]}, follow=True)
+    assert "Disabled, so not run: Your cart is waiting." in action.content.decode()
+
+    mail.outbox.clear()
+    form = admin_client.get(f"/admin/personalization/journey/{cart.pk}/test/")
+    assert form.status_code == 200 and "Nederlands" in form.content.decode()
+    sent = admin_client.post(f"/admin/personalization/journey/{cart.pk}/test/",
+                             {"language": "nl"}, follow=True)
+    assert "A test message went to admin@example.com" in sent.content.decode()
+    [test] = mail.outbox
+    assert test.to == ["admin@example.com"]
+    assert test.subject == "[Test] admin, je winkelwagen wacht"  # no first name: a stand-in
+    assert "Dit ligt nog in je winkelwagen" in test.body and "- 1 × " in test.body  # sample
+    assert "List-Unsubscribe" not in test.extra_headers
+    assert JourneyMessage.objects.filter(user=admin_user).count() == 0  # in no report
+    admin_user.email = ""
+    admin_user.save()
+    no_address = admin_client.post(f"/admin/personalization/journey/{cart.pk}/test/",
+                                   {"language": "en"})
+    assert "Your account has no e-mail address" in no_address.content.decode()
+
+
+def test_a_journey_saved_disabled_says_so_and_offers_only_computed_segments(admin_client):
+    from personalization.models import Segment
+
+    Segment.objects.create(name="Mobile visitors", slug="mobile", kind=Segment.Kind.LIVE)
+    Segment.objects.create(name="Big spenders", slug="big", kind=Segment.Kind.COMPUTED)
+    page = admin_client.get("/admin/personalization/journey/add/").content.decode()
+    assert "Big spenders" in page and "Mobile visitors" not in page
+    data = journey_form()
+    del data["enabled"]
+    saved = admin_client.post("/admin/personalization/journey/add/", data, follow=True)
+    assert "“Cart” is disabled: it sends nothing until you tick “enabled”" in \
+        saved.content.decode()
+    assert "disabled" in admin_client.get("/admin/personalization/journey/").content.decode()
+
+
+def newcomer(name):
+    """A customer who allowed offers and placed his first order two hours ago."""
+    from demo_shop.orders.models import Order
+
+    customer = get_user_model().objects.create_user(name, f"{name}@example.com", "x",
+                                                    first_name=name.title())
+    ConsentRecord.objects.create(user=customer, purpose="marketing", granted=True,
+                                 policy_version="1", source="signup", subject=name)
+    Order.objects.create(number=f"N-{name}", user=customer, subtotal=30, total=30,
+                         created_at=timezone.now() - timedelta(hours=2))
+    return customer
+
+
+def test_the_demo_sends_due_messages_by_itself_without_beat(demo, settings):
+    # make demo: eager Celery, no beat; its pages run the journeys' scan once a minute.
+    from django.core.cache import cache
+
+    settings.DEMO_JOURNEY_CLOCK = 60
+    cache.delete("demo:journey-clock")
+    browser = Client()
+    assert browser.get("/").status_code == 200
+    assert [m.subject for m in sent_to("anna@example.com")] == ["Anna, je winkelwagen wacht"]
+    assert len(sent_to("lisa@example.com")) == 1
+    newcomer("nina")
+    browser.get("/")  # within the minute: no second scan
+    assert sent_to("nina@example.com") == []
+    cache.delete("demo:journey-clock")  # a minute later
+    browser.get("/")
+    assert [m.subject for m in sent_to("nina@example.com")] == ["Welcome to the shop, Nina"]
+    cache.delete("demo:journey-clock")
+    newcomer("noor")
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # with a broker, beat does it: no clock
+    Client().get("/")
+    assert sent_to("noor@example.com") == []
+
+
+def test_run_now_and_a_test_message_need_the_change_permission(demo, client):
+    from django.contrib.auth.models import Permission
+
+    viewer = get_user_model().objects.create_user("viewer", "viewer@example.com", "x",
+                                                  is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_journey"))
+    client.force_login(viewer)
+    cart = Journey.objects.get(name="Your cart is waiting")
+    page = client.get(f"/admin/personalization/journey/{cart.pk}/change/").content.decode()
+    assert "Run now" not in page and "Send a test to me" not in page
+    assert client.post(f"/admin/personalization/journey/{cart.pk}/run/").status_code == 403
+    assert client.post(f"/admin/personalization/journey/{cart.pk}/test/",
+                       {"language": "en"}).status_code == 403
+    listing = client.get("/admin/personalization/journey/").content.decode()
+    assert "run_now" not in listing
+    assert JourneyMessage.objects.count() == 0 and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_each_language_row_onto_the_journey():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    [mine] = [key for key in graph.nodes if key[1].endswith("_journeys_texts_per_language")]
+    before = [parent for parent in graph.node_map[mine].parents
+              if parent.key[0] == "personalization"][0].key
+    executor.migrate([before])
+    try:
+        apps = executor.loader.project_state([before]).apps
+        old_journey = apps.get_model("personalization", "Journey")
+        template = apps.get_model("personalization", "JourneyTemplate")
+        journey = old_journey.objects.create(name="Cart", trigger="cart")
+        template.objects.create(journey=journey, language="", subject="Hi",
+                                body="<p>Hello</p>")
+        template.objects.create(journey=journey, language="nl", subject="Hoi",
+                                body="<p>Hallo</p>")
+    finally:  # back to the latest state, whatever follows this migration
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    moved = Journey.objects.get(pk=journey.pk)
+    assert (moved.subject, moved.body) == ("Hi", "<p>Hello</p>")
+    assert moved.translations == {"nl": {"subject": "Hoi", "body": "<p>Hallo</p>"}}
+    assert moved.in_language("nl").subject == "Hoi"
+
+
+def test_a_test_sms_goes_to_the_staff_members_own_mobile(demo, admin_client, admin_user):
+    from personalization.messaging.channels import locmem
+    from tests.factories import CustomerProfileFactory
+
+    sms = Journey.objects.create(name="Text back", trigger="lapsed", channel="sms",
+                                 body="Hi {{ first_name }}, {{ code }} gives 10% off")
+    url = f"/admin/personalization/journey/{sms.pk}/test/"
+    page = admin_client.post(url, {"language": "en"}).content.decode()
+    assert "Your account has no mobile number" in page and locmem.outbox == []
+    CustomerProfileFactory(user=admin_user, mobile="+31612345678")
+    admin_client.post(url, {"language": "en"})
+    [text] = locmem.outbox
+    assert text.to == "+31612345678"
+    assert text.body == "[Test] Hi admin, TEST-CODE gives 10% off"  # stand-ins, no real code
+    assert JourneyMessage.objects.count() == 0

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from personalization.jobs.tasks import send_journey_message
 from personalization.journeys.scan import scan
-from personalization.models import ConsentRecord, Journey, JourneyMessage, JourneyTemplate
+from personalization.models import ConsentRecord, Journey, JourneyMessage
 from tests.factories import CustomerProfileFactory, OrderFactory, UserFactory
 from tests.test_worker import pytestmark as worker_marks
 from tests.workers import wait_for
@@ -21,11 +21,10 @@ pytestmark = worker_marks
 
 
 def win_back(**fields) -> Journey:
-    journey = Journey.objects.create(name="We miss you", enabled=True, trigger="lapsed",
-                                     lapsed_days=30, min_orders=1, channel="sms",
-                                     holdout_percent=0, **fields)
-    JourneyTemplate.objects.create(journey=journey, body="Hi {{ first_name }}, we miss you!")
-    return journey
+    return Journey.objects.create(name="We miss you", enabled=True, trigger="lapsed",
+                                  lapsed_days=30, min_orders=1, channel="sms",
+                                  holdout_percent=0, body="Hi {{ first_name }}, we miss you!",
+                                  **fields)
 
 
 @pytest.fixture

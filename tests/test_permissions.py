@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, reverse
@@ -121,6 +122,17 @@ class Action:
     status: int = 302  # the answer when it ran
 
 
+def said(response: Any, text: str) -> bool:
+    """Whether the page the response redirects to will show a message with ``text``."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    cookie = response.cookies.get("messages")
+    if cookie is None or not cookie.value:
+        return False
+    messages = CookieStorage(RequestFactory().get("/"))._decode(cookie.value) or []
+    return any(text in str(m) for m in messages)
+
+
 def did(check: Callable[[Model], bool]) -> Callable[[Model, Any], bool]:
     return lambda obj, response: check(obj)
 
@@ -129,6 +141,9 @@ ADMIN_ACTIONS: dict[tuple[str, str], Action] = {
     ("campaign", "make_live"): Action(
         "change", lambda: CampaignFactory(status="draft"), did(status_is("live"))),
     ("campaign", "pause"): Action("change", CampaignFactory, did(status_is("paused"))),
+    ("journey", "run_now"): Action("change", lambda: Journey.objects.create(
+        name="Run me", trigger="cart", enabled=True), lambda obj, response: said(
+        response, "Run me: 0 messages due")),
     ("campaign", "archive"): Action("change", CampaignFactory, did(status_is("archived"))),
     ("campaign", "delete_selected"): Action("delete", CampaignFactory, did(gone(Campaign))),
     ("slot", "delete_selected"): Action(
@@ -203,7 +218,9 @@ class AdminView:
     make: Callable[[], str]
     act: str | None = None
     post: dict[str, str] = field(default_factory=dict)
-    done: Callable[[], bool] = lambda: False
+    done: Callable[[], bool] | None = lambda: False
+    #: What GET answers a role that may read (a URL that only acts answers 405).
+    reads: int = 200
 
 
 def report_url() -> str:
@@ -235,6 +252,18 @@ def journey_report_url() -> str:
     return reverse("admin:personalization_journey_report", args=[journey.pk])
 
 
+def journey_url(action: str) -> Callable[[], str]:
+    def make() -> str:
+        mail.outbox.clear()
+        journey = Journey.objects.create(name="Cart", trigger="cart", enabled=True)
+        return reverse(f"admin:personalization_journey_{action}", args=[journey.pk])
+    return make
+
+
+def a_test_message_went_out() -> bool:
+    return any(m.subject.startswith("[Test]") for m in mail.outbox)
+
+
 def preview_url() -> str:
     segment = SegmentFactory()
     return reverse("admin:personalization_preview") + f"?segment={segment.slug}&path=/"
@@ -249,6 +278,12 @@ ADMIN_VIEWS: dict[str, AdminView] = {
         "view", lambda: reverse("admin:personalization_campaign_kpis"), act="change",
         done=KpiSnapshot.objects.exists),
     "personalization_journey_report": AdminView("view", journey_report_url),
+    # Run now acts only (GET is a 405); what it sends is tested in tests/test_journeys.py.
+    "personalization_journey_run": AdminView("change", journey_url("run"), act="change",
+                                             done=None, reads=405),
+    "personalization_journey_test": AdminView("change", journey_url("test"), act="change",
+                                              post={"language": "en"},
+                                              done=a_test_message_went_out),
     # A preview link as a segment is reading (a customer's needs preview_as_customer:
     # tests/test_preview.py).
     "personalization_preview": AdminView("view", preview_url),
@@ -281,14 +316,16 @@ def test_admin_view(name, clients):
     entry = ADMIN_VIEWS[name]
     for role, client in clients.items():
         url = entry.make()
-        assert client.get(url).status_code == (200 if may(role, entry.needs) else 403), role
+        assert client.get(url).status_code == (entry.reads if may(role, entry.needs)
+                                                else 403), role
         response = client.post(url, entry.post)
         if entry.act is None:
             assert response.status_code == 405, role  # reading only: nothing to post
         elif may(role, entry.act):
-            assert response.status_code == 302 and entry.done(), role
-        else:
-            assert response.status_code == 403 and not entry.done(), role
+            assert response.status_code == 302 and (entry.done is None or entry.done()), role
+        else:  # refused before the view runs
+            assert response.status_code == 403 and (entry.done is None or not entry.done()), \
+                role
     assert Client().get(entry.make()).status_code == 302  # to the admin's login
 
 

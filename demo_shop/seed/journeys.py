@@ -1,5 +1,6 @@
 """The journeys part of the seed: an abandoned-cart e-mail, a win-back e-mail with a code,
-a welcome; Anna's cart left three hours ago, and Lisa, who has not ordered for months."""
+a welcome, each in English and Dutch; Anna's cart left three hours ago, and Lisa, who has
+not ordered for months."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from demo_shop.catalog.models import Product
 from demo_shop.orders.models import SavedCart
-from personalization.models import Journey, JourneyTemplate
+from personalization.models import Journey
 
 CART_EN = """<p>Hello {{ first_name }},</p>
 <p>You left these in your cart:</p>
@@ -26,35 +27,43 @@ BACK_EN = """<p>Hello {{ first_name }},</p>
 <p>We have not seen you for a while. Here is 15% off your next order:
 <strong>{{ code }}</strong></p>
 <p><a href="{{ shop_link }}">Visit the shop</a></p>"""
+BACK_NL = """<p>Hallo {{ first_name }},</p>
+<p>We hebben je een tijd niet gezien. Hier is 15% korting op je volgende bestelling:
+<strong>{{ code }}</strong></p>
+<p><a href="{{ shop_link }}">Naar de winkel</a></p>"""
 WELCOME_EN = """<p>Welcome, {{ first_name }}!</p>
 <p>Thank you for your first order. <a href="{{ shop_link }}">See what is new</a>.</p>"""
+WELCOME_NL = """<p>Welkom, {{ first_name }}!</p>
+<p>Bedankt voor je eerste bestelling. <a href="{{ shop_link }}">Bekijk wat er nieuw is</a>.</p>"""
 
 JOURNEYS: list[dict[str, Any]] = [
     {"name": "Your cart is waiting", "trigger": Journey.Trigger.CART_ABANDONED, "hours": 2,
      "priority": 20,
-     "templates": [("", "{{ first_name }}, your cart is waiting", CART_EN),
-                   ("nl", "{{ first_name }}, je winkelwagen wacht", CART_NL)]},
+     "subject": "{{ first_name }}, your cart is waiting", "body": CART_EN,
+     "translations": {"nl": {"subject": "{{ first_name }}, je winkelwagen wacht",
+                             "body": CART_NL}}},
     {"name": "We miss you", "trigger": Journey.Trigger.LAPSED, "lapsed_days": 60,
      "min_orders": 2, "priority": 10, "discount_percent": Decimal("15"),
-     "templates": [("", "We miss you, {{ first_name }}: 15% off", BACK_EN)]},
+     "subject": "We miss you, {{ first_name }}: 15% off", "body": BACK_EN,
+     "translations": {"nl": {"subject": "We missen je, {{ first_name }}: 15% korting",
+                             "body": BACK_NL}}},
     {"name": "Welcome", "trigger": Journey.Trigger.FIRST_ORDER, "hours": 1, "priority": 0,
-     "templates": [("", "Welcome to the shop, {{ first_name }}", WELCOME_EN)]},
+     "subject": "Welcome to the shop, {{ first_name }}", "body": WELCOME_EN,
+     "translations": {"nl": {"subject": "Welkom in de winkel, {{ first_name }}",
+                             "body": WELCOME_NL}}},
 ]
 
 
 def seed_journeys(users: dict[str, Any], created: Counter) -> None:
     """Create the journeys that are missing, enabled, without a holdout (so every persona
-    gets his message in the tour; give one a holdout to measure it), and Anna's cart."""
+    gets his message in the tour; give one a holdout to measure it), each in English and
+    Dutch, and Anna's cart."""
     for spec in JOURNEYS:
         spec = dict(spec)
-        templates = spec.pop("templates")
-        journey, made = Journey.objects.get_or_create(
+        _journey, made = Journey.objects.get_or_create(
             name=spec.pop("name"), defaults={**spec, "enabled": True, "holdout_percent": 0})
         if made:
             created["journeys"] += 1
-            JourneyTemplate.objects.bulk_create([
-                JourneyTemplate(journey=journey, language=lang, subject=subject, body=body)
-                for lang, subject, body in templates])
     anna = users.get("anna")
     if anna is not None and not SavedCart.objects.filter(user=anna).exists():
         products = list(Product.objects.active().filter(category__slug="pizzas")

@@ -1,5 +1,6 @@
-"""Admin for journeys: the journey with its messages per language (checked: fields that
-exist, HTML that is safe), and the read-only message log."""
+"""Admin for journeys: the journey with its message in each of the site's languages
+(checked: fields that exist, HTML that is safe), run now, a test message to oneself, and
+the read-only message log."""
 
 from __future__ import annotations
 
@@ -7,19 +8,26 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from personalization.admin.campaigns import other_languages, translated_form
 from personalization.admin.permissions import admin_url, require
 from personalization.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, FIELD_RE
 from personalization.journeys.messages import FIELDS
-from personalization.models import Journey, JourneyMessage, JourneyTemplate, Segment
+from personalization.messaging import delivery
+from personalization.models import Journey, JourneyMessage, Segment
 
 _TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
 _ATTR = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=")
@@ -56,53 +64,22 @@ def template_problems(text: str, *, html: bool) -> list[str]:
     return problems
 
 
-class JourneyTemplateForm(forms.ModelForm):
-    class Meta:
-        model = JourneyTemplate
-        fields = ["language", "subject", "body"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        journey = self.instance.journey if self.instance.journey_id else None
-        # An inline form sees the whole admin form: check for the channel being saved.
-        channel = (self.data.get("channel")
-                   or (journey.channel if journey else Journey.Channel.EMAIL))
-        for name in ("subject", "body"):
-            problems = template_problems(data.get(name) or "",
-                                         html=name == "body" and channel == "email")
-            if name == "subject" and _TAG.search(data.get(name) or ""):
-                problems.append(_("A subject is plain text: no HTML."))
-            if problems:
-                self.add_error(name, problems)
-        if channel == "email" and not (data.get("subject") or "").strip() \
-                and not self.errors.get("subject"):
-            self.add_error("subject", _("An e-mail needs a subject."))
-        language = (data.get("language") or "").strip().lower()
-        if language and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", language):
-            self.add_error("language", _("A language code such as nl or nl-be, or empty."))
-        data["language"] = language
-        return data
+def text_problems(subject: str, body: str, *, channel: str) -> dict[str, list[str]]:
+    """What is wrong with a journey's subject and text in one language, per field."""
+    problems = {"subject": template_problems(subject, html=False),
+                "body": template_problems(body, html=channel == Journey.Channel.EMAIL)}
+    if _TAG.search(subject):
+        problems["subject"].append(_("A subject is plain text: no HTML."))
+    if channel == Journey.Channel.EMAIL and body.strip() and not subject.strip() \
+            and not problems["subject"]:
+        problems["subject"].append(_("An e-mail needs a subject."))
+    return {name: found for name, found in problems.items() if found}
 
 
-class JourneyTemplateFormSet(forms.BaseInlineFormSet):
-    """The messages of a journey: one of them for everybody (no language), so that a
-    customer in a language without its own text never gets another language's."""
-
-    def clean(self) -> None:
-        super().clean()
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        if kept and not any(not (f.cleaned_data.get("language") or "") for f in kept):
-            raise forms.ValidationError(_(
-                "Add a message without a language: it goes to every customer whose "
-                "language has no message of its own."))
-
-
-class JourneyTemplateInline(admin.StackedInline):
-    model = JourneyTemplate
-    form = JourneyTemplateForm
-    formset = JourneyTemplateFormSet
-    extra = 1
-    min_num = 1
+def computed_segments() -> QuerySet[Segment]:
+    """The segments a journey can use: a message goes out with no visit to judge a live
+    segment's rules on, so only computed ones (their members are stored)."""
+    return Segment.objects.filter(kind=Segment.Kind.COMPUTED).order_by("name")
 
 
 class JourneyForm(forms.ModelForm):
@@ -110,7 +87,8 @@ class JourneyForm(forms.ModelForm):
         model = Journey
         fields = ["name", "enabled", "priority", "trigger", "hours", "lapsed_days",
                   "min_orders", "segment", "quiet_hours_start", "quiet_hours_end", "audience",
-                  "channel", "discount_percent", "holdout_percent", "attribution_days"]
+                  "channel", "discount_percent", "holdout_percent", "attribution_days",
+                  "subject", "body"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -128,7 +106,42 @@ class JourneyForm(forms.ModelForm):
                 self.add_error("audience", _(
                     "Messages are sent outside a visit: only computed segments can be an "
                     "audience (%(names)s is live).") % {"names": ", ".join(live)})
+        channel = data.get("channel") or Journey.Channel.EMAIL
+        # The texts in the site's language, then those per other language (the fields the
+        # admin adds as for content variants: "Text (Nederlands)").
+        for suffix in ["", *(f"__{code}" for code, _name in other_languages())]:
+            subject = (data.get(f"subject{suffix}") or "").strip()
+            body = (data.get(f"body{suffix}") or "").strip()
+            if suffix and subject and not body:
+                self.add_error(f"body{suffix}", _("Give the text too, or no subject."))
+            for name, problems in text_problems(subject, body, channel=channel).items():
+                if f"{name}{suffix}" in self.fields:
+                    self.add_error(f"{name}{suffix}", problems)
         return data  # the quiet hours: Journey.clean(), shared with the rep SMS settings
+
+
+def journey_form() -> type[forms.ModelForm]:
+    """The journey's form, with its subject and text in each of the site's other languages
+    (stored in ``translations``, as a content variant's texts)."""
+    if not other_languages():
+        return JourneyForm
+    form = translated_form(Journey, JourneyForm, other_languages())
+    for code, language in other_languages():
+        for name in Journey.translatable:
+            form.base_fields[f"{name}__{code}"].help_text = _(
+                "Sent to customers who write %(language)s; empty: the message above, in "
+                "its language.") % {"language": language}
+    return form
+
+
+class TestMessageForm(forms.Form):
+    language = forms.ChoiceField(label=_("language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(code, str(name))
+                                           for code, name in settings.LANGUAGES]
+        self.fields["language"].initial = translation.get_language()
 
 
 @admin.register(Journey)
@@ -137,27 +150,74 @@ class JourneyAdmin(admin.ModelAdmin):
         css = {"all": ["personalization/admin/lists.css"]}
 
     form = JourneyForm
-    inlines = [JourneyTemplateInline]
-    list_display = ["name", "enabled", "trigger", "channel", "priority", "holdout_percent",
-                    "sent", "held_out", "report"]
+    change_form_template = "admin/personalization/journey/change_form.html"
+    # Fits a 1280 px window with the sidebar and the filter open (tests/browser/test_journeys).
+    list_display = ["name", "state", "trigger_and_channel", "priority", "holdout_percent",
+                    "messages_sent", "report"]
     list_filter = ["enabled", "trigger", "channel"]
     filter_horizontal = ["audience"]
+    actions = ["run_now"]
     fieldsets = [
         (None, {"fields": ["name", "enabled", "priority"]}),
         (_("When"), {"fields": ["trigger", "hours", "lapsed_days", "min_orders", "segment",
                                 ("quiet_hours_start", "quiet_hours_end")]}),
         (_("To whom, how"), {"fields": ["audience", "channel", "discount_percent"]}),
+        (_("Message"), {"fields": ["subject", "body"]}),
         (_("Measurement"), {"fields": ["holdout_percent", "attribution_days"]}),
     ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
+                 **kwargs: Any) -> Any:
+        kwargs["form"] = journey_form()
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        extra = [f"{name}__{code}" for code, _name in other_languages()
+                 for name in Journey.translatable]
+        return [(title, {"fields": [*options["fields"], *extra]} if title == _("Message")
+                 else options) for title, options in self.fieldsets]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> Any:
+        if db_field.name == "segment":
+            kwargs["queryset"] = computed_segments()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> Any:
+        if db_field.name == "audience":
+            kwargs["queryset"] = computed_segments()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).annotate(
             n_sent=Count("messages", filter=Q(messages__status="sent")),
             n_held=Count("messages", filter=Q(messages__status="held_out")))
 
+    def save_model(self, request: HttpRequest, obj: Journey, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not obj.enabled:
+            self.message_user(request, gettext(
+                "“%(name)s” is disabled: it sends nothing until you tick “enabled” and "
+                "save it again.") % {"name": obj.name}, messages.WARNING)
+        missing = [str(name) for code, name in other_languages()
+                   if not (obj.translations or {}).get(code)]
+        if missing:
+            self.message_user(request, gettext(
+                "Customers who write %(languages)s get the message in %(default)s: give "
+                "its %(languages)s text to write to them in their language.") % {
+                    "languages": ", ".join(missing),
+                    "default": dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE,
+                                                            settings.LANGUAGE_CODE)},
+                messages.INFO)
+
     def get_urls(self) -> list[Any]:
         return [admin_url("<int:object_id>/report/", self, self.report_view,
                           "personalization_journey_report", read="view"),
+                admin_url("<int:object_id>/run/", self, self.run_view,
+                          "personalization_journey_run", read="change", act="change"),
+                admin_url("<int:object_id>/test/", self, self.test_view,
+                          "personalization_journey_test", read="change", act="change"),
                 *super().get_urls()]
 
     def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -172,18 +232,103 @@ class JourneyAdmin(admin.ModelAdmin):
             "arms": [report.messaged, report.held_out],
             "title": _("Report: %(name)s") % {"name": journey.name}})
 
+    @admin.action(description=_("Run the selected journeys now"), permissions=["change"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet[Journey]) -> None:
+        self._run(request, queryset)
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Journey]) -> None:
+        """What the beat task does for these journeys, now: find who is due and hand each
+        message to a worker (sent right here when Celery runs eagerly)."""
+        from personalization.journeys.scan import scan
+
+        disabled = [j.name for j in queryset.filter(enabled=False).order_by("name")]
+        if disabled:
+            self.message_user(request, gettext(
+                "Disabled, so not run: %(names)s. Enable a journey to send its messages.")
+                % {"names": ", ".join(disabled)}, messages.WARNING)
+        enabled = queryset.filter(enabled=True)
+        if not enabled.exists():
+            return
+        result = scan(journeys=enabled)
+        for name, queued in result.queued.items():
+            self.message_user(request, ngettext(
+                "%(journey)s: %(n)d message due, handed over for sending",
+                "%(journey)s: %(n)d messages due, handed over for sending", queued)
+                % {"journey": name, "n": queued} + ngettext(
+                "; %(n)d customer held out.", "; %(n)d customers held out.",
+                result.held_out[name]) % {"n": result.held_out[name]}, messages.SUCCESS)
+        if result.queued and not sum(result.queued.values()):
+            self.message_user(request, gettext(
+                "Nobody is due now: see “manage.py explain --user …” for why a customer "
+                "gets no message."), messages.INFO)
+
+    def run_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        journey = get_object_or_404(Journey, pk=object_id)
+        if not self.has_change_permission(request, journey):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._run(request, Journey.objects.filter(pk=journey.pk))
+        return redirect("admin:personalization_journey_change", journey.pk)
+
+    def test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Send the journey's message to the staff member himself, in the language he
+        picks, with sample data: marked as a test, counted nowhere, no consent asked."""
+        from personalization.journeys.messages import NoAddress, send_test
+
+        journey = get_object_or_404(Journey, pk=object_id)
+        if not self.has_change_permission(request, journey):
+            raise PermissionDenied
+        form = TestMessageForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                to = send_test(journey, request.user, form.cleaned_data["language"])
+            except NoAddress as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            except delivery.SendError as exc:
+                self.message_user(request, gettext("The test message was not sent: %(error)s")
+                                  % {"error": exc}, messages.ERROR)
+            else:
+                self.message_user(request, gettext(
+                    "A test message went to %(to)s (not counted in the report).")
+                    % {"to": to}, messages.SUCCESS)
+                return redirect("admin:personalization_journey_change", journey.pk)
+        return TemplateResponse(request, "admin/personalization/journey/test_message.html", {
+            **self.admin_site.each_context(request), "opts": Journey._meta,
+            "original": journey, "form": form,
+            "title": _("Send a test of “%(name)s” to yourself") % {"name": journey.name}})
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Any = None) -> Any:
+        context["can_run"] = obj is not None and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description=_("state"), ordering="enabled")
+    def state(self, obj: Journey) -> str:
+        if obj.enabled:
+            return format_html('<img src="{}" alt=""> {}', static("admin/img/icon-yes.svg"),
+                               gettext("enabled"))
+        return format_html('<img src="{}" alt=""> <strong class="pz-warning">{}</strong>',
+                           static("admin/img/icon-no.svg"), gettext("disabled"))
+
+    @admin.display(description=_("trigger, channel"), ordering="trigger")
+    def trigger_and_channel(self, obj: Journey) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>',
+                           Journey.Trigger(obj.trigger).label,
+                           Journey.Channel(obj.channel).label)
+
+    @admin.display(description=_("messages"), ordering="n_sent")
+    def messages_sent(self, obj: Journey) -> str:
+        return format_html('{}<br><span class="pz-quiet">{}</span>',
+                           ngettext("%(n)d sent", "%(n)d sent", obj.n_sent) % {"n": obj.n_sent},
+                           ngettext("%(n)d held out", "%(n)d held out", obj.n_held)
+                           % {"n": obj.n_held})
+
     @admin.display(description=_("report"))
     def report(self, obj: Journey) -> str:
         return format_html('<a href="{}">{}</a>', reverse(
             "admin:personalization_journey_report", args=[obj.pk]), _("report"))
 
-    @admin.display(description=_("sent"), ordering="n_sent")
-    def sent(self, obj: Journey) -> int:
-        return obj.n_sent
-
-    @admin.display(description=_("held out"), ordering="n_held")
-    def held_out(self, obj: Journey) -> int:
-        return obj.n_held
 
 
 @admin.register(JourneyMessage)
@@ -199,6 +344,17 @@ class JourneyMessageAdmin(admin.ModelAdmin):
     search_fields = ["to", "user__username", "user__email", "subject"]
     raw_id_fields = ["user"]
     list_select_related = ["journey", "user"]
+    fields = ["journey", "user", "occurrence_text", "control", "channel", "to", "subject",
+              "body", "text", "code", "status", "attempts", "provider_message_id",
+              "last_error", "send_after", "claimed_at", "sent_at", "created_at"]
+    readonly_fields = ["occurrence_text"]
+
+    @admin.display(description=_("occurrence"))
+    def occurrence_text(self, obj: JourneyMessage) -> str:
+        """"no order since 1 Jul 2026", not "lapsed:1785342600"."""
+        from personalization.journeys.scan import describe_occurrence
+
+        return describe_occurrence(obj.occurrence)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from personalization.adapters import get_adapter
 from personalization.conf import app_settings
@@ -54,6 +56,26 @@ def occurrence(journey: Journey, at: datetime) -> str:
     if journey.trigger == Journey.Trigger.FIRST_ORDER:
         return "welcome"  # once in a customer's life
     return f"{journey.trigger}:{int(at.timestamp())}"
+
+
+def describe_occurrence(value: str) -> str:
+    """An occurrence as the merchant reads it: "cart left on 1 Jul 2026, 14:30",
+    "no order since 1 Jul 2026" (store time zone)."""
+    if value == "welcome":
+        return gettext("first order")
+    trigger, _sep, stamp = value.partition(":")
+    try:
+        at = timezone.localtime(datetime.fromtimestamp(int(stamp), tz=UTC), store_timezone())
+    except (ValueError, OverflowError, OSError):
+        return value
+    day, moment = date_format(at, "DATE_FORMAT"), date_format(at, "DATETIME_FORMAT")
+    if trigger == Journey.Trigger.CART_ABANDONED:
+        return gettext("cart left on %(when)s") % {"when": moment}
+    if trigger == Journey.Trigger.LAPSED:
+        return gettext("no order since %(day)s") % {"day": day}
+    if trigger == Journey.Trigger.ENTERED_SEGMENT:
+        return gettext("entered the segment on %(when)s") % {"when": moment}
+    return value
 
 
 def due_customers(journey: Journey, now: datetime) -> QuerySet | None:

@@ -1,11 +1,18 @@
-"""The links in a journey message: one-click unsubscribe, and the cart on any device."""
+"""The links in a journey message: one-click unsubscribe, the cart on any device, and the
+shop; each page in the language the message was written in (its ``lang`` parameter)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -22,6 +29,41 @@ UNSUBSCRIBE_RATE = 5
 
 class InvalidLink(Exception):
     pass
+
+
+def link_language(request: HttpRequest) -> str | None:
+    """The site language a message's link asks for (``?lang=nl``), or None."""
+    wanted = request.GET.get("lang") or ""
+    try:
+        language = translation.get_supported_language_variant(wanted) if wanted else None
+    except LookupError:  # not one of the site's languages: the visitor's own
+        return None
+    return language
+
+
+def speaking(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view's page in the link's language, and the shop's pages after it too: the
+    language cookie is set as Django's language switch sets it, so the cart or the shop it
+    leads to speaks it as well (the customer chose it by opening his message's link)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        language = link_language(request)
+        if language is None:
+            return view(request, *args, **kwargs)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        response.headers.setdefault("Content-Language", language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        return response
+
+    return wrapped
 
 
 def _user(token: str, salt: str):  # type: ignore[no-untyped-def]
@@ -44,6 +86,7 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # mail clients' one-click POST (RFC 8058) carries no token; the link is signed
 @require_http_methods(["GET", "POST"])
+@speaking
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (a link must not act when a mail scanner opens it); POST, from the page's
     button or a mail client's one-click, withdraws the marketing consent: once, however
@@ -65,6 +108,7 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@speaking
 def cart_view(request: HttpRequest, token: str) -> HttpResponse:
     """Put the customer's saved cart into this browser's cart and go to the cart page."""
     try:
@@ -72,3 +116,15 @@ def cart_view(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidLink:
         return _invalid(request)
     return redirect(get_adapter().restore_cart(request, user))
+
+
+@require_http_methods(["GET"])
+@speaking
+def open_view(request: HttpRequest) -> HttpResponse:
+    """A link from a message to a page of the shop (``next``): opened in the message's
+    language. Only this site's pages: anything else leads to the home page."""
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)

@@ -11,7 +11,7 @@ from personalization.models.campaigns import (
 from personalization.models.consent import ConsentPurpose, ConsentRecord
 from personalization.models.events import Event
 from personalization.models.experiments import DailyRollup, ExperimentRun, KpiSnapshot
-from personalization.models.journeys import Journey, JourneyMessage, JourneyTemplate
+from personalization.models.journeys import Journey, JourneyMessage
 from personalization.models.notifications import RepAlertSettings, RepNotification
 from personalization.models.outbox import OutboxMessage
 from personalization.models.profiles import VisitorAlias, VisitorProfile
@@ -33,7 +33,7 @@ __all__ = [
     "VARIANT_KINDS", "Analysis", "BannerVariant", "Campaign", "ConsentPurpose",
     "ConsentRecord", "DecisionMetric",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
-    "IssuedCode", "Journey", "JourneyMessage", "JourneyTemplate", "KpiSnapshot",
+    "IssuedCode", "Journey", "JourneyMessage", "KpiSnapshot",
     "OutboxMessage", "PopupVariant", "ProductAffinity",
     "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
     "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",

@@ -3,6 +3,8 @@ first order, a segment entered), by e-mail or SMS, with his marketing consent, o
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, NamedTuple
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -70,6 +72,20 @@ class Journey(QuietHoursMixin, models.Model):
                     "({{ code }} in the text)."))
     quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True,
+                               help_text=_("E-mail only. Fields as in the text."))
+    body = models.TextField(
+        _("text"), default="",
+        help_text=_("Simple HTML for e-mail (p, a, strong, em, ul, li, br), plain text for "
+                    "SMS. Fields: {{ first_name }}, {{ name }}, {{ code }}, {{ cart }} (the "
+                    "cart's lines), {{ cart_link }} (restores the cart), {{ shop_link }}."))
+    #: Per language, the message in that language: {"nl": {"subject": "…", "body": "…"}},
+    #: as a content variant's texts. A customer whose language has none gets the texts
+    #: above, which are in the site's language (``LANGUAGE_CODE``).
+    translations = models.JSONField(_("translations"), default=dict, blank=True,
+                                    editable=False)
+    #: The texts a merchant gives per language (the admin's "Subject (Nederlands)").
+    translatable: ClassVar[tuple[str, ...]] = ("subject", "body")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -81,34 +97,35 @@ class Journey(QuietHoursMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.translations = {
+            language: {name: text for name, text in texts.items()
+                       if name in self.translatable and text}
+            for language, texts in (self.translations or {}).items()}
+        self.translations = {k: v for k, v in self.translations.items() if v.get("body")}
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         self.clean_quiet_hours()
 
+    def in_language(self, language: str | None) -> Message:
+        """The message for a customer writing ``language``: its texts in that language (or
+        its base language: nl for nl-be) when the merchant gave them, else the texts in the
+        site's language. Either way one language, which its frame and links then speak."""
+        wanted = (language or "").lower()
+        for key in (wanted, wanted.split("-")[0]):
+            texts = (self.translations or {}).get(key) if key else None
+            if texts and texts.get("body"):
+                return Message(texts.get("subject", ""), texts["body"], key)
+        return Message(self.subject, self.body, settings.LANGUAGE_CODE)
 
-class JourneyTemplate(models.Model):
-    """The message of a journey in one language."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="templates",
-                                verbose_name=_("journey"))
-    language = models.CharField(
-        _("language"), max_length=10, blank=True,
-        help_text=_("A language code such as nl; empty: for every other language."))
-    subject = models.CharField(_("subject"), max_length=200, blank=True,
-                               help_text=_("E-mail only. Fields as in the text."))
-    body = models.TextField(
-        _("text"),
-        help_text=_("Simple HTML for e-mail (p, a, strong, em, ul, li, br), plain text for "
-                    "SMS. Fields: {{ first_name }}, {{ name }}, {{ code }}, {{ cart }} (the "
-                    "cart's lines), {{ cart_link }} (restores the cart), {{ shop_link }}."))
+class Message(NamedTuple):
+    """A journey's texts in one language."""
 
-    class Meta:
-        verbose_name = _("message")
-        verbose_name_plural = _("messages")
-        constraints = [models.UniqueConstraint(fields=["journey", "language"],
-                                               name="pz_journey_template_language")]
-
-    def __str__(self) -> str:
-        return f"{self.journey} ({self.language or '*'})"
+    subject: str
+    body: str
+    language: str
 
 
 class JourneyMessage(models.Model):

@@ -281,15 +281,14 @@ def test_an_abandoned_oscar_basket_gets_its_journey_email_with_the_lines(shop):
     from oscar.apps.partner.strategy import Default
 
     from personalization.journeys.scan import scan
-    from personalization.models import ConsentRecord, Journey, JourneyTemplate
+    from personalization.models import ConsentRecord, Journey
 
     jan = shop["jan"]
     ConsentRecord.objects.create(user=jan, purpose="marketing", granted=True,
                                  policy_version="1", source="signup", subject=f"u{jan.pk}")
-    journey = Journey.objects.create(name="Basket reminder", enabled=True, trigger="cart",
-                                     hours=2, channel="email", holdout_percent=0)
-    JourneyTemplate.objects.create(
-        journey=journey, language="", subject="{{ first_name }}, your basket is waiting",
+    Journey.objects.create(
+        name="Basket reminder", enabled=True, trigger="cart", hours=2, channel="email",
+        holdout_percent=0, subject="{{ first_name }}, your basket is waiting",
         body="<p>Still in your basket:</p>{{ cart }}<p>{{ cart_link }}</p>")
     basket = get_model("basket", "Basket").objects.create(owner=jan)
     basket.strategy = Default()
