@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from personalization.jobs.publishing import publish as publish_task
 from personalization.journeys.messages import resume_stalled_messages
 from personalization.messaging.alerts import resume_stalled_notifications
 from personalization.models import OutboxMessage
@@ -52,15 +53,16 @@ def post(function: str, kwargs: dict[str, Any], *,
 
 def publish(ids: list[int]) -> int:
     """Hand these messages to the broker; returns how many were handed over. A broker that
-    cannot be reached is logged and leaves them for the relay."""
+    cannot be reached (or hangs: each try waits at most PUBLISH_TIMEOUT) is logged and
+    leaves them for the relay."""
     handed = 0
     for pk in ids:
-        try:
-            current_app.tasks[TASK].apply_async((pk,))
-        except Exception as exc:  # the broker is down: the relay tries again
-            logger.warning("Could not publish outbox message %s: %s", pk, exc)
-            OutboxMessage.objects.filter(pk=pk).update(last_error=f"publish: {exc}"[:2000])
-            break  # the next ones would fail the same way; each failure costs a timeout
+        handover = publish_task(current_app.tasks[TASK], (pk,))
+        if not handover:  # the broker is down: the relay tries again
+            logger.warning("Could not publish outbox message %s: %s", pk, handover.error)
+            OutboxMessage.objects.filter(pk=pk).update(
+                last_error=f"publish: {handover.error}"[:2000])
+            break  # the next ones would fail the same way
         OutboxMessage.objects.filter(pk=pk).update(  # (an eager task is done already)
             published_at=timezone.now(), publish_count=F("publish_count") + 1)
         handed += 1
