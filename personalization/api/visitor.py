@@ -30,13 +30,14 @@ from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.touchpoints.interactions import (
+    custom_event,
     dismiss_campaign,
     find_campaign,
-    record_custom,
-    record_interaction,
-    record_view,
+    interaction_event,
+    record,
     shown_by_script,
     variant_of,
+    view_event,
 )
 
 
@@ -147,19 +148,20 @@ class EventsView(VisitorView):
             found.append((event, campaign))
         if errors:  # nothing is half-written: the batch is refused whole
             raise ValidationError({"events": errors})
-        recorded = 0
+        rows = []
         for event, campaign in found:
             kind = event["type"]
             if kind == "view":
-                recorded += record_view(ctx, campaign)
+                rows.append(view_event(ctx, campaign))
             elif kind == "custom":
-                recorded += record_custom(ctx, event["name"], campaign, event.get("variant"),
-                                          event.get("value"))
+                rows.append(custom_event(ctx, event["name"], campaign, event.get("variant"),
+                                         event.get("value")))
             else:
                 if kind == "dismiss":
                     dismiss_campaign(ctx, campaign)
-                recorded += record_interaction(ctx, campaign, kind, event.get("variant"))
-        return Response({"recorded": recorded}, status=status.HTTP_202_ACCEPTED)
+                rows.append(interaction_event(ctx, campaign, kind, event.get("variant")))
+        # In the database before the answer: an accepted event survives any restart.
+        return Response({"recorded": record(rows)}, status=status.HTTP_202_ACCEPTED)
 
 
 class ConsentView(VisitorView):

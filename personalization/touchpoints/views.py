@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from personalization.touchpoints.interactions import (
     dismiss_campaign,
     find_campaign,
-    record_interaction,
+    interaction_event,
+    record,
 )
 
 
@@ -28,7 +29,8 @@ def dismiss(request: HttpRequest) -> HttpResponse:
     if campaign is None:
         return HttpResponseBadRequest("Unknown campaign.")
     dismiss_campaign(request.visitor, campaign)
-    record_interaction(request.visitor, campaign, "dismiss", request.POST.get("variant"))
+    record([interaction_event(request.visitor, campaign, "dismiss",
+                              request.POST.get("variant"))])
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
