@@ -478,8 +478,7 @@ def test_accepted_events_are_in_the_database_before_the_answer_in_one_insert(see
 
 
 def test_an_event_of_a_campaign_deleted_meanwhile_is_kept_without_it(seeded):
-    from personalization.measurement.event_rows import event_row
-    from personalization.measurement.events import record_events
+    from personalization.measurement.event_rows import event_row, record_events
     from personalization.models import Event
 
     gone = popup_campaign()

@@ -1,10 +1,10 @@
 """Exposure and conversion events: written at once when a client is told they were
 accepted, otherwise buffered in the cache and bulk-inserted in batches.
 
-Events a client sends and is answered "accepted" (the API's ``events/``, the dismiss form)
-are written by :func:`record_events` before the answer, in one INSERT: nothing a client
-was told is recorded may be lost by a restart of Redis, which a shop may run without
-persistence. What a page records about itself (its impressions, the visit) is buffered, so
+Events a client sends and is answered "accepted" (the API's ``events/``, the dismiss
+form) are written by ``event_rows.record_events`` before the answer, in one INSERT: nothing
+a client was told is recorded may be lost by a restart of Redis, which a shop may run
+without persistence. What a page records about itself (its impressions, the visit) is buffered, so
 that a page costs no database write: a response's impressions go into the cache, and each
 time another ``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts
 them. A restart of a Redis without persistence loses what waits there (at most about
@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 
 from personalization.cache import (
     RETRY_AFTER,
@@ -265,25 +265,6 @@ def _incr(key: str, delta: int = 1) -> int:
         if cache.add(key, delta, None):
             return delta
         return cache.incr(key, delta)
-
-
-def record_events(rows: list[dict[str, Any]]) -> int:
-    """Write rows (see :func:`event_row`) to the database now, in one INSERT; returns how
-    many. A campaign, variant or customer deleted since the request began (the RuleBook
-    still named it) is dropped from the rows, as a flush does, rather than failing."""
-    from personalization.models import Event
-
-    if not rows:
-        return 0
-    outer = connection.in_atomic_block
-    try:
-        with transaction.atomic():  # a savepoint inside a request's transaction
-            Event.objects.bulk_create([to_event(r) for r in rows])
-            if outer:  # foreign keys are checked at commit, which is not ours: now
-                connection.check_constraints(table_names=[Event._meta.db_table])
-    except IntegrityError:
-        Event.objects.bulk_create(existing_refs([to_event(r) for r in rows]))
-    return len(rows)
 
 
 def buffer_events(rows: list[dict[str, Any]]) -> None:

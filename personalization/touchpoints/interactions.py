@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from personalization.engine.decide import DEFERRED_KINDS, arm_of
-from personalization.measurement.event_rows import event_row
-from personalization.measurement.events import record_events
+from personalization.measurement.event_rows import event_row, record_events
 from personalization.privacy.consent import ANALYTICS
 
 
