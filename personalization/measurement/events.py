@@ -38,6 +38,7 @@ from personalization.cache import (
     app_cache,
     cache_is_down,
     mark_down,
+    server_of,
 )
 from personalization.conf import app_settings
 from personalization.measurement.event_rows import existing_refs, to_event
@@ -46,9 +47,8 @@ from personalization.signals import events_waiting
 try:
     from redis.exceptions import ConnectionError as _RedisDown
     from redis.exceptions import ResponseError as _RedisRefused
-    from redis.exceptions import TimeoutError as _RedisTimeout
 except ImportError:  # no Redis client installed, so no Redis cache either
-    _RedisDown = _RedisRefused = _RedisTimeout = ConnectionError
+    _RedisDown = _RedisRefused = ConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class _Outbox:
         self.send_lock = threading.Lock()  # one push at a time on the connection
         self.rows: list[dict[str, Any]] = []
         self.target: tuple[str, Any] | None = None  # (key of the list, connection pool)
+        self.server = ""  # the cache's server, as its outages are remembered
         self.conn: Any = None
         self.conn_pool: Any = None
         self.wake = threading.Event()
@@ -109,11 +110,11 @@ class _Outbox:
         self.flush_due = False
         self.since = 0.0  # when the oldest waiting row came
 
-    def add(self, key: str, pool: Any, rows: list[dict[str, Any]]) -> None:
+    def add(self, key: str, pool: Any, rows: list[dict[str, Any]], server: str) -> None:
         if self.target != (key, pool):  # first use, or another cache (tests)
             self.try_send()
             with self.lock:
-                self.target = (key, pool)
+                self.target, self.server = (key, pool), server
         now = time.monotonic()
         with self.lock:
             if not self.rows:
@@ -149,9 +150,9 @@ class _Outbox:
     def try_send(self) -> None:
         """:meth:`send`, unless Redis is known to be down; a failure keeps the rows here
         (bounded by MAX_WAITING) for the next try, and never reaches the page."""
-        kwargs = self.target[1].connection_kwargs if self.target else {}
-        server = f"redis://{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db')}"
-        if not cache_is_down(server):
+        # The outage the app's other cache calls found counts here too: one wait, not two.
+        server = self.server
+        if server and not cache_is_down(server):
             try:
                 self.send()
             except Exception as exc:
@@ -178,7 +179,8 @@ class _Outbox:
                 try:
                     self.conn.send_packed_command(command)
                     waiting = self.conn.read_response()
-                except (_RedisDown, _RedisTimeout):  # a stale connection: once more
+                except _RedisDown:  # a stale connection (Redis restarted): once more
+                    # (not after a time-out: a Redis that hangs would cost the wait twice)
                     self.conn.disconnect()
                     self.conn.send_packed_command(command)
                     waiting = self.conn.read_response()
@@ -274,7 +276,7 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     cache = _cache()
     redis = _redis(cache)
     if redis is not None:
-        _OUTBOX.add(redis[1], redis[2], rows)
+        _OUTBOX.add(redis[1], redis[2], rows, server_of(cache))
         _schedule_if_due()
         if _Waiting.overdue():
             transaction.on_commit(_schedule_flush)
