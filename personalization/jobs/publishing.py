@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from kombu.exceptions import LimitExceeded
 from kombu.pools import producers
 
 from personalization.cache import cache_is_down, mark_down
@@ -89,6 +90,8 @@ def publish(task: Any, args: tuple = (), **options: Any) -> Handover:
         with producers[bounded_connection(app)].acquire(
                 block=True, timeout=app_settings.PUBLISH_TIMEOUT) as producer:
             task.apply_async(args, producer=producer, retry=False, **options)
+    except LimitExceeded:  # every pooled connection busy: not the broker's fault
+        return Handover(False, "every connection to the broker was busy")
     except Exception as exc:
         mark_down(exc, key, what="broker")
         return Handover(False, f"{type(exc).__name__}: {exc}")
