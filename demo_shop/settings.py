@@ -86,6 +86,14 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database server that cannot be reached fails a request (and pz_health) in 2 s,
+    # not after the operating system's TCP time-out.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+
+# A cache server that hangs or cannot be reached costs a request one second, not minutes
+# (personalization.W002 warns about a Redis cache without these).
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -94,6 +102,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shop"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -158,7 +167,8 @@ CELERY_TASK_ALWAYS_EAGER = not (os.environ.get("CELERY_BROKER_URL") or REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a broker that is down costs a checkout 2 s at most
+# The worker's connection; a checkout's publish waits at most PUBLISH_TIMEOUT (1 s).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
 
 PERSONALIZATION = {

@@ -47,15 +47,16 @@ def cache_is_down(server: str = "") -> bool:
     return time.monotonic() < _State.down_until.get(server, 0.0)
 
 
-def mark_down(exc: Exception, server: str = "") -> None:
-    """Note that the cache failed: it is not tried again for RETRY_AFTER seconds."""
+def mark_down(exc: Exception, server: str = "", what: str = "cache") -> None:
+    """Note that the cache (or another server, ``what``: the broker) failed: it is not
+    tried again for RETRY_AFTER seconds."""
     server = server or server_of(caches[app_settings.CACHE_ALIAS])
     with _State.lock:
         first = not cache_is_down(server)
         _State.down_until[server] = time.monotonic() + RETRY_AFTER
     if first:
-        logger.warning("The cache %s cannot be reached (%s: %s); serving without it for "
-                       "%.0f s", server, type(exc).__name__, exc, RETRY_AFTER)
+        logger.warning("The %s %s cannot be reached (%s: %s); serving without it for "
+                       "%.0f s", what, server, type(exc).__name__, exc, RETRY_AFTER)
 
 
 def reset() -> None:

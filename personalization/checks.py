@@ -64,6 +64,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                 id="personalization.W001",
             )
         )
+    for alias in _redis_caches_without_timeouts():
+        errors.append(
+            Warning(
+                f"The Redis cache {alias!r} has no socket time-outs: a cache server that "
+                "hangs or cannot be reached holds every request that uses it for as long as "
+                "the operating system waits.",
+                hint="Add \"socket_connect_timeout\": 1, \"socket_timeout\": 1 to its OPTIONS "
+                     "(django-redis: SOCKET_CONNECT_TIMEOUT and SOCKET_TIMEOUT).",
+                id="personalization.W003",
+            )
+        )
     for name, low, high, unit, hint, check_id in NUMBER_SETTINGS:
         error = _number_in_range(name, low, high, unit, hint, check_id)
         if error is not None:
@@ -129,7 +140,28 @@ NUMBER_SETTINGS = [
     ("GLOBAL_HOLDOUT_PERCENT", 0, 100, "percentage",
      "5 keeps one visitor in twenty out of all personalization; 0 (the default) keeps "
      "nobody out.", "E010"),
+    ("PUBLISH_TIMEOUT", 0.05, 30, "number of seconds",
+     "The default, 1, keeps a hung broker from holding up a checkout for longer.", "E015"),
 ]
+
+
+#: Redis cache backends and the OPTIONS keys of their two socket time-outs.
+REDIS_CACHE_TIMEOUTS = {
+    "django.core.cache.backends.redis.RedisCache": ("socket_connect_timeout",
+                                                    "socket_timeout"),
+    "django_redis.cache.RedisCache": ("SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"),
+}
+
+
+def _redis_caches_without_timeouts() -> list[str]:
+    """Aliases of Redis caches lacking a connect or a read time-out."""
+    found = []
+    for alias, config in sorted(getattr(settings, "CACHES", {}).items()):
+        keys = REDIS_CACHE_TIMEOUTS.get(config.get("BACKEND", ""))
+        options = config.get("OPTIONS") or {}
+        if keys is not None and any(options.get(key) is None for key in keys):
+            found.append(alias)
+    return found
 
 
 def _number_in_range(name: str, low: float, high: float, unit: str, hint: str,

@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     "SMS_BACKEND": "personalization.messaging.channels.console.SmsBackend",
     # Keyword options for the SMS backend (e.g. Twilio's account_sid, auth_token, from_).
     "SMS_BACKEND_OPTIONS": {},
+    # Seconds a web request may wait for the Celery broker when it hands over a task (after
+    # an order, for the event flush); the work waits in the database for the relay if not.
+    "PUBLISH_TIMEOUT": 1.0,
     # Seconds an SMS provider may take to answer before the attempt counts as failed.
     "SMS_SEND_TIMEOUT": 10,
     # Absolute base URL of the site (e.g. "https://shop.example.com") for links in messages;

@@ -464,3 +464,42 @@ def test_a_native_app_keeps_its_visitor_in_headers_instead_of_cookies(seeded):
     assert str(clicked.visitor_id) == VisitorState.loads(visitor).vid
     forged = Client().get(API, {"slot": "greeting"}, HTTP_X_PZ_VISITOR="forged")
     assert forged.status_code == 200  # a bad value reads as a new visitor
+
+
+def test_accepted_events_are_in_the_database_before_the_answer_in_one_insert(seeded):
+    """A 202 means recorded: not buffered in a cache that a restart may empty."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from personalization.measurement.events import discard_local_buffer
+    from personalization.models import Event
+
+    client = persona("lisa")
+    decision = served(client, "site_popup")
+    popup, token = decision["campaign"], decision["token"]
+    discard_local_buffer()  # the page's own impressions: buffered, not this test's subject
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post("/pz/api/events/", {"events": [
+            {"type": "view", "campaign": popup, "token": token},
+            {"type": "click", "campaign": popup, "token": token},
+            {"type": "custom", "name": "newsletter_signup"},
+        ]}, content_type="application/json")
+    assert answer.status_code == 202 and answer.json() == {"recorded": 3, "dropped": 0}
+    inserts = [q["sql"] for q in queries
+               if q["sql"].startswith('INSERT INTO "personalization_event"')]
+    assert len(inserts) == 1
+    assert sorted(Event.objects.values_list("type", flat=True)) == [
+        "click", "custom", "impression"]
+
+
+def test_an_event_of_a_campaign_deleted_meanwhile_is_kept_without_it(seeded):
+    from personalization.measurement.event_rows import event_row, record_events
+    from personalization.models import Campaign, Event
+
+    gone = Campaign.objects.filter(slot__kind="popup", status="live").order_by("pk").first()
+    row = event_row(visitor_id="00000000-0000-0000-0000-000000000001", type="click",
+                    slot="popup", campaign_id=gone.pk)
+    gone.delete()
+    assert record_events([row]) == 1
+    event = Event.objects.get()
+    assert event.type == "click" and event.campaign_id is None

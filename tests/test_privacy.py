@@ -1,16 +1,21 @@
 """Export and erasure: everything held on a person, then nothing (consent kept as proof)."""
 
 import json
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Q
 
+from personalization.jobs import outbox
+from personalization.jobs.receivers import RECORD_ORDER
 from personalization.models import (
     ConsentRecord,
     Event,
+    OutboxMessage,
     Segment,
     SegmentMembership,
     VisitorAlias,
@@ -79,6 +84,10 @@ def references_to(user, visitor_ids):
             n = model._base_manager.filter(**{lookup: value}).count()
             if n:
                 found[f"{model.__name__}.{lookup}"] = n
+    named = OutboxMessage.objects.filter(
+        Q(kwargs__user_id=user.pk) | Q(kwargs__visitor_id__in=[str(i) for i in visitor_ids]))
+    if named.exists():
+        found["OutboxMessage.kwargs"] = named.count()
     return found
 
 
@@ -95,7 +104,8 @@ def test_erasure_leaves_nothing_but_pseudonymous_consent(anna):
                                         "segment_memberships": 0, "discount_codes": 0,
                                         "consent_records_pseudonymised": 0,
                                         "rep_alerts_anonymised": 0,
-                                        "journey_messages": 0}  # idempotent
+                                        "journey_messages": 0,
+                                        "pending_work_cancelled": 0}  # idempotent
 
 
 def test_visitor_erases_his_own_data(client, anna):
@@ -206,3 +216,55 @@ def test_old_rep_sms_are_purged_with_the_retention_limit(settings):
     assert purge_expired_data(now)["rep_alerts"] == 1
     assert sorted(RepNotification.objects.values_list("order_reference", flat=True)) == \
         ["B", "C"]
+
+
+def order_waiting(user, visitor_id):
+    """An order whose conversion waits in the outbox (the broker was down)."""
+    return outbox.post(RECORD_ORDER, {
+        "user_id": user.pk, "visitor_id": visitor_id, "value": "20.00",
+        "reference": "DS-2", "allowed": ["personalization", "analytics"]})
+
+
+def test_erasure_cancels_his_waiting_work_and_its_run_recreates_nothing(
+        anna, django_capture_on_commit_callbacks):
+    visitor_id = str(VisitorProfile.objects.get(user=anna).visitor_id)
+    with django_capture_on_commit_callbacks(execute=False):  # not handed to a worker
+        waiting = order_waiting(anna, visitor_id)
+    erase_subject(user=anna)
+    waiting.refresh_from_db()
+    assert waiting.done_at is not None and waiting.kwargs == {}
+    assert "erased" in waiting.last_error
+
+    assert outbox.run(waiting.pk) == "done"  # the broker is back and delivers it
+    assert references_to(anna, {uuid.UUID(visitor_id)}) == {}
+    assert not Event.objects.filter(reference="DS-2").exists()
+
+
+def record_order_while_he_is_erased(**kwargs):
+    """The order's conversion, which the customer's erasure overtakes: it commits after
+    the message was taken, before the conversion is written."""
+    from personalization.measurement.orders import record_order
+
+    erase_subject(user=get_user_model().objects.get(pk=kwargs["user_id"]))
+    record_order(**kwargs)
+
+
+def test_work_that_ran_while_he_was_erased_leaves_nothing_of_his(
+        anna, django_capture_on_commit_callbacks):
+    visitor_id = str(VisitorProfile.objects.get(user=anna).visitor_id)
+    with django_capture_on_commit_callbacks(execute=False):
+        running = outbox.post(f"{__name__}.record_order_while_he_is_erased", {
+            "user_id": anna.pk, "visitor_id": visitor_id, "value": "20.00",
+            "reference": "DS-3", "allowed": ["personalization", "analytics"]})
+    assert outbox.run(running.pk) == "ran"
+    assert references_to(anna, {uuid.UUID(visitor_id)}) == {}
+    assert not Event.objects.filter(reference="DS-3").exists()
+
+
+def test_done_work_keeps_no_personal_data(anna, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        message = order_waiting(anna, None)
+    assert outbox.run(message.pk) == "ran"
+    message.refresh_from_db()
+    assert message.done_at is not None and message.kwargs == {}
+    assert Event.objects.filter(reference="DS-2", type="conversion").exists()

@@ -91,14 +91,14 @@ class RuleInlineAdminFormSet(PolymorphicInlineAdminFormSet):
 def estimate_later(segment_id: int) -> None:
     """Estimate the segment's reach on a worker (inline when Celery runs eagerly); a broker
     that is down leaves it to the next scheduled refresh."""
+    from personalization.jobs.publishing import publish
     from personalization.jobs.tasks import estimate_segment_reach
 
-    try:
-        estimate_segment_reach.delay(segment_id)
-    except Exception:
+    handover = publish(estimate_segment_reach, (segment_id,))
+    if not handover:
         # Eager Celery runs it here, so this is a failed estimate as often as a broker down.
-        logger.warning("The reach estimate of segment %s failed or could not be enqueued",
-                       segment_id, exc_info=True)
+        logger.warning("The reach estimate of segment %s failed or could not be enqueued: "
+                       "%s", segment_id, handover.error)
 
 
 @admin.register(Segment)

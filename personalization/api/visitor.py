@@ -32,14 +32,15 @@ from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.touchpoints.interactions import (
+    custom_event,
     dismiss_campaign,
     drop_unserved,
     find_campaign,
-    record_custom,
-    record_interaction,
-    record_view,
+    interaction_event,
+    record,
     shown_by_script,
     variant_of,
+    view_event,
 )
 
 
@@ -166,20 +167,23 @@ class EventsView(VisitorView):
         if errors:  # nothing is half-written: the batch is refused whole
             raise ValidationError({"events": errors})
         kept, dropped = drop_unserved(ctx, found)
-        recorded = 0
+        rows = []
         for event, campaign, exposure, counted in kept:
             kind = event["type"]
             variant = exposure.variant_id if exposure is not None else None
             if kind == "view":
-                recorded += record_view(ctx, campaign, counted)
+                row = view_event(ctx, campaign)  # counts toward the cap even when a repeat
+                rows.append(row if counted else None)
             elif kind == "custom":
-                recorded += record_custom(ctx, event["name"], campaign, variant,
-                                          event.get("value"))
+                rows.append(custom_event(ctx, event["name"], campaign, variant,
+                                         event.get("value")))
             else:
                 if kind == "dismiss":
                     dismiss_campaign(ctx, campaign)
-                recorded += counted and record_interaction(ctx, campaign, kind, variant)
-        return Response({"recorded": recorded, "dropped": dropped},
+                rows.append(interaction_event(ctx, campaign, kind, variant) if counted
+                            else None)
+        # In the database before the answer: an accepted event survives any restart.
+        return Response({"recorded": record(rows), "dropped": dropped},
                         status=status.HTTP_202_ACCEPTED)
 
 

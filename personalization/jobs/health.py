@@ -1,8 +1,16 @@
 """The state of each part the app depends on, for ``manage.py pz_health`` and monitoring:
-database, cache, Celery broker and workers, and the work waiting in the outbox."""
+database, cache, Celery broker and workers, and the work waiting in the outbox.
+
+The whole check answers within about ``DEADLINE`` seconds whatever is down or hung: the
+cache, broker and workers are asked at the same time, each in a thread of its own, and one
+that has not answered by the deadline is reported down ("no answer"). The database checks
+run in the calling thread (its connection and test transaction are there); their bound is
+the database's own connection time-out (``connect_timeout`` in ``DATABASES`` OPTIONS).
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,11 +21,14 @@ from django.db import connection
 from django.utils import timezone
 
 from personalization.cache import app_cache, cache_is_down, reset, server_of
+from personalization.jobs.publishing import bounded_connection
 from personalization.messaging.alerts import STALLED_AFTER
 from personalization.models import OutboxMessage, RepNotification
 
 #: Work waiting longer than this makes the outbox unhealthy.
 BACKLOG_AFTER = timedelta(minutes=5)
+#: Seconds within which every check has answered (or is reported down).
+DEADLINE = 2.5
 
 
 @dataclass(frozen=True)
@@ -57,15 +68,16 @@ def _cache() -> str:
 def _broker() -> str:
     if current_app.conf.task_always_eager:
         return "eager mode: tasks run in the web process"
-    with current_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    with bounded_connection(current_app) as conn:  # a hung broker: a bounded wait
+        conn.ensure_connection(max_retries=1)  # a Redis broker is asked a PING
         return conn.as_uri()
 
 
 def _workers() -> str:
     if current_app.conf.task_always_eager:
         return "eager mode: no worker needed"
-    replies = current_app.control.ping(timeout=1.0)
+    with bounded_connection(current_app) as conn:
+        replies = current_app.control.ping(timeout=1.0, connection=conn)
     if not replies:
         raise RuntimeError("no worker answered a ping within 1 s")
     return ", ".join(sorted(name for reply in replies for name in reply))
@@ -84,8 +96,36 @@ def _outbox() -> str:
     return detail
 
 
+class _Probe(threading.Thread):
+    """One network check in a daemon thread: one that hangs never keeps the process alive."""
+
+    def __init__(self, name: str, probe: object) -> None:
+        super().__init__(name=f"pz-health-{name}", daemon=True)
+        self.check_name, self.probe = name, probe
+        self.result: Check | None = None
+
+    def run(self) -> None:
+        from django.db import connections
+
+        try:
+            self.result = _timed(self.check_name, self.probe)
+        finally:
+            connections.close_all()  # this thread's own, if a probe opened one
+
+    def outcome(self, deadline: float) -> Check:
+        self.join(max(0.0, deadline - time.monotonic()))
+        if self.result is None:
+            return Check(self.check_name, False, f"no answer within {DEADLINE:g} s")
+        return self.result
+
+
 def check_all() -> list[Check]:
-    """Every part, in order; each check catches its own failure."""
-    return [_timed("database", _database), _timed("cache", _cache),
-            _timed("broker", _broker), _timed("workers", _workers),
-            _timed("outbox", _outbox)]
+    """Every part, in order; each check catches its own failure, and the whole answers
+    within about DEADLINE seconds (see the module's docstring)."""
+    deadline = time.monotonic() + DEADLINE
+    probes = {name: _Probe(name, probe) for name, probe in
+              (("cache", _cache), ("broker", _broker), ("workers", _workers))}
+    for probe in probes.values():
+        probe.start()
+    database, outbox = _timed("database", _database), _timed("outbox", _outbox)
+    return [database, *(p.outcome(deadline) for p in probes.values()), outbox]

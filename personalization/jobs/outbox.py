@@ -10,7 +10,13 @@ to the broker after commit; nothing is lost when the broker cannot be reached.
     publication is missing or older than STALLED_AFTER (a broker that lost the message)
 
 A message may therefore run more than once, so its function must be idempotent (recording
-an order's conversion is: one conversion per order and campaign). Sales-rep SMS keep their
+an order's conversion is: one conversion per order and campaign).
+
+Personal data: a message's arguments name the customer (``user_id``) and his browser
+(``visitor_id``) as long as it waits, and no longer: a message done keeps no arguments, and
+erasing a customer's data cancels his messages (``privacy.subjects``). A message cancelled
+while it was running has its customer erased once more when it ends, so whatever it wrote
+goes too. Sales-rep SMS keep their
 own durable row, :class:`~personalization.models.RepNotification`, whose claim-then-send
 state machine is what makes each SMS go out once; the relay re-enqueues those rows too.
 """
@@ -27,9 +33,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from personalization.jobs.publishing import publish as publish_task
 from personalization.journeys.messages import resume_stalled_messages
 from personalization.messaging.alerts import resume_stalled_notifications
 from personalization.models import OutboxMessage
+from personalization.privacy.subjects import cancelled_by_erasure, erase_named_subject
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +60,16 @@ def post(function: str, kwargs: dict[str, Any], *,
 
 def publish(ids: list[int]) -> int:
     """Hand these messages to the broker; returns how many were handed over. A broker that
-    cannot be reached is logged and leaves them for the relay."""
+    cannot be reached (or hangs: each try waits at most PUBLISH_TIMEOUT) is logged and
+    leaves them for the relay."""
     handed = 0
     for pk in ids:
-        try:
-            current_app.tasks[TASK].apply_async((pk,))
-        except Exception as exc:  # the broker is down: the relay tries again
-            logger.warning("Could not publish outbox message %s: %s", pk, exc)
-            OutboxMessage.objects.filter(pk=pk).update(last_error=f"publish: {exc}"[:2000])
-            break  # the next ones would fail the same way; each failure costs a timeout
+        handover = publish_task(current_app.tasks[TASK], (pk,))
+        if not handover:  # the broker is down: the relay tries again
+            logger.warning("Could not publish outbox message %s: %s", pk, handover.error)
+            OutboxMessage.objects.filter(pk=pk).update(
+                last_error=f"publish: {handover.error}"[:2000])
+            break  # the next ones would fail the same way
         OutboxMessage.objects.filter(pk=pk).update(  # (an eager task is done already)
             published_at=timezone.now(), publish_count=F("publish_count") + 1)
         handed += 1
@@ -68,14 +77,19 @@ def publish(ids: list[int]) -> int:
 
 
 def run(pk: int) -> str:
-    """Make the call a message stands for, once: a message already done does nothing."""
+    """Make the call a message stands for, once: a message already done (or cancelled)
+    does nothing; one done drops its arguments (they may name a customer)."""
     message = OutboxMessage.objects.filter(pk=pk).first()
     if message is None or message.done_at is not None:
         return "done"
     function = import_string(message.function)
     function(**message.kwargs)
-    OutboxMessage.objects.filter(pk=pk, done_at=None).update(done_at=timezone.now(),
-                                                              last_error="")
+    with transaction.atomic():  # waits for an erasure that is cancelling this message
+        finished = OutboxMessage.objects.filter(pk=pk, done_at=None).update(
+            done_at=timezone.now(), last_error="", kwargs={})
+    if not finished and cancelled_by_erasure(pk):
+        # His data was erased while this ran: what it wrote is erased too.
+        erase_named_subject(message.kwargs)
     return "ran"
 
 

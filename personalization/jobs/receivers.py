@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from personalization.adapters import get_adapter
 from personalization.jobs import outbox
+from personalization.jobs.publishing import publish
 from personalization.jobs.tasks import flush_events, notify_rep_of_order
 from personalization.measurement.events import settle_events
 from personalization.messaging.alerts import queue_rep_alert
@@ -76,10 +77,9 @@ def enqueue_rep_alert(sender: Any, notification: Any, **kwargs: Any) -> None:
         # resume_rep_notifications after the quiet hours.
         logger.info("SMS %s waits for the quiet hours to end (%s)", notification.pk, eta)
         return
-    try:
-        notify_rep_of_order.apply_async((notification.pk,), eta=eta)
-    except Exception as exc:  # the row is queued: the outbox relay enqueues it again
-        logger.warning("Could not enqueue SMS %s: %s", notification.pk, exc)
+    handover = publish(notify_rep_of_order, (notification.pk,), eta=eta)
+    if not handover:  # the row is queued: the outbox relay enqueues it again
+        logger.warning("Could not enqueue SMS %s: %s", notification.pk, handover.error)
 
 
 def enqueue_journey_message(sender: Any, message: Any, **kwargs: Any) -> None:
@@ -92,20 +92,20 @@ def enqueue_journey_message(sender: Any, message: Any, **kwargs: Any) -> None:
         logger.info("Journey message %s waits for the quiet hours to end (%s)", message.pk,
                     eta)
         return
-    try:
-        send_journey_message.apply_async((message.pk,), eta=eta)
-    except Exception as exc:  # the row is queued: the outbox relay enqueues it again
-        logger.warning("Could not enqueue journey message %s: %s", message.pk, exc)
+    handover = publish(send_journey_message, (message.pk,), eta=eta)
+    if not handover:  # the row is queued: the outbox relay enqueues it again
+        logger.warning("Could not enqueue journey message %s: %s", message.pk,
+                       handover.error)
 
 
 def schedule_flush(sender: Any, **kwargs: Any) -> None:
     """Flush the event buffer on a worker (in the web process when Celery runs eagerly).
     A broker that cannot be reached costs nothing: the events stay buffered for the next
     flush (beat's, or the next request's)."""
-    try:
-        flush_events.delay()
-    except Exception:  # the page that happened to ask must still be served
-        logger.exception("Could not enqueue flush_events; the events stay buffered")
+    handover = publish(flush_events)
+    if not handover:
+        logger.warning("Could not enqueue flush_events (%s); the events stay buffered",
+                       handover.error)
 
 
 def relay_at_worker_start(sender: Any = None, **kwargs: Any) -> None:

@@ -1,8 +1,14 @@
-"""Exposure and conversion events: buffered in the cache, bulk-inserted in batches.
+"""Exposure and conversion events: written at once when a client is told they were
+accepted, otherwise buffered in the cache and bulk-inserted in batches.
 
-The request path never writes an event row itself: a response's impressions go into the
-cache (with Redis, the buffer survives a web-process restart), and each time another
-``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts them.
+Events a client sends and is answered "accepted" (the API's ``events/``, the dismiss
+form) are written by ``event_rows.record_events`` before the answer, in one INSERT: nothing
+a client was told is recorded may be lost by a restart of Redis, which a shop may run
+without persistence. What a page records about itself (its impressions, the visit) is buffered, so
+that a page costs no database write: a response's impressions go into the cache, and each
+time another ``EVENT_BUFFER_FLUSH_SIZE`` events are waiting, a Celery task bulk-inserts
+them. A restart of a Redis without persistence loses what waits there (at most about
+``EVENT_FLUSH_MAX_DELAY`` seconds' worth; see docs/operations.md).
 
 With Django's Redis cache the buffer is a Redis list. A response appends its rows to a list
 in the process; a sender thread pushes what gathered once per ``EVENT_SEND_INTERVAL`` (one
@@ -32,6 +38,7 @@ from personalization.cache import (
     app_cache,
     cache_is_down,
     mark_down,
+    server_of,
 )
 from personalization.conf import app_settings
 from personalization.measurement.event_rows import existing_refs, to_event
@@ -40,9 +47,8 @@ from personalization.signals import events_waiting
 try:
     from redis.exceptions import ConnectionError as _RedisDown
     from redis.exceptions import ResponseError as _RedisRefused
-    from redis.exceptions import TimeoutError as _RedisTimeout
 except ImportError:  # no Redis client installed, so no Redis cache either
-    _RedisDown = _RedisRefused = _RedisTimeout = ConnectionError
+    _RedisDown = _RedisRefused = ConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +102,7 @@ class _Outbox:
         self.send_lock = threading.Lock()  # one push at a time on the connection
         self.rows: list[dict[str, Any]] = []
         self.target: tuple[str, Any] | None = None  # (key of the list, connection pool)
+        self.server = ""  # the cache's server, as its outages are remembered
         self.conn: Any = None
         self.conn_pool: Any = None
         self.wake = threading.Event()
@@ -103,11 +110,11 @@ class _Outbox:
         self.flush_due = False
         self.since = 0.0  # when the oldest waiting row came
 
-    def add(self, key: str, pool: Any, rows: list[dict[str, Any]]) -> None:
+    def add(self, key: str, pool: Any, rows: list[dict[str, Any]], server: str) -> None:
         if self.target != (key, pool):  # first use, or another cache (tests)
             self.try_send()
             with self.lock:
-                self.target = (key, pool)
+                self.target, self.server = (key, pool), server
         now = time.monotonic()
         with self.lock:
             if not self.rows:
@@ -143,9 +150,9 @@ class _Outbox:
     def try_send(self) -> None:
         """:meth:`send`, unless Redis is known to be down; a failure keeps the rows here
         (bounded by MAX_WAITING) for the next try, and never reaches the page."""
-        kwargs = self.target[1].connection_kwargs if self.target else {}
-        server = f"redis://{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db')}"
-        if not cache_is_down(server):
+        # The outage the app's other cache calls found counts here too: one wait, not two.
+        server = self.server
+        if server and not cache_is_down(server):
             try:
                 self.send()
             except Exception as exc:
@@ -172,7 +179,8 @@ class _Outbox:
                 try:
                     self.conn.send_packed_command(command)
                     waiting = self.conn.read_response()
-                except (_RedisDown, _RedisTimeout):  # a stale connection: once more
+                except _RedisDown:  # a stale connection (Redis restarted): once more
+                    # (not after a time-out: a Redis that hangs would cost the wait twice)
                     self.conn.disconnect()
                     self.conn.send_packed_command(command)
                     waiting = self.conn.read_response()
@@ -268,7 +276,7 @@ def buffer_events(rows: list[dict[str, Any]]) -> None:
     cache = _cache()
     redis = _redis(cache)
     if redis is not None:
-        _OUTBOX.add(redis[1], redis[2], rows)
+        _OUTBOX.add(redis[1], redis[2], rows, server_of(cache))
         _schedule_if_due()
         if _Waiting.overdue():
             transaction.on_commit(_schedule_flush)

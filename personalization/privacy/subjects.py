@@ -20,6 +20,8 @@ from personalization.cache import app_cache
 
 #: What an erased customer's rep SMS says afterwards.
 ERASED = "(erased at the customer's request)"
+#: The error of an outbox message cancelled because its customer's data was erased.
+CANCELLED = "cancelled: the customer's data was erased"
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -137,6 +139,45 @@ def _journey_messages(user: Any) -> Any:
     return JourneyMessage.objects.filter(user=user)
 
 
+def _outbox_messages(user: Any, ids: set[uuid.UUID]) -> Any:
+    """Work waiting for him (or done, from before done messages dropped their arguments):
+    messages whose arguments name him or one of his browsers."""
+    from personalization.models import OutboxMessage
+
+    query = Q(kwargs__visitor_id__in=[str(i) for i in ids])
+    if user is not None and getattr(user, "pk", None):
+        query |= Q(kwargs__user_id=user.pk)
+    return OutboxMessage.objects.filter(query)
+
+
+def _cancel_outbox_messages(user: Any, ids: set[uuid.UUID]) -> int:
+    """Cancel his waiting messages and drop the arguments of all his messages; a message
+    running now is waited for (its row is locked) and erases him again when it ends."""
+    from django.utils import timezone
+
+    messages = _outbox_messages(user, ids)
+    cancelled = messages.filter(done_at=None).update(done_at=timezone.now(), kwargs={},
+                                                     last_error=CANCELLED)
+    messages.update(kwargs={})
+    return cancelled
+
+
+def cancelled_by_erasure(message_id: int) -> bool:
+    """Whether an erasure cancelled this outbox message."""
+    from personalization.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(pk=message_id, last_error=CANCELLED).exists()
+
+
+def erase_named_subject(kwargs: dict[str, Any]) -> dict[str, int]:
+    """Erase the customer and browser an outbox message's arguments name."""
+    from django.contrib.auth import get_user_model
+
+    user_id = kwargs.get("user_id")
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return erase_subject(user=user, visitor_id=kwargs.get("visitor_id"))
+
+
 def _issued_codes(user: Any, ids: set) -> Any:
     from personalization.models import IssuedCode
 
@@ -157,8 +198,12 @@ def erase_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[st
     from personalization.models import DiscountVariant, SegmentMembership, VisitorAlias
 
     flush_events()
+    # First: work waiting for him is cancelled, and work that ends meanwhile erases him
+    # again; then what he is known by is read afresh (a profile that work just made).
+    cancelled = _cancel_outbox_messages(user, _subject(user, visitor_id)[1])
     profiles, ids = _subject(user, visitor_id)
     counts = {
+        "pending_work_cancelled": cancelled,
         "events": _events(user, ids).delete()[0],
         "aliases": VisitorAlias.objects.filter(profile__in=profiles).delete()[0],
         "discount_codes": _issued_codes(user, ids).delete()[0],

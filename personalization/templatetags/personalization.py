@@ -19,8 +19,9 @@ from django.utils.translation import get_language
 
 from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose, page_of
+from personalization.measurement.events import buffer_events
 from personalization.touchpoints import unknown_slots
-from personalization.touchpoints.interactions import record_custom
+from personalization.touchpoints.interactions import custom_event
 from personalization.touchpoints.preview import PreviewContext
 from personalization.touchpoints.rendering import (
     _template,
@@ -291,5 +292,7 @@ def pz_goal(context: template.Context, name: str, value: Any = None) -> str:
         if not amount.is_finite() or amount < 0:
             logger.warning("pz_goal %s: the value %r is negative", name, value)
             return ""
-    record_custom(ctx, name, value=amount)
+    row = custom_event(ctx, name, value=amount)  # None without analytics consent
+    if row is not None:
+        buffer_events([row])  # with the page's impressions: no query on the page
     return ""

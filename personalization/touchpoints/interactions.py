@@ -2,9 +2,12 @@
 clicked, dismissed; and the shop's own custom events. One implementation for the API's
 ``events/`` endpoint (which the bundled script reports to) and the no-JavaScript dismiss form.
 
-Everything is recorded only with the visitor's analytics consent, into the same buffer as
-impressions; a dismissal and a popup's display also change the visitor's caps cookie, which
-the middleware writes on the way out, consent or not (they are what he asked for).
+Everything is recorded only with the visitor's analytics consent. The functions below give
+each event's row; :func:`record` writes a request's rows to the database in one INSERT
+before the client is told they were accepted (so no restart of the cache loses them,
+unlike the impressions a page records, which are buffered). A dismissal and a popup's
+display also change the visitor's caps cookie, which the middleware writes on the way out,
+consent or not (they are what he asked for).
 
 Only engagement with content this visitor was served counts: each display, click or
 dismissal carries the exposure token of the slot it happened in (:mod:`.exposure`), and one
@@ -21,8 +24,7 @@ from typing import Any, NamedTuple
 from personalization.cache import app_cache, cache_is_down, mark_down
 from personalization.conf import app_settings
 from personalization.engine.decide import DEFERRED_KINDS, arm_of
-from personalization.measurement.event_rows import event_row
-from personalization.measurement.events import buffer_events
+from personalization.measurement.event_rows import event_row, record_events
 from personalization.privacy.consent import ANALYTICS
 from personalization.touchpoints.exposure import Exposure, verify_token
 
@@ -51,14 +53,19 @@ def shown_by_script(ctx: Any, campaign: Any) -> bool:
     return slot is not None and slot.kind in DEFERRED_KINDS
 
 
-def _buffer(ctx: Any, **fields: Any) -> bool:
+def _row(ctx: Any, **fields: Any) -> dict[str, Any] | None:
     if not ctx.has_consent(ANALYTICS):
-        return False  # without analytics consent nothing is recorded
+        return None  # without analytics consent nothing is recorded
     user = ctx.user
-    buffer_events([event_row(
+    return event_row(
         visitor_id=ctx.bucket_id,
-        user_id=user.pk if user is not None and user.is_authenticated else None, **fields)])
-    return True
+        user_id=user.pk if user is not None and user.is_authenticated else None, **fields)
+
+
+def record(rows: list[dict[str, Any] | None]) -> int:
+    """Write the events of a request (None: not recorded, no consent) to the database, in
+    one INSERT; returns how many were recorded."""
+    return record_events([row for row in rows if row is not None])
 
 
 def variant_of(campaign: Any, variant_id: object) -> int | None:
@@ -70,11 +77,11 @@ def variant_of(campaign: Any, variant_id: object) -> int | None:
     return variant_id if variant_id in {v.pk for v in campaign.variants} else None
 
 
-def record_interaction(ctx: Any, campaign: Any, event_type: str,
-                       variant_id: object = None) -> bool:
-    """Buffer a ``click`` or ``dismiss`` of ``campaign`` (a variant id that is not the
-    campaign's is dropped); returns whether it was recorded."""
-    return _buffer(ctx, type=event_type, slot=campaign.slot_key, campaign_id=campaign.id,
+def interaction_event(ctx: Any, campaign: Any, event_type: str,
+                      variant_id: object = None) -> dict[str, Any] | None:
+    """A ``click`` or ``dismiss`` of ``campaign`` (a variant id that is not the campaign's
+    is dropped), to :func:`record`."""
+    return _row(ctx, type=event_type, slot=campaign.slot_key, campaign_id=campaign.id,
                    variant_id=variant_of(campaign, variant_id))
 
 
@@ -84,24 +91,23 @@ def dismiss_campaign(ctx: Any, campaign: Any) -> None:
     ctx.caps.dismiss(campaign.id, campaign.cap_period_hours, int(time.time()))
 
 
-def record_view(ctx: Any, campaign: Any, counted: bool = True) -> bool:
+def view_event(ctx: Any, campaign: Any) -> dict[str, Any] | None:
     """The script showed a popup (or, for a visitor held out, reached the moment it would
-    have): it counts toward the frequency cap, and the exposure is recorded now unless
-    it is a repeat (not ``counted``). The arm is worked out again from the visitor's
-    bucket, whatever the page claimed."""
+    have): the exposure, to :func:`record`; it counts toward the frequency cap now. The arm
+    is worked out again from the visitor's bucket, whatever the page claimed."""
     control, variant = arm_of(campaign, ctx)
     if campaign.cap_impressions is not None:
         ctx.caps.add(campaign.id, campaign.cap_period_hours, int(time.time()))
-    return counted and _buffer(
-        ctx, type="impression", slot=campaign.slot_key, campaign_id=campaign.id,
-        control=control, variant_id=variant.pk if variant is not None and not control else None)
+    return _row(ctx, type="impression", slot=campaign.slot_key, campaign_id=campaign.id,
+                   control=control,
+                   variant_id=variant.pk if variant is not None and not control else None)
 
 
-def record_custom(ctx: Any, name: str, campaign: Any = None, variant_id: object = None,
-                  value: Decimal | None = None) -> bool:
+def custom_event(ctx: Any, name: str, campaign: Any = None, variant_id: object = None,
+                 value: Decimal | None = None) -> dict[str, Any] | None:
     """A custom event of the shop's own (``newsletter_signup``, ``video_played``), with the
-    campaign whose content led to it when there is one, and a value."""
-    return _buffer(ctx, type="custom", reference=name,
+    campaign whose content led to it when there is one, and a value; to :func:`record`."""
+    return _row(ctx, type="custom", reference=name,
                    slot=campaign.slot_key if campaign is not None else "",
                    campaign_id=campaign.id if campaign is not None else None,
                    variant_id=variant_of(campaign, variant_id) if campaign is not None

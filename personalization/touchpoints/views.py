@@ -17,7 +17,8 @@ from personalization.touchpoints.interactions import (
     dismiss_campaign,
     find_campaign,
     first_in_window,
-    record_interaction,
+    interaction_event,
+    record,
     served,
 )
 from personalization.touchpoints.throttle import throttled
@@ -53,7 +54,8 @@ def dismiss(request: HttpRequest) -> HttpResponse:
                                       content_type="text/plain; charset=utf-8")
     dismiss_campaign(ctx, campaign)
     if not ctx.has_consent(ANALYTICS) or first_in_window(ctx, "dismiss", exposure):
-        record_interaction(ctx, campaign, "dismiss", exposure.variant_id)
+        # In the database before the answer, as the API's events.
+        record([interaction_event(ctx, campaign, "dismiss", exposure.variant_id)])
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -17,6 +17,8 @@ import pytest
 import requests
 from django.db import connection
 
+from personalization.models import RepNotification
+from tests.factories import AccountFactory, CustomerProfileFactory, UserFactory
 from tests.fake_twilio import FakeTwilio
 from tests.workers import wait_for
 
@@ -60,9 +62,28 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.resume()
             self.process.kill()
             self.process.wait(10)
         wait_for(lambda: not answers(self.port), 10, "redis to stop")
+
+    def shut_down(self) -> None:
+        """A clean shutdown (SHUTDOWN NOSAVE, as a service manager's restart does): without
+        persistence it loses what it held all the same."""
+        assert self.process is not None
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(b"SHUTDOWN NOSAVE\r\n")
+        self.process.wait(10)
+
+    def hang(self) -> None:
+        """Stop the process (SIGSTOP): connections open, nothing answers, as a server that
+        hangs or a network path that drops packets."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
 
 class Process:
@@ -175,3 +196,19 @@ class Shopper:
         return self.post("/checkout/", {"name": "Jan de Vries", "email": "jan@example.com",
                                         "address": "Dorpsstraat 1", "discount_code": "",
                                         "action": "place"})
+
+
+def b2b_customers(count: int) -> list[str]:
+    account = AccountFactory(name="Hoeve De Vries", b2b=True, sales_rep__name="Pieter Mulder",
+                             sales_rep__mobile="+31612345678")
+    assert account.sales_rep is not None
+    names = []
+    for n in range(count):
+        user = UserFactory(username=f"farmer{n}", first_name="Jan", last_name=f"Boer{n}")
+        CustomerProfileFactory(user=user, account=account, customer_group="farm")
+        names.append(user.username)
+    return names
+
+
+def all_sent(count: int):
+    return lambda: RepNotification.objects.filter(status="sent").count() >= count

@@ -12,26 +12,10 @@ from decimal import Decimal
 import pytest
 
 from personalization.models import OutboxMessage, RepNotification
-from tests.factories import AccountFactory, CustomerProfileFactory, ProductFactory, UserFactory
-from tests.faults.conftest import Shopper, wait_for
+from tests.factories import ProductFactory
+from tests.faults.conftest import Shopper, all_sent, b2b_customers, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-
-
-def b2b_customers(count: int) -> list[str]:
-    account = AccountFactory(name="Hoeve De Vries", b2b=True, sales_rep__name="Pieter Mulder",
-                             sales_rep__mobile="+31612345678")
-    assert account.sales_rep is not None
-    names = []
-    for n in range(count):
-        user = UserFactory(username=f"farmer{n}", first_name="Jan", last_name=f"Boer{n}")
-        CustomerProfileFactory(user=user, account=account, customer_group="farm")
-        names.append(user.username)
-    return names
-
-
-def all_sent(count: int):
-    return lambda: RepNotification.objects.filter(status="sent").count() >= count
 
 
 def test_broker_down_at_checkout_the_sms_goes_out_once_when_it_is_back(stack, twilio):
