@@ -124,6 +124,15 @@ NUMBER_SETTINGS = [
     ("GLOBAL_HOLDOUT_PERCENT", 0, 100, "percentage",
      "5 keeps one visitor in twenty out of all personalization; 0 (the default) keeps "
      "nobody out.", "E010"),
+    ("BANDIT_UPDATE_INTERVAL", 60, 7 * 86400, "number of seconds",
+     "The default, 3600, moves a bandit's weights every hour.", "E020"),
+    ("BANDIT_EXPLORATION_DAYS", 0, 365, "number of days",
+     "The default, 7, gives every variant a whole week of equal traffic first.", "E021"),
+    ("BANDIT_MIN_CONVERSIONS", 0, 1_000_000, "number",
+     "The default, 30, lets the weights move once every variant has 30 conversions.",
+     "E022"),
+    ("BANDIT_FLOOR_PERCENT", 0, 20, "percentage",
+     "The default, 1, keeps 1 % of the bandit's traffic on every variant.", "E023"),
 ]
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from personalization.conf import app_settings
 from personalization.engine.rulebook import bucket_of
 from personalization.engine.segments import Reason
+from personalization.engine.sticky import BanditArm, bandit_arm, leading_variant
 
 if TYPE_CHECKING:
     from personalization.engine.context import VisitorContext
@@ -197,16 +198,30 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Re
 
 def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:
     """(held out as control, the variant): the visitor's arm of the campaign, by a stable
-    hash of (visitor, campaign). A visitor who is not remembered gets the first variant."""
+    hash of (visitor, campaign). A visitor who is not remembered gets the first variant (a
+    bandit's leading one). A bandit's holdout is the same fixed hash; its variant is the
+    one he was given before in the run, else one drawn by the weights in force."""
     if not campaign.variants:
         return False, None
     if not ctx.remembered:
-        return False, campaign.variants[0]
+        return False, (leading_variant(campaign) if campaign.bandit is not None
+                       else campaign.variants[0])
     bucket_id = ctx.bucket_id
     if campaign.control_share and (
             bucket_of(f"{bucket_id}:{campaign.id}".encode()) < campaign.control_share):
         return True, None
+    if campaign.bandit is not None:
+        return False, bandit_arm(campaign, ctx).variant
     return False, campaign.pick_variant(bucket_id)
+
+
+def _bandit_reason(arm: BanditArm) -> Reason:
+    """"variant 'B' (bandit weight 62 %)", and whether he keeps it or it was drawn now."""
+    how = ("kept from his first exposure in this run" if arm.kept else
+           "drawn by the current weights" + (
+               f" learnt for segment '{arm.segment}'" if arm.segment is not None else ""))
+    return Reason("variant '{}' (bandit weight {} %), {}", (
+        arm.variant, round(arm.weight * 100), how))
 
 
 def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
@@ -223,9 +238,12 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
         decision.campaign = None
     elif not ctx.remembered:
         # No consent to remember the visitor: no stable bucket, no experiment.
-        notes.append(Reason("variant '{}': the first, since the visitor is not remembered "
+        notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
                             "(no personalization or analytics consent) and takes part in no "
-                            "experiment", (variant,)))
+                            "experiment", (variant, "bandit's leading one"
+                                           if campaign.bandit is not None else "first")))
+    elif campaign.bandit is not None:
+        notes.append(_bandit_reason(bandit_arm(campaign, ctx)))
     elif len(campaign.variants) > 1:
         notes.append(Reason("variant '{}' by weighted bucketing ({} of {})", (
             variant, variant.weight, campaign.total_weight)))

@@ -1,0 +1,116 @@
+"""Sticky bandit arms: a visitor keeps the variant he was first given in a bandit run.
+
+Hash bucketing alone would hand a visitor another variant whenever the bandit's weights
+move. So the first variant drawn for him in a run (by his stable hash point, against the
+weights in force then) is kept with his identity: in the signed visitor cookie (the latest
+MAX_STICKY_RUNS runs) and, for a customer who allows personalization, on his profile, which
+the warm path already has (the cached snapshot): reading them costs no query. Only a
+remembered visitor (the consent bucketing needs) takes part; erasing him erases both.
+A new arm is written to the profile once, at the end of the request that drew it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from personalization.engine.cookies import bounded_arms
+from personalization.engine.rulebook import bucket_of, pick_weighted
+
+if TYPE_CHECKING:
+    from personalization.engine.context import VisitorContext
+    from personalization.engine.rulebook import CompiledCampaign
+    from personalization.models import ContentVariant
+
+_NEW_ARMS = "personalization.sticky.new"
+_ARMS = "personalization.sticky.arms"
+
+
+@dataclass(frozen=True)
+class BanditArm:
+    """The visitor's variant in a bandit run, and how he got it."""
+
+    variant: ContentVariant
+    weight: float  # its share of the bandit's traffic now, 0 to 1
+    kept: bool  # stored before this request (else drawn now by the current weights)
+    segment: object = None  # the audience segment whose own weights drew it, if any
+
+
+def stored_arm(ctx: VisitorContext, run_id: int) -> int | None:
+    """The variant id kept for the visitor in the run: his profile's, else his cookie's."""
+    key = str(run_id)
+    profile = ctx.profile
+    if profile is not None and key in profile.arms:
+        return profile.arms[key]
+    return ctx.state.arms.get(key)
+
+
+def bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
+    """The remembered visitor's variant in the campaign's bandit run: the one he was given
+    before, else one drawn by his hash point against the weights in force (his audience
+    segment's own, when the bandit learns per segment), which is then kept. Worked out once
+    per request and campaign."""
+    memo = ctx.request_memo(_ARMS, dict)
+    arm = memo.get(campaign.id)
+    if arm is None:
+        arm = memo[campaign.id] = _bandit_arm(campaign, ctx)
+    return arm
+
+
+def _bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
+    bandit = campaign.bandit
+    segment = _learning_segment(campaign, ctx)
+    weights = bandit.weights_for(segment.id if segment is not None else None)
+    stored = stored_arm(ctx, bandit.run_id)
+    variant = campaign.variants_by_id.get(stored) if stored is not None else None
+    kept = variant is not None
+    if variant is None:
+        point = bucket_of(f"{ctx.bucket_id}:{campaign.id}:variant".encode())
+        variant = pick_weighted(campaign.variants, weights, point)
+    remember(ctx, bandit.run_id, variant.pk)
+    share = weights[campaign.variants.index(variant)] / sum(weights)
+    return BanditArm(variant, share, kept,
+                     segment if segment is not None and segment.id in bandit.segments
+                     else None)
+
+
+def leading_variant(campaign: CompiledCampaign) -> ContentVariant:
+    """The variant with the largest overall weight (for a visitor who is not remembered:
+    he takes part in no experiment, and gets what earns most)."""
+    weights = campaign.bandit.weights
+    return campaign.variants[max(range(len(weights)), key=weights.__getitem__)]
+
+
+def _learning_segment(campaign: CompiledCampaign, ctx: VisitorContext) -> object:
+    """The first audience segment the visitor is in, for a bandit learning per segment."""
+    if not campaign.bandit.segments:
+        return None
+    for segment in campaign.segments:
+        if ctx.segment_verdict(segment.id).matched:
+            return segment
+    return None
+
+
+def remember(ctx: VisitorContext, run_id: int, variant_id: int) -> None:
+    """Keep the arm in his cookie and, when his profile lacks it, mark it for
+    :func:`save` at the end of the request."""
+    ctx.state.remember_arm(run_id, variant_id)
+    profile = ctx.profile
+    if profile is not None and profile.arms.get(str(run_id)) != variant_id:
+        ctx.request_memo(_NEW_ARMS, dict)[str(run_id)] = variant_id
+
+
+def save(ctx: VisitorContext) -> None:
+    """Write the arms drawn on this request to the customer's profile (one UPDATE, only on
+    a request that drew one) and to his cached snapshot, so the next request reads them
+    without a query. Called by the middleware; never for a preview."""
+    from personalization.engine.profiles import replace_cached
+    from personalization.models import VisitorProfile
+
+    new = ctx.request_memo(_NEW_ARMS)
+    profile = ctx.profile if new else None
+    if profile is None or ctx.is_preview:
+        return
+    arms = bounded_arms({**{k: v for k, v in profile.arms.items() if k not in new}, **new})
+    VisitorProfile.objects.filter(pk=profile.profile_id).update(arms=arms)
+    replace_cached(ctx.user.pk, replace(profile, arms=arms))
