@@ -291,8 +291,15 @@ def _update(now: datetime) -> int:
         campaigns.append(run.campaign)
     BanditUpdate.objects.bulk_create(updates, batch_size=1000)
     Campaign.objects.bulk_update(campaigns, ["bandit_weights"], batch_size=500)
-    transaction.on_commit(rulebook.invalidate)  # web processes pick the weights up
+    _publish()
     return len(runs)
+
+
+def _publish() -> None:
+    """Make every web process rebuild its RuleBook with the new weights: now (this
+    transaction's own next decision) and on commit (no process keeps the old ones)."""
+    rulebook.invalidate()
+    transaction.on_commit(rulebook.invalidate)
 
 
 def _row(run: ExperimentRun, segment: int | None, now: datetime, s: Step) -> BanditUpdate:
@@ -310,7 +317,7 @@ def follow_run(campaign: Campaign, run: ExperimentRun | None) -> None:
     if run is None or not run.is_bandit:
         if state:
             Campaign.objects.filter(pk=campaign.pk).update(bandit_weights={})
-            transaction.on_commit(rulebook.invalidate)
+            _publish()
         return
     if state.get("run") == run.pk:
         return
@@ -321,7 +328,7 @@ def follow_run(campaign: Campaign, run: ExperimentRun | None) -> None:
              "at": run.started_at.isoformat()}
     Campaign.objects.filter(pk=campaign.pk).update(bandit_weights=state)
     campaign.bandit_weights = state
-    transaction.on_commit(rulebook.invalidate)
+    _publish()
 
 
 def set_frozen(campaign: Campaign, frozen: bool) -> None:
