@@ -177,7 +177,9 @@ PERSONALIZATION = {
 
 # Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).
 CELERY_BEAT_SCHEDULE = beat_schedule(PERSONALIZATION.get("SEGMENT_REFRESH_INTERVAL"),
-                                     PERSONALIZATION.get("EVENT_FLUSH_MAX_DELAY"))
+                                     PERSONALIZATION.get("EVENT_FLUSH_MAX_DELAY"),
+                                     bandit_interval=PERSONALIZATION.get(
+                                         "BANDIT_UPDATE_INTERVAL"))
 
 # Demo only: a bar on every page to browse as one of the seeded personas.
 DEMO_PERSONA_SWITCHER = os.environ.get("DEMO_PERSONA_SWITCHER", "1") == "1"

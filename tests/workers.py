@@ -32,7 +32,9 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tests.worker", "worker", "-P", "solo",
              "-Q", os.environ["PZ_TEST_QUEUE"], "-n", f"{log.stem}@%h", "-l", "INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             *(["-B", "-s", str(log.with_suffix(".beat"))] if env.get("PZ_WORKER_BEAT")
+               else [])],
             cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT)
         wait_for(lambda: "ready." in log.read_text() or self.process.poll() is not None, 30)
         assert self.process.poll() is None, log.read_text()

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from personalization.admin import bandits
 from personalization.fields import format_money
 from personalization.measurement import kpis
 from personalization.measurement.experiments import promote_winner
@@ -151,7 +152,9 @@ def _act(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: Campaign
     if not model_admin.has_change_permission(request, campaign):
         raise PermissionDenied
     here = reverse("admin:personalization_campaign_report", args=[campaign.pk])
-    if request.POST.get("action") == "refresh":
+    if request.POST.get("action") in bandits.ACTIONS and run.is_bandit:
+        bandits.act(request, campaign, request.POST["action"])
+    elif request.POST.get("action") == "refresh":
         roll_up(run)
         messages.success(request, _("The figures are up to date."))
     elif request.POST.get("action") == "promote" and run.is_running:

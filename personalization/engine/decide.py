@@ -215,6 +215,12 @@ def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Conte
     return False, campaign.pick_variant(bucket_id)
 
 
+def _leading(campaign: CompiledCampaign, variant: ContentVariant) -> str:
+    weights = campaign.bandit.weights
+    share = weights[campaign.variants.index(variant)] / sum(weights)
+    return f"bandit's leading one (bandit weight {round(share * 100)} %)"
+
+
 def _bandit_reason(arm: BanditArm) -> Reason:
     """"variant 'B' (bandit weight 62 %)", and whether he keeps it or it was drawn now."""
     how = ("kept from his first exposure in this run" if arm.kept else
@@ -240,7 +246,7 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
         # No consent to remember the visitor: no stable bucket, no experiment.
         notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
                             "(no personalization or analytics consent) and takes part in no "
-                            "experiment", (variant, "bandit's leading one"
+                            "experiment", (variant, _leading(campaign, variant)
                                            if campaign.bandit is not None else "first")))
     elif campaign.bandit is not None:
         notes.append(_bandit_reason(bandit_arm(campaign, ctx)))

@@ -134,7 +134,7 @@ def period_weighted_rows(rows: list[Any], fields: Sequence[str], counts: Sequenc
 
 def _scale(value: Any, factor: float) -> Any:
     if isinstance(value, Decimal):
-        return (value * Decimal(repr(factor))).quantize(Decimal("0.01"))
+        return (value * Decimal(str(float(factor)))).quantize(Decimal("0.01"))
     return value * factor
 
 

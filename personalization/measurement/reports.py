@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from personalization.conf import app_settings
+from personalization.measurement import bandit_report
 from personalization.measurement import statistics as st
 from personalization.measurement.rollups import PRE_PERIOD_DAYS
 from personalization.models import ContentVariant, DailyRollup, ExperimentRun, Segment
@@ -113,6 +114,7 @@ class Report:
     daily: list[dict[str, Any]] = field(default_factory=list)
     window_days: int = 7
     pre_period_days: int = PRE_PERIOD_DAYS
+    bandit: Any = None  # a bandit's section (measurement.bandit_report)
 
     @property
     def adjusted(self) -> bool:
@@ -233,7 +235,7 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
         share = (100 - run.holdout_percent) * weight / total
         arms[(False, int(pk))] = Arm(f"Variant '{names.get(int(pk), pk)}'", False, int(pk),
                                      share)
-    for row in rows:
+    for row in bandit_report.arm_rows(run, rows):  # a bandit's: period-weighted
         arms.setdefault(_arm_key(row), Arm(f"Variant #{row.variant_id}", False,
                                            row.variant_id)).add(row)
     ordered = list(arms.values())
@@ -256,6 +258,7 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
         daily=_daily(rows, (control.control, control.variant_id) if control else (True, None),
                      list(arms)),
         window_days=app_settings.CONVERSION_WINDOW_DAYS)
+    bandit_report.amend(report, run, rows, segment)  # a bandit's section and SRM check
     _guards(report, control)
     return report
 
