@@ -372,3 +372,20 @@ def test_explain_says_the_bandit_weight():
     out = StringIO()
     call_command("explain", user="anna", slot="hero", stdout=out)
     assert "(bandit weight 33 %)" in out.getvalue()
+
+
+def test_the_demo_bandit_is_seeded_with_weights_that_moved():
+    from collections import Counter
+
+    from demo_shop.seed.bandit import DAYS, NAME, seed_bandit
+    from personalization.measurement.reports import run_report
+
+    seed_bandit(Counter())
+    campaign = Campaign.objects.get(name=NAME)
+    run = campaign.runs.get()
+    assert BanditUpdate.objects.filter(run=run).count() == DAYS + 1
+    assert max(weights(campaign).values()) > 0.6
+    assert weights(campaign)["2 for 1 on cat food"] == max(weights(campaign).values())
+    section = run_report(run).bandit
+    assert "chance to be best on conversion rate" in section.explanation
+    assert not section.srm.mismatch and section.gain.value > 0
