@@ -215,19 +215,24 @@ def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Conte
     return False, campaign.pick_variant(bucket_id)
 
 
-def _leading(campaign: CompiledCampaign, variant: ContentVariant) -> str:
-    weights = campaign.bandit.weights
-    share = weights[campaign.variants.index(variant)] / sum(weights)
-    return f"bandit's leading one (bandit weight {round(share * 100)} %)"
+def _leading(campaign: CompiledCampaign) -> Reason:
+    return Reason("bandit's leading one (bandit weight {} %)", (
+        round(max(campaign.bandit.weights) * 100),))
 
 
 def _bandit_reason(arm: BanditArm) -> Reason:
     """"variant 'B' (bandit weight 62 %)", and whether he keeps it or it was drawn now."""
-    how = ("kept from his first exposure in this run" if arm.kept else
-           "drawn by the current weights" + (
-               f" learnt for segment '{arm.segment}'" if arm.segment is not None else ""))
-    return Reason("variant '{}' (bandit weight {} %), {}", (
-        arm.variant, round(arm.weight * 100), how))
+    if arm.kept:
+        return Reason(_KEPT, (arm.variant, round(arm.weight * 100)))
+    if arm.segment is not None:
+        return Reason(_DRAWN_FOR_SEGMENT, (arm.variant, round(arm.weight * 100), arm.segment))
+    return Reason(_DRAWN, (arm.variant, round(arm.weight * 100)))
+
+
+_KEPT = "variant '{}' (bandit weight {} %), kept from his first exposure in this run"
+_DRAWN = "variant '{}' (bandit weight {} %), drawn by the current weights"
+_DRAWN_FOR_SEGMENT = ("variant '{}' (bandit weight {} %), drawn by the current weights "
+                      "learnt for segment '{}'")
 
 
 def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
@@ -246,7 +251,7 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
         # No consent to remember the visitor: no stable bucket, no experiment.
         notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
                             "(no personalization or analytics consent) and takes part in no "
-                            "experiment", (variant, _leading(campaign, variant)
+                            "experiment", (variant, _leading(campaign)
                                            if campaign.bandit is not None else "first")))
     elif campaign.bandit is not None:
         notes.append(_bandit_reason(bandit_arm(campaign, ctx)))

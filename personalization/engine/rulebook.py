@@ -60,11 +60,17 @@ def pick_weighted(variants: list[ContentVariant], weights: tuple[float, ...],
 @dataclass
 class CompiledBandit:
     """A bandit's weights in force (see measurement.bandits), aligned with the campaign's
-    variants: overall and, when it learns per audience segment, per segment."""
+    variants and summing to 1: overall and, when it learns per audience segment, per
+    segment."""
 
     run_id: int
     weights: tuple[float, ...]
     segments: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    #: The run id as the sticky store keys it.
+    run_key: str = ""
+
+    def __post_init__(self) -> None:
+        self.run_key = str(self.run_id)
 
     def weights_for(self, segment_id: int | None) -> tuple[float, ...]:
         return self.segments.get(segment_id, self.weights) if segment_id else self.weights
@@ -77,8 +83,9 @@ class CompiledBandit:
             return None
 
         def aligned(weights: dict) -> tuple[float, ...] | None:
-            values = tuple(max(float(weights.get(str(v.pk), 0)), 0.0) for v in variants)
-            return values if sum(values) > 0 else None
+            values = [max(float(weights.get(str(v.pk), 0)), 0.0) for v in variants]
+            total = sum(values)
+            return tuple(v / total for v in values) if total > 0 else None
 
         overall = aligned(state.get("weights") or {})
         if overall is None:
@@ -122,8 +129,8 @@ class CompiledCampaign:
     simple: bool = False  # no schedule, cap or flag: only the audience decides
     #: A bandit's weights in force (None: a fixed split), set once the variants are attached.
     bandit: CompiledBandit | None = None
-    #: The variants by id (a bandit's stored arms name them), set with the bandit.
-    variants_by_id: dict[int, ContentVariant] = field(default_factory=dict)
+    #: A bandit's variants by id (stored arms name them): (variant, its position).
+    variants_by_id: dict[int, tuple[ContentVariant, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.label = f"campaign '{self.name}' (priority {self.priority})"
@@ -245,7 +252,7 @@ def build(version: str) -> RuleBook:
         if campaign.id in bandit_states:
             campaign.bandit = CompiledBandit.compile(bandit_states[campaign.id],
                                                      campaign.variants)
-            campaign.variants_by_id = {v.pk: v for v in campaign.variants}
+            campaign.variants_by_id = {v.pk: (v, i) for i, v in enumerate(campaign.variants)}
         campaign.audience_text = "; ".join(["'{}': {}"] * len(campaign.segments))
     for slot in book.slots.values():
         slot.campaigns.sort(key=lambda c: (-c.priority, c.id))

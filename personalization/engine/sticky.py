@@ -11,23 +11,22 @@ A new arm is written to the profile once, at the end of the request that drew it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from personalization.engine.cookies import bounded_arms
 from personalization.engine.rulebook import bucket_of, pick_weighted
 
 if TYPE_CHECKING:
     from personalization.engine.context import VisitorContext
-    from personalization.engine.rulebook import CompiledCampaign
+    from personalization.engine.rulebook import CompiledBandit, CompiledCampaign
     from personalization.models import ContentVariant
 
 _NEW_ARMS = "personalization.sticky.new"
 _ARMS = "personalization.sticky.arms"
 
 
-@dataclass(frozen=True)
-class BanditArm:
+class BanditArm(NamedTuple):
     """The visitor's variant in a bandit run, and how he got it."""
 
     variant: ContentVariant
@@ -36,13 +35,12 @@ class BanditArm:
     segment: object = None  # the audience segment whose own weights drew it, if any
 
 
-def stored_arm(ctx: VisitorContext, run_id: int) -> int | None:
+def stored_arm(ctx: VisitorContext, run_key: str) -> int | None:
     """The variant id kept for the visitor in the run: his profile's, else his cookie's."""
-    key = str(run_id)
     profile = ctx.profile
-    if profile is not None and key in profile.arms:
-        return profile.arms[key]
-    return ctx.state.arms.get(key)
+    if profile is not None and run_key in profile.arms:
+        return profile.arms[run_key]
+    return ctx.state.arms.get(run_key)
 
 
 def bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
@@ -59,17 +57,18 @@ def bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
 
 def _bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
     bandit = campaign.bandit
-    segment = _learning_segment(campaign, ctx)
-    weights = bandit.weights_for(segment.id if segment is not None else None)
-    stored = stored_arm(ctx, bandit.run_id)
-    variant = campaign.variants_by_id.get(stored) if stored is not None else None
-    kept = variant is not None
-    if variant is None:
-        point = bucket_of(f"{ctx.bucket_id}:{campaign.id}:variant".encode())
-        variant = pick_weighted(campaign.variants, weights, point)
-    remember(ctx, bandit.run_id, variant.pk)
-    share = weights[campaign.variants.index(variant)] / sum(weights)
-    return BanditArm(variant, share, kept,
+    segment = _learning_segment(campaign, ctx) if bandit.segments else None
+    weights = bandit.weights_for(segment.id) if segment is not None else bandit.weights
+    stored = stored_arm(ctx, bandit.run_key)
+    found = campaign.variants_by_id.get(stored) if stored is not None else None
+    if found is not None:
+        variant, index = found
+        remember(ctx, bandit, variant.pk)  # kept in his cookie and on his profile both
+        return BanditArm(variant, weights[index], True)
+    point = bucket_of(f"{ctx.bucket_id}:{campaign.id}:variant".encode())
+    variant = pick_weighted(campaign.variants, weights, point)
+    remember(ctx, bandit, variant.pk)
+    return BanditArm(variant, weights[campaign.variants_by_id[variant.pk][1]], False,
                      segment if segment is not None and segment.id in bandit.segments
                      else None)
 
@@ -78,26 +77,24 @@ def leading_variant(campaign: CompiledCampaign) -> ContentVariant:
     """The variant with the largest overall weight (for a visitor who is not remembered:
     he takes part in no experiment, and gets what earns most)."""
     weights = campaign.bandit.weights
-    return campaign.variants[max(range(len(weights)), key=weights.__getitem__)]
+    return campaign.variants[weights.index(max(weights))]
 
 
 def _learning_segment(campaign: CompiledCampaign, ctx: VisitorContext) -> object:
     """The first audience segment the visitor is in, for a bandit learning per segment."""
-    if not campaign.bandit.segments:
-        return None
     for segment in campaign.segments:
         if ctx.segment_verdict(segment.id).matched:
             return segment
     return None
 
 
-def remember(ctx: VisitorContext, run_id: int, variant_id: int) -> None:
+def remember(ctx: VisitorContext, bandit: CompiledBandit, variant_id: int) -> None:
     """Keep the arm in his cookie and, when his profile lacks it, mark it for
     :func:`save` at the end of the request."""
-    ctx.state.remember_arm(run_id, variant_id)
+    ctx.state.remember_arm(bandit.run_id, variant_id)
     profile = ctx.profile
-    if profile is not None and profile.arms.get(str(run_id)) != variant_id:
-        ctx.request_memo(_NEW_ARMS, dict)[str(run_id)] = variant_id
+    if profile is not None and profile.arms.get(bandit.run_key) != variant_id:
+        ctx.request_memo(_NEW_ARMS, dict)[bandit.run_key] = variant_id
 
 
 def save(ctx: VisitorContext) -> None:
