@@ -389,3 +389,25 @@ def test_the_demo_bandit_is_seeded_with_weights_that_moved():
     section = run_report(run).bandit
     assert "chance to be best on conversion rate" in section.explanation
     assert not section.srm.mismatch and section.gain.value > 0
+
+
+def test_the_preview_says_the_bandit_weight_and_keeps_nothing(client):
+    from personalization.touchpoints import preview
+    from tests.factories import UserFactory
+    from tests.test_preview import grant
+
+    make_bandit()
+    staff = grant(UserFactory(username="editor", is_staff=True), "view_segment",
+                  "preview_as_customer")
+    client.force_login(staff)
+    jan = UserFactory(username="jan")
+    from personalization.privacy.consent import record_choices
+
+    record_choices(choices={"personalization": True, "analytics": True}, source="signup",
+                   user=jan)
+    html = client.get(preview.preview_url("/_pz/slots/", preview.Target(user_id=jan.pk))
+                      ).content.decode()
+    assert "(bandit weight 33 %), drawn by the current weights" in html
+    assert not VisitorProfile.objects.filter(user=jan).exclude(arms={}).exists()
+    assert "pz_vid" not in client.cookies or not VisitorState.loads(
+        client.cookies["pz_vid"].value).arms
