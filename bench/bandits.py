@@ -161,11 +161,14 @@ def _decide(campaigns: int) -> dict:
     from personalization.models import BannerVariant, Campaign, Slot
     from personalization.testing import make_context
 
-    fixed = Campaign.objects.create(name="Fixed", status="live", slot=Slot.objects.create(
-        key="fixed", name="Fixed", kind="banner"))
-    for x in "ABC":
+    slot, _ = Slot.objects.get_or_create(key="fixed", defaults={"name": "Fixed",
+                                                                "kind": "banner"})
+    fixed, made = Campaign.objects.get_or_create(name="Fixed", slot=slot,
+                                                 defaults={"status": "live"})
+    for x in "ABC" if made else "":
         BannerVariant.objects.create(campaign=fixed, name=x, headline=x)
-    Campaign.objects.filter(name="Bandit 0").update(priority=100)
+    # The first bandit of the slot is a plain one (no holdout, no audience), as the fixed.
+    Campaign.objects.filter(name="Bandit 1").update(priority=100)
     get_rulebook()
     ids = [str(uuid.UUID(int=n + 1)) for n in range(DECISIONS)]
     states = {vid: VisitorState(vid=vid) for vid in ids}

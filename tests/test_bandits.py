@@ -335,6 +335,9 @@ def test_the_report_explains_the_weights_and_gives_period_weighted_figures(admin
     html = page.content.decode()
     assert "Share of the bandit's traffic per variant over time" in html
     assert "<polyline" in html and "chance to be best on conversion rate" in html
+    api = admin_client.get(f"/pz/api/campaigns/{campaign.pk}/report/").json()["bandit"]
+    assert api["explanation"] == section.explanation and "chart" not in api
+    assert {a["label"]: a["weight"] for a in api["arms"]}["Variant “B”"] > 0.9
     admin_client.post(f"/admin/personalization/campaign/{campaign.pk}/report/?run=1",
                       {"action": "bandit_freeze"})
     campaign.refresh_from_db()
@@ -389,6 +392,7 @@ def test_the_demo_bandit_is_seeded_with_weights_that_moved():
     section = run_report(run).bandit
     assert "chance to be best on conversion rate" in section.explanation
     assert not section.srm.mismatch and section.gain.value > 0
+    assert section.versus_holdout.value > 0  # the bandit as a whole beats the default
 
 
 def test_the_preview_says_the_bandit_weight_and_keeps_nothing(client):

@@ -40,7 +40,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
         fields = ["id", "name", "slot", "status", "priority", "segments", "starts_at",
                   "ends_at", "weekdays", "hour_start", "hour_end", "holdout_percent",
                   "cap_impressions", "cap_period_hours", "waffle_flag", "cost",
-                  "margin_percent", "variants"]
+                  "margin_percent", "allocation", "bandit_per_segment", "bandit_frozen",
+                  "variants"]
 
     def to_representation(self, instance: Campaign) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -201,18 +201,26 @@ def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Conte
     hash of (visitor, campaign). A visitor who is not remembered gets the first variant (a
     bandit's leading one). A bandit's holdout is the same fixed hash; its variant is the
     one he was given before in the run, else one drawn by the weights in force."""
+    control, variant, _bandit = _arm(campaign, ctx)
+    return control, variant
+
+
+def _arm(campaign: CompiledCampaign, ctx: VisitorContext
+         ) -> tuple[bool, ContentVariant | None, BanditArm | None]:
+    """:func:`arm_of`, and how a bandit gave the variant (None: no bandit drew it)."""
     if not campaign.variants:
-        return False, None
+        return False, None, None
     if not ctx.remembered:
         return False, (leading_variant(campaign) if campaign.bandit is not None
-                       else campaign.variants[0])
+                       else campaign.variants[0]), None
     bucket_id = ctx.bucket_id
     if campaign.control_share and (
             bucket_of(f"{bucket_id}:{campaign.id}".encode()) < campaign.control_share):
-        return True, None
+        return True, None, None
     if campaign.bandit is not None:
-        return False, bandit_arm(campaign, ctx).variant
-    return False, campaign.pick_variant(bucket_id)
+        arm = bandit_arm(campaign, ctx)
+        return False, arm.variant, arm
+    return False, campaign.pick_variant(bucket_id), None
 
 
 def _leading(campaign: CompiledCampaign) -> Reason:
@@ -239,7 +247,7 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
             notes: list[Reason]) -> Decision:
     """The holdout or a variant (see :func:`arm_of`), and why."""
     decision = Decision(slot=slot.key, slot_kind=slot.kind, campaign=campaign, notes=notes)
-    control, variant = arm_of(campaign, ctx)
+    control, variant, bandit = _arm(campaign, ctx)
     if control:
         decision.control = True
         notes.append(Reason("held out as control ({}% holdout): showing the default content",
@@ -253,8 +261,8 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
                             "(no personalization or analytics consent) and takes part in no "
                             "experiment", (variant, _leading(campaign)
                                            if campaign.bandit is not None else "first")))
-    elif campaign.bandit is not None:
-        notes.append(_bandit_reason(bandit_arm(campaign, ctx)))
+    elif bandit is not None:
+        notes.append(_bandit_reason(bandit))
     elif len(campaign.variants) > 1:
         notes.append(Reason("variant '{}' by weighted bucketing ({} of {})", (
             variant, variant.weight, campaign.total_weight)))

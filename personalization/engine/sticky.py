@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from personalization.models import ContentVariant
 
 _NEW_ARMS = "personalization.sticky.new"
-_ARMS = "personalization.sticky.arms"
 
 
 class BanditArm(NamedTuple):
@@ -46,16 +45,7 @@ def stored_arm(ctx: VisitorContext, run_key: str) -> int | None:
 def bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
     """The remembered visitor's variant in the campaign's bandit run: the one he was given
     before, else one drawn by his hash point against the weights in force (his audience
-    segment's own, when the bandit learns per segment), which is then kept. Worked out once
-    per request and campaign."""
-    memo = ctx.request_memo(_ARMS, dict)
-    arm = memo.get(campaign.id)
-    if arm is None:
-        arm = memo[campaign.id] = _bandit_arm(campaign, ctx)
-    return arm
-
-
-def _bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
+    segment's own, when the bandit learns per segment), which is then kept."""
     bandit = campaign.bandit
     segment = _learning_segment(campaign, ctx) if bandit.segments else None
     weights = bandit.weights_for(segment.id) if segment is not None else bandit.weights
@@ -63,7 +53,8 @@ def _bandit_arm(campaign: CompiledCampaign, ctx: VisitorContext) -> BanditArm:
     found = campaign.variants_by_id.get(stored) if stored is not None else None
     if found is not None:
         variant, index = found
-        remember(ctx, bandit, variant.pk)  # kept in his cookie and on his profile both
+        if ctx.profile is not None or ctx.state.arms.get(bandit.run_key) != variant.pk:
+            remember(ctx, bandit, variant.pk)  # in his cookie and on his profile both
         return BanditArm(variant, weights[index], True)
     point = bucket_of(f"{ctx.bucket_id}:{campaign.id}:variant".encode())
     variant = pick_weighted(campaign.variants, weights, point)

@@ -86,6 +86,9 @@ class BanditSection:
     chart_days: tuple[str, str] = ("", "")
     segments: list[SegmentLine] = field(default_factory=list)
     size: tuple[int, int] = (CHART_WIDTH, CHART_HEIGHT)
+    #: All the bandit's visitors against the fixed holdout (its share never moved, so the
+    #: pooled figures are fair): what the bandit as a whole earns; None without a holdout.
+    versus_holdout: st.Estimate | None = None
 
 
 def metric_words(run: ExperimentRun) -> str:
@@ -186,7 +189,26 @@ def section(run: ExperimentRun, rows: list[DailyRollup], segment: Any = None
         equal_total=float(total_n * estimate.mean()) if total_n else None,
         srm=srm, updates=len(in_force), last_update=latest.at if latest else None,
         chart=_chart(in_force, arms, run.started_at), chart_days=_chart_days(in_force, run),
-        segments=_segments(run, labels) if run.bandit_per_segment and segment is None else [])
+        segments=_segments(run, labels) if run.bandit_per_segment and segment is None else [],
+        versus_holdout=_versus_holdout(run, rows))
+
+
+def _versus_holdout(run: ExperimentRun, rows: list[DailyRollup]) -> st.Estimate | None:
+    held = [r for r in rows if r.control]
+    served = [r for r in rows if not r.control]
+    if not held or not served:
+        return None
+
+    def sums(part: list[DailyRollup], name: str) -> float:
+        return float(sum(getattr(r, name) or 0 for r in part))
+
+    n1, n0 = int(sums(served, "visitors")), int(sums(held, "visitors"))
+    if run.metric == "revenue":
+        return st.welch(n1, sums(served, "revenue"), sums(served, "revenue_sq"),
+                        n0, sums(held, "revenue"), sums(held, "revenue_sq"))
+    column = "goals" if run.metric == "goal" else "converters"
+    return st.difference_of_proportions(int(sums(served, column)), n1,
+                                        int(sums(held, column)), n0)
 
 
 def _interval(value: float, variance: float) -> st.Estimate:

@@ -70,7 +70,7 @@ def sync_run(campaign: Campaign) -> ExperimentRun | None:
                                            started_at=timezone.now(),
                                            holdout_percent=holdout, weights=weights, **terms)
         plan_run(run, campaign)
-    follow_run(campaign, run)  # a bandit run starts with equal weights
+    follow_run(campaign, run)  # a new bandit run starts with equal weights; none: no weights
     return run
 
 
