@@ -66,7 +66,9 @@ def run(campaigns: int = CAMPAIGNS) -> str:
         "",
         "A bandit's decision reads its weights from the RuleBook and the visitor's arm from "
         "his cookie (or his cached profile): no database query on a warm page "
-        "(tests/test_bandits.py pins it).", "",
+        "(tests/test_bandits.py pins it). A returning visitor's decision costs what a fixed "
+        "split's does; a new visitor's first one in a run pays once for drawing and keeping "
+        "his arm.", "",
         "Run again with `DATABASE_URL=postgres://... python -m bench bandits`.", MARK_END]
     print("\n".join(lines[7:12]), flush=True)
     return "\n".join(lines) + "\n"
