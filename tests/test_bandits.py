@@ -343,6 +343,10 @@ def test_the_report_explains_the_weights_and_gives_period_weighted_figures(admin
     campaign.refresh_from_db()
     assert campaign.bandit_frozen
     assert update_bandits() == 0
+    # Every variant can be promoted from the bandit's section, the first one too (without
+    # a holdout the report's comparisons take it as their baseline).
+    a_id = BannerVariant.objects.get(campaign=campaign, name="A").pk
+    assert f'name="variant" value="{a_id}"' in html
     admin_client.post(f"/admin/personalization/campaign/{campaign.pk}/report/?run=1",
                       {"action": "bandit_stop"})
     campaign.refresh_from_db()
@@ -415,3 +419,13 @@ def test_the_preview_says_the_bandit_weight_and_keeps_nothing(client):
     assert not VisitorProfile.objects.filter(user=jan).exclude(arms={}).exists()
     assert "pz_vid" not in client.cookies or not VisitorState.loads(
         client.cookies["pz_vid"].value).arms
+
+
+def test_promoting_a_variant_ends_the_bandit_and_shows_it_to_everybody(admin_client):
+    campaign = make_bandit()
+    b = BannerVariant.objects.get(campaign=campaign, name="B")
+    admin_client.post(f"/admin/personalization/campaign/{campaign.pk}/report/?run=1",
+                      {"action": "promote", "variant": b.pk})
+    campaign.refresh_from_db()
+    assert open_run(campaign) is None and campaign.bandit_weights == {}
+    assert {choose("hero", visitor(n)).variant.name for n in range(50)} == {"B"}
