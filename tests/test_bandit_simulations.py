@@ -117,3 +117,17 @@ def test_per_segment_weights_move_to_each_segments_own_best() -> None:
     cats, _, _ = simulate(np.array([0.05, 0.03]), runs=50, seed=11)
     pizza, _, _ = simulate(np.array([0.03, 0.05]), runs=50, seed=12)
     assert np.median(cats[-1, :, 0]) > 0.9 and np.median(pizza[-1, :, 1]) > 0.9
+
+
+def test_the_period_weighted_interval_covers_the_truth_for_an_arm_at_its_floor() -> None:
+    """An arm that lost its traffic has days of a handful of visitors and no conversion;
+    its 95 % interval still holds its true rate about 95 % of the time."""
+    from personalization.measurement.statistics import Z95
+
+    rng = np.random.default_rng(3)
+    days = np.array([700] * 7 + [9] * 14)[:, None, None] * np.ones((1, 2000, 1))
+    visitors = np.concatenate([days, days * 0 + 700 - days], axis=2).astype(int)
+    conversions = rng.binomial(visitors, 0.04)
+    estimate, variance = period_weighted(visitors, conversions)
+    covered = np.abs(estimate[:, 0] - 0.04) <= Z95 * np.sqrt(variance[:, 0])
+    assert 0.92 <= covered.mean() <= 0.98

@@ -45,12 +45,17 @@ def period_weighted(visitors: np.ndarray, successes: np.ndarray,
     w = period_shares(visitors)
     n = np.maximum(visitors, 1)
     mean = successes / n
+    # The spread of one visitor's outcome from the arm's whole run, not from each period:
+    # a period with few visitors and no conversion would claim no spread at all.
+    total = np.maximum(visitors.sum(axis=0), 1)
+    overall = successes.sum(axis=0) / total
     if squares is None:
-        var = mean * (1 - mean)
+        var = overall * (1 - overall)
     else:
-        var = np.maximum(squares - successes * successes / n, 0) / np.maximum(n - 1, 1)
+        var = np.maximum(squares.sum(axis=0) - successes.sum(axis=0) * overall, 0) / \
+            np.maximum(total - 1, 1)
     estimate = (w * mean).sum(axis=0)
-    variance = (w * w * var / n).sum(axis=0)
+    variance = (w * w / n).sum(axis=0) * var
     return estimate, variance
 
 
