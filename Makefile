@@ -49,7 +49,8 @@ bench: $(STAMP)
 	@$(BIN)/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null \
 		&& $(BIN)/python -m bench redis || echo "Redis not reachable: page overhead with Redis skipped"
 	@case "$$DATABASE_URL" in postgres*) $(BIN)/python -m bench load \
-		&& $(BIN)/python -m bench api && $(BIN)/python -m bench journeys ;; \
+		&& $(BIN)/python -m bench api && $(BIN)/python -m bench journeys \
+		&& $(BIN)/python -m bench bandits ;; \
 		*) echo "DATABASE_URL is not PostgreSQL: load, API and journey benchmarks skipped" ;; esac
 
 clean:

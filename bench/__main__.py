@@ -31,6 +31,13 @@ def main() -> None:
         refresh.merge_into(out, api.run(), api.MARK_START, api.MARK_END)
         print(f"\nWritten to {out.relative_to(ROOT)}")
         return
+    if sys.argv[1:2] == ["bandits"]:
+        from bench import bandits
+
+        campaigns = int(sys.argv[2]) if sys.argv[2:] else bandits.CAMPAIGNS
+        refresh.merge_into(out, bandits.run(campaigns), bandits.MARK_START, bandits.MARK_END)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["journeys"]:
         from bench import journeys
 

@@ -190,7 +190,9 @@ PERSONALIZATION = {
 
 # Periodic tasks for `celery -A demo_shop beat` (static schedule; see docs/async.md).
 CELERY_BEAT_SCHEDULE = beat_schedule(PERSONALIZATION.get("SEGMENT_REFRESH_INTERVAL"),
-                                     PERSONALIZATION.get("EVENT_FLUSH_MAX_DELAY"))
+                                     PERSONALIZATION.get("EVENT_FLUSH_MAX_DELAY"),
+                                     bandit_interval=PERSONALIZATION.get(
+                                         "BANDIT_UPDATE_INTERVAL"))
 
 # Demo only: with eager Celery (no beat), the journeys' scan runs after a request at most
 # once a minute (demo_shop.middleware.DemoJourneyClockMiddleware); 0 turns it off.

@@ -142,6 +142,15 @@ NUMBER_SETTINGS = [
      "nobody out.", "E010"),
     ("PUBLISH_TIMEOUT", 0.05, 30, "number of seconds",
      "The default, 1, keeps a hung broker from holding up a checkout for longer.", "E015"),
+    ("BANDIT_UPDATE_INTERVAL", 60, 7 * 86400, "number of seconds",
+     "The default, 3600, moves a bandit's weights every hour.", "E020"),
+    ("BANDIT_EXPLORATION_DAYS", 0, 365, "number of days",
+     "The default, 7, gives every variant a whole week of equal traffic first.", "E021"),
+    ("BANDIT_MIN_CONVERSIONS", 0, 1_000_000, "number",
+     "The default, 30, lets the weights move once every variant has 30 conversions.",
+     "E022"),
+    ("BANDIT_FLOOR_PERCENT", 0, 20, "percentage",
+     "The default, 1, keeps 1 % of the bandit's traffic on every variant.", "E023"),
 ]
 
 

@@ -43,6 +43,14 @@ DEFAULTS: dict[str, Any] = {
     "CURRENCY": "EUR",
     "REPORT_MIN_CONVERSIONS": 100,
     "REPORT_MIN_DAYS": 7,
+    # Bandits (campaigns that allocate by bandit): seconds between two weight updates
+    # (Celery beat), days of equal weights at the start of a run, and the converting
+    # visitors (or goals) every variant needs before the weights move; the smallest share
+    # of the bandit's traffic each variant keeps (percent), so a bad start can recover.
+    "BANDIT_UPDATE_INTERVAL": 60 * 60,
+    "BANDIT_EXPLORATION_DAYS": 7,
+    "BANDIT_MIN_CONVERSIONS": 30,
+    "BANDIT_FLOOR_PERCENT": 1,
     # Conversions are attributed to exposures seen within this many days.
     "CONVERSION_WINDOW_DAYS": 7,
     # Events are buffered in the cache and bulk-inserted once this many are waiting.

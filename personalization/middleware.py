@@ -17,6 +17,7 @@ from personalization.engine.context import VisitorContext
 from personalization.engine.cookies import VisitorState
 from personalization.engine.decide import DEFERRED_KINDS, Page, in_global_holdout, page_of
 from personalization.engine.profiles import record_visit
+from personalization.engine.sticky import save as save_bandit_arms
 from personalization.measurement.event_rows import event_row
 from personalization.measurement.events import buffer_events
 from personalization.privacy.consent import ANALYTICS, PERSONALIZATION
@@ -110,6 +111,7 @@ class PersonalizationMiddleware:
                     samesite="Lax")
         if page is not None:
             self._record_impressions(ctx, page)
+            save_bandit_arms(ctx)  # a customer's new bandit arms, on his profile
         caps = ctx.caps if ctx.is_loaded("caps") else None
         if caps is not None and caps.changed:
             response.set_cookie(

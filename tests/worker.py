@@ -27,4 +27,13 @@ if os.environ.get("PZ_VISIBILITY_TIMEOUT"):
         "visibility_timeout": float(os.environ["PZ_VISIBILITY_TIMEOUT"]),
         "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
 
+if os.environ.get("PZ_WORKER_BEAT"):
+    # The worker runs beat too (-B), with only the app's bandit entry, every few seconds:
+    # the test watches beat move a bandit's weights.
+    from personalization.jobs.schedule import beat_schedule
+
+    entry = "personalization.update_bandits"
+    app.conf.beat_schedule = {entry: beat_schedule(
+        bandit_interval=float(os.environ["PZ_WORKER_BEAT"]))[entry]}
+
 __all__ = ["app"]

@@ -20,6 +20,7 @@ from demo_shop.customers.personas import PERSONA_PASSWORD
 from demo_shop.orders.models import DiscountCode, Order, OrderLine
 
 from . import plan as seed_plan
+from .bandit import seed_bandit
 from .catalog_data import CATALOG, CategorySpec
 from .consent import seed_consent, seed_profiles
 from .history import seed_history
@@ -50,6 +51,7 @@ def seed(customers: int = DEFAULT_CUSTOMERS, log: Callable[[str], None] = print,
         seed_profiles(users, created)
         if history:
             seed_history(created)
+            seed_bandit(created)
     _estimate_reach()
     summary = ", ".join(f"{count} {name}" for name, count in created.items() if count)
     log(f"Seeded: {summary}." if summary else "Nothing to do: the demo data is already there.")

@@ -248,6 +248,11 @@ class CampaignAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         (_("Limits and cost"), {
             "fields": [("cap_impressions", "cap_period_hours"), "popup_on_checkout",
                        "waffle_flag", "cost"]}),
+        (_("Allocation"), {
+            "fields": ["allocation", "bandit_per_segment", "bandit_frozen"],
+            "description": _("A bandit optimises the decision metric: see its report for "
+                             "its weights and why they moved. Changing the allocation "
+                             "starts a new run.")}),
     ]
 
     def get_urls(self) -> list[Any]:

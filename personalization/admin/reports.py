@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from personalization.admin import bandits
 from personalization.admin.charts import line_chart
 from personalization.admin.forms import PromoteForm
 from personalization.admin.permissions import require
@@ -99,7 +100,9 @@ def _act(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: Campaign
          run: ExperimentRun) -> HttpResponse:
     require(model_admin, request, "change", campaign)
     here = reverse("admin:personalization_campaign_report", args=[campaign.pk])
-    if request.POST.get("action") == "refresh":
+    if request.POST.get("action") in bandits.ACTIONS and run.is_bandit:
+        bandits.act(request, campaign, request.POST["action"])
+    elif request.POST.get("action") == "refresh":
         roll_up(run)
         messages.success(request, _("The figures are up to date."))
     return HttpResponseRedirect(f"{here}?run={run.number}")

@@ -48,8 +48,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
                   "control_weight", "decision_metric", "goal_event", "analysis",
                   "minimum_effect_percent", "power_percent", "planned_visitors",
                   "cap_impressions", "cap_period_hours", "popup_on_checkout", "waffle_flag",
-                  "cost",
-                  "margin_percent", "variants"]
+                  "cost", "margin_percent", "allocation", "bandit_per_segment",
+                  "bandit_frozen", "variants"]
 
     def to_representation(self, instance: Campaign) -> dict[str, Any]:
         data = super().to_representation(instance)

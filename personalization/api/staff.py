@@ -87,6 +87,8 @@ class CampaignReportView(StaffView):
         report = run_report(run, segment)
         data = _plain(report)
         data.pop("daily", None)
+        for drawing in ("chart", "chart_days", "size"):  # a bandit's: the admin's drawing
+            (data.get("bandit") or {}).pop(drawing, None)
         data["run"] = run.number
         data["adjusted"] = report.adjusted
         data["state"] = report.judgement.state if report.judgement else None

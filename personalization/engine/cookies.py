@@ -16,6 +16,15 @@ STATE_SALT = "personalization.visitor"
 CAPS_SALT = "personalization.caps"
 VISIT_GAP_SECONDS = 30 * 60  # a new visit starts after 30 minutes without a request
 MAX_VIEWED_CATEGORIES = 12
+#: Bandit runs whose arm the cookie keeps (the latest); older runs have ended long ago.
+MAX_STICKY_RUNS = 20
+
+
+def bounded_arms(arms: dict[str, int]) -> dict[str, int]:
+    """The latest MAX_STICKY_RUNS entries of run id -> variant id (insertion order)."""
+    if len(arms) <= MAX_STICKY_RUNS:
+        return arms
+    return dict(list(arms.items())[-MAX_STICKY_RUNS:])
 
 
 @dataclass
@@ -31,6 +40,8 @@ class VisitorState:
     last_category: str = ""
     #: The visit (number) whose visit to a personalized page was recorded.
     recorded_visit: int = 0
+    #: His variant in each bandit run (run id -> variant id): sticky while weights move.
+    arms: dict[str, int] = field(default_factory=dict)
     is_new: bool = False
     changed: bool = False
     #: This request starts a visit (the first, or one after a 30-minute gap).
@@ -48,6 +59,8 @@ class VisitorState:
             data["k"] = self.last_category
         if self.recorded_visit:
             data["p"] = self.recorded_visit
+        if self.arms:
+            data["a"] = self.arms
         return signing.dumps(data, salt=STATE_SALT, compress=True)
 
     @classmethod
@@ -61,7 +74,9 @@ class VisitorState:
                            last_touch=dict(data.get("l", {})),
                            views={str(k): int(v) for k, v in data.get("c", {}).items()},
                            last_category=str(data.get("k", "")),
-                           recorded_visit=int(data.get("p", 0)))
+                           recorded_visit=int(data.get("p", 0)),
+                           arms=bounded_arms({str(int(k)): int(v)
+                                              for k, v in data.get("a", {}).items()}))
             except Exception:  # any malformed payload (even Infinity) reads as none
                 logger.info("Ignoring an invalid visitor cookie.")
         return cls(vid=str(uuid.uuid4()), is_new=True, changed=True)
@@ -84,6 +99,16 @@ class VisitorState:
         if utm and not self.first_touch:
             self.first_touch = utm
             self.changed = True
+
+    def remember_arm(self, run_id: int, variant_id: int) -> None:
+        """Keep the visitor's variant in a bandit run (the oldest runs drop out)."""
+        key = str(run_id)
+        if self.arms.get(key) == variant_id:
+            return
+        self.arms.pop(key, None)
+        self.arms[key] = variant_id
+        self.arms = bounded_arms(self.arms)
+        self.changed = True
 
     def record_view(self, category_ids: tuple[int, ...]) -> None:
         """Count a visit to a category: entering it, not every page viewed inside it."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from personalization.conf import app_settings
 from personalization.engine.rulebook import bucket_of
 from personalization.engine.segments import Reason
+from personalization.engine.sticky import BanditArm, bandit_arm, leading_variant
 
 if TYPE_CHECKING:
     from personalization.engine.context import VisitorContext
@@ -202,16 +203,49 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Re
 
 def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:
     """(held out as control, the variant): the visitor's arm of the campaign, by a stable
-    hash of (visitor, campaign). A visitor who is not remembered gets the first variant."""
+    hash of (visitor, campaign). A visitor who is not remembered gets the first variant (a
+    bandit's leading one). A bandit's holdout is the same fixed hash; its variant is the
+    one he was given before in the run, else one drawn by the weights in force."""
+    control, variant, _bandit = _arm(campaign, ctx)
+    return control, variant
+
+
+def _arm(campaign: CompiledCampaign, ctx: VisitorContext
+         ) -> tuple[bool, ContentVariant | None, BanditArm | None]:
+    """:func:`arm_of`, and how a bandit gave the variant (None: no bandit drew it)."""
     if not campaign.variants:
-        return False, None
+        return False, None, None
     if not ctx.remembered:
-        return False, campaign.variants[0]
+        return False, (leading_variant(campaign) if campaign.bandit is not None
+                       else campaign.variants[0]), None
     bucket_id = ctx.bucket_id
     if campaign.control_share and (
             bucket_of(f"{bucket_id}:{campaign.id}".encode()) < campaign.control_share):
-        return True, None
-    return False, campaign.pick_variant(bucket_id)
+        return True, None, None
+    if campaign.bandit is not None:
+        arm = bandit_arm(campaign, ctx)
+        return False, arm.variant, arm
+    return False, campaign.pick_variant(bucket_id), None
+
+
+def _leading(campaign: CompiledCampaign) -> Reason:
+    return Reason("bandit's leading one (bandit weight {} %)", (
+        round(max(campaign.bandit.weights) * 100),))
+
+
+def _bandit_reason(arm: BanditArm) -> Reason:
+    """"variant 'B' (bandit weight 62 %)", and whether he keeps it or it was drawn now."""
+    if arm.kept:
+        return Reason(_KEPT, (arm.variant, round(arm.weight * 100)))
+    if arm.segment is not None:
+        return Reason(_DRAWN_FOR_SEGMENT, (arm.variant, round(arm.weight * 100), arm.segment))
+    return Reason(_DRAWN, (arm.variant, round(arm.weight * 100)))
+
+
+_KEPT = "variant '{}' (bandit weight {} %), kept from his first exposure in this run"
+_DRAWN = "variant '{}' (bandit weight {} %), drawn by the current weights"
+_DRAWN_FOR_SEGMENT = ("variant '{}' (bandit weight {} %), drawn by the current weights "
+                      "learnt for segment '{}'")
 
 
 def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
@@ -219,7 +253,10 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
     """The holdout or a variant (see :func:`arm_of`), and why."""
     decision = Decision(slot=slot.key, slot_kind=slot.kind, campaign=campaign, notes=notes)
     chosen = ctx.chosen_arm(campaign) if ctx.is_preview else None  # a staff preview's pick
-    control, variant = chosen if chosen is not None else arm_of(campaign, ctx)
+    if chosen is not None:
+        (control, variant), bandit = chosen, None
+    else:
+        control, variant, bandit = _arm(campaign, ctx)
     if chosen is not None:
         decision.control = control
         notes.append(Reason("{} chosen for this preview", (
@@ -233,9 +270,12 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
         decision.campaign = None
     elif not ctx.remembered:
         # No consent to remember the visitor: no stable bucket, no experiment.
-        notes.append(Reason("variant '{}': the first, since the visitor is not remembered "
+        notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
                             "(no personalization or analytics consent) and takes part in no "
-                            "experiment", (variant,)))
+                            "experiment", (variant, _leading(campaign)
+                                           if campaign.bandit is not None else "first")))
+    elif bandit is not None:
+        notes.append(_bandit_reason(bandit))
     elif len(campaign.variants) > 1:
         notes.append(Reason("variant '{}' by weighted bucketing ({} of {})", (
             variant, variant.weight, campaign.total_weight)))

@@ -42,6 +42,8 @@ class ProfileSnapshot:
     account_id: int | None = None
     fields: dict[str, str] = field(default_factory=dict)
     segment_ids: frozenset[int] = frozenset()
+    #: His variant in each bandit run (run id -> variant id), on every device.
+    arms: dict[str, int] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         # Equal snapshots have the same profile; the decision's fact tree keys on them.
@@ -192,4 +194,11 @@ def build_snapshot(user: Any) -> ProfileSnapshot:
         fields=fields,
         segment_ids=frozenset(SegmentMembership.objects.filter(user=user)
                               .values_list("segment_id", flat=True)),
+        arms={str(k): int(v) for k, v in (profile.arms or {}).items()},
     )
+
+
+def replace_cached(user_id: int, snapshot: ProfileSnapshot) -> None:
+    """Put an updated snapshot in the cache (a new bandit arm was stored on his profile),
+    so the next request reads it without a query."""
+    _cache().set(_key(user_id), snapshot, app_settings.PROFILE_CACHE_TIMEOUT)

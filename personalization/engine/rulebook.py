@@ -47,6 +47,59 @@ def bucket_of(key: bytes) -> float:
 _blake2b = hashlib.blake2b
 
 
+def pick_weighted(variants: list[ContentVariant], weights: tuple[float, ...],
+                  point: float) -> ContentVariant:
+    """The variant whose stretch of [0, total) holds ``point`` × total: a weighted pick
+    by a stable point in [0, 1) (the fixed split's and the bandit's)."""
+    point *= sum(weights)
+    for variant, weight in zip(variants, weights, strict=True):
+        point -= weight
+        if point < 0:
+            return variant
+    return variants[-1]
+
+
+@dataclass
+class CompiledBandit:
+    """A bandit's weights in force (see measurement.bandits), aligned with the campaign's
+    variants and summing to 1: overall and, when it learns per audience segment, per
+    segment."""
+
+    run_id: int
+    weights: tuple[float, ...]
+    segments: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    #: The run id as the sticky store keys it.
+    run_key: str = ""
+
+    def __post_init__(self) -> None:
+        self.run_key = str(self.run_id)
+
+    def weights_for(self, segment_id: int | None) -> tuple[float, ...]:
+        return self.segments.get(segment_id, self.weights) if segment_id else self.weights
+
+    @classmethod
+    def compile(cls, state: dict, variants: list[ContentVariant]) -> CompiledBandit | None:
+        """From ``Campaign.bandit_weights``; None when it has no weights for these variants
+        (the campaign then splits by its fixed weights)."""
+        if not state or not state.get("run") or not variants:
+            return None
+
+        def aligned(weights: dict) -> tuple[float, ...] | None:
+            values = [max(float(weights.get(str(v.pk), 0)), 0.0) for v in variants]
+            total = sum(values)
+            return tuple(v / total for v in values) if total > 0 else None
+
+        overall = aligned(state.get("weights") or {})
+        if overall is None:
+            return None
+        segments = {}
+        for key, weights in (state.get("segments") or {}).items():
+            values = aligned(weights)
+            if values is not None:
+                segments[int(key)] = values
+        return cls(run_id=int(state["run"]), weights=overall, segments=segments)
+
+
 @dataclass
 class CompiledCampaign:
     id: int
@@ -78,6 +131,10 @@ class CompiledCampaign:
     #: the variants'; set once the variants are attached.
     control_share: float = 0.0
     simple: bool = False  # no schedule, cap or flag: only the audience decides
+    #: A bandit's weights in force (None: a fixed split), set once the variants are attached.
+    bandit: CompiledBandit | None = None
+    #: A bandit's variants by id (stored arms name them): (variant, its position).
+    variants_by_id: dict[int, tuple[ContentVariant, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.label = f"campaign '{self.name}' (priority {self.priority})"
@@ -172,6 +229,7 @@ def build(version: str) -> RuleBook:
             campaign__status=Campaign.Status.LIVE).values_list("campaign_id", "segment_id"):
         audience.setdefault(campaign_id, []).append(segment_id)
     campaigns = {}
+    bandit_states: dict[int, dict] = {}
     for c in live:
         slot = slots_by_id[c.slot_id]
         campaigns[c.pk] = compiled = CompiledCampaign(
@@ -184,6 +242,8 @@ def build(version: str) -> RuleBook:
             waffle_flag=c.waffle_flag, segment_ids=tuple(sorted(audience.get(c.pk, ()))),
             popup_on_checkout=c.popup_on_checkout)
         slot.campaigns.append(compiled)
+        if c.allocation == "bandit":
+            bandit_states[c.pk] = c.bandit_weights
     for variant in ContentVariant.objects.filter(campaign__status=Campaign.Status.LIVE
                                                  ).order_by("pk"):
         if variant.campaign_id in campaigns:
@@ -197,6 +257,10 @@ def build(version: str) -> RuleBook:
             campaign.control_share = campaign.holdout_percent / 100
         campaign.segments = tuple(book.segments[i] for i in campaign.segment_ids
                                   if i in book.segments)
+        if campaign.id in bandit_states:
+            campaign.bandit = CompiledBandit.compile(bandit_states[campaign.id],
+                                                     campaign.variants)
+            campaign.variants_by_id = {v.pk: (v, i) for i, v in enumerate(campaign.variants)}
         campaign.audience_text = "; ".join(["'{}': {}"] * len(campaign.segments))
     for slot in book.slots.values():
         slot.campaigns.sort(key=lambda c: (-c.priority, c.id))

@@ -11,13 +11,16 @@ from personalization.conf import DEFAULTS
 
 def beat_schedule(refresh_interval: int | None = None,
                   flush_interval: float | None = None,
-                  relay_interval: float = 60.0) -> dict[str, dict[str, Any]]:
+                  relay_interval: float = 60.0,
+                  bandit_interval: float | None = None) -> dict[str, dict[str, Any]]:
     """Entries to merge into ``CELERY_BEAT_SCHEDULE``.
 
     ``refresh_interval``: seconds between two refreshes of all computed segments; pass your
     ``PERSONALIZATION["SEGMENT_REFRESH_INTERVAL"]`` (settings are not loaded yet where
     this is called). ``flush_interval``: your ``EVENT_FLUSH_MAX_DELAY``. ``relay_interval``:
     seconds between two runs of the outbox relay (work the broker missed, stalled SMS).
+    ``bandit_interval``: your ``BANDIT_UPDATE_INTERVAL`` (seconds between two updates of
+    the bandits' weights, from the latest rollups).
     """
     return {
         "personalization.flush_events": {
@@ -31,6 +34,10 @@ def beat_schedule(refresh_interval: int | None = None,
         "personalization.roll_up_experiments": {
             "task": "personalization.jobs.tasks.roll_up_experiments",
             "schedule": crontab(minute=23),
+        },
+        "personalization.update_bandits": {
+            "task": "personalization.jobs.tasks.update_bandits",
+            "schedule": float(bandit_interval or DEFAULTS["BANDIT_UPDATE_INTERVAL"]),
         },
         "personalization.take_kpi_snapshots": {
             "task": "personalization.jobs.tasks.take_kpi_snapshots",

@@ -6,7 +6,7 @@ from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
 from personalization.jobs import affinities, outbox, reach, refresh
-from personalization.measurement import events, kpis, orders, rollups
+from personalization.measurement import bandits, events, kpis, orders, rollups
 from personalization.messaging import alerts
 from personalization.privacy import retention
 
@@ -105,3 +105,8 @@ def roll_up_experiments() -> int:
 @shared_task(**RETRY)
 def take_kpi_snapshots() -> int:
     return kpis.take_snapshots()
+
+
+@shared_task(**RETRY)
+def update_bandits() -> int:
+    return bandits.update_bandits()

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from personalization.measurement.bandits import follow_run
 from personalization.measurement.planning import plan_for
 from personalization.models import Campaign, ContentVariant, ExperimentRun
 
@@ -41,7 +42,9 @@ def run_terms(campaign: Campaign) -> dict[str, Any]:
     decision metric and how the run is judged."""
     return {"control_weight": campaign.control_weight, "metric": campaign.decision_metric,
             "goal_event": campaign.goal_event if campaign.decision_metric == "goal" else "",
-            "analysis": campaign.analysis,
+            "analysis": campaign.analysis, "allocation": campaign.allocation,
+            "bandit_per_segment": campaign.bandit_per_segment
+            and campaign.allocation == "bandit",
             "minimum_effect_percent": campaign.minimum_effect_percent,
             "power_percent": campaign.power_percent}
 
@@ -72,6 +75,7 @@ def sync_run(campaign: Campaign) -> ExperimentRun | None:
                                            started_at=timezone.now(),
                                            holdout_percent=holdout, weights=weights, **terms)
         plan_run(run, campaign)
+    follow_run(campaign, run)  # a new bandit run starts with equal weights; none: no weights
     return run
 
 

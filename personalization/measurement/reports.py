@@ -17,8 +17,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from personalization.conf import app_settings
+from personalization.measurement import bandit_report, verdicts
 from personalization.measurement import statistics as st
-from personalization.measurement import verdicts
 from personalization.measurement.rollups import PRE_PERIOD_DAYS
 from personalization.models import ContentVariant, DailyRollup, ExperimentRun, Segment
 
@@ -156,6 +156,7 @@ class Report:
     @property
     def metric_name(self) -> str:
         return verdicts.metric_name(self.terms.metric)
+    bandit: Any = None  # a bandit's section (measurement.bandit_report)
 
     @property
     def adjusted(self) -> bool:
@@ -280,7 +281,7 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
         label = (_("Variant '%(name)s' (baseline)") if n == 0 and not control_share
                  else _("Variant '%(name)s'")) % {"name": name}
         arms[(False, int(pk))] = Arm(label, False, int(pk), share)
-    for row in rows:
+    for row in bandit_report.arm_rows(run, rows):  # a bandit's: period-weighted
         arms.setdefault(_arm_key(row), Arm(_("Variant #%(id)s") % {"id": row.variant_id},
                                            False, row.variant_id)).add(row)
     ordered = list(arms.values())
@@ -302,6 +303,7 @@ def run_report(run: ExperimentRun, segment: Segment | None = None) -> Report:
         daily=_daily(rows, (control.control, control.variant_id) if control else (True, None),
                      list(arms)),
         window_days=app_settings.CONVERSION_WINDOW_DAYS, terms=terms_of(run), baseline=control)
+    bandit_report.amend(report, run, rows, segment)  # a bandit's section and SRM check
     _guards(report, control)
     _returns(report, margin, float(campaign.cost))
     return report

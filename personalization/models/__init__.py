@@ -1,7 +1,9 @@
 """Models of the personalization app."""
 
 from personalization.models.affinities import ProductAffinity
+from personalization.models.bandits import BanditUpdate
 from personalization.models.campaigns import (
+    Allocation,
     Analysis,
     Campaign,
     DecisionMetric,
@@ -30,7 +32,8 @@ from personalization.rules import *  # noqa: F403  (rule types are models of thi
 from personalization.rules import Rule
 
 __all__ = [
-    "VARIANT_KINDS", "Analysis", "BannerVariant", "Campaign", "ConsentPurpose",
+    "VARIANT_KINDS", "Allocation", "Analysis", "BanditUpdate", "BannerVariant", "Campaign",
+    "ConsentPurpose",
     "ConsentRecord", "DecisionMetric",
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
     "IssuedCode", "Journey", "JourneyMessage", "KpiSnapshot",

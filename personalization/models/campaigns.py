@@ -51,6 +51,13 @@ class DecisionMetric(models.TextChoices):
     GOAL = "goal", _("Goal (a custom event)")
 
 
+class Allocation(models.TextChoices):
+    """How a campaign shares its audience among its variants."""
+
+    FIXED = "fixed", _("Fixed split (an experiment)")
+    BANDIT = "bandit", _("Bandit: move traffic to the best variant")
+
+
 class Analysis(models.TextChoices):
     """How a run is judged: always-valid intervals for a report read any day, or a planned
     size with fixed-horizon intervals read once at the end."""
@@ -128,6 +135,23 @@ class Campaign(models.Model):
         _("planned visitors per arm"), null=True, blank=True,
         help_text=_("A planned run's size. Empty: the size the plan estimates when the run "
                     "starts."))
+    allocation = models.CharField(
+        _("allocation"), max_length=8, choices=Allocation.choices, default=Allocation.FIXED,
+        help_text=_("A fixed split keeps the variants' weights, to measure them. A bandit "
+                    "learns from the decision metric and moves traffic to the variant most "
+                    "likely to be best (the holdout stays fixed, outside the bandit)."))
+    bandit_per_segment = models.BooleanField(
+        _("learn per audience segment"), default=False,
+        help_text=_("A bandit learns separate weights for each computed segment of the "
+                    "audience; a segment with too little data uses the overall weights."))
+    bandit_frozen = models.BooleanField(
+        _("bandit weights frozen"), default=False,
+        help_text=_("Keep the bandit's current weights: no more updates until unfrozen."))
+    #: The bandit's weights in force, written by measurement.bandits (never by a form) and
+    #: compiled into the RuleBook: {"run": id, "weights": {variant id: share},
+    #: "segments": {segment id: {variant id: share}}, "at": ISO time}.
+    bandit_weights = models.JSONField(_("bandit weights in force"), default=dict,
+                                      blank=True, editable=False)
     cap_impressions = models.PositiveIntegerField(
         _("frequency cap"), null=True, blank=True,
         help_text=_("Show at most this many times per visitor per period. Empty: no cap "

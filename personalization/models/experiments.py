@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from personalization.models.campaigns import Analysis, DecisionMetric
+from personalization.models.campaigns import Allocation, Analysis, DecisionMetric
 
 
 class ExperimentRun(models.Model):
@@ -33,6 +33,9 @@ class ExperimentRun(models.Model):
     goal_event = models.CharField(_("goal event"), max_length=80, blank=True)
     analysis = models.CharField(_("analysis"), max_length=12, choices=Analysis.choices,
                                 default=Analysis.SEQUENTIAL)
+    allocation = models.CharField(_("allocation"), max_length=8, choices=Allocation.choices,
+                                  default=Allocation.FIXED)
+    bandit_per_segment = models.BooleanField(_("learns per audience segment"), default=False)
     minimum_effect_percent = models.DecimalField(_("minimum detectable effect (%)"),
                                                  max_digits=5, decimal_places=1, default=10)
     power_percent = models.PositiveSmallIntegerField(_("power (%)"), default=80)
@@ -72,6 +75,10 @@ class ExperimentRun(models.Model):
     @property
     def is_running(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def is_bandit(self) -> bool:
+        return self.allocation == Allocation.BANDIT
 
     @property
     def control_share(self) -> float:

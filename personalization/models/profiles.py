@@ -28,6 +28,10 @@ class VisitorProfile(models.Model):
                                   editable=False)
     aggregates_updated_at = models.DateTimeField(_("aggregates computed"), null=True,
                                                  blank=True, editable=False)
+    arms = models.JSONField(
+        _("bandit arms"), default=dict, blank=True, editable=False,
+        help_text=_("The variant he was given in each bandit run (run id → variant id), "
+                    "so he keeps it on every device while the weights move."))
     visit_count = models.PositiveIntegerField(_("visits"), default=0)
     first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
     last_seen = models.DateTimeField(_("last seen"), default=timezone.now)

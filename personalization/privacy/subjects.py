@@ -83,6 +83,7 @@ def export_subject(*, user: Any = None, visitor_id: str | None = None) -> dict[s
             "visitor_id": str(p.visitor_id), "visits": p.visit_count,
             "first_seen": p.first_seen.isoformat(), "last_seen": p.last_seen.isoformat(),
             "attributes": p.attributes, "order_history_aggregates": p.aggregates,
+            "bandit_arms": p.arms,
             "aliases": [str(a) for a in VisitorAlias.objects.filter(profile=p)
                         .values_list("alias", flat=True)],
         } for p in profiles],
