@@ -186,8 +186,7 @@ class CommerceAdapter:
         return None
 
     def sample_cart(self) -> CartSnapshot | None:
-        """A cart for a staff preview as a segment, so the cart and checkout pages can be
-        previewed; None (the default): the previewer's own cart."""
+        """A cart for a staff preview as a segment; None: the previewer's own cart."""
         return None
 
     def saved_carts(self) -> QuerySet | None:
@@ -211,8 +210,7 @@ class CommerceAdapter:
         return ()
 
     def checkout_paths(self) -> tuple[str, ...]:
-        """Path prefixes of the cart and checkout pages, where no popup opens unless its
-        campaign allows it (``PERSONALIZATION["CHECKOUT_PATHS"]`` adds more)."""
+        """The cart and checkout pages' path prefixes: no popup opens there (unless allowed)."""
         return ("/cart/", "/basket/", "/checkout/")
 
     def is_checkout(self, request: HttpRequest) -> bool:
@@ -220,17 +218,14 @@ class CommerceAdapter:
         return request.path_info.startswith(self.checkout_paths())
 
     def category_descendants(self, ids: frozenset[int]) -> frozenset[int]:
-        """``ids`` and every category below them: a category rule matches its subcategories
-        too. Asked when the RuleBook is built and in computed SQL, never per request."""
+        """``ids`` and every category below them (asked when the RuleBook is built)."""
         return frozenset(ids)
 
     def orders(self) -> QuerySet | None:
         """All placed orders (for aggregates and affinities)."""
-        return None
 
     def customers(self) -> QuerySet | None:
         """The customers queryset computed segments are evaluated over."""
-        return None
 
     def customer_attributes(self, user: Any) -> dict[str, Any]:
         """Facts about a customer rules may use: ``customer_group``, ``is_b2b``,

@@ -424,8 +424,12 @@ def test_the_preview_says_the_bandit_weight_and_keeps_nothing(client):
 def test_promoting_a_variant_ends_the_bandit_and_shows_it_to_everybody(admin_client):
     campaign = make_bandit()
     b = BannerVariant.objects.get(campaign=campaign, name="B")
-    admin_client.post(f"/admin/personalization/campaign/{campaign.pk}/report/?run=1",
-                      {"action": "promote", "variant": b.pk})
+    url = f"/admin/personalization/campaign/{campaign.pk}/report/?run=1"
+    # Through the same guarded promote as an experiment: one click is not enough.
+    assert admin_client.post(url, {"action": "promote", "variant": b.pk}).status_code == 200
+    assert open_run(campaign) is not None
+    admin_client.post(url, {"action": "promote", "variant": b.pk, "without_verdict": "on",
+                            "reason": "B reads better."})
     campaign.refresh_from_db()
     assert open_run(campaign) is None and campaign.bandit_weights == {}
     assert {choose("hero", visitor(n)).variant.name for n in range(50)} == {"B"}
