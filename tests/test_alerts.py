@@ -345,11 +345,24 @@ def test_the_link_takes_the_host_the_request_came_on(jan, rep_settings, settings
     assert alerts.absolute_url("/x/") == "http://127.0.0.1:8000/x/"  # no request: the setting
 
 
+@pytest.fixture
+def sites_framework_leaves_no_trace():
+    """Installing django.contrib.sites for a test runs the admin's autodiscovery, which
+    registers Site: unregistered afterwards, or every later admin page looks for the app."""
+    yield
+    from django.contrib import admin
+    from django.contrib.sites.models import Site
+
+    if admin.site.is_registered(Site):
+        admin.site.unregister(Site)
+
+
 @pytest.mark.parametrize(("domain", "expected"), [
     ("shop.example.nl", "https://shop.example.nl/x/"),
     ("localhost:8001", "http://localhost:8001/x/"),
     ("example.com", "/x/"),  # the Sites framework's placeholder
 ])
+@pytest.mark.usefixtures("sites_framework_leaves_no_trace")
 def test_without_request_or_setting_the_sites_framework_gives_the_base(settings, domain,
                                                                        expected):
     from django.apps import apps
