@@ -73,9 +73,11 @@ def line_chart(title: str, days: list[Any], series: list[tuple[str, list[float |
     parts.append(f'<text x="{PAD}" y="{HEIGHT - 4}" font-size="11">{days[0]}</text>')
     parts.append(f'<text x="{WIDTH - PAD}" y="{HEIGHT - 4}" font-size="11" '
                  f'text-anchor="end">{days[-1]}</text>')
-    legend = format_html_join(" ", '<span class="pz-legend"><span style="background:{}">'
+    # Swatch colours by class (admin/pages.css, the same COLORS): no style attribute, for
+    # a strict Content-Security-Policy.
+    legend = format_html_join(" ", '<span class="pz-legend"><span class="pz-swatch-{}">'
                               '</span>{}</span>',
-                              ((COLORS[n % len(COLORS)], name) for n, (name, _s) in
+                              ((n % len(COLORS), name) for n, (name, _s) in
                                enumerate(series)))
     svg = (f'<svg class="pz-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
            f'aria-label="{title}" width="100%" height="{HEIGHT}">' + "".join(parts) + "</svg>")
