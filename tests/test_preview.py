@@ -333,6 +333,7 @@ def test_a_dutch_staff_member_reads_the_panel_in_dutch_with_dutch_numbers(client
                           HTTP_ACCEPT_LANGUAGE="nl")
 
     html = response.content.decode()
+    assert "Voorbeeld als klant anna" in html
     hero = html[html.index('data-pz-preview-slot="hero"'):]
     # The reasons, outcome and rule in Dutch, the amount written the Dutch way.
     assert ("campagne &#x27;Big spenders&#x27; (prioriteit 12): overgeslagen, niet in de "

@@ -13,7 +13,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings
@@ -173,8 +173,10 @@ def context_for(request: HttpRequest) -> PreviewContext | None:
         return None
     ctx = PreviewContext(request, **facts)
     ctx.target = target
-    ctx.title = (f"customer {facts['user'].get_username()}" if target.user_id is not None
-                 else f"segment '{target.segment}'")
+    # In the staff member's language (the panel's heading: "Preview as customer jan").
+    ctx.title = (gettext("customer %(name)s") % {"name": facts["user"].get_username()}
+                 if target.user_id is not None
+                 else gettext("segment '%(slug)s'") % {"slug": target.segment})
     return ctx
 
 
