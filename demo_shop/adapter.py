@@ -156,14 +156,19 @@ class DemoCommerceAdapter(CommerceAdapter):
         if kind == "category":
             return {c.pk: _category_path(c) for c in rows.select_related("parent",
                                                                           "department")}
-        return dict(rows.values_list("pk", "name"))
+        from demo_shop.catalog.models import localized
+
+        return dict(rows.values_list("pk", localized("name")))  # in the reader's language
 
     def search_catalog(self, kind: str, term: str, limit: int = 20) -> list[tuple[int, str]]:
-        rows = self._catalog_model(kind).objects.filter(name__icontains=term).order_by("name")
+        from demo_shop.catalog.models import localized
+
+        rows = self._catalog_model(kind).objects.filter(
+            Q(name__icontains=term) | Q(name_nl__icontains=term)).order_by(localized("name"))
         if kind == "category":
             return [(c.pk, _category_path(c))
                     for c in rows.select_related("parent", "department")[:limit]]
-        return list(rows.values_list("pk", "name")[:limit])
+        return list(rows.values_list("pk", localized("name"))[:limit])
 
     @staticmethod
     def _catalog_model(kind: str) -> Any:

@@ -17,6 +17,18 @@ def _clear_sms_outbox():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: the test client runs requests in the
+    test's thread, where LocaleMiddleware leaves a Dutch request's language active."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rulebook():
     """Every test starts without this process's RuleBook: its first decision builds one
     from the test's own campaigns, as a new web process would."""

@@ -76,3 +76,6 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("PZ_TEST_QUEUE", f"pztest{os.g
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(  # noqa: F405
         os.environ.get("TMPDIR", "/tmp"), f"pz_test_{os.environ['PZ_TEST_CACHE_PREFIX']}.sqlite3")}
+
+# Outermost, so that its header covers every response, preview panel included (tests/csp.py).
+MIDDLEWARE = ["tests.csp.StrictCSPMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -312,3 +312,37 @@ def test_viewing_segments_is_not_enough_to_preview_a_customer(client, cat_campai
                       {"customer": "jan", "path": "/"}).content.decode()
     assert "You may not preview the shop as a customer" in form
     assert "pz_preview=" not in form
+
+
+def test_a_dutch_staff_member_reads_the_panel_in_dutch_with_dutch_numbers(client, staff):
+    from decimal import Decimal
+
+    from personalization.rules import CartValueRule
+
+    big_carts = SegmentFactory(slug="big-carts", name="Big carts",
+                               rules=[CartValueRule(minimum=Decimal("1250.50"))])
+    CampaignFactory(slot=SlotFactory(key="hero"), name="Big spenders", segments=(big_carts,),
+                    priority=12)
+    everybody = CampaignFactory(slot=SlotFactory(key="side"), name="Side", priority=1,
+                                variants=("A", "B"), weights=(3, 1))
+    shopper = UserFactory(username="anna")
+    record_choices(choices={"personalization": True, "analytics": True}, source="signup",
+                   user=shopper)  # remembered: bucketed by weight
+
+    response = client.get(link(preview.Target(user_id=shopper.pk)),
+                          HTTP_ACCEPT_LANGUAGE="nl")
+
+    html = response.content.decode()
+    assert "Voorbeeld als klant anna" in html
+    hero = html[html.index('data-pz-preview-slot="hero"'):]
+    # The reasons, outcome and rule in Dutch, the amount written the Dutch way.
+    assert ("campagne &#x27;Big spenders&#x27; (prioriteit 12): overgeslagen, niet in de "
+            "doelgroep (&#x27;Big carts&#x27;: winkelwagentotaal ≥ 1250,50") in hero
+    assert "de standaardinhoud wordt getoond" in hero
+    assert '<span class="pz-preview-outcome">standaardinhoud</span>' in hero
+    side = html[html.index('data-pz-preview-slot="side"'):]
+    assert "door gewogen indeling (" in side and " van 4)" in side
+    assert f"(#{everybody.pk})" in side
+    for english in ("skipped", "not in its audience", "showing the default", "default content",
+                    "1250.50"):
+        assert english not in html[html.index('id="pz-preview"'):]

@@ -25,7 +25,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["__str__", "department", "slug", "position"]
     list_filter = ["department"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_nl", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     list_select_related = ["department", "parent__parent"]
@@ -37,7 +37,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "is_active"]
     list_editable = ["price", "stock"]
     list_filter = ["is_b2b", "is_featured", "is_active", "category__department", "category"]
-    search_fields = ["name", "sku", "description"]
+    search_fields = ["name", "name_nl", "sku", "description", "description_nl"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
     list_select_related = ["category__parent"]

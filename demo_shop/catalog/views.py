@@ -9,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from .images import product_svg
-from .models import Category, Department, Product
+from .models import Category, Department, Product, localized
 
 SEARCH_LIMIT = 60
 
@@ -56,7 +56,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     )
     request.shop_category = current  # read by the personalization adapter
     products = (
-        Product.objects.active().in_categories(current).select_related("category").order_by("name")
+        Product.objects.active().in_categories(current).select_related("category")
+        .order_by(localized("name"), "pk")
     )
     return render(
         request,
@@ -108,7 +109,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"][:100] if form.is_valid() else ""  # NUL: no search
     results = (
-        Product.objects.active().search(query).select_related("category").order_by("name")
+        Product.objects.active().search(query).select_related("category")
+        .order_by(localized("name"), "pk")
         if query
         else Product.objects.none()
     )

@@ -129,13 +129,14 @@ class Cart:
         if quantity < 1:
             raise CartError(_("Choose a quantity of at least 1."))
         if not product.in_stock:
-            raise CartError(_("Sorry, “%(name)s” is out of stock.") % {"name": product.name})
+            raise CartError(_("Sorry, “%(name)s” is out of stock.")
+                            % {"name": product.display_name})
         quantities = self.quantities
         wanted = quantities.get(product.pk, 0) + quantity
         if wanted > product.stock:
             raise CartError(
                 _("Sorry, only %(stock)d of “%(name)s” left in stock.")
-                % {"stock": product.stock, "name": product.name}
+                % {"stock": product.stock, "name": product.display_name}
             )
         quantities[product.pk] = min(wanted, MAX_QUANTITY)
         self._save(quantities)
@@ -166,7 +167,7 @@ class Cart:
         if quantity > product.stock:
             raise CartError(
                 _("Sorry, only %(stock)d of “%(name)s” left in stock.")
-                % {"stock": product.stock, "name": product.name}
+                % {"stock": product.stock, "name": product.display_name}
             )
         quantities = self.quantities
         quantities[product.pk] = min(quantity, MAX_QUANTITY)

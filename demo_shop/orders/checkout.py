@@ -32,7 +32,7 @@ class CheckoutError(Exception):
 
 def b2b_error(cart: Cart, user: Any) -> str:
     """Why this user may not check out this cart's business-only products, or ""."""
-    b2b_names = [line.product.name for line in cart.lines() if line.product.is_b2b]
+    b2b_names = [line.product.display_name for line in cart.lines() if line.product.is_b2b]
     if not b2b_names or is_b2b_user(user):
         return ""
     if getattr(user, "is_authenticated", False):
@@ -68,7 +68,7 @@ def place_order(request: HttpRequest, cart: Cart, data: dict[str, Any]) -> Order
             if product.stock < quantities[product.pk]:
                 raise CheckoutError(
                     _("Sorry, only %(stock)d of “%(name)s” left in stock.")
-                    % {"stock": product.stock, "name": product.name}
+                    % {"stock": product.stock, "name": product.display_name}
                 )
         subtotal = sum((p.price * quantities[p.pk] for p in products), Decimal("0.00"))
 

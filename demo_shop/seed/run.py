@@ -21,7 +21,13 @@ from demo_shop.orders.models import DiscountCode, Order, OrderLine
 
 from . import plan as seed_plan
 from .bandit import seed_bandit
-from .catalog_data import CATALOG, CategorySpec
+from .catalog_data import (
+    CATALOG,
+    DUTCH_CATEGORIES,
+    DUTCH_DEPARTMENTS,
+    DUTCH_PRODUCTS,
+    CategorySpec,
+)
 from .consent import seed_consent, seed_profiles
 from .history import seed_history
 from .journeys import seed_journeys
@@ -72,7 +78,8 @@ def _catalog(created: Counter) -> None:
     for position, spec in enumerate(CATALOG):
         dept, made = Department.objects.get_or_create(
             slug=spec.slug,
-            defaults={"name": spec.name, "position": position, "is_b2b": spec.is_b2b},
+            defaults={"name": spec.name, "name_nl": DUTCH_DEPARTMENTS.get(spec.slug, ""),
+                      "position": position, "is_b2b": spec.is_b2b},
         )
         created["departments"] += made
         for cat_position, cat_spec in enumerate(spec.categories):
@@ -80,15 +87,36 @@ def _catalog(created: Counter) -> None:
                       created)
     Product.objects.bulk_create(new_products, batch_size=BATCH)
     created["products"] += len(new_products)
+    _dutch_for_older_seeds()
+
+
+def _dutch_for_older_seeds() -> None:
+    """A demo seeded before the catalogue had Dutch gets its Dutch names and descriptions
+    (rows whose Dutch name is still empty; a merchant's own Dutch is kept)."""
+    for dept in Department.objects.filter(name_nl="", slug__in=DUTCH_DEPARTMENTS):
+        dept.name_nl = DUTCH_DEPARTMENTS[dept.slug]
+        dept.save(update_fields=["name_nl"])
+    for category in Category.objects.filter(name_nl="", slug__in=DUTCH_CATEGORIES):
+        category.name_nl, category.description_nl = DUTCH_CATEGORIES[category.slug]
+        category.save(update_fields=["name_nl", "description_nl"])
+    products = list(Product.objects.filter(name_nl="", name__in=DUTCH_PRODUCTS)
+                    .select_related("category"))
+    for product in products:
+        product.name_nl = DUTCH_PRODUCTS[product.name]
+        product.description_nl = _describe_nl(product.name_nl, product.category,
+                                              product.is_b2b)
+    Product.objects.bulk_update(products, ["name_nl", "description_nl"], batch_size=BATCH)
 
 
 def _category(dept: Department, parent: Category | None, spec: CategorySpec, position: int,
               is_b2b: bool, existing: set[str], new_products: list[Product],
               created: Counter) -> None:
+    name_nl, description_nl = DUTCH_CATEGORIES.get(spec.slug, ("", ""))
     category, made = Category.objects.get_or_create(
         slug=spec.slug,
         defaults={"department": dept, "parent": parent, "name": spec.name,
-                  "description": spec.description, "position": position},
+                  "description": spec.description, "name_nl": name_nl,
+                  "description_nl": description_nl, "position": position},
     )
     created["categories"] += made
     for i, product in enumerate(spec.products, start=1):
@@ -96,9 +124,12 @@ def _category(dept: Department, parent: Category | None, spec: CategorySpec, pos
         if slug in existing:
             continue
         existing.add(slug)
+        dutch = DUTCH_PRODUCTS.get(product.name, "")
         new_products.append(Product(
             category=category, name=product.name, slug=slug, sku=f"{spec.sku_prefix}-{i:03d}",
             description=product.description or _describe(product.name, spec, is_b2b),
+            name_nl=dutch,
+            description_nl=_describe_nl(dutch, category, is_b2b) if dutch else "",
             price=Decimal(product.price), stock=product.stock, is_b2b=is_b2b,
             is_featured=product.featured,
         ))
@@ -110,6 +141,13 @@ def _describe(name: str, spec: CategorySpec, is_b2b: bool) -> str:
     text = f"{name}. {spec.description}"
     if is_b2b:
         text += " Delivered to your farm; sold to business customers."
+    return text
+
+
+def _describe_nl(name: str, category: Category, is_b2b: bool) -> str:
+    text = f"{name}. {category.description_nl}".strip()
+    if is_b2b:
+        text += " Bezorgd op je boerderij; alleen voor zakelijke klanten."
     return text
 
 

@@ -194,7 +194,9 @@ def _weekdays_text(days: list[str]) -> str:
 
 def _day(value: datetime, now: datetime) -> str:
     value = timezone.localtime(value, store_timezone())
-    fmt = "j M" if value.year == now.year else "j M Y"
+    # The locale's own formats: "M" would title-case the month ("1 Mei"), while Dutch (as
+    # most languages but English) writes month names in lower case ("1 mei 2026").
+    fmt = "MONTH_DAY_FORMAT" if value.year == now.year else "DATE_FORMAT"
     return date_format(value, fmt)
 
 

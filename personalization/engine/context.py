@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext_noop
 
 from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings
@@ -377,7 +378,7 @@ class VisitorContext:
             return self._verdicts[segment_id]
         segment = self.rulebook.segments.get(segment_id)
         if segment is None:
-            verdict = Verdict(False, Reason("unknown segment"))
+            verdict = Verdict(False, Reason(gettext_noop("unknown segment")))
         else:
             # Provisional "no" while evaluating: a cycle of in-segment rules matches nothing.
             self._verdicts[segment_id] = _IN_A_CYCLE
@@ -406,9 +407,9 @@ class VisitorContext:
         return values
 
 
-_SIMULATED_IN = Reason("simulated membership")
-_SIMULATED_OUT = Reason("simulated: not a member")
-_IN_A_CYCLE = Verdict(False, Reason("in a cycle of 'in segment' rules"))
+_SIMULATED_IN = Reason(gettext_noop("simulated membership"))
+_SIMULATED_OUT = Reason(gettext_noop("simulated: not a member"))
+_IN_A_CYCLE = Verdict(False, Reason(gettext_noop("in a cycle of 'in segment' rules")))
 
 VisitorContext._fact_getters = {
     name: getattr(VisitorContext, f"_get_{name}") for name in VisitorContext.FACTS}

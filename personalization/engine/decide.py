@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_noop
+
 from personalization.conf import app_settings
 from personalization.engine.rulebook import bucket_of
 from personalization.engine.segments import Reason
@@ -27,11 +29,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SWITCHED_OFF = Reason("personalization is switched off")
+SWITCHED_OFF = Reason(gettext_noop("personalization is switched off"))
 #: Slot kinds whose content shows later than the page (a popup on its trigger): their
 #: exposure, and its frequency cap, count when the script shows it, not when it is rendered.
 DEFERRED_KINDS = frozenset({"popup"})
-DEFAULT = Reason("showing the default content")
+DEFAULT = Reason(gettext_noop("showing the default content"))
 
 
 @dataclass(slots=True)
@@ -50,6 +52,11 @@ class Decision:
     def reasons(self) -> list[str]:
         """Why, in words: one line per campaign considered, then the outcome."""
         return [str(note) for note in self.notes]
+
+    def reasons_in_words(self) -> list[str]:
+        """The reasons in the active language, numbers in its format (the preview panel);
+        :attr:`reasons` stays English for logs, ``explain`` and the API."""
+        return [note.in_words() for note in self.notes]
 
     @property
     def campaign_id(self) -> int | None:
@@ -102,7 +109,7 @@ def choose(slot_key: str, ctx: VisitorContext) -> Decision:
     except Exception as exc:  # the page always renders
         logger.exception("Decision for slot %r failed", slot_key)
         decision = Decision(slot=slot_key, notes=[
-            Reason("error, showing the default: {}", (exc,))])
+            Reason(gettext_noop("error, showing the default: {}"), (exc,))])
     page.decisions[slot_key] = decision
     if decision.slot_kind == "popup" and decision.shows_variant:
         page.popup_slot = slot_key
@@ -115,19 +122,21 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
         return Decision(slot=slot_key, notes=[SWITCHED_OFF])
     slot = book.slots.get(slot_key)
     if slot is None:
-        return Decision(slot=slot_key, notes=[Reason("no slot '{}' is defined", (slot_key,))])
+        return Decision(slot=slot_key, notes=[
+            Reason(gettext_noop("no slot '{}' is defined"), (slot_key,))])
     if page.held_out is None:
         page.held_out = in_global_holdout(ctx)
     if page.held_out:
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[Reason(
-            "in the global holdout ({}% of visitors see no personalization), showing the "
-            "default content", (app_settings.GLOBAL_HOLDOUT_PERCENT,))])
+            gettext_noop("in the global holdout ({}% of visitors see no personalization), "
+                         "showing the default content"),
+            (app_settings.GLOBAL_HOLDOUT_PERCENT,))])
     if not slot.campaigns:
         return Decision(slot=slot_key, slot_kind=slot.kind,
-                        notes=[Reason("no live campaign on this slot"), DEFAULT])
+                        notes=[Reason(gettext_noop("no live campaign on this slot")), DEFAULT])
     if slot.kind == "popup" and page.popup_slot not in (None, slot_key):
-        notes = [Reason("{}: skipped, another popup is already on this page", (c.label,))
-                 for c in slot.campaigns]
+        notes = [Reason(gettext_noop("{}: skipped, another popup is already on this page"),
+                        (c.label,)) for c in slot.campaigns]
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[*notes, DEFAULT])
     notes: list[Reason] = []
     now_ts = int(time.time())
@@ -169,19 +178,20 @@ def _ruled_out(campaign: CompiledCampaign, ctx: VisitorContext, caps: Caps | Non
     dismissed anything; its schedule, its cap or its flag), or None."""
     label = campaign.label
     if caps is not None and caps.is_dismissed(campaign.id, now_ts):
-        return Reason("{}: skipped, dismissed by the visitor", (label,))
+        return Reason(gettext_noop("{}: skipped, dismissed by the visitor"), (label,))
     if campaign.simple:  # no schedule, cap or flag
         return None
     if not campaign.always:
         problem = campaign.schedule_problem(ctx.now)
         if problem:
-            return Reason("{}: skipped, {}", (label, problem))
+            return Reason(gettext_noop("{}: skipped, {}"), (label, problem))
     if campaign.cap_impressions is not None and ctx.caps.count(
             campaign.id, campaign.cap_period_hours, now_ts) >= campaign.cap_impressions:
-        return Reason("{}: skipped, frequency cap of {} per {} h reached",
+        return Reason(gettext_noop("{}: skipped, frequency cap of {} per {} h reached"),
                       (label, campaign.cap_impressions, campaign.cap_period_hours))
     if campaign.waffle_flag and not ctx.flag_active(campaign.waffle_flag):
-        return Reason("{}: skipped, flag '{}' is not active", (label, campaign.waffle_flag))
+        return Reason(gettext_noop("{}: skipped, flag '{}' is not active"),
+                      (label, campaign.waffle_flag))
     return None
 
 
@@ -189,16 +199,17 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Re
     """Whether the visitor is in the campaign's audience (any of its segments; none named
     means everybody), and why."""
     if not campaign.segment_ids:
-        return True, Reason("{}: audience is everybody", (campaign.label,))
+        return True, Reason(gettext_noop("{}: audience is everybody"), (campaign.label,))
     parts: list[object] = []
     for segment in campaign.segments:
         verdict = ctx.segment_verdict(segment.id)
         if verdict.matched:
-            return True, Reason("{}: visitor is in segment '{}' ({})", (
+            return True, Reason(gettext_noop("{}: visitor is in segment '{}' ({})"), (
                 campaign.label, segment, verdict.reason))
         parts += (segment, verdict.reason)
     audience = Reason(campaign.audience_text, tuple(parts))
-    return False, Reason("{}: skipped, not in its audience ({})", (campaign.label, audience))
+    return False, Reason(gettext_noop("{}: skipped, not in its audience ({})"),
+                         (campaign.label, audience))
 
 
 def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:
@@ -263,24 +274,32 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
             "control (the default content)" if control else f"variant '{variant}'",)))
     elif control:
         decision.control = True
-        notes.append(Reason("held out as control ({}% holdout): showing the default content",
-                            (f"{campaign.control_share * 100:.3g}",)))
+        share = round(campaign.control_share * 100, 1)
+        notes.append(Reason(gettext_noop("held out as control ({}% holdout): showing the "
+                                         "default content"),
+                            (int(share) if share.is_integer() else share,)))
     elif variant is None:
-        notes.append(Reason("{}: has no variants, showing the default", (campaign.label,)))
+        notes.append(Reason(gettext_noop("{}: has no variants, showing the default"),
+                            (campaign.label,)))
         decision.campaign = None
     elif not ctx.remembered:
         # No consent to remember the visitor: no stable bucket, no experiment.
-        notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
-                            "(no personalization or analytics consent) and takes part in no "
-                            "experiment", (variant, _leading(campaign)
-                                           if campaign.bandit is not None else "first")))
+        if campaign.bandit is None:
+            notes.append(Reason(gettext_noop(
+                "variant '{}': the first, since the visitor is not remembered (no "
+                "personalization or analytics consent) and takes part in no experiment"),
+                (variant,)))
+        else:
+            notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
+                                "(no personalization or analytics consent) and takes part in "
+                                "no experiment", (variant, _leading(campaign))))
     elif bandit is not None:
         notes.append(_bandit_reason(bandit))
     elif len(campaign.variants) > 1:
-        notes.append(Reason("variant '{}' by weighted bucketing ({} of {})", (
+        notes.append(Reason(gettext_noop("variant '{}' by weighted bucketing ({} of {})"), (
             variant, variant.weight, campaign.total_weight)))
     else:
-        notes.append(Reason("variant '{}'", (variant,)))
+        notes.append(Reason(gettext_noop("variant '{}'"), (variant,)))
     # The merchant's texts in the visitor's language, where he gave them (the same variant).
     decision.variant = variant.in_language(ctx.language) if variant is not None else None
     return decision

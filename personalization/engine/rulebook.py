@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import gettext_noop
 
 from personalization.adapters import get_adapter
 from personalization.cache import app_cache
 from personalization.conf import app_settings
-from personalization.engine.segments import Check, CompiledSegment
+from personalization.engine.segments import Check, CompiledSegment, Reason
 from personalization.rules.base import IdSets
 
 if TYPE_CHECKING:
@@ -98,6 +99,9 @@ class CompiledBandit:
             if values is not None:
                 segments[int(key)] = values
         return cls(run_id=int(state["run"]), weights=overall, segments=segments)
+_NOT_STARTED = Reason(gettext_noop("has not started yet"))
+_ENDED = Reason(gettext_noop("has ended"))
+_NOT_THIS_WEEKDAY = Reason(gettext_noop("does not run on this weekday"))
 
 
 @dataclass
@@ -124,7 +128,7 @@ class CompiledCampaign:
     #: the words of a visitor in none of them (a format string: name, reason, ...).
     segments: tuple[CompiledSegment, ...] = ()
     audience_text: str = ""
-    label: str = ""
+    label: Reason = Reason("")
     always: bool = False  # no schedule: skip the schedule check
     total_weight: int = 0  # set once the variants are attached
     #: Control's exact share (0 to 1): the holdout percentage, or control's weight beside
@@ -137,24 +141,26 @@ class CompiledCampaign:
     variants_by_id: dict[int, tuple[ContentVariant, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.label = f"campaign '{self.name}' (priority {self.priority})"
+        self.label = Reason(gettext_noop("campaign '{}' (priority {})"),
+                            (self.name, self.priority))
         self.always = not (self.starts_at or self.ends_at or self.weekdays
                            or self.hour_start is not None)
         self.simple = self.always and self.cap_impressions is None and not self.waffle_flag
 
-    def schedule_problem(self, now: datetime) -> str | None:
+    def schedule_problem(self, now: datetime) -> Reason | None:
         if self.starts_at and now < self.starts_at:
-            return "has not started yet"
+            return _NOT_STARTED
         if self.ends_at and now >= self.ends_at:
-            return "has ended"
+            return _ENDED
         if self.weekdays and now.weekday() not in self.weekdays:
-            return "does not run on this weekday"
+            return _NOT_THIS_WEEKDAY
         if self.hour_start is not None and self.hour_end is not None:
             h = now.hour
             inside = (self.hour_start <= h < self.hour_end if self.hour_start < self.hour_end
                       else h >= self.hour_start or h < self.hour_end)
             if not inside:
-                return f"runs only {self.hour_start}:00–{self.hour_end}:00"
+                return Reason(gettext_noop("runs only {}:00–{}:00"),
+                              (self.hour_start, self.hour_end))
         return None
 
     def pick_variant(self, bucket_id: str) -> ContentVariant | None:

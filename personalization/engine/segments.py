@@ -7,7 +7,11 @@ for the request; ``explain``, the preview and the API read the same verdict's re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
 
 from personalization.privacy.consent import PERSONALIZATION
 
@@ -26,6 +30,23 @@ class Reason(NamedTuple):
 
     def __str__(self) -> str:
         return self.text.format(*map(str, self.args)) if self.args else self.text
+
+    def in_words(self) -> str:
+        """The reason in the active language, for a person reading it (the preview panel):
+        the format string through the catalog (its texts are marked with gettext_noop),
+        numbers in the locale's format, nested reasons likewise. ``str()`` stays English,
+        for logs, ``explain`` and the API."""
+        text = gettext(self.text) if self.text else self.text  # gettext("") is the header
+        return text.format(*map(in_words, self.args)) if self.args else text
+
+
+def in_words(value: object) -> str:
+    """One argument of a reason in the active language (see :meth:`Reason.in_words`)."""
+    if isinstance(value, Reason):
+        return value.in_words()
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return number_format(value)
+    return str(value)
 
 
 class Verdict(NamedTuple):
@@ -101,9 +122,10 @@ def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
     for check in segment.checks:
         answer = ctx.answer(check)
         if answer is DENIED:
-            ok, why = False, Reason("skipped: no {} consent ({})", (check.purpose, check.rule))
+            ok, why = False, Reason(gettext_noop("skipped: no {} consent ({})"),
+                                    (check.purpose, check.rule))
         elif answer is FAILED:
-            ok, why = False, Reason("rule '{}' failed ({}); no match",
+            ok, why = False, Reason(gettext_noop("rule '{}' failed ({}); no match"),
                                     (check.rule, ctx.rule_error(check.key)))
         else:
             ok = answer != check.negate
@@ -119,10 +141,11 @@ def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
     return _ALL_MATCH
 
 
-_DISABLED = Verdict(False, Reason("segment is disabled"))
-_NO_CONSENT = Verdict(False, Reason("skipped: no personalization consent"))
-_NOT_A_CUSTOMER = Verdict(False, Reason("computed segment: visitor is not a known customer"))
-_MEMBER = Verdict(True, Reason("member at the last refresh"))
-_NOT_A_MEMBER = Verdict(False, Reason("not a member at the last refresh"))
-_NO_RULES = Verdict(False, Reason("segment has no rules"))
-_ALL_MATCH = Verdict(True, Reason("all rules match"))
+_DISABLED = Verdict(False, Reason(gettext_noop("segment is disabled")))
+_NO_CONSENT = Verdict(False, Reason(gettext_noop("skipped: no personalization consent")))
+_NOT_A_CUSTOMER = Verdict(False, Reason(
+    gettext_noop("computed segment: visitor is not a known customer")))
+_MEMBER = Verdict(True, Reason(gettext_noop("member at the last refresh")))
+_NOT_A_MEMBER = Verdict(False, Reason(gettext_noop("not a member at the last refresh")))
+_NO_RULES = Verdict(False, Reason(gettext_noop("segment has no rules")))
+_ALL_MATCH = Verdict(True, Reason(gettext_noop("all rules match")))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
@@ -127,13 +128,18 @@ def between(value: Any, low: Any, high: Any) -> bool:
 
 
 def range_text(low: Any, high: Any, unit: str = "") -> str:
+    """A range in words, its numbers in the active locale's format ("≥ 50,00" in Dutch)."""
+    if low is not None:
+        low = localize(low, use_l10n=True)
+    if high is not None:
+        high = localize(high, use_l10n=True)
     if low is not None and high is not None:
         return f"{low}{unit} – {high}{unit}"
     if low is not None:
         return f"≥ {low}{unit}"
     if high is not None:
         return f"≤ {high}{unit}"
-    return "any"
+    return str(_("any"))
 
 
 def check_range(low: Any, high: Any, low_field: str = "minimum",

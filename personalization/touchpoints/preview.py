@@ -14,12 +14,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_noop
 
 from personalization.adapters import CartSnapshot, get_adapter
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
 from personalization.engine.cookies import VisitorState
 from personalization.engine.decide import Decision, page_of
+from personalization.engine.segments import Reason
 from personalization.privacy.consent import ID_PURPOSES
 
 logger = logging.getLogger(__name__)
@@ -214,32 +216,40 @@ def context_for(request: HttpRequest) -> PreviewContext | None:
         return None
     ctx = PreviewContext(request, **facts)
     ctx.target = target
-    ctx.title = (f"customer {facts['user'].get_username()}" if target.user_id is not None
-                 else f"segment '{target.segment}'")
+    # In the staff member's language (the panel's heading: "Preview as customer jan").
+    ctx.title = (gettext("customer %(name)s") % {"name": facts["user"].get_username()}
+                 if target.user_id is not None
+                 else gettext("segment '%(slug)s'") % {"slug": target.segment})
     return ctx
 
 
 # -- the panel ---------------------------------------------------------------------------------
-def outcome(decision: Decision) -> str:
-    """The decision in one line: campaign and variant, the default, or the holdout."""
+_DEFAULT_CONTENT = Reason(gettext_noop("default content"))
+
+
+def outcome(decision: Decision) -> Reason:
+    """The decision in one line: campaign and variant, the default, or the holdout (a
+    :class:`Reason`: ``str()`` in English for ``explain``, ``in_words()`` for the panel).
+    Ids are passed as text, so that they are never written like numbers ("1.234")."""
     campaign = decision.campaign
     if campaign is None:
-        return "default content"
-    label = f"campaign '{campaign.name}' (#{campaign.id})"
+        return _DEFAULT_CONTENT
+    label = Reason(gettext_noop("campaign '{}' (#{})"), (campaign.name, str(campaign.id)))
     if decision.control:
-        return f"default content: control (holdout) of {label}"
+        return Reason(gettext_noop("default content: control (holdout) of {}"), (label,))
     variant = decision.variant
     if variant is None:
-        return f"default content ({label} has no variant to show)"
-    return f"{label}, variant '{variant}' (#{variant.pk})"
+        return Reason(gettext_noop("default content ({} has no variant to show)"), (label,))
+    return Reason(gettext_noop("{}, variant '{}' (#{})"), (label, variant, str(variant.pk)))
 
 
 def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
+    """The panel listing each slot's decision and its reasons, in the staff member's
+    language (the page's active language)."""
     page = page_of(ctx)
     decisions = page.decisions if page is not None else {}
-    rows = [{"slot": slot, "outcome": outcome(d), "shows_variant": d.shows_variant,
-             "reasons": d.reasons} for slot, d in decisions.items()]
-    target = ctx.target
+    rows = [{"slot": slot, "outcome": outcome(d).in_words(), "shows_variant": d.shows_variant,
+             "reasons": d.reasons_in_words()} for slot, d in decisions.items()]
     return render_to_string("personalization/preview_panel.html", {
         "title": ctx.title, "rows": rows, "exit_url": without_token(request),
         "arm": target.arm, "country": target.country, "device": target.device,

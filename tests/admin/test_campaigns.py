@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 from django.contrib.messages import get_messages
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from personalization.admin import schedule_text
 from personalization.models import (
@@ -140,7 +140,7 @@ def test_list_shows_schedule_audience_and_variants(admin_client, banner_slot):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "1 Dec 2031 – 24 Dec 2031, Mon–Fri 9–17h" in page
+    assert "Dec. 1, 2031 – Dec. 24, 2031, Mon–Fri 9–17h" in page
     assert "Cat owners" in page
     assert "everybody" in page
     assert "always" in page
@@ -153,8 +153,18 @@ def test_schedule_text_short_forms(banner_slot):
     this_year = now.replace(month=3, day=2, hour=12)
     campaign = Campaign(slot=banner_slot, starts_at=this_year, weekdays=["5", "6"])
 
-    assert schedule_text(campaign, now) == "from 2 Mar, Sat, Sun"
+    assert schedule_text(campaign, now) == "from March 2, Sat, Sun"
     assert schedule_text(Campaign(slot=banner_slot), now) == "always"
+
+
+def test_schedule_text_writes_dutch_months_in_lower_case(banner_slot):
+    now = timezone.now()
+    may_first = now.replace(month=5, day=1, hour=12)
+    campaign = Campaign(slot=banner_slot, starts_at=may_first,
+                        ends_at=may_first.replace(year=now.year + 1))
+
+    with translation.override("nl"):
+        assert schedule_text(campaign, now) == f"1 mei – 1 mei {now.year + 1}"
 
 
 def test_actions_change_status(admin_client, banner_slot):

@@ -1,7 +1,9 @@
 """Checkout: orders, stock, discount codes, business-only products and the order_placed signal."""
 
 import re
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -274,3 +276,18 @@ def test_a_failing_order_placed_receiver_does_not_break_the_confirmation(
     assert response.status_code == 200
     assert "Thank you for your order" in response.content.decode()
     assert Order.objects.count() == 1
+
+
+def test_a_dutch_customer_reads_his_order_dates_with_lower_case_months(client, shop, customer):
+    client.force_login(customer)
+    add_to_cart(client, shop.litter)
+    checkout(client)
+    order = Order.objects.get()
+    Order.objects.filter(pk=order.pk).update(
+        created_at=datetime(2026, 5, 1, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam")))
+
+    history = client.get(reverse("order_history"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    detail = client.get(order.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert "1 mei 2026" in history and "Mei" not in history
+    assert "1 mei 2026 10:30" in detail

@@ -77,6 +77,12 @@ def seed() -> dict[str, Any]:
         BannerVariant.objects.create(campaign=cat_campaign,
                                      headline="Your cat will love our scratching posts",
                                      body="Free delivery on cat supplies this week.")
+    # Its texts for Dutch shoppers (also given to a shop seeded before they existed).
+    for variant in BannerVariant.objects.filter(campaign=cat_campaign, translations={}):
+        variant.translations = {"nl": {"headline": "Je kat is dol op onze krabpalen",
+                                       "body": "Deze week gratis bezorging van alles voor "
+                                               "je kat."}}
+        variant.save()
     loyal = Segment.objects.get_or_create(slug="loyal", defaults={
         "name": "Loyal customers (2+ orders)", "kind": Segment.Kind.COMPUTED})[0]
     if not loyal.rules.exists():

@@ -122,3 +122,10 @@ PERSONALIZATION = {
     "SITE_URL": os.environ.get("SITE_URL") or "http://127.0.0.1:8001",
 }
 OSCAR_ALLOW_ANON_CHECKOUT = True  # guests may check out with an e-mail address
+# Oscar's facets, without "Type" (the product class): Whoosh indexes that text field
+# stemmed and split into words, so the facet read "pet (4)", "suppli (4)" instead of "Pet
+# supplies (4)". This shop has one product class; a shop with several on Solr or
+# Elasticsearch keeps Oscar's default.
+OSCAR_SEARCH_FACETS = {**OSCAR_SEARCH_FACETS, "fields": {  # noqa: F405
+    key: facet for key, facet in OSCAR_SEARCH_FACETS["fields"].items()  # noqa: F405
+    if key != "product_class"}}

@@ -1,6 +1,7 @@
 """The Oscar example in headless Chromium (Debian's, at /usr/bin/chromium): a shopper answers
 the consent banner, fills Oscar's basket, sees the hero change and applies the voucher the
-basket offers him. Nothing is downloaded; Oscar's jQuery comes from its static files."""
+basket offers him, in English and in Dutch. Nothing is downloaded; Oscar's jQuery comes from
+its static files."""
 
 from __future__ import annotations
 
@@ -64,3 +65,28 @@ def test_a_shopper_fills_oscars_basket_and_applies_the_offered_voucher(page: Pag
     expect(page.locator(".alert-info").first).to_contain_text(f"Coupon '{code}' added")
     expect(page.locator("#basket_totals")).to_contain_text("11.66")
     assert not errors, errors
+
+
+def test_a_dutch_shopper_walks_the_shop_in_dutch(browser: Any, shop_url: str):
+    """The same walk with a Dutch browser: the hero, Oscar's facets and the voucher line."""
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(f"{shop_url}/catalogue/")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.get_by_role("button", name="Alles accepteren").click()
+    expect(page.locator("#hero")).to_have_text("Welkom in de Oscar-voorbeeldwinkel.")
+    expect(page.get_by_text("suppli")).to_have_count(0)  # no stemmed "Type" facet
+
+    page.locator(".product_pod", has_text="Cat food 2 kg").locator(
+        "button[type=submit]").click()
+    page.goto(f"{shop_url}/catalogue/")
+    expect(page.locator("[data-pz-slot=home_hero]")).to_contain_text(
+        "Je kat is dol op onze krabpalen")
+
+    page.goto(f"{shop_url}/basket/")
+    code = page.locator("#id_code").input_value()
+    page.locator("#voucher_form button[type=submit]").click()
+    expect(page.locator("#basket_totals")).to_contain_text("10% korting, bon")
+    expect(page.locator("#basket_totals")).to_contain_text(code)
+    expect(page.locator("#basket_totals")).not_to_contain_text("off, voucher")
+    context.close()

@@ -406,3 +406,41 @@ def test_no_popup_opens_in_oscars_basket_or_checkout(client, shop):
     campaign.popup_on_checkout = True
     campaign.save()
     assert "Join our newsletter" in client.get(reverse("basket:summary")).content.decode()
+def test_a_dutch_shopper_gets_the_hero_in_dutch(client, shop):
+    give_consent(client)
+    page = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Welkom in de Oscar-voorbeeldwinkel." in page and DEFAULT_HERO not in page
+    add_to_basket(client, shop["products"]["Cat food 2 kg"])
+
+    page = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert "Je kat is dol op onze krabpalen" in page
+    assert "Deze week gratis bezorging van alles voor je kat." in page
+    assert CAT_HERO not in page
+    assert CAT_HERO in client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_catalogue_facets_show_no_stemmed_words(client, shop):
+    """Whoosh splits and stems a text field: Oscar's "Type" facet over the product class
+    "Pet supplies" read "pet (4)" and "suppli (4)"; the example leaves it out."""
+    page = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Cat food 2 kg" in page  # Oscar's list, from its index
+    assert "suppli" not in page and "pet (" not in page.lower()
+
+
+def test_the_voucher_line_follows_the_pages_language(client, shop):
+    """A visitor keeps his code when he switches language: the basket names it in the
+    language of the page, not the one it was made in."""
+    give_consent(client)
+    add_to_basket(client, shop["products"]["Dog lead"])
+    client.get(reverse("basket:summary"), HTTP_ACCEPT_LANGUAGE="en")  # made in English
+    voucher = Voucher.objects.get()
+    client.post(reverse("basket:vouchers-add"), {"code": voucher.code})
+
+    dutch = client.get(reverse("basket:summary"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    english = client.get(reverse("basket:summary"),
+                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f"10% korting, bon {voucher.pk} ({voucher.code})" in dutch
+    assert "off, voucher" not in dutch
+    assert f"10% off, voucher {voucher.pk} ({voucher.code})" in english
