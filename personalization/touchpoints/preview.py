@@ -250,6 +250,7 @@ def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
     decisions = page.decisions if page is not None else {}
     rows = [{"slot": slot, "outcome": outcome(d).in_words(), "shows_variant": d.shows_variant,
              "reasons": d.reasons_in_words()} for slot, d in decisions.items()]
+    target = ctx.target
     return render_to_string("personalization/preview_panel.html", {
         "title": ctx.title, "rows": rows, "exit_url": without_token(request),
         "arm": target.arm, "country": target.country, "device": target.device,
