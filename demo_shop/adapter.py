@@ -216,7 +216,7 @@ class DemoCommerceAdapter(CommerceAdapter):
 def _category_path(category: Any) -> str:
     """"Pets › Cats › Cat food": where a category sits, so a rule on a parent is chosen
     knowingly (it matches the categories below it too)."""
-    return f"{category.department.name} › {category}"
+    return f"{category.department.display_name} › {category}"
 
 
 def _chain(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:

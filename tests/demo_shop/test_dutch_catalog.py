@@ -74,7 +74,7 @@ def test_the_adapter_names_products_and_categories_in_the_readers_language(seede
         assert adapter.catalog_names("product", [product.pk]) == {
             product.pk: "Klonterende kattenbakvulling 10 L"}
         assert adapter.catalog_names("category", [litter.pk]) == {
-            litter.pk: "Katten › Kattenbakvulling"}
+            litter.pk: f"{litter.department.display_name} › Katten › Kattenbakvulling"}
         assert (product.pk, "Klonterende kattenbakvulling 10 L") in adapter.search_catalog(
             "product", "kattenbakvulling")
     assert adapter.catalog_names("product", [product.pk]) == {
