@@ -129,6 +129,10 @@ NUMBER_SETTINGS = [
     ("GLOBAL_HOLDOUT_PERCENT", 0, 100, "percentage",
      "5 keeps one visitor in twenty out of all personalization; 0 (the default) keeps "
      "nobody out.", "E010"),
+    ("IMAGE_MAX_BYTES", 1024, 50 * 1024 * 1024, "number of bytes",
+     "The default, 2097152 (2 MB), is plenty for a banner photo.", "E015"),
+    ("IMAGE_MAX_WIDTH", 100, 10_000, "whole number of pixels",
+     "The default, 1600, is sharp on a wide screen.", "E016"),
 ]
 
 
