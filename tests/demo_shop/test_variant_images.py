@@ -229,3 +229,15 @@ def test_a_jpeg_named_png_is_stored_as_a_jpeg():
         campaign=campaign, headline="x", image=SimpleUploadedFile("photo.png", out.getvalue()))
 
     assert variant.image.name.endswith("/photo.jpg")
+
+
+@pytest.mark.parametrize(("key", "value", "check"), [
+    ("IMAGE_MAX_BYTES", 0, "E015"), ("IMAGE_MAX_BYTES", "2 MB", "E015"),
+    ("IMAGE_MAX_WIDTH", 50, "E016"), ("IMAGE_MAX_WIDTH", None, "E016")])
+def test_a_wrong_image_setting_stops_start_up(settings, key, value, check):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, key: value}
+    with pytest.raises(SystemCheckError, match=f"personalization.{check}"):
+        call_command("check")
