@@ -14,7 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
-from personalization.fields import CatalogIdsField, MoneyField
+from personalization.fields import CatalogIdsField, ImageUploadField, MoneyField
 from personalization.html import placeholders, sanitize
 from personalization.images import prepare_image, validate_image
 from personalization.models.campaigns import SlotKind
@@ -107,10 +107,9 @@ class ContentVariant(PolymorphicModel):
 IMAGE_UPLOAD_TO = "personalization/variants/%Y/%m/"
 
 
-def image_field() -> models.FileField:
-    """A banner's or popup's uploaded image: a plain FileField (an ImageField would make
-    Pillow a requirement of every install), checked by ``validate_image``."""
-    return models.FileField(
+def image_field() -> ImageUploadField:
+    """A banner's or popup's uploaded image, checked by ``validate_image``."""
+    return ImageUploadField(
         _("image"), upload_to=IMAGE_UPLOAD_TO, max_length=255, blank=True,
         validators=[validate_image],
         help_text=_("JPEG, PNG, WebP or GIF. Shown instead of the image URL when both are "

@@ -57,6 +57,8 @@ def post_banner(admin_client, upload, **fields):
 def test_merchant_uploads_a_png_in_the_campaign_form(admin_client):
     form = admin_client.get(ADD_URL).content.decode()
     assert 'enctype="multipart/form-data"' in form
+    # The file picker offers images only; the bytes are checked all the same (below).
+    assert 'accept="image/jpeg,image/png,image/webp,image/gif"' in form
 
     response = post_banner(admin_client, SimpleUploadedFile("Cat Week!.png", png(40, 30),
                                                             "image/png"))
