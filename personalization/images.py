@@ -146,7 +146,19 @@ def check_image(file: Any) -> ImageInfo:
     size = _decoded_size(data, fmt) if pillow_installed() else read_size(data, fmt)
     if not size or not all(size):
         raise ValidationError(_("The image is damaged or incomplete."), code="image_broken")
+    _refuse_too_many_pixels(size)
     return ImageInfo(fmt, *size)
+
+
+#: More pixels than any banner needs (a 40-megapixel photo is 7700 × 5200); a few megabytes
+#: of PNG of one colour can unpack into gigabytes, so larger images are refused undecoded.
+MAX_PIXELS = 40_000_000
+
+
+def _refuse_too_many_pixels(size: tuple[int, int]) -> None:
+    if size[0] * size[1] > MAX_PIXELS:
+        raise ValidationError(_("The image has too many pixels."),
+                              code="image_too_many_pixels")
 
 
 def _decoded_size(data: bytes, fmt: str) -> tuple[int, int] | None:
@@ -156,6 +168,7 @@ def _decoded_size(data: bytes, fmt: str) -> tuple[int, int] | None:
         with Image.open(io.BytesIO(data)) as image:
             if (image.format or "").lower() != fmt:
                 return None
+            _refuse_too_many_pixels(image.size)  # before decoding: a small file can unpack huge
             image.load()  # decodes every pixel: a cut-off file fails here
             return image.size
     except Image.DecompressionBombError:

@@ -243,3 +243,17 @@ def test_a_wrong_image_setting_stops_start_up(settings, key, value, check):
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, key: value}
     with pytest.raises(SystemCheckError, match=f"personalization.{check}"):
         call_command("check")
+
+
+@pytest.mark.parametrize("pillow", [True, False])
+def test_a_small_file_that_would_unpack_into_gigabytes_is_refused(monkeypatch, pillow):
+    if pillow:
+        pytest.importorskip("PIL")
+    else:
+        monkeypatch.setattr(images, "pillow_installed", lambda: False)
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", 9000, 9000, 8, 2, 0, 0, 0)
+    header = (png(1, 1)[:8] + struct.pack(">I", 13) + ihdr
+              + struct.pack(">I", zlib.crc32(ihdr)) + png(1, 1)[33:])  # its pixels: 1 × 1
+
+    with pytest.raises(Exception, match="too many pixels"):
+        images.check_image(SimpleUploadedFile("bomb.png", header))
