@@ -179,6 +179,23 @@ def test_the_api_shows_the_upload_as_its_url_and_a_round_trip_keeps_it():
     assert BannerVariant.objects.get().image.name == variant.image.name
 
 
+def test_the_headless_api_gives_the_uploads_url_and_size(client, shop):
+    from personalization.testing import give_consent
+
+    campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
+    BannerVariant.objects.create(campaign=campaign, headline="x", image_url="/old.jpg",
+                                 image=SimpleUploadedFile("a.png", png(8, 6)))
+    rulebook.invalidate()
+    give_consent(client)
+
+    [decision] = client.get("/pz/api/decisions/", {"slot": "home_hero"}).json()["decisions"]
+
+    fields = decision["content"]["fields"]
+    url = BannerVariant.objects.get().image.url
+    assert (fields["image"], fields["image_width"], fields["image_height"]) == (url, 8, 6)
+    assert f'src="{url}" width="8" height="6"' in decision["content"]["html"]
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "WEBP"])
 def test_header_sizes_read_without_pillow_agree_with_pillow(fmt):
     image_module = pytest.importorskip("PIL.Image")
