@@ -128,6 +128,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "demo_shop" / "static"]
+# Uploaded banner and popup images (Django's default storage: files under var/media/,
+# served by Django in DEBUG only; a real shop serves them from its web server or S3).
+MEDIA_URL = "media/"
+MEDIA_ROOT = BASE_DIR / "var" / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "login"

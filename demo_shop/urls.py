@@ -1,5 +1,7 @@
 """URLs of the demo shop."""
 
+from django.conf import settings
+from django.conf.urls.static import static as media_files
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -38,3 +40,5 @@ urlpatterns = [
     path("pz/api/", include("personalization.api.urls")),
     path("pz/", include("personalization.urls")),
 ]
+# Uploaded banner and popup images, in DEBUG (static() adds nothing otherwise).
+urlpatterns += media_files(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

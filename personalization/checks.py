@@ -151,6 +151,10 @@ NUMBER_SETTINGS = [
      "E022"),
     ("BANDIT_FLOOR_PERCENT", 0, 20, "percentage",
      "The default, 1, keeps 1 % of the bandit's traffic on every variant.", "E023"),
+    ("IMAGE_MAX_BYTES", 1024, 50 * 1024 * 1024, "number of bytes",
+     "The default, 2097152 (2 MB), is plenty for a banner photo.", "E016"),
+    ("IMAGE_MAX_WIDTH", 100, 10_000, "whole number of pixels",
+     "The default, 1600, is sharp on a wide screen.", "E017"),
 ]
 
 

@@ -122,6 +122,11 @@ DEFAULTS: dict[str, Any] = {
     "POPUP_DEFAULT_CAP": 1,
     # Seconds a staff preview link ("view as segment / customer") stays valid.
     "PREVIEW_MAX_AGE": 60 * 60,
+    # Largest image file a merchant may upload for a banner or popup, in bytes.
+    "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
+    # Uploaded images wider than this many pixels are shrunk to it (needs Pillow: the
+    # ``images`` extra; without it images are stored as uploaded).
+    "IMAGE_MAX_WIDTH": 1600,
 }
 
 # Settings holding dotted paths that are imported on first access.

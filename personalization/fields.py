@@ -297,3 +297,16 @@ def catalog_text(kind: str, ids: list[str]) -> str:
     names = adapter.catalog_names(kind, numbers)
     return ", ".join(f"{names[i]} (#{i})" if i in names else f"#{i} ({_('deleted')})"
                      for i in numbers)
+
+
+class ImageUploadField(models.FileField):
+    """A FileField for an uploaded image whose file picker offers only the types
+    ``personalization.images`` accepts (the browser's filter: the bytes are checked by the
+    field's validators). Not an ImageField, which would make Pillow a requirement."""
+
+    accept = "image/jpeg,image/png,image/webp,image/gif"
+
+    def formfield(self, **kwargs: Any) -> Any:
+        field = super().formfield(**kwargs)
+        field.widget.attrs.setdefault("accept", self.accept)
+        return field

@@ -192,13 +192,19 @@ def test_the_refresh_task_and_command_refresh_a_segment_without_rules(ruleless, 
     assert "buyers: 0 members" in out.getvalue() and "matches nobody" in out.getvalue()
 
 
-def test_every_demo_campaign_read_from_the_api_and_sent_back_unchanged_is_saved_unchanged():
+def test_every_demo_campaign_read_from_the_api_and_sent_back_unchanged_is_saved_unchanged(
+        settings, tmp_path):
     from django.core.management import call_command
 
-    from personalization.models import Campaign
+    from personalization.models import BannerVariant, Campaign
+    from tests.demo_shop.test_variant_images import png
     from tests.test_api import staff_client
 
     call_command("seed_demo", customers=10, history=False, verbosity=0)
+    settings.MEDIA_ROOT = tmp_path
+    uploaded = BannerVariant.objects.order_by("pk").first()
+    uploaded.image = SimpleUploadedFile("photo.png", png(16, 9))
+    uploaded.save()
     client = staff_client("view_campaign", "change_campaign")
     weekend = Campaign.objects.order_by("pk").last()
     weekend.weekdays = ["5", "6"]
@@ -210,6 +216,7 @@ def test_every_demo_campaign_read_from_the_api_and_sent_back_unchanged_is_saved_
         assert put.status_code == 200, (campaign.name, put.content[:500])
         assert put.json() == read == client.get(url).json()
     assert client.get(f"/pz/api/campaigns/{weekend.pk}/").json()["weekdays"] == ["5", "6"]
+    assert BannerVariant.objects.get(pk=uploaded.pk).image.name == uploaded.image.name
 
 
 def test_every_demo_segment_read_from_the_api_and_sent_back_unchanged_is_saved_unchanged():

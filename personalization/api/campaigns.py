@@ -29,8 +29,21 @@ def _variant_types() -> dict[str, Any]:
     return {cls._meta.model_name: cls for cls in VARIANT_KINDS.values()}
 
 
+#: A banner's or popup's uploaded image (shown as its URL) and its size: read-only here,
+#: as DRF's read-only fields are (uploads go through the admin); sent back, they are
+#: ignored and the stored image is kept (docs/api.md).
+_READ_ONLY = {"image", "image_width", "image_height"}
+
+
 def variant_data(variant: Any) -> dict[str, Any]:
-    return {**child_data(variant, _INTERNAL), "id": variant.pk}
+    data = {**child_data(variant, _INTERNAL), "id": variant.pk}
+    if "image" in data:
+        data["image"] = variant.image.url if variant.image else ""
+    return data
+
+
+def _writable(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if key not in _READ_ONLY}
 
 
 class CampaignSerializer(WithChildren, serializers.ModelSerializer):
@@ -83,7 +96,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
         slot = probe.slot if probe.slot_id else None
         existing = self.existing_children()
         split = {pk: v.weight for pk, v in (existing or {}).items()}  # before any change
-        built, errors = build_children(attrs["variants"], types, _INTERNAL, "campaign",
+        built, errors = build_children([_writable(item) for item in attrs["variants"]],
+                                       types, _INTERNAL, "campaign",
                                        lambda variant: variant_kind_problem(slot, variant),
                                        existing=existing)
         if running and not errors and {v.pk: v.weight for v in built} != split:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -70,6 +71,8 @@ def variant_fields(variant: Any) -> dict[str, Any]:
         if field.name in _INTERNAL or field.name.endswith("_ptr"):
             continue
         value = getattr(variant, field.attname)
+        if isinstance(value, FieldFile):  # an uploaded image: where the page loads it from
+            value = value.url if value else ""
         out[field.name] = value if isinstance(value, (str, int, float, bool, list)) \
             or value is None else str(value)
     return out

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
-from personalization.fields import CatalogIdsField, MoneyField
+from personalization.fields import CatalogIdsField, ImageUploadField, MoneyField
 from personalization.html import placeholders, sanitize
+from personalization.images import prepare_image, validate_image
 from personalization.models.campaigns import SlotKind
 
 
@@ -100,13 +103,65 @@ class ContentVariant(PolymorphicModel):
         return translated
 
 
-class BannerVariant(ContentVariant):
+#: Where uploaded banner and popup images go in the project's default storage.
+IMAGE_UPLOAD_TO = "personalization/variants/%Y/%m/"
+
+
+def image_field() -> ImageUploadField:
+    """A banner's or popup's uploaded image, checked by ``validate_image``."""
+    return ImageUploadField(
+        _("image"), upload_to=IMAGE_UPLOAD_TO, max_length=255, blank=True,
+        validators=[validate_image],
+        help_text=_("JPEG, PNG, WebP or GIF. Shown instead of the image URL when both are "
+                    "given."))
+
+
+def image_size_field(verbose_name: str) -> models.PositiveIntegerField:
+    """An upload's width or height in pixels, measured when it is stored."""
+    return models.PositiveIntegerField(verbose_name, null=True, blank=True, editable=False)
+
+
+class WithImage:
+    """A variant with an image by URL or uploaded (``image``); the upload wins. An upload
+    is checked, stored under its real format's extension, shrunk when Pillow is there, and
+    measured, so the page reserves its space before it loads."""
+
+    image: FieldFile
+    image_url: str
+    image_width: int | None
+    image_height: int | None
+
+    @property
+    def image_src(self) -> str:
+        """The address the page shows: the upload's, else the URL given."""
+        return self.image.url if self.image else self.image_url
+
+    @property
+    def image_sized(self) -> bool:
+        """Whether the shown image's width and height are known (only an upload's are)."""
+        return bool(self.image and self.image_width and self.image_height)
+
+    def save(self, *args, **kwargs):
+        if not self.image:
+            self.image_width = self.image_height = None
+        elif not self.image._committed:  # a new upload
+            stem = os.path.splitext(os.path.basename(self.image.name))[0]
+            content, info = prepare_image(self.image, stem)
+            self.image = content
+            self.image_width, self.image_height = info.width, info.height
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+
+class BannerVariant(WithImage, ContentVariant):
     """A banner: image, headline, body, call to action and link."""
 
     translatable = ("headline", "body", "cta_label", "image_alt")
 
     image_url = models.CharField(_("image URL"), max_length=500, blank=True,
                                  help_text=_("Absolute URL or a path on this site."))
+    image = image_field()
+    image_width = image_size_field(_("image width"))
+    image_height = image_size_field(_("image height"))
     image_alt = models.CharField(_("image description"), max_length=200, blank=True,
                                  help_text=_("Alternative text for screen readers."))
     headline = models.CharField(_("headline"), max_length=200)
@@ -131,7 +186,7 @@ class BannerVariant(ContentVariant):
             raise ValidationError({"link": _("Links must be web addresses or paths.")})
 
 
-class PopupVariant(ContentVariant):
+class PopupVariant(WithImage, ContentVariant):
     """A dismissible dialog that opens on a trigger."""
 
     translatable = ("title", "body", "cta_label")
@@ -145,6 +200,9 @@ class PopupVariant(ContentVariant):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True, help_text=_("Simple HTML allowed."))
     image_url = models.CharField(_("image URL"), max_length=500, blank=True)
+    image = image_field()
+    image_width = image_size_field(_("image width"))
+    image_height = image_size_field(_("image height"))
     cta_label = models.CharField(_("button text"), max_length=60, blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     trigger = models.CharField(_("opens"), max_length=10, choices=Trigger.choices,
