@@ -44,7 +44,7 @@ def campaign_data(slot: Any, variants: list[tuple[Any, dict[str, Any]]],
             "cap_period_hours": "24", "waffle_flag": "", "cost": "0",
             "control_weight": "", "decision_metric": "conversion", "goal_event": "",
             "analysis": "sequential", "minimum_effect_percent": "10", "power_percent": "80",
-            "planned_visitors": "", **fields}
+            "planned_visitors": "", "allocation": "fixed", **fields}
     data.update(inline_data("variants", variants))
     return data
 
