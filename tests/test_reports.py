@@ -262,3 +262,33 @@ def test_a_campaign_never_shown_says_so(admin_client):
     html = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/report/")
 
     assert "No impressions recorded yet." in html.content.decode()
+
+
+def test_a_goal_the_shop_could_never_record_is_refused():
+    from django.core.exceptions import ValidationError
+
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    campaign = Campaign(name="Sign-ups", slot=slot, decision_metric="goal",
+                        goal_event="Bad Name!")
+    with pytest.raises(ValidationError) as refused:
+        campaign.full_clean()
+    assert "1 to 64 lower-case letters" in str(refused.value.message_dict["goal_event"])
+    campaign.goal_event = "newsletter_signup"
+    campaign.full_clean()
+
+
+def test_a_planned_run_shows_no_chance_to_beat_control_before_its_planned_size(admin_client):
+    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    campaign = Campaign.objects.create(name="Planned", slot=slot, status="live",
+                                       holdout_percent=50, analysis="planned",
+                                       planned_visitors=5000)
+    BannerVariant.objects.create(campaign=campaign, name="A", headline="A")
+    run = sync_run(campaign)
+    for _ in range(10):
+        give_consent(Client()).get("/_pz/slots/")
+    flush_events()
+    roll_up(run)
+    html = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/report/"
+                            ).content.decode()
+    assert "this planned run is judged once every arm has 5,000 visitors" in html
+    assert "Chance to beat control" not in html and "Fixed-horizon figures" not in html

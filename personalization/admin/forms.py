@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from polymorphic.formsets import BasePolymorphicInlineFormSet
 
 from personalization.models import VARIANT_KINDS, Campaign, Segment, Slot
@@ -170,15 +171,15 @@ class PromoteForm(forms.Form):
     for it the merchant must say so explicitly and give a reason, recorded on the run."""
 
     keep_holdout = forms.BooleanField(
-        label=_("Keep the holdout"), required=False,
-        help_text=_("A new run then measures the winner against it."))
+        label=gettext_lazy("Keep the holdout"), required=False,
+        help_text=gettext_lazy("A new run then measures the winner against it."))
     without_verdict = forms.BooleanField(
-        label=_("Promote although the report names no winner"), required=False)
+        label=gettext_lazy("Promote although the report names no winner"), required=False)
     reason = forms.CharField(
-        label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
-        help_text=_("Recorded on the run and shown in its history, e.g. 'the brand team "
-                    "prefers it; the difference is too small to matter'."))
+        help_text=gettext_lazy("Recorded on the run and shown in its history, e.g. 'the brand "
+                               "team prefers it; the difference is too small to matter'."))
 
     def __init__(self, *args: Any, is_winner: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -37,7 +37,8 @@ def charts(report: Report) -> list[SafeString]:
            for a, k in zip(report.arms, keys, strict=True)]
     out = []
     uplift = [d.get("uplift") for d in report.daily]
-    if any(u is not None and u.value is not None for u in uplift):
+    # Under a failed trust guard no interval is shown, the chart's neither.
+    if report.trusted and any(u is not None and u.value is not None for u in uplift):
         first = report.comparisons[0].arm.label if report.comparisons else ""
         out.append(line_chart(
             _("Cumulative uplift in conversion rate, %(arm)s against control, with its 95 %% "

@@ -21,6 +21,10 @@ from personalization.models import VARIANT_KINDS, Campaign
 #: Variant fields that are bookkeeping, not content.
 _INTERNAL = {"id", "campaign", "polymorphic_ctype", "contentvariant_ptr", "created_at",
              "updated_at"}
+#: The fields of a running experiment's split (the others lock how it is judged).
+SPLIT = ("holdout_percent", "control_weight")
+_JUDGED = ("How a running experiment is judged (its decision metric, goal, analysis and "
+           "plan) is locked: pause the campaign to change it (the next run starts with it).")
 _LOCKED = ("The split of a running experiment is locked: pause the campaign to change it "
            "(the next run starts with the new split).")
 
@@ -83,7 +87,8 @@ class CampaignSerializer(WithChildren, serializers.ModelSerializer):
             changed = [key for key in LOCKED_WHILE_RUNNING
                        if key in plain and plain[key] != getattr(self.instance, key)]
             if changed:
-                raise ValidationError({key: [_LOCKED] for key in changed})
+                raise ValidationError({key: [_LOCKED if key in SPLIT else _JUDGED]
+                                       for key in changed})
         for key, value in plain.items():
             setattr(probe, key, value)
         try:

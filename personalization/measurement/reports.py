@@ -150,6 +150,13 @@ class Report:
         return self.judgement is None or self.judgement.trusted
 
     @property
+    def planned_reached(self) -> bool:
+        """A planned run whose every arm has its planned visitors: only then are its
+        fixed-horizon figures (and chances to beat control) fit to read."""
+        planned = self.terms.planned_visitors
+        return bool(planned) and all(a.visitors >= planned for a in self.arms)
+
+    @property
     def against_control(self) -> bool:
         return self.baseline is not None and self.baseline.control
 
@@ -239,7 +246,6 @@ def _guards(report: Report, control: Arm | None) -> None:
     report.judgement, report.verdict = judgement, judgement.text
     for comparison, results in zip(report.comparisons, judgement.results, strict=False):
         comparison.results = results
-    report.warnings.extend(judgement.distrust)
     report.warnings.extend(judgement.guardrails)
     if judgement.trusted and report.days % 7 and control is not None:
         report.warnings.append(_(

@@ -166,7 +166,10 @@ def _result(metric: str, d: float, se: float, n: int, level: float, terms: Terms
             significant: bool | None = None) -> Result:
     h = _halfwidth(se, n, level, terms)
     p = _p_value(d, se, n, terms)
-    interval = st.Estimate(d, d - h, d + h)
+    low, high = d - h, d + h
+    if metric in ("conversion", "goal"):  # a difference of shares lies within ±100 pp
+        low, high = max(low, -1.0), min(high, 1.0)
+    interval = st.Estimate(d, low, high)
     return Result(metric, interval, p, level,
                   interval.significant if significant is None else significant)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -41,6 +42,10 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
+
+
+#: A custom event's name, as the events API and {% pz_goal %} take it.
+GOAL_NAME = re.compile(r"[a-z0-9_.-]{1,64}")
 
 
 class DecisionMetric(models.TextChoices):
@@ -202,6 +207,9 @@ class Campaign(models.Model):
             errors["hour_end"] = _("The daily window is empty: both hours are equal.")
         if self.decision_metric == DecisionMetric.GOAL and not self.goal_event:
             errors["goal_event"] = _("Name the custom event that counts as the goal.")
+        elif self.goal_event and not GOAL_NAME.fullmatch(self.goal_event):
+            errors["goal_event"] = _("An event name is 1 to 64 lower-case letters, digits, "
+                                     "'.', '-' and '_': the shop records it so.")
         if self.control_weight is not None and self.holdout_percent:
             errors["control_weight"] = _("Give control either a holdout percentage or a "
                                          "weight, not both.")
