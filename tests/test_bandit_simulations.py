@@ -11,6 +11,8 @@ import pytest
 from personalization.measurement.bandit_estimates import period_weighted, pooled
 from personalization.measurement.bandits import DRAWS, thompson_weights
 
+pytestmark = pytest.mark.simulation
+
 RUNS = 200
 DAYS = 28
 PER_DAY = 2000

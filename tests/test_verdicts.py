@@ -17,6 +17,7 @@ from personalization.measurement import verdicts
 from personalization.measurement.reports import Arm
 
 NO_SRM = st.SampleRatio(None, False)
+simulation = pytest.mark.simulation
 
 
 def arms_of(visitors: np.ndarray, converters: np.ndarray) -> list[Arm]:
@@ -41,6 +42,7 @@ def judge_day(visitors: np.ndarray, converters: np.ndarray, day: int,
     return verdicts.judge(arms[1:], arms[0], terms, days=day, srm=NO_SRM)
 
 
+@simulation
 def test_an_aa_test_read_every_day_for_four_weeks_rarely_names_a_winner():
     rng = np.random.default_rng(20261207)
     runs, days = 1000, 28
@@ -57,6 +59,7 @@ def test_an_aa_test_read_every_day_for_four_weeks_rarely_names_a_winner():
     assert called / runs <= 0.05, called
 
 
+@simulation
 def test_the_fixed_horizon_interval_read_every_day_would_call_far_more_winners():
     """The problem the confidence sequence solves, shown with the same data."""
     rng = np.random.default_rng(20261207)
@@ -72,6 +75,7 @@ def test_the_fixed_horizon_interval_read_every_day_would_call_far_more_winners()
     assert called / runs > 0.12
 
 
+@simulation
 @pytest.mark.parametrize("sequential", [True, False])
 def test_three_variants_of_an_aa_test_judged_at_the_end_keep_the_family_wise_error(sequential):
     rng = np.random.default_rng(7 if sequential else 8)
@@ -89,6 +93,7 @@ def test_three_variants_of_an_aa_test_judged_at_the_end_keep_the_family_wise_err
     assert false_winners / runs <= 0.05, false_winners
 
 
+@simulation
 def test_without_the_correction_three_variants_would_call_false_winners_more_often():
     rng = np.random.default_rng(8)
     runs, per_arm = 2000, 20_000
@@ -101,6 +106,7 @@ def test_without_the_correction_three_variants_would_call_false_winners_more_oft
     assert uncorrected / runs > 0.08
 
 
+@simulation
 def test_the_confidence_sequence_covers_the_true_effect_at_every_look():
     rng = np.random.default_rng(11)
     runs, days = 600, 28
@@ -119,6 +125,7 @@ def test_the_confidence_sequence_covers_the_true_effect_at_every_look():
     assert covered / runs >= 0.95, covered
 
 
+@simulation
 def test_a_real_uplift_is_named_within_about_twice_the_fixed_horizon_sample():
     rng = np.random.default_rng(20)
     p0, p1 = 0.03, 0.036  # +20 %
