@@ -15,6 +15,7 @@ CART_TITLE = "Your cart is waiting"
 def test_lisa_switched_to_gets_her_win_back_popup_on_the_headless_page(
         shop: str, page: Page, settings) -> None:
     settings.DEMO_PERSONA_SWITCHER = True  # as in the demo the tour walks
+    settings.DEBUG = True  # the switcher runs only with DEBUG on
     page.goto(shop + "/")
     with page.expect_response(lambda r: r.url.endswith("/pz/api/events/") and r.ok):
         page.get_by_role("region", name="Demo persona switcher").get_by_role(
