@@ -116,10 +116,10 @@ class Cuped:
     narrower_by: float | None
 
 
-def cuped_moments(arm: Moments, control: Moments
-                  ) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """Each arm's CUPED-adjusted (mean, variance) of revenue per visitor (see :func:`cuped`);
-    None when there is nothing to adjust for."""
+def _cuped_fit(arm: Moments, control: Moments
+               ) -> tuple[float, tuple[float, float], tuple[float, float]] | None:
+    """θ, and each arm's CUPED-adjusted (mean, variance) of revenue per visitor (see
+    :func:`cuped`); None when there is nothing to adjust for."""
     if arm.n < 2 or control.n < 2:
         return None
     n = arm.n + control.n
@@ -138,7 +138,15 @@ def cuped_moments(arm: Moments, control: Moments
         return (m.y / m.n - theta * (m.x / m.n - mean_x),
                 max(vy - 2 * theta * cxy + theta * theta * vx, 0.0))
 
-    return adjusted(arm), adjusted(control)
+    return theta, adjusted(arm), adjusted(control)
+
+
+def cuped_moments(arm: Moments, control: Moments
+                  ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Each arm's CUPED-adjusted (mean, variance) of revenue per visitor; None when there
+    is nothing to adjust for."""
+    fit = _cuped_fit(arm, control)
+    return None if fit is None else (fit[1], fit[2])
 
 
 def cuped(arm: Moments, control: Moments) -> Cuped | None:
@@ -148,25 +156,11 @@ def cuped(arm: Moments, control: Moments) -> Cuped | None:
     ȳ − θ (x̄ − x̄_pooled) and its variance var(y) − 2θ cov(x, y) + θ² var(x). None when
     nobody had revenue before the run (nothing to adjust for).
     """
-    if arm.n < 2 or control.n < 2:
+    fit = _cuped_fit(arm, control)
+    if fit is None:
         return None
-    n = arm.n + control.n
-    sx, sxx = arm.x + control.x, arm.xx + control.xx
-    sy, sxy = arm.y + control.y, arm.xy + control.xy
-    var_x = (sxx - sx * sx / n) / (n - 1)
-    if var_x <= 0:
-        return None
-    theta = (sxy - sx * sy / n) / (n - 1) / var_x
-    mean_x = sx / n
-
-    def adjusted(m: Moments) -> tuple[float, float]:
-        vy = max((m.yy - m.y * m.y / m.n) / (m.n - 1), 0.0)
-        vx = max((m.xx - m.x * m.x / m.n) / (m.n - 1), 0.0)
-        cxy = (m.xy - m.x * m.y / m.n) / (m.n - 1)
-        return (m.y / m.n - theta * (m.x / m.n - mean_x),
-                max(vy - 2 * theta * cxy + theta * theta * vx, 0.0))
-
-    difference = welch_from_moments(arm.n, *adjusted(arm), control.n, *adjusted(control))
+    theta, adjusted_arm, adjusted_control = fit
+    difference = welch_from_moments(arm.n, *adjusted_arm, control.n, *adjusted_control)
     plain = welch(arm.n, arm.y, arm.yy, control.n, control.y, control.yy)
     width, plain_width = (difference.high - difference.low), (plain.high - plain.low)
     narrower = 1 - width / plain_width if plain_width > 0 else None
