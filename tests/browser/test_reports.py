@@ -58,6 +58,17 @@ def test_the_report_of_a_winning_experiment_and_of_the_program(shop_with_history
     assert fits_the_window(page)
     page.screenshot(path=str(ARTIFACTS / "report-kpis.png"), full_page=True)
 
+    # On a phone the page does not scroll sideways: a wide table scrolls in its own box.
+    page.set_viewport_size({"width": 375, "height": 800})
+    for report in (page.url, shop + "/admin/personalization/campaign/program/",
+                   shop + "/admin/personalization/campaign/?q=clear+winner"):
+        page.goto(report)
+        if "?q=" in report:
+            page.get_by_role("link", name="report", exact=True).first.click()
+            expect(page.locator(".pz-verdict")).to_be_visible()
+        assert fits_the_window(page), page.url
+    page.screenshot(path=str(ARTIFACTS / "report-campaign-375.png"), full_page=True)
+
 
 def test_promoting_asks_for_confirmation_and_a_reason_without_a_winner(
         shop_with_history: str, page: Page) -> None:
