@@ -292,3 +292,24 @@ def test_a_planned_run_shows_no_chance_to_beat_control_before_its_planned_size(a
                             ).content.decode()
     assert "this planned run is judged once every arm has 5,000 visitors" in html
     assert "Chance to beat control" not in html and "Fixed-horizon figures" not in html
+
+
+def test_the_plan_reads_as_dutch_in_a_dutch_admin():
+    """One number format on the page: the baseline amount is written the Dutch way, and
+    "1 week" / "3 weken" instead of "week/weken"."""
+    from django.utils import translation
+
+    from personalization.measurement.planning import Baseline, Plan, describe
+
+    plan = Plan("revenue", 2, Baseline(visitors_per_day=1200, mean=4.05, sd=20.0), 0.1, 0.8,
+                visitors_per_arm=12_000)
+    one_week = Plan("revenue", 2, Baseline(visitors_per_day=12_000, mean=4.05, sd=20.0), 0.1,
+                    0.8, visitors_per_arm=12_000)
+    with translation.override("nl"):
+        text, short = describe(plan), describe(one_week)
+    assert "€\xa04,05" in text and "€4.05" not in text  # a no-break space, as Dutch writes it
+    assert "12.000 bezoekers per groep" in text
+    assert text.endswith("dus 3 weken.") and short.endswith("dus 1 week.")
+    with translation.override("en"):
+        assert describe(plan).endswith("so 3 weeks.")
+        assert "baseline revenue per visitor of €4.05" in describe(plan)

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from personalization.fields import format_money
 from personalization.measurement import statistics as st
@@ -115,13 +116,18 @@ def describe(plan: Plan | None) -> str:
                  "measured its baseline %(metric)s: plan by hand, or run sequentially (the "
                  "report tells you when to stop).") % {
             "traffic": traffic, "metric": verdict_metric_name(plan.metric)}
-    shown = (format_money(base.mean) if plan.metric == "revenue"
+    shown = (format_money(base.mean, localize=True) if plan.metric == "revenue"
              else f"{number_format(base.mean * 100, 2)} %")
     weeks = math.ceil((plan.days or 0) / 7)
-    return _("At about %(traffic)s new visitors a day and a baseline %(metric)s of "
-             "%(baseline)s, finding a change of ±%(effect)s %% with %(power)s %% power "
-             "takes about %(n)s visitors per arm (%(arms)s arms): about %(days)s days; run "
-             "whole weeks, so %(weeks)s week(s).") % {
+    return ngettext(
+        "At about %(traffic)s new visitors a day and a baseline %(metric)s of %(baseline)s, "
+        "finding a change of ±%(effect)s %% with %(power)s %% power takes about %(n)s "
+        "visitors per arm (%(arms)s arms): about %(days)s days; run whole weeks, so "
+        "%(weeks)s week.",
+        "At about %(traffic)s new visitors a day and a baseline %(metric)s of %(baseline)s, "
+        "finding a change of ±%(effect)s %% with %(power)s %% power takes about %(n)s "
+        "visitors per arm (%(arms)s arms): about %(days)s days; run whole weeks, so "
+        "%(weeks)s weeks.", weeks) % {
         "traffic": traffic, "metric": verdict_metric_name(plan.metric), "baseline": shown,
         "effect": effect, "power": power,
         "n": number_format(plan.visitors_per_arm, force_grouping=True), "arms": plan.arms,
