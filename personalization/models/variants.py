@@ -189,7 +189,7 @@ class BannerVariant(WithImage, ContentVariant):
 class PopupVariant(WithImage, ContentVariant):
     """A dismissible dialog that opens on a trigger."""
 
-    translatable = ("title", "body", "cta_label")
+    translatable = ("title", "body", "cta_label", "image_alt")
 
     class Trigger(models.TextChoices):
         LOAD = "load", _("When the page loads")
@@ -203,6 +203,8 @@ class PopupVariant(WithImage, ContentVariant):
     image = image_field()
     image_width = image_size_field(_("image width"))
     image_height = image_size_field(_("image height"))
+    image_alt = models.CharField(_("image description"), max_length=200, blank=True,
+                                 help_text=_("Alternative text for screen readers."))
     cta_label = models.CharField(_("button text"), max_length=60, blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     trigger = models.CharField(_("opens"), max_length=10, choices=Trigger.choices,

@@ -130,9 +130,10 @@ def test_a_url_alone_keeps_working_without_a_size(client, shop):
             'loading="lazy" decoding="async">') in html
 
 
-def test_a_popup_image_is_served_with_its_size_in_the_dialog_and_noscript(client, shop):
+def test_a_popup_image_is_served_with_its_size_and_description_in_the_dialog_and_noscript(
+        client, shop):
     campaign = CampaignFactory(slot=SlotFactory(key="site_popup", kind="popup"), variants=())
-    PopupVariant.objects.create(campaign=campaign, title="Hello",
+    PopupVariant.objects.create(campaign=campaign, title="Hello", image_alt="A cat asleep",
                                 image=SimpleUploadedFile("hi.png", png(20, 10)))
     rulebook.invalidate()
     url = PopupVariant.objects.get().image.url
@@ -140,7 +141,7 @@ def test_a_popup_image_is_served_with_its_size_in_the_dialog_and_noscript(client
     html = client.get("/").content.decode()
 
     assert html.count(f'<img class="pz-popup__image" src="{url}" width="20" height="10" '
-                      'alt="" loading="lazy" decoding="async">') == 2
+                      'alt="A cat asleep" loading="lazy" decoding="async">') == 2
 
 
 def test_clearing_the_upload_forgets_its_size_and_falls_back_to_the_url():
