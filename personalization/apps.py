@@ -19,6 +19,7 @@ class PersonalizationConfig(AppConfig):
         from personalization.engine.identity import merge_on_login, start_over_on_logout
         from personalization.jobs import receivers, tasks  # noqa: F401
         from personalization.measurement import experiments
+        from personalization.models import variants
         from personalization.privacy import consent, subjects
 
         rulebook.connect_signals()
@@ -28,3 +29,4 @@ class PersonalizationConfig(AppConfig):
         user_logged_out.connect(start_over_on_logout, dispatch_uid="pz_start_over_on_logout")
         receivers.connect()
         experiments.connect_signals()
+        variants.connect_signals()

@@ -9,7 +9,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
@@ -142,6 +142,8 @@ class WithImage:
         return bool(self.image and self.image_width and self.image_height)
 
     def save(self, *args, **kwargs):
+        before = (type(self).objects.filter(pk=self.pk).values_list("image", flat=True).first()
+                  if self.pk else None)
         if not self.image:
             self.image_width = self.image_height = None
         elif not self.image._committed:  # a new upload
@@ -150,6 +152,26 @@ class WithImage:
             self.image = content
             self.image_width, self.image_height = info.width, info.height
         super().save(*args, **kwargs)  # type: ignore[misc]
+        if before and before != self.image.name:  # replaced or cleared: the old file goes
+            forget_upload(before, self.image.storage)
+
+
+def forget_upload(name: str, storage) -> None:
+    """Delete an uploaded image from storage once the transaction that stopped using it has
+    committed, unless another variant still shows it (a copied campaign shares its file)."""
+
+    def delete() -> None:
+        if not any(model.objects.filter(image=name).exists()
+                   for model in (BannerVariant, PopupVariant)):
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def forget_deleted_upload(sender: type, instance: WithImage, **kwargs) -> None:
+    """post_delete: a deleted banner's or popup's upload goes with it."""
+    if instance.image:
+        forget_upload(instance.image.name, instance.image.storage)
 
 
 class BannerVariant(WithImage, ContentVariant):
@@ -365,3 +387,9 @@ class IssuedCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+def connect_signals() -> None:
+    for model in (BannerVariant, PopupVariant):
+        models.signals.post_delete.connect(forget_deleted_upload, sender=model,
+                                           dispatch_uid=f"pz-forget-upload-{model.__name__}")

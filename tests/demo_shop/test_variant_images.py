@@ -275,3 +275,32 @@ def test_a_small_file_that_would_unpack_into_gigabytes_is_refused(monkeypatch, p
 
     with pytest.raises(Exception, match="too many pixels"):
         images.check_image(SimpleUploadedFile("bomb.png", header))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_cleared_or_deleted_upload_leaves_the_storage(media):
+    """A merchant who uploads a new picture, clears one or deletes the banner does not leave
+    the old file in the media folder; a file a copied banner still shows stays."""
+    campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
+    banner = BannerVariant.objects.create(campaign=campaign, headline="x",
+                                          image=SimpleUploadedFile("a.png", png(4, 4)))
+    first = banner.image.name
+    assert default_storage.exists(first)
+
+    banner.image = SimpleUploadedFile("b.png", png(5, 5))
+    banner.save()
+    assert not default_storage.exists(first)
+    second = banner.image.name
+    assert default_storage.exists(second)
+
+    copy = BannerVariant.objects.create(campaign=campaign, headline="copy", image=second)
+    banner.image = ""
+    banner.save()
+    assert default_storage.exists(second)  # the copy still shows it
+
+    popup = PopupVariant.objects.create(campaign=campaign, title="Hi",
+                                        image=SimpleUploadedFile("c.png", png(3, 3)))
+    third = popup.image.name
+    copy.delete()
+    popup.delete()
+    assert not default_storage.exists(second) and not default_storage.exists(third)
