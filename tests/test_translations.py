@@ -55,3 +55,33 @@ def test_the_compiled_catalog_matches_its_source(package, tmp_path):
                     str(messages / "django.po")], check=True)
     assert (tmp_path / "django.mo").read_bytes() == (messages / "django.mo").read_bytes(), (
         f"run: cd {package} && django-admin compilemessages -l nl")
+
+
+def test_every_reason_a_merchant_reads_is_marked_for_translation():
+    """The preview panel shows a decision's reasons in the admin's language: a reason made
+    from a bare string literal (not gettext_noop) stays English in a Dutch panel."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "personalization"
+    bare = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Reason"
+                    and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                    and node.args[0].value.strip("{}✓✗; ")):
+                bare.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert bare == []
+
+
+def test_a_bandits_reason_reads_dutch_in_a_dutch_panel():
+    from django.utils import translation
+
+    from personalization.engine.decide import _DRAWN, _KEPT
+    from personalization.engine.segments import Reason
+
+    with translation.override("nl"):
+        kept = Reason(_KEPT, ("B", 62)).in_words()
+        drawn = Reason(_DRAWN, ("A", 33)).in_words()
+    assert kept.startswith("variant 'B' (bandit-gewicht 62 %), behouden")
+    assert drawn == "variant 'A' (bandit-gewicht 33 %), getrokken volgens de huidige gewichten"

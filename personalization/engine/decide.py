@@ -144,8 +144,9 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
     checkout = slot.kind == "popup" and ctx.on_checkout
     for campaign in slot.campaigns:
         if checkout and not campaign.popup_on_checkout:
-            notes.append(Reason("{}: skipped, no popup opens on the cart or checkout unless "
-                                "its campaign allows it", (campaign.label,)))
+            notes.append(Reason(gettext_noop("{}: skipped, no popup opens on the cart or "
+                                             "checkout unless its campaign allows it"),
+                                (campaign.label,)))
             continue
         why_not = _ruled_out(campaign, ctx, caps, now_ts)
         if why_not is not None:
@@ -240,7 +241,7 @@ def _arm(campaign: CompiledCampaign, ctx: VisitorContext
 
 
 def _leading(campaign: CompiledCampaign) -> Reason:
-    return Reason("bandit's leading one (bandit weight {} %)", (
+    return Reason(gettext_noop("bandit's leading one (bandit weight {} %)"), (
         round(max(campaign.bandit.weights) * 100),))
 
 
@@ -253,10 +254,11 @@ def _bandit_reason(arm: BanditArm) -> Reason:
     return Reason(_DRAWN, (arm.variant, round(arm.weight * 100)))
 
 
-_KEPT = "variant '{}' (bandit weight {} %), kept from his first exposure in this run"
-_DRAWN = "variant '{}' (bandit weight {} %), drawn by the current weights"
-_DRAWN_FOR_SEGMENT = ("variant '{}' (bandit weight {} %), drawn by the current weights "
-                      "learnt for segment '{}'")
+_KEPT = gettext_noop("variant '{}' (bandit weight {} %), kept from his first exposure in "
+                     "this run")
+_DRAWN = gettext_noop("variant '{}' (bandit weight {} %), drawn by the current weights")
+_DRAWN_FOR_SEGMENT = gettext_noop("variant '{}' (bandit weight {} %), drawn by the current "
+                                  "weights learnt for segment '{}'")
 
 
 def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
@@ -270,8 +272,9 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
         control, variant, bandit = _arm(campaign, ctx)
     if chosen is not None:
         decision.control = control
-        notes.append(Reason("{} chosen for this preview", (
-            "control (the default content)" if control else f"variant '{variant}'",)))
+        notes.append(Reason(gettext_noop("{} chosen for this preview"), (
+            Reason(gettext_noop("control (the default content)")) if control
+            else Reason(gettext_noop("variant '{}'"), (variant,)),)))
     elif control:
         decision.control = True
         share = round(campaign.control_share * 100, 1)
@@ -290,9 +293,10 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
                 "personalization or analytics consent) and takes part in no experiment"),
                 (variant,)))
         else:
-            notes.append(Reason("variant '{}': the {}, since the visitor is not remembered "
-                                "(no personalization or analytics consent) and takes part in "
-                                "no experiment", (variant, _leading(campaign))))
+            notes.append(Reason(gettext_noop(
+                "variant '{}': the {}, since the visitor is not remembered (no "
+                "personalization or analytics consent) and takes part in no experiment"),
+                (variant, _leading(campaign))))
     elif bandit is not None:
         notes.append(_bandit_reason(bandit))
     elif len(campaign.variants) > 1:
