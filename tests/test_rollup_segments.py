@@ -121,3 +121,9 @@ def test_the_report_for_a_segment_says_whose_figures_it_shows(world, admin_clien
     assert len(csv.content.decode().strip().splitlines()) == 1 + 2  # header + two arms
     everybody = admin_client.get(url, {"run": run.number}).content.decode()
     assert "Revenue per visitor adjusted for what each visitor spent" in everybody
+    # A sequential run's intervals are always-valid: the CUPED table shows the adjusted
+    # difference without a second, fixed-horizon interval beside the run's own.
+    cuped_table = everybody.split("adjusted for what each visitor spent")[1].split("</table>")[0]
+    assert "<td>+" in cuped_table or "<td>−" in cuped_table or "<td>–" in cuped_table
+    assert 'class="pz-ci"' not in cuped_table
+    assert "the narrowing is measured on the plain 95 % intervals" in everybody

@@ -93,6 +93,11 @@ def eur_interval(estimate: Any) -> SafeString | str:
     return _interval(estimate, _money)
 
 
+@register.filter
+def eur_difference(estimate: Any) -> str:
+    """A difference of amounts without its interval: "+€1.20"."""
+    return NONE if estimate is None or estimate.value is None else _money(estimate.value)
+
 
 @register.filter
 def metric_label(metric: str) -> str:
