@@ -80,6 +80,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
         if error is not None:
             errors.append(error)
     errors += _popup_settings()
+    errors += _reports_database()
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401
@@ -322,3 +323,29 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list:
              "broker (CELERY_BROKER_URL) or, for a small shop, set "
              "CELERY_TASK_ALWAYS_EAGER = True. See the README, 'Adding the app to your shop'.",
         id="personalization.W002")]
+
+
+ROUTER_PATH = "personalization.routers.ReportsRouter"
+
+
+def _reports_database() -> list:
+    """REPORTS_DATABASE names a configured database, and the router that uses it is on."""
+    alias = app_settings.raw("REPORTS_DATABASE")
+    if alias is None:
+        return []
+    if not isinstance(alias, str) or alias not in settings.DATABASES:
+        return [Error(
+            f"settings.{SETTING_NAME}['REPORTS_DATABASE'] = {alias!r} is not in "
+            "settings.DATABASES.",
+            hint="Add the read replica's connection to DATABASES under that alias, or set "
+                 "REPORTS_DATABASE to None to read the reports from the primary.",
+            id="personalization.E055")]
+    if ROUTER_PATH not in [r if isinstance(r, str) else f"{type(r).__module__}."
+                           f"{type(r).__qualname__}" for r in settings.DATABASE_ROUTERS]:
+        return [Error(
+            f"settings.{SETTING_NAME}['REPORTS_DATABASE'] is set, but {ROUTER_PATH} is not "
+            "in settings.DATABASE_ROUTERS: the reports would still read the primary.",
+            hint=f"Put {ROUTER_PATH!r} first in DATABASE_ROUTERS (it speaks only for the "
+                 "report tables).",
+            id="personalization.E056")]
+    return []

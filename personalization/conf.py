@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "CURRENCY": "EUR",
     "REPORT_MIN_CONVERSIONS": 100,
     "REPORT_MIN_DAYS": 7,
+    # Alias in DATABASES of a read replica the reports and dashboards read from (with
+    # personalization.routers.ReportsRouter in DATABASE_ROUTERS); None: they read "default".
+    "REPORTS_DATABASE": None,
     # Bandits (campaigns that allocate by bandit): seconds between two weight updates
     # (Celery beat), days of equal weights at the start of a run, and the converting
     # visitors (or goals) every variant needs before the weights move; the smallest share

@@ -79,3 +79,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 # Outermost, so that its header covers every response, preview panel included (tests/csp.py).
 MIDDLEWARE = ["tests.csp.StrictCSPMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# A read replica for the reports (docs/scaling.md): in tests a mirror of the default
+# database, Django's documented way (no second test database is created). The router is
+# inert until a test sets PERSONALIZATION["REPORTS_DATABASE"] = "replica".
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_ROUTERS = ["personalization.routers.ReportsRouter"]

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -219,8 +219,11 @@ def bandit_runs() -> list[ExperimentRun]:
 
 
 def _sums(runs: list[ExperimentRun]) -> dict[tuple[int, int | None, int], dict[str, Any]]:
-    """(run, segment, variant) -> summed rollup columns of the runs' variants (one query)."""
-    rows = (DailyRollup.objects.filter(run__in=runs, control=False, variant__isnull=False)
+    """(run, segment, variant) -> summed rollup columns of the runs' variants (one query),
+    from the primary: the weights decide, so they never read a replica that lags."""
+    primary = router.db_for_write(DailyRollup)
+    rows = (DailyRollup.objects.using(primary)
+            .filter(run__in=runs, control=False, variant__isnull=False)
             .values("run_id", "segment_id", "variant_id")
             .annotate(visitors=Sum("visitors"), converters=Sum("converters"),
                       revenue=Sum("revenue"), revenue_sq=Sum("revenue_sq"),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from personalization.models import Campaign, ContentVariant, Event
+from personalization.routers import reports_database
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,11 @@ class VariantFigures:
 def campaign_figures(campaign: Campaign) -> list[VariantFigures]:
     """Per variant shown (holdout exposures left out), in one query over the campaign's
     events: impressions, visitors who saw it, clicks, and its conversions (orders attributed
-    to it within the conversion window, see ``orders.record_conversion``)."""
+    to it within the conversion window, see ``orders.record_conversion``). Read from the
+    reports' replica when one is configured (``REPORTS_DATABASE``)."""
     kind = Event.Type
-    rows = (Event.objects.filter(campaign=campaign, control=False, variant__isnull=False)
+    rows = (Event.objects.using(reports_database())
+            .filter(campaign=campaign, control=False, variant__isnull=False)
             .order_by().values("variant_id").annotate(
                 impressions=Count("pk", filter=Q(type=kind.IMPRESSION)),
                 visitors=Count("visitor_id", filter=Q(type=kind.IMPRESSION), distinct=True),

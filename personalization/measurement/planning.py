@@ -17,6 +17,7 @@ from personalization.fields import format_money
 from personalization.measurement import statistics as st
 from personalization.measurement.verdicts import metric_name as verdict_metric_name
 from personalization.models import Campaign, DailyRollup, Event
+from personalization.routers import reports_database
 
 #: How far back the plan reads the slot's traffic and baseline.
 HISTORY_DAYS = 28
@@ -54,8 +55,9 @@ def baseline_of(campaign: Campaign, metric: str) -> Baseline:
     and the metric's mean among the visitors of the slot's runs in the same period (control
     arms first, every arm when there is no control)."""
     since = timezone.now() - timedelta(days=HISTORY_DAYS)
-    visitors = (Event.objects.filter(type=Event.Type.IMPRESSION, created_at__gte=since,
-                                     campaign__slot_id=campaign.slot_id)
+    visitors = (Event.objects.using(reports_database())
+                .filter(type=Event.Type.IMPRESSION, created_at__gte=since,
+                        campaign__slot_id=campaign.slot_id)
                 .values("visitor_id").distinct().count())
     rows = DailyRollup.objects.filter(run__campaign__slot_id=campaign.slot_id, segment=None,
                                       day__gte=since.date())

@@ -87,6 +87,8 @@ class RedisServer:
 
 
 class Process:
+    url = ""  # a web server's address
+
     def __init__(self, args: list[str], env: dict[str, str], log: Path,
                  ready: Callable[[], object]) -> None:
         self.log = log
@@ -127,8 +129,10 @@ class Stack:
             except requests.RequestException:
                 return False
 
-        return self._start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
-                            "--noreload"], ready, "web")
+        web = self._start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
+                           "--noreload"], ready, f"web{port}")
+        web.url = self.url
+        return web
 
     def worker(self, **env: str) -> Process:
         name = f"worker{len(self.processes)}"
