@@ -145,10 +145,15 @@ units_of AS (
 #: The days of first exposure of the visitors with events recorded since ``since``.
 _TOUCHED_DAYS = """
 WITH {units}
-firsts AS (
-    SELECT ids.unit, MIN(e.created_at) AS first_at
-    FROM ids JOIN {event} e ON e.visitor_id = ids.id
-    WHERE {exposed} AND {campaign} AND e.created_at >= %(start)s AND e.created_at < %(end)s
+by_id AS (
+    SELECT e.visitor_id AS id, MIN(e.created_at) AS first_at
+    FROM {event} e
+    WHERE e.visitor_id IN (SELECT id FROM ids) AND {exposed} AND {campaign}
+          AND e.created_at >= %(start)s AND e.created_at < %(end)s
+    GROUP BY e.visitor_id
+), firsts AS (
+    SELECT ids.unit, MIN(by_id.first_at) AS first_at
+    FROM ids JOIN by_id ON by_id.id = ids.id
     GROUP BY ids.unit
 )
 SELECT DISTINCT {day} FROM firsts
