@@ -50,7 +50,7 @@ bench: $(STAMP)
 		&& $(BIN)/python -m bench redis || echo "Redis not reachable: page overhead with Redis skipped"
 	@case "$$DATABASE_URL" in postgres*) $(BIN)/python -m bench load \
 		&& $(BIN)/python -m bench api && $(BIN)/python -m bench journeys \
-		&& $(BIN)/python -m bench bandits ;; \
+		&& $(BIN)/python -m bench bandits && $(BIN)/python -m bench partitions ;; \
 		*) echo "DATABASE_URL is not PostgreSQL: load, API and journey benchmarks skipped" ;; esac
 
 clean:

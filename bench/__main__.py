@@ -19,6 +19,16 @@ def main() -> None:
         refresh.merge_into(out, rollups.run(sizes), rollups.MARK_START, rollups.MARK_END)
         print(f"\nWritten to {out.relative_to(ROOT)}")
         return
+    if sys.argv[1:2] == ["partitions"]:
+        from bench import partitions
+
+        sizes = [int(n) for n in sys.argv[2:]]  # totals, then the conversion's rows
+        totals = tuple(sizes[:-1]) or partitions.TOTALS
+        converted = sizes[-1] if sizes else partitions.CONVERSION_ROWS
+        refresh.merge_into(out, partitions.run(totals, converted), partitions.MARK_START,
+                           partitions.MARK_END)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["load"]:
         from bench import load
 

@@ -206,4 +206,5 @@ def test_the_demo_beat_schedule_refreshes_segments_at_the_configured_interval(se
     assert beat_schedule(900)["personalization.refresh_all_segments"]["schedule"] == 900
     assert {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()} >= {
         "personalization.jobs.tasks.purge_expired_data",
-        "personalization.jobs.tasks.rebuild_product_affinities"}
+        "personalization.jobs.tasks.rebuild_product_affinities",
+        "personalization.jobs.tasks.create_event_partitions"}

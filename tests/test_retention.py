@@ -28,7 +28,8 @@ def test_purge_deletes_only_what_is_past_its_retention(settings):
     recent = VisitorProfile.objects.create(last_seen=now - timedelta(days=9))
     customer = VisitorProfile.objects.create(user=UserFactory(),
                                              last_seen=now - timedelta(days=400))
-    assert purge_expired_data(now=now) == {"events": 2, "profiles": 1, "rep_alerts": 0}
+    assert purge_expired_data(now=now) == {"events": 2, "event_months": 0, "profiles": 1,
+                                           "rep_alerts": 0}
     assert list(Event.objects.values_list("created_at", flat=True)) == [
         now - timedelta(days=29)]
     assert set(VisitorProfile.objects.all()) == {recent, customer}

@@ -55,6 +55,10 @@ def beat_schedule(refresh_interval: int | None = None,
             "task": "personalization.jobs.tasks.purge_expired_data",
             "schedule": crontab(hour=3, minute=17),
         },
+        "personalization.create_event_partitions": {  # months ahead (PostgreSQL)
+            "task": "personalization.jobs.tasks.create_event_partitions",
+            "schedule": crontab(hour=2, minute=47),
+        },
         "personalization.rebuild_product_affinities": {
             "task": "personalization.jobs.tasks.rebuild_product_affinities",
             "schedule": crontab(hour=4, minute=7),

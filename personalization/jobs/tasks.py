@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from personalization.jobs import affinities, outbox, reach, refresh
 from personalization.measurement import bandits, events, kpis, orders, rollups
 from personalization.messaging import alerts
+from personalization.models import partitions
 from personalization.privacy import retention
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -90,6 +91,12 @@ def estimate_segment_reach(segment_id: int) -> dict[str, int | None]:
 @shared_task(**RETRY)
 def purge_expired_data() -> dict[str, int]:
     return retention.purge_expired_data()
+
+
+@shared_task(**RETRY)
+def create_event_partitions() -> list[str]:
+    """This month's and the next months' event partitions (PostgreSQL; idempotent)."""
+    return partitions.ensure_partitions()
 
 
 @shared_task(**RETRY)

@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from personalization.conf import app_settings
 from personalization.engine.profiles import invalidate_user, profile_for_user, refresh_aggregates
 from personalization.measurement.events import flush_events
-from personalization.models import Event, VisitorAlias, VisitorProfile
+from personalization.models import Event, RecordedOrder, VisitorAlias, VisitorProfile
 from personalization.privacy.consent import ANALYTICS, PERSONALIZATION, state_from_records
 
 
@@ -51,12 +52,24 @@ def record_conversion(*, user: Any, visitor_id: str | None, value: Decimal,
     """Attribute an order to the campaigns the visitor was exposed to within the window.
 
     One conversion per campaign (with the variant or control of the latest exposure);
-    recording the same order twice changes nothing. Returns the number recorded.
+    recording the same order twice changes nothing (its ``RecordedOrder`` row, made in the
+    same transaction, says it was recorded). Returns the number recorded.
     """
     flush_events()
     ids = visitor_ids_of(user, visitor_id)
     if not ids:
         return 0
+    with transaction.atomic():
+        # A second delivery of the signal waits here for the first one's commit, then
+        # finds its row.
+        _, new = RecordedOrder.objects.get_or_create(reference=reference)
+        if not new:
+            return 0
+        return _record_conversions(user, visitor_id, ids, value, reference)
+
+
+def _record_conversions(user: Any, visitor_id: str | None, ids: set[str], value: Decimal,
+                        reference: str) -> int:
     since = timezone.now() - timedelta(days=app_settings.CONVERSION_WINDOW_DAYS)
     exposures = (Event.objects.filter(visitor_id__in=[uuid.UUID(i) for i in ids],
                                       type=Event.Type.IMPRESSION, created_at__gte=since,
@@ -71,12 +84,10 @@ def record_conversion(*, user: Any, visitor_id: str | None, value: Decimal,
               variant_id=e.variant_id, control=e.control, value=value, reference=reference)
         for e in latest.values()
     ]
-    Event.objects.bulk_create(conversions, ignore_conflicts=True)
+    Event.objects.bulk_create(conversions)
     # The order once more for the program as a whole (no campaign), which the global
     # holdout's report reads: never the campaigns' conversions added up.
-    if not Event.objects.filter(type=Event.Type.CONVERSION, campaign=None,
-                                reference=reference).exists():
-        Event.objects.create(visitor_id=uuid.UUID(sorted(ids)[0]) if visitor_id is None
-                             else uuid.UUID(str(visitor_id)), user_id=getattr(user, "pk", None),
-                             type=Event.Type.CONVERSION, value=value, reference=reference)
+    Event.objects.create(visitor_id=uuid.UUID(sorted(ids)[0]) if visitor_id is None
+                         else uuid.UUID(str(visitor_id)), user_id=getattr(user, "pk", None),
+                         type=Event.Type.CONVERSION, value=value, reference=reference)
     return len(conversions)

@@ -11,7 +11,7 @@ from personalization.models.campaigns import (
     SlotKind,
 )
 from personalization.models.consent import ConsentPurpose, ConsentRecord
-from personalization.models.events import Event
+from personalization.models.events import Event, RecordedOrder
 from personalization.models.experiments import DailyRollup, ExperimentRun, KpiSnapshot
 from personalization.models.journeys import Journey, JourneyMessage
 from personalization.models.notifications import RepAlertSettings, RepNotification
@@ -38,6 +38,7 @@ __all__ = [
     "ContentVariant", "DailyRollup", "DiscountVariant", "Event", "ExperimentRun",
     "IssuedCode", "Journey", "JourneyMessage", "KpiSnapshot",
     "OutboxMessage", "PopupVariant", "ProductAffinity",
-    "ProductListVariant", "RepAlertSettings", "RepNotification", "Rule", "Segment",
+    "ProductListVariant", "RecordedOrder", "RepAlertSettings", "RepNotification", "Rule",
+    "Segment",
     "SegmentMembership", "Slot", "SlotKind", "TextVariant", "VisitorAlias", "VisitorProfile",
 ]

@@ -1,9 +1,15 @@
-"""Exposures and conversions: the append-only record reports are computed from."""
+"""Exposures and conversions: the append-only record reports are computed from.
+
+On PostgreSQL the event table is partitioned by month of ``created_at`` (see
+``models/partitions.py`` and docs/events-storage.md); Django still sees ``id`` as the
+primary key, the table's is (id, created_at). On SQLite it is a plain table.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,19 +48,35 @@ class Event(models.Model):
                                  help_text=_("Order number of a conversion; name of a custom "
                                              "event."))
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    #: When the row reached the database (``created_at`` is when it happened, set in the
+    #: request): rollups find late events by it.
+    ingested_at = models.DateTimeField(_("recorded"), db_default=Now(), editable=False)
 
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["campaign", "type", "created_at"])]
-        constraints = [
-            # A conversion is recorded once per order and campaign, however often the
-            # order signal is delivered.
-            models.UniqueConstraint(
-                fields=["reference", "campaign"], condition=models.Q(type="conversion"),
-                name="pz_event_conversion_once"),
-        ]
+        # No unique constraint: on a partitioned table it would have to include the
+        # partition key. An order's conversions are recorded once through RecordedOrder.
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.slot} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecordedOrder(models.Model):
+    """An order whose conversions were recorded: recording it again changes nothing.
+
+    Kept apart from the (partitioned) event table, whose unique constraints could only
+    hold within one month.
+    """
+
+    reference = models.CharField(_("order"), max_length=64, unique=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("recorded order")
+        verbose_name_plural = _("recorded orders")
+
+    def __str__(self) -> str:
+        return self.reference

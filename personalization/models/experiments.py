@@ -58,6 +58,9 @@ class ExperimentRun(models.Model):
     promote_reason = models.TextField(
         _("reason for promoting"), blank=True,
         help_text=_("Required when a variant is promoted without a winner verdict."))
+    rolled_up_to = models.DateTimeField(
+        _("rolled up to"), null=True, blank=True, editable=False,
+        help_text=_("Events recorded before this time are in the run's daily figures."))
 
     class Meta:
         verbose_name = _("experiment run")
