@@ -7,7 +7,7 @@ and other events up to TOTAL spread over 12 monthly partitions, made with SQL
 ``generate_series``. A worker-like child then rolls up one day of the run
 (``roll_up_day``, median of 3) and drops the oldest month (``drop_partitions_before``).
 Then ``python -m bench partitions`` converts a plain table of CONVERSION_ROWS rows
-(migration 0027, row counts checked) and times the API's write of a batch of 10 events
+(migration 0028, row counts checked) and times the API's write of a batch of 10 events
 (``record_events``) on the plain table before and on the partitioned one after.
 """
 
@@ -65,7 +65,7 @@ def run(totals: tuple[int, ...] = TOTALS, conversion_rows: int = CONVERSION_ROWS
              "*Drop a month*: `drop_partitions_before()` dropping the oldest month's partition.",
              "", "| event rows | partitions | made in | day roll-up | day rows | drop a month |",
              "|---:|---:|---:|---:|---:|---:|", *rows, "",
-             f"Conversion of a plain table of {conv['rows']:,} event rows (migration 0027: "
+             f"Conversion of a plain table of {conv['rows']:,} event rows (migration 0028: "
              f"copy into monthly partitions, row counts checked, indexes and foreign keys "
              f"made again): **{conv['seconds']:.0f} s** ({conv['rows_after']:,} rows after, "
              f"{conv['partitions']} partitions).", "",
