@@ -707,3 +707,12 @@ class DateRangeRuleFactory(RuleFactory):
         model = rules.DateRangeRule
 
     start_date = factory.LazyFunction(timezone.localdate)
+
+
+def factory_for(model: type[Any]) -> type[factory.django.DjangoModelFactory]:
+    """The factory above that makes ``model``, for a test that goes over several models."""
+    for value in list(globals().values()):
+        if (isinstance(value, type) and issubclass(value, factory.django.DjangoModelFactory)
+                and not value._meta.abstract and value._meta.model is model):
+            return value
+    raise LookupError(f"tests/factories.py has no factory for {model.__name__}.")

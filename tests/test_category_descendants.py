@@ -28,6 +28,7 @@ from tests.factories import (
     PurchasedRuleFactory,
     SegmentFactory,
     UserFactory,
+    factory_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_affinity_over_a_parent_adds_up_its_subcategories_in_sql(cats):
 def compiled(rule_class, cats, **fields):
     """The rule as the RuleBook holds it (its categories expanded when it was built)."""
     segment = SegmentFactory()
-    rule_class.objects.create(segment=segment, category_ids=[str(cats["cats"].pk)], **fields)
+    factory_for(rule_class)(segment=segment, category_ids=[str(cats["cats"].pk)], **fields)
     rulebook.invalidate()
     book = rulebook.build("test")
     return book.segments[segment.pk].checks[0].rule

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
-
-import factory
 import pytest
 from django.apps import apps
 from django.db import models
 from polymorphic.models import PolymorphicModel
 
-from tests import factories
+from tests.factories import factory_for
 
 pytestmark = pytest.mark.django_db
 
@@ -30,21 +27,23 @@ def app_models() -> list[type[models.Model]]:
     return found
 
 
-def model_factories() -> dict[type[models.Model], type[factory.django.DjangoModelFactory]]:
-    return {cls._meta.model: cls
-            for _name, cls in inspect.getmembers(factories, inspect.isclass)
-            if issubclass(cls, factory.django.DjangoModelFactory) and not cls._meta.abstract}
+def has_factory(model: type[models.Model]) -> bool:
+    try:
+        factory_for(model)
+    except LookupError:
+        return False
+    return True
 
 
 def test_every_model_of_the_app_has_a_factory():
-    missing = [model.__name__ for model in app_models() if model not in model_factories()]
+    missing = [model.__name__ for model in app_models() if not has_factory(model)]
 
     assert not missing, f"Add a factory to tests/factories.py for: {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("model", app_models(), ids=lambda model: model.__name__)
 def test_the_factory_builds_a_valid_row(model):
-    made = model_factories()[model]()
+    made = factory_for(model)()
 
     stored = model.objects.get(pk=made.pk)
     assert type(stored) is model  # a polymorphic row comes back as its own type

@@ -24,7 +24,7 @@ from personalization.rules import (
     VisitCountRule,
 )
 from personalization.testing import consent_cookie
-from tests.factories import CampaignFactory, SlotFactory
+from tests.factories import CampaignFactory, SlotFactory, factory_for
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
@@ -56,7 +56,7 @@ def render_page(payload):
             values.update(strategy="manual", product_ids=[])
         if cls is TextVariant:
             values.update(text=f"Hallo {{{{ first_name }}}} {payload}", fallback=payload)
-        cls.objects.create(campaign=campaign, **values)
+        factory_for(cls)(campaign=campaign, **values)
     user = get_user_model().objects.create_user("u" + str(abs(hash(payload)))[:8],
                                                 first_name=payload[:30])
     request = RequestFactory().get("/")
