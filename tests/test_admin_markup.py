@@ -13,7 +13,6 @@ from django.utils import timezone
 from personalization.measurement.experiments import sync_run
 from personalization.measurement.rollups import roll_up
 from personalization.models import (
-    BannerVariant,
     Campaign,
     Event,
     ExperimentRun,
@@ -21,6 +20,7 @@ from personalization.models import (
     Slot,
 )
 from personalization.touchpoints import preview
+from tests.factories import BannerVariantFactory, CampaignFactory, SegmentFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 EVIL = "</title><script>alert(1)</script>"
@@ -31,13 +31,13 @@ def evil_experiment() -> tuple[Campaign, ExperimentRun, Segment]:
     """A live experiment on the home page's hero whose campaign, variant and audience are
     named EVIL, with ten days of exposures and orders rolled up (so the report draws its
     charts and the legend names the variant), and program visits for the program report."""
-    slot = Slot.objects.filter(key="home_hero").first() or Slot.objects.create(
+    slot = Slot.objects.filter(key="home_hero").first() or SlotFactory(
         key="home_hero", name="Home hero", kind="banner")
-    segment = Segment.objects.create(name=EVIL, slug="evil")
-    campaign = Campaign.objects.create(name=EVIL, slot=slot, status="live", holdout_percent=30,
-                                       cost=Decimal("50"))
+    segment = SegmentFactory(name=EVIL, slug="evil")
+    campaign = CampaignFactory(name=EVIL, slot=slot, status="live", holdout_percent=30,
+                               cost=Decimal("50"), variants=())
     campaign.segments.set([segment])
-    variants = [BannerVariant.objects.create(campaign=campaign, name=name, headline="Hello")
+    variants = [BannerVariantFactory(campaign=campaign, name=name, headline="Hello")
                 for name in (EVIL, "Plain")]
     run = sync_run(campaign)
     now = timezone.now()

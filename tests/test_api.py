@@ -10,6 +10,13 @@ from django.core.management import call_command
 from django.test import Client
 
 from personalization.testing import give_consent
+from tests.factories import (
+    BannerVariantFactory,
+    CampaignFactory,
+    OrderCountRuleFactory,
+    SegmentFactory,
+    SlotFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -319,7 +326,7 @@ def test_explain_for_staff_names_the_reasons_and_guards_customers(seeded):
 
 
 def test_slots_are_managed_with_the_admins_checks_and_permissions():
-    from personalization.models import BannerVariant, Campaign, Slot
+    from personalization.models import Slot
 
     reader = staff_client("view_slot")
     assert reader.get("/pz/api/slots/").status_code == 200
@@ -333,8 +340,9 @@ def test_slots_are_managed_with_the_admins_checks_and_permissions():
                                            "kind": "banner"}, content_type="application/json")
     assert again.status_code == 400 and "key" in again.json()
     slot = Slot.objects.get(key="home_hero")
-    BannerVariant.objects.create(campaign=Campaign.objects.create(name="Hero", slot=slot),
-                                 headline="Hi")
+    BannerVariantFactory(campaign=CampaignFactory(name="Hero", slot=slot,
+                                                  variants=(), status="draft"),
+                         headline="Hi")
     changed = editor.patch(f"/pz/api/slots/{slot.pk}/", {"kind": "popup"},
                            content_type="application/json")
     assert changed.status_code == 400  # the admin's own check: its campaigns hold banners
@@ -344,15 +352,13 @@ def test_slots_are_managed_with_the_admins_checks_and_permissions():
 
 
 def test_a_computed_segment_is_refreshed_on_request():
-    from personalization.models import Segment
-    from personalization.rules import OrderCountRule
     from tests.factories import OrderFactory, UserFactory
 
     buyer = UserFactory(username="buyer")
     OrderFactory(user=buyer)
-    segment = Segment.objects.create(name="Buyers", slug="buyers", kind="computed")
-    OrderCountRule.objects.create(segment=segment, minimum=1)
-    live = Segment.objects.create(name="Live", slug="live")
+    segment = SegmentFactory(name="Buyers", slug="buyers", kind="computed")
+    OrderCountRuleFactory(segment=segment, minimum=1)
+    live = SegmentFactory(name="Live", slug="live")
     client = staff_client("change_segment")
     done = client.post(f"/pz/api/segments/{segment.pk}/refresh/")
     assert done.status_code == 200 and done.json()["members"] == 1
@@ -394,9 +400,9 @@ def test_segments_with_their_rules_are_checked_as_in_the_admin_and_saved_whole()
 
 def test_campaigns_with_their_variants_are_checked_as_in_the_admin(
         django_capture_on_commit_callbacks):
-    from personalization.models import Campaign, ExperimentRun, Slot
+    from personalization.models import Campaign, ExperimentRun
 
-    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    slot = SlotFactory(key="home_hero", name="Home hero", kind="banner")
     client = staff_client("view_campaign", "add_campaign", "change_campaign")
     body = {"name": "Cat week", "slot": slot.pk, "status": "live", "holdout_percent": 10,
             "variants": [{"type": "bannervariant", "name": "A", "headline": "20% off"},

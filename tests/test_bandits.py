@@ -30,19 +30,26 @@ from personalization.models import (
 )
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent, make_context
+from tests.factories import (
+    BanditUpdateFactory,
+    BannerVariantFactory,
+    CampaignFactory,
+    SegmentFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
 
 def make_bandit(*, arms: int = 3, holdout: int = 0, per_segment: bool = False,
                 segments: list[Segment] = (), metric: str = "conversion") -> Campaign:
-    campaign = Campaign.objects.create(
+    campaign = CampaignFactory(
         name="Hero bandit", slot=Slot.objects.get_or_create(key="hero", defaults={
             "name": "Hero", "kind": "banner"})[0], status="draft", allocation="bandit",
-        holdout_percent=holdout, bandit_per_segment=per_segment, decision_metric=metric)
+        holdout_percent=holdout, bandit_per_segment=per_segment, decision_metric=metric,
+                               variants=())
     campaign.segments.set(segments)
     for name in "ABCDE"[:arms]:
-        BannerVariant.objects.create(campaign=campaign, name=name, headline=f"Banner {name}")
+        BannerVariantFactory(campaign=campaign, name=name, headline=f"Banner {name}")
     campaign.status = "live"
     campaign.save()
     sync_run(campaign)
@@ -165,9 +172,9 @@ def test_the_holdout_stays_fixed_outside_the_bandit():
 
 
 def test_each_segment_learns_its_own_best_and_thin_segments_use_the_overall():
-    cats = Segment.objects.create(name="Cat lovers", slug="cats", kind="computed")
-    pizza = Segment.objects.create(name="Pizza buyers", slug="pizza", kind="computed")
-    thin = Segment.objects.create(name="Few", slug="few", kind="computed")
+    cats = SegmentFactory(name="Cat lovers", slug="cats", kind="computed")
+    pizza = SegmentFactory(name="Pizza buyers", slug="pizza", kind="computed")
+    thin = SegmentFactory(name="Few", slug="few", kind="computed")
     campaign = make_bandit(arms=2, per_segment=True, segments=[cats, pizza, thin])
     run = open_run(campaign)
     age(run, 10)
@@ -300,7 +307,7 @@ def history(run: ExperimentRun, days: list[tuple[dict[str, float], dict[str, flo
     for i, (shares, rates) in enumerate(days):
         at = start + timedelta(days=i)
         if i:
-            BanditUpdate.objects.create(run=run, at=at, phase="learning", weights={
+            BanditUpdateFactory(run=run, at=at, phase="learning", weights={
                 str(names[k]): w for k, w in shares.items()})
         DailyRollup.objects.bulk_create([
             DailyRollup(run=run, day=timezone.localtime(at).date(), variant_id=names[k],

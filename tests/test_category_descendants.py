@@ -20,12 +20,15 @@ from personalization.rules import (
 )
 from personalization.testing import make_context
 from tests.factories import (
+    CategoryAffinityRuleFactory,
     CategoryFactory,
     OrderFactory,
     OrderLineFactory,
     ProductFactory,
+    PurchasedRuleFactory,
     SegmentFactory,
     UserFactory,
+    factory_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +62,7 @@ def test_the_demo_adapter_knows_every_category_below(cats):
 def test_a_purchase_rule_on_a_parent_counts_what_was_bought_below_it(cats):
     wet_buyer, dog_owner = bought(cats["wet"]), bought(cats["dogs"])
     segment = SegmentFactory(kind="computed")
-    PurchasedRule.objects.create(segment=segment, category_ids=[str(cats["cats"].pk)])
+    PurchasedRuleFactory(segment=segment, category_ids=[str(cats["cats"].pk)])
     members = set(CustomerSet().members(segment).values_list("pk", flat=True))
     assert members == {wet_buyer.pk}
     assert dog_owner.pk not in members
@@ -70,8 +73,8 @@ def test_a_purchase_rule_on_a_parent_counts_what_was_bought_below_it(cats):
 def test_affinity_over_a_parent_adds_up_its_subcategories_in_sql(cats):
     cat_person = bought(cats["food"])
     segment = SegmentFactory(kind="computed")
-    CategoryAffinityRule.objects.create(segment=segment, category_ids=[str(cats["cats"].pk)],
-                                        min_share=50)
+    CategoryAffinityRuleFactory(segment=segment, category_ids=[str(cats["cats"].pk)],
+                                min_share=50)
     assert set(CustomerSet().members(segment).values_list("pk", flat=True)) == {
         cat_person.pk}
 
@@ -79,7 +82,7 @@ def test_affinity_over_a_parent_adds_up_its_subcategories_in_sql(cats):
 def compiled(rule_class, cats, **fields):
     """The rule as the RuleBook holds it (its categories expanded when it was built)."""
     segment = SegmentFactory()
-    rule_class.objects.create(segment=segment, category_ids=[str(cats["cats"].pk)], **fields)
+    factory_for(rule_class)(segment=segment, category_ids=[str(cats["cats"].pk)], **fields)
     rulebook.invalidate()
     book = rulebook.build("test")
     return book.segments[segment.pk].checks[0].rule

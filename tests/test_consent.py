@@ -8,11 +8,18 @@ from django.core import signing
 
 from personalization.engine import rulebook
 from personalization.measurement.events import flush_events
-from personalization.models import ConsentRecord, Event, TextVariant, VisitorProfile
+from personalization.models import ConsentRecord, Event, VisitorProfile
 from personalization.privacy.consent import COOKIE_SALT, state_from_records
 from personalization.rules import CountryRule, LoggedInRule, OrderCountRule
 from personalization.testing import give_consent, make_context
-from tests.factories import CampaignFactory, OrderFactory, SegmentFactory, SlotFactory
+from tests.factories import (
+    CampaignFactory,
+    ConsentRecordFactory,
+    OrderFactory,
+    SegmentFactory,
+    SlotFactory,
+    TextVariantFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
@@ -73,8 +80,8 @@ def test_consent_post_needs_csrf():
 
 
 def test_records_are_append_only():
-    record = ConsentRecord.objects.create(purpose="analytics", granted=True,
-                                          policy_version="1", source="banner")
+    record = ConsentRecordFactory(purpose="analytics", granted=True,
+                                  policy_version="1", source="banner")
     record.granted = False
     with pytest.raises(ValueError, match="append-only"):
         record.save()
@@ -109,7 +116,7 @@ def test_without_personalization_consent_history_rules_do_not_match_and_no_profi
     CampaignFactory(slot=SlotFactory(key="side"), name="Dutch", segments=(nl,),
                     variants=("Welkom",))
     greet = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hi", variants=())
-    TextVariant.objects.create(campaign=greet, text="Hallo {{ first_name }}")
+    TextVariantFactory(campaign=greet, text="Hallo {{ first_name }}")
     give_consent(client, "analytics", user=eva)  # no personalization
     client.force_login(eva)
     html = client.get(PAGE, HTTP_CF_IPCOUNTRY="NL").content.decode()
@@ -218,7 +225,7 @@ def test_another_customers_choice_never_applies_on_a_shared_browser(client):
     record_choices(choices={"personalization": False, "analytics": True}, source="signup",
                    user=eva)
     greet = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hi", variants=())
-    TextVariant.objects.create(campaign=greet, text="Hallo {{ first_name }}")
+    TextVariantFactory(campaign=greet, text="Hallo {{ first_name }}")
     client.post("/login/", {"username": "jan", "password": "pw"})
     assert "Hallo Jan" in client.get(PAGE).content.decode()
     client.post("/logout/")

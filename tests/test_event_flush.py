@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from personalization.measurement import events
-from personalization.models import BannerVariant, Campaign, Event, Slot
+from personalization.models import Event
 from personalization.testing import give_consent
+from tests.factories import BannerVariantFactory, CampaignFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
@@ -16,9 +17,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 @pytest.fixture
 def hero(settings):
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_FLUSH_MAX_DELAY": 1}
-    campaign = Campaign.objects.create(name="Hero", status="live", slot=Slot.objects.create(
-        key="hero", name="Hero", kind="banner"))
-    BannerVariant.objects.create(campaign=campaign, headline="Welcome back")
+    campaign = CampaignFactory(name="Hero", status="live", slot=SlotFactory(
+        key="hero", name="Hero", kind="banner"), variants=())
+    BannerVariantFactory(campaign=campaign, headline="Welcome back")
     return campaign
 
 

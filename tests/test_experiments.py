@@ -18,20 +18,24 @@ from personalization.models import (
     DailyRollup,
     Event,
     ExperimentRun,
-    Slot,
-    VisitorAlias,
-    VisitorProfile,
+)
+from tests.factories import (
+    BannerVariantFactory,
+    CampaignFactory,
+    SlotFactory,
+    VisitorAliasFactory,
+    VisitorProfileFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def experiment(holdout=20, weights=(1, 1)):
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Hero test", slot=slot, status="live",
-                                       holdout_percent=holdout)
-    variants = [BannerVariant.objects.create(campaign=campaign, name=f"V{i}", headline=f"V{i}",
-                                             weight=w) for i, w in enumerate(weights)]
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Hero test", slot=slot, status="live",
+                               holdout_percent=holdout, variants=())
+    variants = [BannerVariantFactory(campaign=campaign, name=f"V{i}", headline=f"V{i}",
+                                     weight=w) for i, w in enumerate(weights)]
     return campaign, variants
 
 
@@ -87,9 +91,9 @@ def test_the_rollup_counts_each_visitor_once_in_his_first_arm_with_his_own_order
     rng = random.Random(7)
     arms = [(True, None), (False, variants[0].pk), (False, variants[1].pk)]
     customer = get_user_model().objects.create_user("anna")
-    profile = VisitorProfile.objects.create(user=customer)
+    profile = VisitorProfileFactory(user=customer)
     phone = uuid.uuid4()  # a second device of anna's: the same visitor
-    VisitorAlias.objects.create(alias=phone, profile=profile)
+    VisitorAliasFactory(alias=phone, profile=profile)
     rows, truth = [], defaultdict(lambda: [0, 0, 0, Decimal(0), 0.0, 0, 0, 0.0])
     people = [(profile.visitor_id, phone)] + [(uuid.uuid4(),) for _ in range(60)]
     for n, ids in enumerate(people):

@@ -13,17 +13,18 @@ from personalization.engine.decide import choose, in_global_holdout
 from personalization.measurement.events import flush_events
 from personalization.measurement.orders import record_conversion
 from personalization.measurement.rollups import roll_up
-from personalization.models import BannerVariant, Campaign, DailyRollup, Event, Slot
+from personalization.models import DailyRollup, Event
 from personalization.testing import give_consent, make_context
+from tests.factories import BannerVariantFactory, CampaignFactory, SlotFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
 
 @pytest.fixture
 def hero():
-    campaign = Campaign.objects.create(name="Hero", status="live", slot=Slot.objects.create(
-        key="hero", name="Hero", kind="banner"))
-    BannerVariant.objects.create(campaign=campaign, headline="Welcome back")
+    campaign = CampaignFactory(name="Hero", status="live", slot=SlotFactory(
+        key="hero", name="Hero", kind="banner"), variants=())
+    BannerVariantFactory(campaign=campaign, headline="Welcome back")
     return campaign
 
 

@@ -11,11 +11,9 @@ from personalization.engine import rulebook
 from personalization.engine.context import VisitorContext
 from personalization.models import (
     BannerVariant,
-    Campaign,
     DiscountVariant,
     PopupVariant,
     ProductListVariant,
-    Slot,
     TextVariant,
 )
 from personalization.rules import (
@@ -26,6 +24,7 @@ from personalization.rules import (
     VisitCountRule,
 )
 from personalization.testing import consent_cookie
+from tests.factories import CampaignFactory, SlotFactory, factory_for
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
@@ -49,15 +48,15 @@ def text_fields(cls):
 def render_page(payload):
     rulebook.reset_local()
     for cls, kind in KINDS:
-        slot = Slot.objects.create(key=f"s_{kind}", name=kind, kind=kind)
-        campaign = Campaign.objects.create(name=payload[:100], slot=slot, status="live")
+        slot = SlotFactory(key=f"s_{kind}", name=kind, kind=kind)
+        campaign = CampaignFactory(name=payload[:100], slot=slot, status="live", variants=())
         values = {name: payload for name in text_fields(cls)}
         values.update(name=payload[:100])
         if cls is ProductListVariant:
             values.update(strategy="manual", product_ids=[])
         if cls is TextVariant:
             values.update(text=f"Hallo {{{{ first_name }}}} {payload}", fallback=payload)
-        cls.objects.create(campaign=campaign, **values)
+        factory_for(cls)(campaign=campaign, **values)
     user = get_user_model().objects.create_user("u" + str(abs(hash(payload)))[:8],
                                                 first_name=payload[:30])
     request = RequestFactory().get("/")

@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from personalization import cache as pz_cache
-from personalization.models import OutboxMessage
+from tests.factories import OutboxMessageFactory
 from tests.test_cache_down import DEAD
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ def test_all_parts_up(capsys):
 
 
 def test_a_dead_cache_and_an_old_backlog_are_reported_down(capsys):
-    OutboxMessage.objects.create(function="personalization.measurement.orders.record_order",
-                                 available_at=timezone.now() - timedelta(minutes=20))
+    OutboxMessageFactory(function="personalization.measurement.orders.record_order",
+                         available_at=timezone.now() - timedelta(minutes=20))
     with override_settings(CACHES=DEAD):
         code, out = health(capsys)
     pz_cache.reset()

@@ -18,6 +18,12 @@ from personalization.journeys.scan import scan
 from personalization.models import ConsentRecord, Journey, JourneyMessage
 from personalization.privacy.consent import may_send_marketing
 from personalization.privacy.subjects import erase_subject, export_subject
+from tests.factories import (
+    ConsentRecordFactory,
+    JourneyFactory,
+    SegmentFactory,
+    SegmentMembershipFactory,
+)
 
 pytestmark = pytest.mark.django_db
 SHOP = "https://shop.example"
@@ -326,8 +332,8 @@ def test_a_welcome_after_the_first_order_and_a_message_on_entering_a_segment(dem
     Journey.objects.exclude(trigger="welcome").update(enabled=False)
     newcomer = get_user_model().objects.create_user("nina", "nina@example.com", "x",
                                                     first_name="Nina")
-    ConsentRecord.objects.create(user=newcomer, purpose="marketing", granted=True,
-                                 policy_version="1", source="signup", subject="nina")
+    ConsentRecordFactory(user=newcomer, purpose="marketing", granted=True,
+                         policy_version="1", source="signup", subject="nina")
     Order.objects.create(number="N-1", user=newcomer, subtotal=30, total=30,
                          created_at=timezone.now() - timedelta(hours=2))
     scan()
@@ -337,12 +343,12 @@ def test_a_welcome_after_the_first_order_and_a_message_on_entering_a_segment(dem
     scan()  # a second order is no second welcome
     assert len(sent_to("nina@example.com")) == 1
 
-    vip = Segment.objects.create(name="VIP", slug="vip", kind=Segment.Kind.COMPUTED)
-    Journey.objects.create(name="Welcome to VIP", enabled=True, trigger="segment",
-                                     segment=vip, hours=1, holdout_percent=0, priority=5,
-                                     subject="You are a VIP, {{ first_name }}",
-                                     body="<p>Hello {{ first_name }}</p>")
-    member = SegmentMembership.objects.create(segment=vip, user=user("lisa"))
+    vip = SegmentFactory(name="VIP", slug="vip", kind=Segment.Kind.COMPUTED)
+    JourneyFactory(name="Welcome to VIP", enabled=True, trigger="segment",
+                             segment=vip, hours=1, holdout_percent=0, priority=5,
+                             subject="You are a VIP, {{ first_name }}",
+                             body="<p>Hello {{ first_name }}</p>")
+    member = SegmentMembershipFactory(segment=vip, user=user("lisa"))
     SegmentMembership.objects.filter(pk=member.pk).update(
         since=timezone.now() - timedelta(hours=3))
     scan()
@@ -421,8 +427,8 @@ def test_the_merchant_runs_a_journey_now_and_sends_himself_a_test(demo, admin_cl
 def test_a_journey_saved_disabled_says_so_and_offers_only_computed_segments(admin_client):
     from personalization.models import Segment
 
-    Segment.objects.create(name="Mobile visitors", slug="mobile", kind=Segment.Kind.LIVE)
-    Segment.objects.create(name="Big spenders", slug="big", kind=Segment.Kind.COMPUTED)
+    SegmentFactory(name="Mobile visitors", slug="mobile", kind=Segment.Kind.LIVE)
+    SegmentFactory(name="Big spenders", slug="big", kind=Segment.Kind.COMPUTED)
     page = admin_client.get("/admin/personalization/journey/add/").content.decode()
     assert "Big spenders" in page and "Mobile visitors" not in page
     data = journey_form()
@@ -439,8 +445,8 @@ def newcomer(name):
 
     customer = get_user_model().objects.create_user(name, f"{name}@example.com", "x",
                                                     first_name=name.title())
-    ConsentRecord.objects.create(user=customer, purpose="marketing", granted=True,
-                                 policy_version="1", source="signup", subject=name)
+    ConsentRecordFactory(user=customer, purpose="marketing", granted=True,
+                         policy_version="1", source="signup", subject=name)
     Order.objects.create(number=f"N-{name}", user=customer, subtotal=30, total=30,
                          created_at=timezone.now() - timedelta(hours=2))
     return customer
@@ -520,8 +526,8 @@ def test_a_test_sms_goes_to_the_staff_members_own_mobile(demo, admin_client, adm
     from personalization.messaging.channels import locmem
     from tests.factories import CustomerProfileFactory
 
-    sms = Journey.objects.create(name="Text back", trigger="lapsed", channel="sms",
-                                 body="Hi {{ first_name }}, {{ code }} gives 10% off")
+    sms = JourneyFactory(name="Text back", trigger="lapsed", channel="sms",
+                         body="Hi {{ first_name }}, {{ code }} gives 10% off")
     url = f"/admin/personalization/journey/{sms.pk}/test/"
     page = admin_client.post(url, {"language": "en"}).content.decode()
     assert "Your account has no mobile number" in page and locmem.outbox == []

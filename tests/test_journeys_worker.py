@@ -12,8 +12,14 @@ from django.utils import timezone
 
 from personalization.jobs.tasks import send_journey_message
 from personalization.journeys.scan import scan
-from personalization.models import ConsentRecord, Journey, JourneyMessage
-from tests.factories import CustomerProfileFactory, OrderFactory, UserFactory
+from personalization.models import Journey, JourneyMessage
+from tests.factories import (
+    ConsentRecordFactory,
+    CustomerProfileFactory,
+    JourneyFactory,
+    OrderFactory,
+    UserFactory,
+)
 from tests.test_worker import pytestmark as worker_marks
 from tests.workers import wait_for
 
@@ -21,10 +27,10 @@ pytestmark = worker_marks
 
 
 def win_back(**fields) -> Journey:
-    return Journey.objects.create(name="We miss you", enabled=True, trigger="lapsed",
-                                  lapsed_days=30, min_orders=1, channel="sms",
-                                  holdout_percent=0, body="Hi {{ first_name }}, we miss you!",
-                                  **fields)
+    return JourneyFactory(name="We miss you", enabled=True, trigger="lapsed",
+                          lapsed_days=30, min_orders=1, channel="sms",
+                          holdout_percent=0, body="Hi {{ first_name }}, we miss you!",
+                          **fields)
 
 
 @pytest.fixture
@@ -32,8 +38,8 @@ def lisa():
     user = UserFactory(username="lisa", first_name="Lisa")
     CustomerProfileFactory(user=user, mobile="+31687654321")
     OrderFactory(user=user, created_at=timezone.now() - timedelta(days=90))
-    ConsentRecord.objects.create(user=user, purpose="marketing", granted=True,
-                                 policy_version="1", source="signup", subject="lisa")
+    ConsentRecordFactory(user=user, purpose="marketing", granted=True,
+                         policy_version="1", source="signup", subject="lisa")
     return user
 
 

@@ -13,7 +13,7 @@ from personalization.jobs.refresh import refresh_segment
 from personalization.measurement.kpis import dashboard, take_snapshot, take_snapshots, week_start
 from personalization.models import Event, KpiSnapshot, Segment
 from personalization.rules import OrderCountRule
-from tests.factories import OrderFactory, SegmentFactory, UserFactory
+from tests.factories import EventFactory, OrderFactory, SegmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_a_computed_segment_gets_its_own_figures(week):
 def test_the_key_figures_page(admin_client, week):
     monday, noon = week
     OrderFactory(total=Decimal("30.00"), created_at=noon)
-    Event.objects.create(visitor_id=uuid.uuid4(), type="visit", created_at=noon)
+    EventFactory(visitor_id=uuid.uuid4(), type="visit", created_at=noon)
     take_snapshots(monday)
     html = admin_client.get("/admin/personalization/campaign/kpis/").content.decode()
     assert "Week by week: everybody" in html
@@ -81,7 +81,7 @@ def test_the_key_figures_page(admin_client, week):
 def test_the_week_under_way_is_counted_so_far_and_marked_unfinished(admin_client, week):
     monday, noon = week
     OrderFactory(total=Decimal("30.00"), created_at=noon)
-    Event.objects.create(visitor_id=uuid.uuid4(), type="visit", created_at=noon)
+    EventFactory(visitor_id=uuid.uuid4(), type="visit", created_at=noon)
     take_snapshots(monday)
     this_week = week_start(timezone.localdate())
     began = datetime.combine(this_week, time(), timezone.get_current_timezone())

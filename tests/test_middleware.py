@@ -10,7 +10,7 @@ from django.utils.html import escape
 from personalization.engine import rulebook
 from personalization.engine.cookies import STATE_SALT
 from personalization.measurement.events import flush_events
-from personalization.models import Event, TextVariant, VisitorAlias, VisitorProfile
+from personalization.models import Event, VisitorAlias, VisitorProfile
 from personalization.privacy.consent import record_choices
 from personalization.rules import (
     CartValueRule,
@@ -22,7 +22,7 @@ from personalization.rules import (
     PurchasedRule,
 )
 from personalization.testing import give_consent
-from tests.factories import CampaignFactory, SegmentFactory, SlotFactory
+from tests.factories import CampaignFactory, SegmentFactory, SlotFactory, TextVariantFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
@@ -54,7 +54,7 @@ def fifty_campaigns():
     for i, seg in enumerate(segments[:0] or [segments[4]]):
         c = CampaignFactory(slot=greeting, name="Greeting", segments=(seg,), variants=(),
                             priority=i)
-        TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+        TextVariantFactory(campaign=c, text="Hallo {{ first_name }}")
     rulebook.invalidate()
 
 
@@ -137,7 +137,7 @@ def test_greeting_inserts_escaped_first_name(client):
     user = get_user_model().objects.create_user("x", password="x",
                                                 first_name="<script>alert(1)</script>")
     c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello", variants=())
-    TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+    TextVariantFactory(campaign=c, text="Hallo {{ first_name }}")
     rulebook.invalidate()
     anonymous = client.get(PAGE).content.decode()
     assert "Welcome!" in anonymous
@@ -151,7 +151,7 @@ def test_greeting_inserts_escaped_first_name(client):
 def test_each_customer_sees_his_own_name_in_the_same_greeting(client):
     # The variant's markup is rendered once; the inserted name is each visitor's own.
     c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello", variants=())
-    TextVariant.objects.create(campaign=c, text="<b>Hallo</b> {{ first_name }}!")
+    TextVariantFactory(campaign=c, text="<b>Hallo</b> {{ first_name }}!")
     rulebook.invalidate()
     for name in ("Anna", "Jan & Co", "Anna"):
         user = get_user_model().objects.get_or_create(username=name, first_name=name)[0]
@@ -177,7 +177,7 @@ def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client
     try:
         c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello",
                             variants=())
-        TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+        TextVariantFactory(campaign=c, text="Hallo {{ first_name }}")
         rulebook.invalidate()
         user = get_user_model().objects.create_user("eva", first_name="Eva")
         client.force_login(user)
@@ -252,7 +252,7 @@ def test_second_customer_on_a_shared_browser_gets_his_own_profile(client):
 
 def test_text_slot_without_the_field_shows_its_default(client):
     c = CampaignFactory(slot=SlotFactory(key="side", kind="text"), name="Named", variants=())
-    TextVariant.objects.create(campaign=c, text="Hallo {{ first_name }}")
+    TextVariantFactory(campaign=c, text="Hallo {{ first_name }}")
     rulebook.invalidate()
     html = client.get(PAGE).content.decode()
     assert "Default side" in html and "None" not in html

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from personalization.jobs import outbox
 from personalization.models import Event, OutboxMessage
+from tests.factories import OutboxMessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,18 +48,18 @@ def test_after_commit_it_runs_once_and_a_second_delivery_does_nothing(
 
 def test_the_relay_hands_over_what_was_never_published_or_stalled_and_prunes_old_ones():
     now = timezone.now()
-    never = OutboxMessage.objects.create(function=RECORD, kwargs=order_kwargs("A"),
-                                         available_at=now)
-    stalled = OutboxMessage.objects.create(function=RECORD, kwargs=order_kwargs("B"),
-                                           published_at=now - timedelta(minutes=5),
-                                           publish_count=1)
-    fresh = OutboxMessage.objects.create(function=RECORD, kwargs=order_kwargs("C"),
-                                         published_at=now - timedelta(seconds=5),
-                                         publish_count=1)
-    later = OutboxMessage.objects.create(function=RECORD, kwargs=order_kwargs("D"),
-                                         available_at=now + timedelta(hours=1))
-    old = OutboxMessage.objects.create(function=RECORD, kwargs=order_kwargs("E"),
-                                       done_at=now - timedelta(days=8))
+    never = OutboxMessageFactory(function=RECORD, kwargs=order_kwargs("A"),
+                                 available_at=now)
+    stalled = OutboxMessageFactory(function=RECORD, kwargs=order_kwargs("B"),
+                                   published_at=now - timedelta(minutes=5),
+                                   publish_count=1)
+    fresh = OutboxMessageFactory(function=RECORD, kwargs=order_kwargs("C"),
+                                 published_at=now - timedelta(seconds=5),
+                                 publish_count=1)
+    later = OutboxMessageFactory(function=RECORD, kwargs=order_kwargs("D"),
+                                 available_at=now + timedelta(hours=1))
+    old = OutboxMessageFactory(function=RECORD, kwargs=order_kwargs("E"),
+                               done_at=now - timedelta(days=8))
     result = outbox.relay(now + timedelta(seconds=1))  # (rows above are available from now)
     assert result["published"] == 2 and result["deleted"] == 1
     done = set(OutboxMessage.objects.exclude(done_at=None).values_list("pk", flat=True))

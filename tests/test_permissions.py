@@ -36,7 +36,18 @@ from personalization.models import (
     Slot,
     VisitorProfile,
 )
-from tests.factories import CampaignFactory, SegmentFactory, SlotFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    ConsentPurposeFactory,
+    DailyRollupFactory,
+    ExperimentRunFactory,
+    JourneyFactory,
+    RepNotificationFactory,
+    SegmentFactory,
+    SlotFactory,
+    UserFactory,
+    VisitorProfileFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -93,14 +104,14 @@ def computed_segment() -> Segment:
 
 
 def failed_sms() -> RepNotification:
-    return RepNotification.objects.create(
+    return RepNotificationFactory(
         order_reference=f"DS-{RepNotification.objects.count()}", rep_reference="1",
         phone="+31612345678",
         status=RepNotification.Status.FAILED, send_after=timezone.now())
 
 
 def profile_with_data() -> VisitorProfile:
-    return VisitorProfile.objects.create(user=UserFactory(), attributes={"first_name": "Anna"})
+    return VisitorProfileFactory(user=UserFactory(), attributes={"first_name": "Anna"})
 
 
 def assert_listed(found: set[Any], table: dict[Any, Any], name: str) -> None:
@@ -141,7 +152,7 @@ ADMIN_ACTIONS: dict[tuple[str, str], Action] = {
     ("campaign", "make_live"): Action(
         "change", lambda: CampaignFactory(status="draft"), did(status_is("live"))),
     ("campaign", "pause"): Action("change", CampaignFactory, did(status_is("paused"))),
-    ("journey", "run_now"): Action("change", lambda: Journey.objects.create(
+    ("journey", "run_now"): Action("change", lambda: JourneyFactory(
         name="Run me", trigger="cart", enabled=True), lambda obj, response: said(
         response, "Run me: 0 messages due")),
     ("campaign", "archive"): Action("change", CampaignFactory, did(status_is("archived"))),
@@ -153,11 +164,11 @@ ADMIN_ACTIONS: dict[tuple[str, str], Action] = {
         did(lambda s: Segment.objects.get(pk=s.pk).last_refreshed_at is not None)),
     ("segment", "delete_selected"): Action("delete", SegmentFactory, did(gone(Segment))),
     ("consentpurpose", "delete_selected"): Action(
-        "delete", lambda: ConsentPurpose.objects.create(
+        "delete", lambda: ConsentPurposeFactory(
             key=f"surveys{ConsentPurpose.objects.count()}", name="Surveys"),
         did(gone(ConsentPurpose))),
     ("journey", "delete_selected"): Action(
-        "delete", lambda: Journey.objects.create(name="Win back", trigger="lapsed"),
+        "delete", lambda: JourneyFactory(name="Win back", trigger="lapsed"),
         did(gone(Journey))),
     ("repnotification", "resend"): Action("change", failed_sms, did(status_is("queued"))),
     ("visitorprofile", "export_personal_data"): Action(
@@ -225,8 +236,8 @@ class AdminView:
 
 def report_url() -> str:
     campaign = CampaignFactory(holdout_percent=10)
-    run = ExperimentRun.objects.create(campaign=campaign, number=1, holdout_percent=10,
-                                       started_at=timezone.now() - timedelta(days=3))
+    run = ExperimentRunFactory(campaign=campaign, number=1, holdout_percent=10,
+                               started_at=timezone.now() - timedelta(days=3))
     stale_rollup(run)
     return reverse("admin:personalization_campaign_report", args=[campaign.pk])
 
@@ -235,7 +246,7 @@ def stale_rollup(run: ExperimentRun | None) -> None:
     """A row no roll-up would write (no events): refreshing the figures removes it. Only
     the latest URL's: an earlier role's stays where it was not refreshed."""
     DailyRollup.objects.filter(visitors=999).delete()
-    DailyRollup.objects.create(run=run, day=timezone.localdate(), visitors=999)
+    DailyRollupFactory(run=run, day=timezone.localdate(), visitors=999)
 
 
 def no_stale_rollup() -> bool:
@@ -248,14 +259,14 @@ def program_url() -> str:
 
 
 def journey_report_url() -> str:
-    journey = Journey.objects.create(name="Win back", trigger="lapsed")
+    journey = JourneyFactory(name="Win back", trigger="lapsed")
     return reverse("admin:personalization_journey_report", args=[journey.pk])
 
 
 def journey_url(action: str) -> Callable[[], str]:
     def make() -> str:
         mail.outbox.clear()
-        journey = Journey.objects.create(name="Cart", trigger="cart", enabled=True)
+        journey = JourneyFactory(name="Cart", trigger="cart", enabled=True)
         return reverse(f"admin:personalization_journey_{action}", args=[journey.pk])
     return make
 
@@ -353,8 +364,8 @@ def new_slot() -> Slot:
 
 def run_of_a_campaign() -> dict[str, Any]:
     campaign = CampaignFactory(holdout_percent=10)
-    ExperimentRun.objects.create(campaign=campaign, number=1, holdout_percent=10,
-                                 started_at=timezone.now() - timedelta(days=3))
+    ExperimentRunFactory(campaign=campaign, number=1, holdout_percent=10,
+                         started_at=timezone.now() - timedelta(days=3))
     return {"pk": campaign.pk}
 
 

@@ -8,8 +8,7 @@ from django.urls import include, path
 
 from personalization.engine import rulebook
 from personalization.engine.decide import page_of
-from personalization.models import PopupVariant
-from tests.factories import CampaignFactory, SlotFactory
+from tests.factories import CampaignFactory, PopupVariantFactory, SlotFactory
 from tests.script import report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popup_checkout")]
@@ -37,8 +36,8 @@ def _analytics_allowed(settings):
 def popup_campaign(**fields):
     c = CampaignFactory(slot=SlotFactory(key="popup", kind="popup"), name="Win-back",
                         variants=(), **fields)
-    variant = PopupVariant.objects.create(campaign=c, title=TITLE, body="<p>15% off</p>",
-                                          trigger="load")
+    variant = PopupVariantFactory(campaign=c, title=TITLE, body="<p>15% off</p>",
+                                  trigger="load")
     rulebook.invalidate()
     return c, variant
 

@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import include, path
 
 from personalization.measurement.events import flush_events
-from personalization.models import BannerVariant, Campaign, Event, PopupVariant, Slot
+from personalization.models import Campaign, Event, PopupVariant
 from personalization.testing import give_consent
+from tests.factories import BannerVariantFactory, CampaignFactory, PopupVariantFactory, SlotFactory
 from tests.script import report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popup_exposure")]
@@ -28,12 +29,12 @@ urlpatterns = [path("page/", page), path("pz/api/", include("personalization.api
 
 
 def scroll_popup(holdout: int = 0, cap: int | None = None) -> tuple[Campaign, PopupVariant]:
-    slot = Slot.objects.create(key="popup", name="Popup", kind="popup")
-    campaign = Campaign.objects.create(name="Pizza", slot=slot, status="live",
-                                       holdout_percent=holdout, cap_impressions=cap,
-                                       cap_period_hours=24)
-    variant = PopupVariant.objects.create(campaign=campaign, title="Pizza tonight?",
-                                          trigger="scroll", scroll_percent=60)
+    slot = SlotFactory(key="popup", name="Popup", kind="popup")
+    campaign = CampaignFactory(name="Pizza", slot=slot, status="live",
+                               holdout_percent=holdout, cap_impressions=cap,
+                               cap_period_hours=24, variants=())
+    variant = PopupVariantFactory(campaign=campaign, title="Pizza tonight?",
+                                  trigger="scroll", scroll_percent=60)
     return campaign, variant
 
 
@@ -94,9 +95,9 @@ def test_the_arm_is_the_visitors_own_whatever_the_page_claims():
 
 
 def test_banners_are_still_counted_when_rendered_and_shown_refuses_them():
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    banner = Campaign.objects.create(name="Sale", slot=slot, status="live")
-    BannerVariant.objects.create(campaign=banner, headline="Sale!")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    banner = CampaignFactory(name="Sale", slot=slot, status="live", variants=())
+    BannerVariantFactory(campaign=banner, headline="Sale!")
     popup, _ = scroll_popup()
     client = visitor()
     html = client.get("/page/").content.decode()

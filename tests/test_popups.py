@@ -13,7 +13,7 @@ from personalization.engine import rulebook
 from personalization.engine.decide import page_of
 from personalization.measurement.events import flush_events
 from personalization.models import Event, PopupVariant
-from tests.factories import CampaignFactory, SlotFactory
+from tests.factories import CampaignFactory, PopupVariantFactory, SlotFactory
 from tests.script import report, script_token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_popups")]
@@ -42,7 +42,7 @@ def _analytics_allowed(settings):
 def popup_campaign(name="Your cart is waiting", **fields):
     c = CampaignFactory(slot=SlotFactory(key="popup", kind="popup"), name=name, variants=(),
                         **fields)
-    variant = PopupVariant.objects.create(
+    variant = PopupVariantFactory(
         campaign=c, title=name, body="<p>Three pizzas are <strong>still</strong> there.</p>",
         cta_label="Back to my cart", link="/cart/", trigger="delay", delay_seconds=3)
     rulebook.invalidate()

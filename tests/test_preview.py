@@ -8,11 +8,18 @@ from django.core import signing
 from django.urls import reverse
 
 from personalization.measurement.events import flush_events
-from personalization.models import Event, TextVariant
+from personalization.models import Event
 from personalization.privacy.consent import record_choices
 from personalization.rules import LoggedInRule, OrderCountRule, PathRule, QueryParameterRule
 from personalization.touchpoints import preview
-from tests.factories import CampaignFactory, SegmentFactory, SlotFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    DiscountVariantFactory,
+    SegmentFactory,
+    SlotFactory,
+    TextVariantFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 PAGE = "/_pz/slots/"
@@ -154,7 +161,7 @@ def test_staff_sees_the_page_as_a_customer(client, staff):
                     variants=("Members only",))
     greeting = SlotFactory(key="greeting", kind="text")
     welcome = CampaignFactory(slot=greeting, name="Welcome", segments=(newcomers,), variants=())
-    TextVariant.objects.create(campaign=welcome, name="Hallo", text="Hallo {{ first_name }}")
+    TextVariantFactory(campaign=welcome, name="Hallo", text="Hallo {{ first_name }}")
     jan = UserFactory(username="jan", first_name="Jan")
     record_choices(choices={"personalization": True, "analytics": True}, source="signup",
                    user=jan)  # the preview shows what he agreed to see
@@ -275,12 +282,11 @@ def test_a_preview_page_gives_its_script_nowhere_to_report_to(client, staff):
 def test_a_preview_never_creates_a_real_discount_code():
     from demo_shop.orders.models import DiscountCode
     from personalization.engine.decide import choose
-    from personalization.models import DiscountVariant
     from personalization.touchpoints.rendering import discount_code_for
 
     c = CampaignFactory(slot=SlotFactory(key="checkout_discount", kind="discount"),
                         name="Win-back", variants=())
-    DiscountVariant.objects.create(campaign=c, mode="generated", percent=15)
+    DiscountVariantFactory(campaign=c, mode="generated", percent=15)
     ctx = preview.PreviewContext(None, **preview.anonymous_facts(
         "00000000-0000-0000-0000-0000000000aa"))
     assert discount_code_for(choose("checkout_discount", ctx), ctx) == "PREVIEW-CODE"

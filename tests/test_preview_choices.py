@@ -7,10 +7,15 @@ import pytest
 from django.urls import reverse
 
 from demo_shop.orders.models import SavedCart
-from personalization.models import BannerVariant
 from personalization.rules import CountryRule, DeviceRule, PathRule
 from personalization.touchpoints import preview
-from tests.factories import CampaignFactory, ProductFactory, SegmentFactory, SlotFactory
+from tests.factories import (
+    BannerVariantFactory,
+    CampaignFactory,
+    ProductFactory,
+    SegmentFactory,
+    SlotFactory,
+)
 from tests.test_preview import grant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
@@ -84,7 +89,7 @@ def test_a_country_and_a_device_can_be_previewed(client, staff, django_user_mode
                                                        DeviceRule(devices=["mobile"])])
     banner = CampaignFactory(slot=SlotFactory(key="side"), name="Dutch only",
                              segments=(dutch,), variants=())
-    BannerVariant.objects.create(campaign=banner, name="NL", headline="Gratis bezorging")
+    BannerVariantFactory(campaign=banner, name="NL", headline="Gratis bezorging")
     html = open_preview(client, preview.Target(user_id=anna.pk)).content.decode()
     assert "Gratis bezorging" not in html
     html = open_preview(client, preview.Target(user_id=anna.pk, country="NL",

@@ -16,15 +16,20 @@ from personalization.models import (
     ConsentRecord,
     Event,
     OutboxMessage,
-    Segment,
-    SegmentMembership,
     VisitorAlias,
     VisitorProfile,
 )
 from personalization.privacy.consent import record_choices
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent
-from tests.factories import CampaignFactory, SlotFactory
+from tests.factories import (
+    CampaignFactory,
+    EventFactory,
+    RepNotificationFactory,
+    SegmentFactory,
+    SegmentMembershipFactory,
+    SlotFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
@@ -42,8 +47,8 @@ def anna(client):
     second = give_consent(client.__class__())
     second.get("/_pz/slots/")
     second.post("/login/", {"username": "anna", "password": "pw"})  # an alias
-    segment = Segment.objects.create(name="Cat owners", slug="cat-owners", kind="computed")
-    SegmentMembership.objects.create(segment=segment, user=user)
+    segment = SegmentFactory(name="Cat owners", slug="cat-owners", kind="computed")
+    SegmentMembershipFactory(segment=segment, user=user)
     from personalization.measurement.orders import record_order
 
     record_order(user_id=user.pk, visitor_id=None, value="20.00", reference="DS-1",
@@ -122,8 +127,8 @@ def test_erase_command_and_deleting_the_account(anna, capsys):
     assert "profiles: 1" in capsys.readouterr().out
     assert not VisitorAlias.objects.exists()
     bram = get_user_model().objects.create_user("bram")
-    Event.objects.create(visitor_id="00000000-0000-0000-0000-0000000000b1", user=bram,
-                         type="impression", value=Decimal("0"))
+    EventFactory(visitor_id="00000000-0000-0000-0000-0000000000b1", user=bram,
+                 type="impression", value=Decimal("0"))
     bram.delete()  # deleting the account erases what personalization held on him
     assert not Event.objects.filter(visitor_id="00000000-0000-0000-0000-0000000000b1").exists()
 
@@ -210,8 +215,8 @@ def test_old_rep_sms_are_purged_with_the_retention_limit(settings):
 
     now = timezone.now()
     for ref, status, days in (("A", "sent", 400), ("B", "queued", 400), ("C", "sent", 10)):
-        n = RepNotification.objects.create(order_reference=ref, rep_reference="r",
-                                           status=status, send_after=now, body=ref)
+        n = RepNotificationFactory(order_reference=ref, rep_reference="r",
+                                   status=status, send_after=now, body=ref)
         RepNotification.objects.filter(pk=n.pk).update(created_at=now - timedelta(days=days))
     assert purge_expired_data(now)["rep_alerts"] == 1
     assert sorted(RepNotification.objects.values_list("order_reference", flat=True)) == \

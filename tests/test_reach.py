@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 
 from personalization.jobs.reach import describe, estimate_reach
-from personalization.models import Campaign, Segment, Slot
 from personalization.rules import OrderCountRule, PathRule, TotalSpentRule
-from tests.factories import OrderFactory, UserFactory
+from tests.factories import CampaignFactory, OrderFactory, SegmentFactory, SlotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def customers():
 
 
 def segment(slug, *rules, match="all", kind="live"):
-    made = Segment.objects.create(name=slug.title(), slug=slug, match=match, kind=kind)
+    made = SegmentFactory(name=slug.title(), slug=slug, match=match, kind=kind)
     for rule in rules:
         rule.segment = made
         rule.save()
@@ -66,8 +65,8 @@ def test_the_admin_shows_the_reach_of_a_segment_and_of_a_campaigns_audience(admi
     assert reach == {"customers": 2, "of": 5}
     assert f"2 of {known} known customers" in admin_client.get(
         f"/admin/personalization/segment/{big.pk}/change/").content.decode()
-    campaign = Campaign.objects.create(name="VIP", slot=Slot.objects.create(
-        key="hero", name="Hero", kind="banner"))
+    campaign = CampaignFactory(name="VIP", slot=SlotFactory(
+        key="hero", name="Hero", kind="banner"), variants=(), status="draft")
     campaign.segments.add(big)
     html = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
     assert f"Big-Spenders: 2 of {known} known customers" in html.content.decode()

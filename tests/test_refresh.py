@@ -17,7 +17,7 @@ from personalization.jobs.tasks import refresh_all_segments
 from personalization.models import Segment, SegmentMembership
 from personalization.rules import OrderCountRule, TotalSpentRule
 from personalization.signals import segment_entered, segment_exited
-from tests.factories import OrderFactory, UserFactory
+from tests.factories import OrderFactory, SegmentFactory, UserFactory
 
 
 def buyer(name: str, orders: int, total: str = "10.00"):
@@ -28,7 +28,7 @@ def buyer(name: str, orders: int, total: str = "10.00"):
 
 
 def computed(slug: str, *rules, match: str = "all") -> Segment:
-    segment = Segment.objects.create(name=slug.title(), slug=slug, kind="computed", match=match)
+    segment = SegmentFactory(name=slug.title(), slug=slug, kind="computed", match=match)
     for rule in rules:
         rule.segment = segment
         rule.save()
@@ -108,7 +108,7 @@ def test_any_match_and_negation_follow_the_segment(django_capture_on_commit_call
 
 @pytest.mark.django_db
 def test_live_segments_are_not_refreshed():
-    live = Segment.objects.create(name="Live", slug="live", kind="live")
+    live = SegmentFactory(name="Live", slug="live", kind="live")
     with pytest.raises(ValueError, match="live"):
         refresh.refresh_segment(live.pk)
 
@@ -160,7 +160,7 @@ def test_refresh_all_segments_refreshes_every_enabled_computed_segment():
     off = computed("off", OrderCountRule(minimum=1))
     off.enabled = False
     off.save()
-    Segment.objects.create(name="Live", slug="live", kind="live")
+    SegmentFactory(name="Live", slug="live", kind="live")
     assert refresh_all_segments.delay().get() == 2  # eager in unit tests: the group runs now
     assert Segment.objects.filter(slug__in=["a", "b"], member_count=1).count() == 2
     assert members(a) == members(b) == {"anna"}

@@ -11,20 +11,28 @@ from personalization.measurement.events import flush_events
 from personalization.measurement.experiments import sync_run
 from personalization.measurement.reports import run_report
 from personalization.measurement.rollups import roll_up
-from personalization.models import BannerVariant, Campaign, Event, ExperimentRun, Slot
+from personalization.models import BannerVariant, Campaign, Event, ExperimentRun
 from personalization.testing import give_consent
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import (
+    BannerVariantFactory,
+    CampaignFactory,
+    DailyRollupFactory,
+    ExperimentRunFactory,
+    ProductFactory,
+    SlotFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
 
 @pytest.fixture
 def experiment():
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Hero test", slot=slot, status="live",
-                                       holdout_percent=34, cost=Decimal("50"))
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Hero test", slot=slot, status="live",
+                               holdout_percent=34, cost=Decimal("50"), variants=())
     for name in ("Cats", "Dogs"):
-        BannerVariant.objects.create(campaign=campaign, name=name, headline=name)
+        BannerVariantFactory(campaign=campaign, name=name, headline=name)
     return campaign, sync_run(campaign)
 
 
@@ -161,22 +169,22 @@ def test_the_campaign_form_plans_the_run_from_the_slots_traffic_and_baseline(adm
     from django.utils import timezone
 
     from personalization.measurement import statistics as st
-    from personalization.models import DailyRollup
 
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    before = Campaign.objects.create(name="Last month", slot=slot, status="paused",
-                                     holdout_percent=50)
-    old = ExperimentRun.objects.create(campaign=before, number=1,
-                                       started_at=timezone.now() - timedelta(days=20),
-                                       ended_at=timezone.now(), holdout_percent=50, weights={})
-    DailyRollup.objects.create(run=old, day=timezone.localdate() - timedelta(days=10),
-                               control=True, visitors=2000, converters=100)  # 5 %
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    before = CampaignFactory(name="Last month", slot=slot, status="paused",
+                             holdout_percent=50, variants=())
+    old = ExperimentRunFactory(campaign=before, number=1,
+                               started_at=timezone.now() - timedelta(days=20),
+                               ended_at=timezone.now(), holdout_percent=50, weights={})
+    DailyRollupFactory(run=old, day=timezone.localdate() - timedelta(days=10),
+                       control=True, visitors=2000, converters=100)  # 5 %
     # 1,400 visitors saw the slot in the last 28 days: 50 a day.
     Event.objects.bulk_create([Event(visitor_id=uuid.uuid4(), type="impression",
                                      campaign=before, slot="hero") for _ in range(1400)])
-    campaign = Campaign.objects.create(name="New test", slot=slot, holdout_percent=50,
-                                       minimum_effect_percent=20, analysis="planned")
-    BannerVariant.objects.create(campaign=campaign, name="A", headline="A")
+    campaign = CampaignFactory(name="New test", slot=slot, holdout_percent=50,
+                               minimum_effect_percent=20, analysis="planned",
+                               variants=(), status="draft")
+    BannerVariantFactory(campaign=campaign, name="A", headline="A")
     expected = st.sample_size_proportions(0.05, 0.2, power=0.8)
     page = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
     html = page.content.decode()
@@ -195,11 +203,11 @@ def test_the_campaign_form_plans_the_run_from_the_slots_traffic_and_baseline(adm
 def test_a_run_judged_on_a_goal_counts_the_visitors_who_reached_it():
     """The merchant chose "newsletter sign-ups" as the decision metric: the page that
     records it with {% pz_goal %} (or the events API) feeds the run's report."""
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Sign-up test", slot=slot, status="live",
-                                       holdout_percent=50, decision_metric="goal",
-                                       goal_event="newsletter_signup")
-    BannerVariant.objects.create(campaign=campaign, name="Join us", headline="Join us")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Sign-up test", slot=slot, status="live",
+                               holdout_percent=50, decision_metric="goal",
+                               goal_event="newsletter_signup", variants=())
+    BannerVariantFactory(campaign=campaign, name="Join us", headline="Join us")
     run = sync_run(campaign)
     assert run.metric == "goal" and run.goal_event == "newsletter_signup"
     for n in range(30):
@@ -228,9 +236,9 @@ def test_a_campaign_with_one_variant_shows_its_own_figures(admin_client,
                                                           django_capture_on_commit_callbacks):
     """No holdout, one variant: no experiment, yet the report shows its exposures, clicks,
     conversions and revenue (they used to appear only in "Personalization as a whole")."""
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Spring", slot=slot, status="live")
-    BannerVariant.objects.create(campaign=campaign, name="Spring sale", headline="Spring")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Spring", slot=slot, status="live", variants=())
+    BannerVariantFactory(campaign=campaign, name="Spring sale", headline="Spring")
     assert sync_run(campaign) is None
     product = ProductFactory(price=Decimal("20.00"), stock=100)
     for n in range(3):
@@ -256,8 +264,8 @@ def test_a_campaign_with_one_variant_shows_its_own_figures(admin_client,
 
 
 def test_a_campaign_never_shown_says_so(admin_client):
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Spring", slot=slot, status="draft")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Spring", slot=slot, status="draft", variants=())
 
     html = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/report/")
 
@@ -267,7 +275,7 @@ def test_a_campaign_never_shown_says_so(admin_client):
 def test_a_goal_the_shop_could_never_record_is_refused():
     from django.core.exceptions import ValidationError
 
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
     campaign = Campaign(name="Sign-ups", slot=slot, decision_metric="goal",
                         goal_event="Bad Name!")
     with pytest.raises(ValidationError) as refused:
@@ -278,11 +286,11 @@ def test_a_goal_the_shop_could_never_record_is_refused():
 
 
 def test_a_planned_run_shows_no_chance_to_beat_control_before_its_planned_size(admin_client):
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Planned", slot=slot, status="live",
-                                       holdout_percent=50, analysis="planned",
-                                       planned_visitors=5000)
-    BannerVariant.objects.create(campaign=campaign, name="A", headline="A")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Planned", slot=slot, status="live",
+                               holdout_percent=50, analysis="planned",
+                               planned_visitors=5000, variants=())
+    BannerVariantFactory(campaign=campaign, name="A", headline="A")
     run = sync_run(campaign)
     for _ in range(10):
         give_consent(Client()).get("/_pz/slots/")

@@ -11,7 +11,15 @@ from django.utils import timezone
 from personalization.jobs.affinities import rebuild_product_affinities
 from personalization.models import Event, ProductAffinity, VisitorAlias, VisitorProfile
 from personalization.privacy.retention import purge_expired_data
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, UserFactory
+from tests.factories import (
+    EventFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    UserFactory,
+    VisitorAliasFactory,
+    VisitorProfileFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +29,13 @@ def test_purge_deletes_only_what_is_past_its_retention(settings):
                                 "ANONYMOUS_PROFILE_RETENTION_DAYS": 10}
     now = timezone.now()
     for days in (31, 40, 29):
-        Event.objects.create(visitor_id=uuid.uuid4(), type="impression",
-                             created_at=now - timedelta(days=days))
-    gone = VisitorProfile.objects.create(last_seen=now - timedelta(days=11))
-    VisitorAlias.objects.create(alias=uuid.uuid4(), profile=gone)
-    recent = VisitorProfile.objects.create(last_seen=now - timedelta(days=9))
-    customer = VisitorProfile.objects.create(user=UserFactory(),
-                                             last_seen=now - timedelta(days=400))
+        EventFactory(visitor_id=uuid.uuid4(), type="impression",
+                     created_at=now - timedelta(days=days))
+    gone = VisitorProfileFactory(last_seen=now - timedelta(days=11))
+    VisitorAliasFactory(alias=uuid.uuid4(), profile=gone)
+    recent = VisitorProfileFactory(last_seen=now - timedelta(days=9))
+    customer = VisitorProfileFactory(user=UserFactory(),
+                                     last_seen=now - timedelta(days=400))
     assert purge_expired_data(now=now) == {"events": 2, "event_months": 0, "profiles": 1,
                                            "rep_alerts": 0}
     assert list(Event.objects.values_list("created_at", flat=True)) == [

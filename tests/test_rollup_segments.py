@@ -13,16 +13,19 @@ from personalization.measurement.experiments import sync_run
 from personalization.measurement.reports import run_report
 from personalization.measurement.rollups import LATE_MARGIN, roll_up, roll_up_day, roll_up_late
 from personalization.models import (
-    BannerVariant,
-    Campaign,
     DailyRollup,
     Event,
     ExperimentRun,
-    Segment,
-    SegmentMembership,
-    Slot,
-    VisitorAlias,
     VisitorProfile,
+)
+from tests.factories import (
+    BannerVariantFactory,
+    CampaignFactory,
+    SegmentFactory,
+    SegmentMembershipFactory,
+    SlotFactory,
+    VisitorAliasFactory,
+    VisitorProfileFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,19 +35,19 @@ pytestmark = pytest.mark.django_db
 def world():
     """A hero experiment (holdout + one variant); three customers, two of them in 'Regulars'
     (anna on two devices); ten anonymous visitors; orders before and during the run."""
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Hero test", slot=slot, status="live",
-                                       holdout_percent=50)
-    variant = BannerVariant.objects.create(campaign=campaign, name="Cats", headline="Cats")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Hero test", slot=slot, status="live",
+                               holdout_percent=50, variants=())
+    variant = BannerVariantFactory(campaign=campaign, name="Cats", headline="Cats")
     run = sync_run(campaign)
     start = run.started_at
-    regulars = Segment.objects.create(name="Regulars", slug="regulars", kind="computed")
+    regulars = SegmentFactory(name="Regulars", slug="regulars", kind="computed")
     users = {name: get_user_model().objects.create_user(name) for name in ("anna", "bob", "cor")}
-    profiles = {name: VisitorProfile.objects.create(user=u) for name, u in users.items()}
+    profiles = {name: VisitorProfileFactory(user=u) for name, u in users.items()}
     for name in ("anna", "bob"):
-        SegmentMembership.objects.create(segment=regulars, user=users[name])
+        SegmentMembershipFactory(segment=regulars, user=users[name])
     phone = uuid.uuid4()
-    VisitorAlias.objects.create(alias=phone, profile=profiles["anna"])
+    VisitorAliasFactory(alias=phone, profile=profiles["anna"])
     ids = {name: p.visitor_id for name, p in profiles.items()}
     rows = []
 

@@ -7,6 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests.factories import JourneyFactory, OrderCountRuleFactory, SegmentFactory, SlotFactory
+
 pytestmark = pytest.mark.django_db
 
 DEEP = "[" * 5000 + "]" * 5000  # deeper than Python's json can parse
@@ -110,12 +112,12 @@ def test_a_slot_that_campaigns_use_is_not_deleted_through_the_api():
 
 
 def test_a_segment_a_journey_is_aimed_at_is_not_deleted_through_the_api():
-    from personalization.models import Journey, Segment
+    from personalization.models import Segment
     from tests.factories import SegmentFactory
     from tests.test_api import staff_client
 
     segment = SegmentFactory(kind="computed")
-    Journey.objects.create(name="Win-back", trigger="lapsed", segment=segment)
+    JourneyFactory(name="Win-back", trigger="lapsed", segment=segment)
     answer = staff_client("view_segment", "delete_segment").delete(
         f"/pz/api/segments/{segment.pk}/")
     assert answer.status_code == 409 and "Win-back" in answer.json()["detail"]
@@ -144,13 +146,11 @@ def test_the_admin_names_the_campaigns_that_keep_a_slot(admin_client, bulk):
 def ruleless(db):
     """A computed segment whose rules were all deleted after a refresh found members."""
     from personalization.jobs.refresh import refresh_segment
-    from personalization.models import Segment
-    from personalization.rules import OrderCountRule
     from tests.factories import OrderFactory, UserFactory
 
     OrderFactory(user=UserFactory(username="buyer"))
-    segment = Segment.objects.create(name="Buyers", slug="buyers", kind="computed")
-    rule = OrderCountRule.objects.create(segment=segment, minimum=1)
+    segment = SegmentFactory(name="Buyers", slug="buyers", kind="computed")
+    rule = OrderCountRuleFactory(segment=segment, minimum=1)
     assert refresh_segment(segment.pk).members == 1
     rule.delete()
     return segment
@@ -238,10 +238,9 @@ def test_every_demo_segment_read_from_the_api_and_sent_back_unchanged_is_saved_u
 @pytest.fixture
 def experiment(django_capture_on_commit_callbacks):
     """A live campaign with two banners, whose experiment runs; read through the API."""
-    from personalization.models import Slot
     from tests.test_api import staff_client
 
-    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    slot = SlotFactory(key="home_hero", name="Home hero", kind="banner")
     client = staff_client("view_campaign", "add_campaign", "change_campaign")
     with django_capture_on_commit_callbacks(execute=True):
         made = client.post("/pz/api/campaigns/", {

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from personalization.engine.profiles import build_snapshot
 from personalization.engine.sets import CustomerSet
-from personalization.models import Segment
 from personalization.rules import (
     AverageOrderValueRule,
     CategoryAffinityRule,
@@ -25,9 +24,13 @@ from tests.factories import (
     AccountFactory,
     CategoryFactory,
     CustomerProfileFactory,
+    DaysSinceLastOrderRuleFactory,
+    OrderCountRuleFactory,
     OrderFactory,
     OrderLineFactory,
     ProductFactory,
+    SegmentFactory,
+    UsedDiscountCodeRuleFactory,
     UserFactory,
 )
 
@@ -102,14 +105,14 @@ def test_sql_and_live_evaluation_agree_for_every_history_rule(shop):
 
 def test_lapsed_and_bargain_segments_pick_the_right_people(shop):
     customers = CustomerSet()
-    lapsed = Segment.objects.create(name="Lapsed", slug="lapsed", kind="computed")
-    DaysSinceLastOrderRule.objects.create(segment=lapsed, minimum=120)
+    lapsed = SegmentFactory(name="Lapsed", slug="lapsed", kind="computed")
+    DaysSinceLastOrderRuleFactory(segment=lapsed, minimum=120)
     names = set(customers.customers().filter(pk__in=customers.members(lapsed))
                 .values_list("username", flat=True))
     assert names == {"lisa"}
-    bargain = Segment.objects.create(name="Bargain", slug="bargain", match="any")
-    UsedDiscountCodeRule.objects.create(segment=bargain, minimum=2)
-    OrderCountRule.objects.create(segment=bargain, maximum=0, negate=True, position=1)
+    bargain = SegmentFactory(name="Bargain", slug="bargain", match="any")
+    UsedDiscountCodeRuleFactory(segment=bargain, minimum=2)
+    OrderCountRuleFactory(segment=bargain, maximum=0, negate=True, position=1)
     names = set(customers.customers().filter(pk__in=customers.members(bargain))
                 .values_list("username", flat=True))
     assert names == {"anna", "lisa", "bram", "jan"}  # any: has ordered, or used 2 codes

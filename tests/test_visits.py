@@ -11,6 +11,7 @@ from django.utils import timezone
 from personalization.engine.cookies import STATE_SALT
 from personalization.models import VisitorProfile
 from personalization.testing import give_consent
+from tests.factories import VisitorProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
@@ -45,7 +46,7 @@ def test_visits_and_last_seen_follow_the_customer(client):
 
 def test_without_personalization_consent_no_visit_is_counted(client):
     user = get_user_model().objects.create_user("tom", password="pw")
-    VisitorProfile.objects.create(user=user)
+    VisitorProfileFactory(user=user)
     client.force_login(user)
     give_consent(client, "analytics", user=user)
     client.get("/_pz/plain/")

@@ -22,11 +22,14 @@ from personalization.models import RepNotification
 from tests.demo_shop.helpers import add_to_cart, checkout
 from tests.factories import (
     AccountFactory,
+    BannerVariantFactory,
+    CampaignFactory,
     CustomerProfileFactory,
     OrderFactory,
     OrderLineFactory,
     ProductFactory,
     SalesRepFactory,
+    SlotFactory,
     UserFactory,
 )
 from tests.workers import wait_for
@@ -112,12 +115,12 @@ def test_the_hourly_rollup_runs_on_a_worker_and_the_report_reads_it(start_worker
     from personalization.jobs.tasks import roll_up_experiments
     from personalization.measurement.experiments import sync_run
     from personalization.measurement.reports import run_report
-    from personalization.models import BannerVariant, Campaign, DailyRollup, Event, Slot
+    from personalization.models import DailyRollup, Event
 
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    campaign = Campaign.objects.create(name="Hero test", slot=slot, status="live",
-                                       holdout_percent=50)
-    variant = BannerVariant.objects.create(campaign=campaign, headline="Sale")
+    slot = SlotFactory(key="hero", name="Hero", kind="banner")
+    campaign = CampaignFactory(name="Hero test", slot=slot, status="live",
+                               holdout_percent=50, variants=())
+    variant = BannerVariantFactory(campaign=campaign, headline="Sale")
     run = sync_run(campaign)
     Event.objects.bulk_create(
         [Event(visitor_id=uuid.uuid4(), type="impression", campaign=campaign,

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from tests.factories import SlotFactory
+
 
 def ctype(model: Any) -> int:
     return ContentType.objects.get_for_model(model, for_concrete_model=False).pk
@@ -51,6 +53,4 @@ def campaign_data(slot: Any, variants: list[tuple[Any, dict[str, Any]]],
 
 @pytest.fixture
 def banner_slot():
-    from personalization.models import Slot
-
-    return Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    return SlotFactory(key="home_hero", name="Home hero", kind="banner")

@@ -14,10 +14,9 @@ from personalization.models import (
     Campaign,
     ContentVariant,
     PopupVariant,
-    Segment,
-    Slot,
 )
 from tests.admin.conftest import campaign_data
+from tests.factories import BannerVariantFactory, CampaignFactory, SegmentFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,7 @@ def test_add_page_renders_with_every_variant_kind(admin_client):
 
 
 def test_valid_campaign_with_a_banner_is_saved(admin_client, banner_slot):
-    segment = Segment.objects.create(name="Cat owners", slug="cat-owners")
+    segment = SegmentFactory(name="Cat owners", slug="cat-owners")
     data = campaign_data(banner_slot, [BANNER], status="live", segments=[str(segment.pk)],
                          weekdays=["0", "1", "2", "3", "4"], hour_start="9", hour_end="17")
 
@@ -66,9 +65,9 @@ def test_popup_variant_on_a_banner_slot_is_rejected(admin_client, banner_slot):
 
 
 def test_changing_the_slot_is_checked_against_existing_variants(admin_client, banner_slot):
-    popup_slot = Slot.objects.create(key="exit_popup", name="Exit popup", kind="popup")
-    campaign = Campaign.objects.create(name="Winter sale", slot=banner_slot)
-    banner = BannerVariant.objects.create(campaign=campaign, headline="Hi")
+    popup_slot = SlotFactory(key="exit_popup", name="Exit popup", kind="popup")
+    campaign = CampaignFactory(name="Winter sale", slot=banner_slot, variants=(), status="draft")
+    banner = BannerVariantFactory(campaign=campaign, headline="Hi")
     data = campaign_data(popup_slot, [(BannerVariant, {"id": str(banner.pk), "weight": "1",
                                                        "headline": "Hi"})])
     data["variants-INITIAL_FORMS"] = "1"
@@ -126,15 +125,15 @@ def test_live_campaign_without_variants_is_saved_with_a_warning(admin_client, ba
 
 def test_list_shows_schedule_audience_and_variants(admin_client, banner_slot):
     tz = timezone.get_current_timezone()
-    segment = Segment.objects.create(name="Cat owners", slug="cat-owners")
-    targeted = Campaign.objects.create(
+    segment = SegmentFactory(name="Cat owners", slug="cat-owners")
+    targeted = CampaignFactory(
         name="Advent", slot=banner_slot, status="live", priority=5, holdout_percent=10,
         starts_at=datetime(2031, 12, 1, tzinfo=tz), ends_at=datetime(2031, 12, 24, tzinfo=tz),
-        weekdays=["0", "1", "2", "3", "4"], hour_start=9, hour_end=17)
+        weekdays=["0", "1", "2", "3", "4"], hour_start=9, hour_end=17, variants=())
     targeted.segments.add(segment)
-    BannerVariant.objects.create(campaign=targeted, headline="A")
-    BannerVariant.objects.create(campaign=targeted, headline="B")
-    Campaign.objects.create(name="Evergreen", slot=banner_slot)
+    BannerVariantFactory(campaign=targeted, headline="A")
+    BannerVariantFactory(campaign=targeted, headline="B")
+    CampaignFactory(name="Evergreen", slot=banner_slot, variants=(), status="draft")
 
     response = admin_client.get("/admin/personalization/campaign/")
 
@@ -168,7 +167,7 @@ def test_schedule_text_writes_dutch_months_in_lower_case(banner_slot):
 
 
 def test_actions_change_status(admin_client, banner_slot):
-    campaign = Campaign.objects.create(name="Winter", slot=banner_slot)
+    campaign = CampaignFactory(name="Winter", slot=banner_slot, variants=(), status="draft")
 
     response = admin_client.post("/admin/personalization/campaign/", {
         "action": "make_live", "_selected_action": [str(campaign.pk)]}, follow=True)
@@ -189,8 +188,8 @@ def test_actions_change_status(admin_client, banner_slot):
 
 
 def test_slot_list_counts_live_campaigns(admin_client, banner_slot):
-    Campaign.objects.create(name="On", slot=banner_slot, status="live")
-    Campaign.objects.create(name="Off", slot=banner_slot, status="paused")
+    CampaignFactory(name="On", slot=banner_slot, status="live", variants=())
+    CampaignFactory(name="Off", slot=banner_slot, status="paused", variants=())
 
     response = admin_client.get("/admin/personalization/slot/?q=home")
 
@@ -200,8 +199,8 @@ def test_slot_list_counts_live_campaigns(admin_client, banner_slot):
 
 
 def test_slot_kind_cannot_change_under_its_campaigns(admin_client, banner_slot):
-    campaign = Campaign.objects.create(name="Winter", slot=banner_slot)
-    BannerVariant.objects.create(campaign=campaign, headline="Hi")
+    campaign = CampaignFactory(name="Winter", slot=banner_slot, variants=(), status="draft")
+    BannerVariantFactory(campaign=campaign, headline="Hi")
 
     response = admin_client.post(f"/admin/personalization/slot/{banner_slot.pk}/change/", {
         "key": "home_hero", "name": "Home hero", "kind": "popup", "description": ""})
@@ -213,7 +212,7 @@ def test_slot_kind_cannot_change_under_its_campaigns(admin_client, banner_slot):
 
 
 def test_status_and_priority_are_editable_in_the_list(admin_client, banner_slot):
-    campaign = Campaign.objects.create(name="Winter", slot=banner_slot)
+    campaign = CampaignFactory(name="Winter", slot=banner_slot, variants=(), status="draft")
 
     response = admin_client.post("/admin/personalization/campaign/", {
         "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
@@ -292,10 +291,10 @@ def test_with_djangos_default_languages_the_form_asks_only_for_languages_in_use(
     assert "Headline (" not in page and "(Dutch)" not in page
     assert page.count("<input") < 200
 
-    campaign = Campaign.objects.create(name="Winter sale", slot=banner_slot)
-    BannerVariant.objects.create(campaign=campaign, headline="Hi",
-                                 translations={"nl": {"headline": "Hoi"},
-                                               "fy": {"headline": "Hoi!"}})
+    campaign = CampaignFactory(name="Winter sale", slot=banner_slot, variants=(), status="draft")
+    BannerVariantFactory(campaign=campaign, headline="Hi",
+                         translations={"nl": {"headline": "Hoi"},
+                                       "fy": {"headline": "Hoi!"}})
     change = admin_client.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
     page = change.content.decode()
     assert "Headline (Dutch)" in page and "Headline (Frisian)" in page

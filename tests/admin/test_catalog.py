@@ -4,9 +4,17 @@ their number, and rules and lists that name what they mean."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from personalization.models import Campaign, ProductListVariant, Slot
+from personalization.models import ProductListVariant
 from personalization.rules import CurrentCategoryRule, PurchasedRule
-from tests.factories import CategoryFactory, ProductFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    CategoryFactory,
+    CurrentCategoryRuleFactory,
+    ProductFactory,
+    SegmentFactory,
+    SlotFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +43,8 @@ def test_ids_that_do_not_exist_are_refused_with_their_number():
         CurrentCategoryRule(category_ids=[str(cats.pk), "9999"]).full_clean(
             exclude=["segment"])
     CurrentCategoryRule(category_ids=[str(cats.pk)]).full_clean(exclude=["segment"])
-    campaign = Campaign.objects.create(name="Picks", slot=Slot.objects.create(
-        key="picks", name="Picks", kind="product_list"))
+    campaign = CampaignFactory(name="Picks", slot=SlotFactory(
+        key="picks", name="Picks", kind="product_list"), variants=(), status="draft")
     with pytest.raises(ValidationError, match="no product with id 424242"):
         ProductListVariant(campaign=campaign, product_ids=["424242"]).full_clean()
 
@@ -52,11 +60,9 @@ def test_rules_name_their_products_and_categories():
 
 
 def test_the_rule_form_shows_chosen_categories_by_name(admin_client):
-    from personalization.models import Segment
-
     cats = CategoryFactory(name="Cats")
-    segment = Segment.objects.create(name="Cat browsers", slug="cat-browsers")
-    CurrentCategoryRule.objects.create(segment=segment, category_ids=[str(cats.pk)])
+    segment = SegmentFactory(name="Cat browsers", slug="cat-browsers")
+    CurrentCategoryRuleFactory(segment=segment, category_ids=[str(cats.pk)])
     page = admin_client.get(f"/admin/personalization/segment/{segment.pk}/change/")
     html = page.content.decode()
     # By its path, so a rule on a parent is chosen knowing it covers the categories below.

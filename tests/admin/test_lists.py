@@ -7,30 +7,35 @@ import uuid
 import pytest
 
 from personalization.models import (
-    BannerVariant,
-    Campaign,
-    Event,
     Segment,
-    SegmentMembership,
-    Slot,
-    VisitorAlias,
-    VisitorProfile,
 )
-from personalization.rules import CountryRule, DeviceRule
-from tests.factories import UserFactory
+from tests.factories import (
+    BannerVariantFactory,
+    CampaignFactory,
+    CountryRuleFactory,
+    DeviceRuleFactory,
+    EventFactory,
+    SegmentFactory,
+    SegmentMembershipFactory,
+    SlotFactory,
+    UserFactory,
+    VisitorAliasFactory,
+    VisitorProfileFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def test_segment_list_shows_rules_size_and_campaigns(admin_client):
-    live = Segment.objects.create(name="Dutch mobile", slug="dutch-mobile")
-    CountryRule.objects.create(segment=live, countries=["NL"])
-    DeviceRule.objects.create(segment=live, devices=["mobile"])
-    computed = Segment.objects.create(name="Big spenders", slug="big-spenders",
-                                      kind="computed", member_count=42)
-    Segment.objects.create(name="Lapsed", slug="lapsed", kind="computed")
-    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
-    Campaign.objects.create(name="VIP banner", slot=slot).segments.add(computed)
+    live = SegmentFactory(name="Dutch mobile", slug="dutch-mobile")
+    CountryRuleFactory(segment=live, countries=["NL"])
+    DeviceRuleFactory(segment=live, devices=["mobile"])
+    computed = SegmentFactory(name="Big spenders", slug="big-spenders",
+                              kind="computed", member_count=42)
+    SegmentFactory(name="Lapsed", slug="lapsed", kind="computed")
+    slot = SlotFactory(key="home_hero", name="Home hero", kind="banner")
+    CampaignFactory(name="VIP banner", slot=slot, variants=(), status="draft",
+                    segments=[computed])
 
     response = admin_client.get("/admin/personalization/segment/")
 
@@ -44,9 +49,9 @@ def test_segment_list_shows_rules_size_and_campaigns(admin_client):
 
 
 def test_segment_list_search_and_filters(admin_client):
-    Segment.objects.create(name="Dutch mobile", slug="dutch-mobile",
-                           description="Phones in the Netherlands")
-    Segment.objects.create(name="Big spenders", slug="big-spenders", kind="computed")
+    SegmentFactory(name="Dutch mobile", slug="dutch-mobile",
+                   description="Phones in the Netherlands")
+    SegmentFactory(name="Big spenders", slug="big-spenders", kind="computed")
 
     found = admin_client.get("/admin/personalization/segment/?q=netherlands").content.decode()
     computed = admin_client.get("/admin/personalization/segment/?kind__exact=computed")
@@ -58,9 +63,9 @@ def test_segment_list_search_and_filters(admin_client):
 
 def test_profile_pages_are_read_only(admin_client):
     user = UserFactory(username="mia")
-    profile = VisitorProfile.objects.create(
+    profile = VisitorProfileFactory(
         user=user, visit_count=7, aggregates={"order_count": 3, "total_spent": "89.50"})
-    alias = VisitorAlias.objects.create(profile=profile, alias=uuid.uuid4())
+    alias = VisitorAliasFactory(profile=profile, alias=uuid.uuid4())
 
     listing = admin_client.get("/admin/personalization/visitorprofile/")
     detail = admin_client.get(f"/admin/personalization/visitorprofile/{profile.pk}/change/")
@@ -76,13 +81,13 @@ def test_profile_pages_are_read_only(admin_client):
 
 
 def test_event_list_filters(admin_client):
-    slot = Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
-    campaign = Campaign.objects.create(name="Winter sale", slot=slot)
-    variant = BannerVariant.objects.create(campaign=campaign, name="A", headline="Hi")
-    Event.objects.create(visitor_id=uuid.uuid4(), type="click", slot="home_hero",
-                         campaign=campaign, variant=variant)
-    Event.objects.create(visitor_id=uuid.uuid4(), type="impression", slot="home_hero",
-                         campaign=campaign, control=True)
+    slot = SlotFactory(key="home_hero", name="Home hero", kind="banner")
+    campaign = CampaignFactory(name="Winter sale", slot=slot, variants=(), status="draft")
+    variant = BannerVariantFactory(campaign=campaign, name="A", headline="Hi")
+    EventFactory(visitor_id=uuid.uuid4(), type="click", slot="home_hero",
+                 campaign=campaign, variant=variant)
+    EventFactory(visitor_id=uuid.uuid4(), type="impression", slot="home_hero",
+                 campaign=campaign, control=True)
 
     clicks = admin_client.get("/admin/personalization/event/?type__exact=click")
     control = admin_client.get("/admin/personalization/event/?control__exact=1")
@@ -97,8 +102,8 @@ def test_event_list_filters(admin_client):
 
 
 def test_membership_list(admin_client):
-    segment = Segment.objects.create(name="Big spenders", slug="big-spenders", kind="computed")
-    SegmentMembership.objects.create(segment=segment, user=UserFactory(username="noor"))
+    segment = SegmentFactory(name="Big spenders", slug="big-spenders", kind="computed")
+    SegmentMembershipFactory(segment=segment, user=UserFactory(username="noor"))
 
     response = admin_client.get("/admin/personalization/segmentmembership/")
 
@@ -107,7 +112,6 @@ def test_membership_list(admin_client):
 
 
 def test_a_segment_without_rules_is_flagged_when_saved_and_in_the_list(admin_client):
-    from personalization.models import Segment
 
     data = {"name": "Empty", "slug": "empty", "description": "", "kind": "live",
             "match": "all", "enabled": "on"}

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from demo_shop.customers.models import SalesRep
 from personalization.messaging.channels import locmem
-from personalization.models import RepAlertSettings, RepNotification
+from personalization.models import RepAlertSettings
+from tests.factories import RepNotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def notification(**fields):
               "phone": "+31612345678", "customer_name": "Jan de Vries",
               "order_total": Decimal("80.00"), "body": "New order DS-000042",
               "send_after": timezone.now(), **fields}
-    return RepNotification.objects.create(**values)
+    return RepNotificationFactory(**values)
 
 
 def settings_form(**fields):

@@ -22,6 +22,12 @@ from personalization.rules import (
     rule_types,
 )
 from tests.admin.conftest import segment_data
+from tests.factories import (
+    CountryRuleFactory,
+    DeviceRuleFactory,
+    InSegmentRuleFactory,
+    SegmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -124,8 +130,8 @@ def test_rule_wide_errors_show_in_the_rule_form(admin_client):
 
 
 def test_a_segment_cannot_contain_itself(admin_client):
-    segment = Segment.objects.create(name="Loop", slug="loop")
-    other = Segment.objects.create(name="Other", slug="other")
+    segment = SegmentFactory(name="Loop", slug="loop")
+    other = SegmentFactory(name="Other", slug="other")
 
     page = admin_client.get(change_url(segment)).content.decode()
     select = re.search(r'<select name="rules-__prefix__-other".*?</select>', page, re.S).group(0)
@@ -142,9 +148,9 @@ def test_a_segment_cannot_contain_itself(admin_client):
 
 
 def test_segments_cannot_contain_each_other(admin_client):
-    first = Segment.objects.create(name="First", slug="first")
-    second = Segment.objects.create(name="Second", slug="second")
-    InSegmentRule.objects.create(segment=second, other=first)
+    first = SegmentFactory(name="First", slug="first")
+    second = SegmentFactory(name="Second", slug="second")
+    InSegmentRuleFactory(segment=second, other=first)
     data = segment_data([(InSegmentRule, {"other": str(second.pk)})],
                         name="First", slug="first")
 
@@ -181,9 +187,9 @@ def test_a_computed_segment_the_shops_adapter_cannot_answer_is_refused(admin_cli
 
 
 def test_removing_a_rule_on_the_change_page(admin_client):
-    segment = Segment.objects.create(name="Dutch", slug="dutch")
-    keep = CountryRule.objects.create(segment=segment, countries=["NL"])
-    drop = DeviceRule.objects.create(segment=segment, devices=["mobile"])
+    segment = SegmentFactory(name="Dutch", slug="dutch")
+    keep = CountryRuleFactory(segment=segment, countries=["NL"])
+    drop = DeviceRuleFactory(segment=segment, devices=["mobile"])
     data = segment_data([(CountryRule, {"id": str(keep.pk), "countries": "NL, BE"}),
                          (DeviceRule, {"id": str(drop.pk), "devices": ["mobile"],
                                        "DELETE": "on"})], name="Dutch", slug="dutch")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import ProductFactory
+from tests.factories import CampaignFactory, ProductFactory, ProductListVariantFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,14 +109,12 @@ def test_placeholder_colour_follows_the_category(client, shop):
 
 
 def test_a_personalized_reorder_of_the_search_results_keeps_every_result(client, shop):
-    from personalization.models import Campaign, ProductListVariant, Slot
-
     for n in range(7):
         ProductFactory(category=shop.litter_category, name=f"Litter deodoriser {n}",
                        slug=f"deodoriser-{n}")
-    slot = Slot.objects.create(key="search_results", name="Search", kind="product_list")
-    campaign = Campaign.objects.create(name="Search by interest", slot=slot, status="live")
-    ProductListVariant.objects.create(campaign=campaign, strategy="affinity_sort", limit=4)
+    slot = SlotFactory(key="search_results", name="Search", kind="product_list")
+    campaign = CampaignFactory(name="Search by interest", slot=slot, status="live", variants=())
+    ProductListVariantFactory(campaign=campaign, strategy="affinity_sort", limit=4)
     html = client.get(reverse("search"), {"q": "deodoriser"}).content.decode()
     assert "7 products found" in html
     assert html.count('class="card product-card"') == 7

@@ -8,19 +8,20 @@ import pytest
 from django.core.cache import caches
 
 from demo_shop.orders.models import DiscountCode
-from personalization.models import Campaign, DiscountVariant, IssuedCode, Slot
+from personalization.models import IssuedCode
 from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent
 from tests.demo_shop.helpers import add_to_cart
+from tests.factories import CampaignFactory, DiscountVariantFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def win_back():
-    slot = Slot.objects.create(key="checkout_discount", name="Checkout", kind="discount")
-    campaign = Campaign.objects.create(name="Win back", slot=slot, status="live")
-    DiscountVariant.objects.create(campaign=campaign, mode="generated", amount=Decimal("2.00"))
+    slot = SlotFactory(key="checkout_discount", name="Checkout", kind="discount")
+    campaign = CampaignFactory(name="Win back", slot=slot, status="live", variants=())
+    DiscountVariantFactory(campaign=campaign, mode="generated", amount=Decimal("2.00"))
     return campaign
 
 

@@ -10,16 +10,18 @@ from django.utils import timezone
 from demo_shop.orders.models import DiscountCode
 from personalization.engine import rulebook
 from personalization.jobs.affinities import rebuild_product_affinities
-from personalization.models import BannerVariant, DiscountVariant, ProductListVariant
 from personalization.rules import LoggedInRule
 from personalization.templatetags.personalization import social_proof
 from personalization.touchpoints.social import times_bought
 from tests.demo_shop.helpers import add_to_cart
 from tests.factories import (
+    BannerVariantFactory,
     CampaignFactory,
+    DiscountVariantFactory,
     OrderFactory,
     OrderLineFactory,
     ProductFactory,
+    ProductListVariantFactory,
     SegmentFactory,
     SlotFactory,
 )
@@ -46,14 +48,14 @@ def order(user, *lines, days_ago=1):
 def list_campaign(key, strategy, *, segments=(), **fields):
     c = CampaignFactory(slot=SlotFactory(key=key, kind="product_list"), name=strategy,
                         variants=(), segments=segments)
-    ProductListVariant.objects.create(campaign=c, strategy=strategy, **fields)
+    ProductListVariantFactory(campaign=c, strategy=strategy, **fields)
     rulebook.invalidate()
     return c
 
 
 def test_banner_has_image_headline_body_and_button(client, shop):
     c = CampaignFactory(slot=SlotFactory(key="category_banner"), name="Scoop", variants=())
-    BannerVariant.objects.create(
+    BannerVariantFactory(
         campaign=c, headline="Don't forget the scoop", image_url="/img/scoop.svg",
         image_alt="A scoop", body="<p>Quick <strong>daily</strong> round<script>x</script></p>",
         cta_label="See scoops", link="/c/scoops/")
@@ -71,7 +73,7 @@ def test_generated_code_is_the_visitors_own_and_the_shop_validates_it(client, sh
     known = SegmentFactory(slug="known", rules=[LoggedInRule()])
     c = CampaignFactory(slot=SlotFactory(key="checkout_discount", kind="discount"),
                         name="Ten off", variants=(), segments=(known,))
-    DiscountVariant.objects.create(campaign=c, mode="generated", amount=Decimal("2.00"))
+    DiscountVariantFactory(campaign=c, mode="generated", amount=Decimal("2.00"))
     rulebook.invalidate()
     client.force_login(customer)
     add_to_cart(client, shop.scoop, 2)
@@ -92,7 +94,7 @@ def test_fixed_code_is_prefilled_for_the_audience_only(client, shop, customer):
     known = SegmentFactory(slug="known", rules=[LoggedInRule()])
     c = CampaignFactory(slot=SlotFactory(key="checkout_discount", kind="discount"),
                         name="Welcome", variants=(), segments=(known,))
-    DiscountVariant.objects.create(campaign=c, mode="fixed", code="WELCOME10")
+    DiscountVariantFactory(campaign=c, mode="fixed", code="WELCOME10")
     rulebook.invalidate()
     add_to_cart(client, shop.scoop, 1)
     anonymous = client.get("/checkout/").content.decode()

@@ -15,7 +15,7 @@ from personalization import images
 from personalization.engine import rulebook
 from personalization.models import BannerVariant, Campaign, PopupVariant
 from tests.admin.conftest import campaign_data
-from tests.factories import CampaignFactory, SlotFactory
+from tests.factories import BannerVariantFactory, CampaignFactory, PopupVariantFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/personalization/campaign/add/"
@@ -104,7 +104,7 @@ def media_files(root):
 
 def test_the_upload_wins_over_the_url_and_is_served_with_its_size(client, shop):
     campaign = CampaignFactory(slot=SlotFactory(key="category_banner"), variants=())
-    BannerVariant.objects.create(
+    BannerVariantFactory(
         campaign=campaign, headline="Scoop", image_url="https://cdn.example/scoop.jpg",
         image_alt="A scoop", image=SimpleUploadedFile("scoop.png", png(64, 48)))
     rulebook.invalidate()
@@ -120,8 +120,8 @@ def test_the_upload_wins_over_the_url_and_is_served_with_its_size(client, shop):
 
 def test_a_url_alone_keeps_working_without_a_size(client, shop):
     campaign = CampaignFactory(slot=SlotFactory(key="category_banner"), variants=())
-    BannerVariant.objects.create(campaign=campaign, headline="Scoop",
-                                 image_url="https://cdn.example/scoop.jpg", image_alt="")
+    BannerVariantFactory(campaign=campaign, headline="Scoop",
+                         image_url="https://cdn.example/scoop.jpg", image_alt="")
     rulebook.invalidate()
 
     html = client.get("/c/cat-litter/").content.decode()
@@ -133,8 +133,8 @@ def test_a_url_alone_keeps_working_without_a_size(client, shop):
 def test_a_popup_image_is_served_with_its_size_and_description_in_the_dialog_and_noscript(
         client, shop):
     campaign = CampaignFactory(slot=SlotFactory(key="site_popup", kind="popup"), variants=())
-    PopupVariant.objects.create(campaign=campaign, title="Hello", image_alt="A cat asleep",
-                                image=SimpleUploadedFile("hi.png", png(20, 10)))
+    PopupVariantFactory(campaign=campaign, title="Hello", image_alt="A cat asleep",
+                        image=SimpleUploadedFile("hi.png", png(20, 10)))
     rulebook.invalidate()
     url = PopupVariant.objects.get().image.url
 
@@ -146,8 +146,8 @@ def test_a_popup_image_is_served_with_its_size_and_description_in_the_dialog_and
 
 def test_clearing_the_upload_forgets_its_size_and_falls_back_to_the_url():
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
-    variant = BannerVariant.objects.create(campaign=campaign, headline="x", image_url="/a.jpg",
-                                           image=SimpleUploadedFile("a.png", png(4, 4)))
+    variant = BannerVariantFactory(campaign=campaign, headline="x", image_url="/a.jpg",
+                                   image=SimpleUploadedFile("a.png", png(4, 4)))
     assert variant.image_src == variant.image.url and variant.image_sized
 
     variant.image = ""
@@ -162,8 +162,8 @@ def test_the_api_shows_the_upload_as_its_url_and_a_round_trip_keeps_it():
     from tests.test_api import staff_client
 
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
-    variant = BannerVariant.objects.create(campaign=campaign, headline="x",
-                                           image=SimpleUploadedFile("a.png", png(8, 6)))
+    variant = BannerVariantFactory(campaign=campaign, headline="x",
+                                   image=SimpleUploadedFile("a.png", png(8, 6)))
     client = staff_client("view_campaign", "change_campaign")
     url = f"/pz/api/campaigns/{campaign.pk}/"
 
@@ -184,8 +184,8 @@ def test_the_headless_api_gives_the_uploads_url_and_size(client, shop):
     from personalization.testing import give_consent
 
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
-    BannerVariant.objects.create(campaign=campaign, headline="x", image_url="/old.jpg",
-                                 image=SimpleUploadedFile("a.png", png(8, 6)))
+    BannerVariantFactory(campaign=campaign, headline="x", image_url="/old.jpg",
+                         image=SimpleUploadedFile("a.png", png(8, 6)))
     rulebook.invalidate()
     give_consent(client)
 
@@ -217,8 +217,8 @@ def test_without_pillow_uploads_are_checked_by_header_and_stored_as_uploaded(mon
     monkeypatch.setattr(images, "pillow_installed", lambda: False)
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
 
-    variant = BannerVariant.objects.create(campaign=campaign, headline="x",
-                                           image=SimpleUploadedFile("w.png", png(2000, 10)))
+    variant = BannerVariantFactory(campaign=campaign, headline="x",
+                                   image=SimpleUploadedFile("w.png", png(2000, 10)))
 
     assert (variant.image_width, variant.image_height) == (2000, 10)
     with pytest.raises(Exception, match="damaged or incomplete"):
@@ -229,8 +229,8 @@ def test_with_pillow_a_wide_image_is_shrunk_to_the_maximum_width():
     pytest.importorskip("PIL")
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
 
-    variant = BannerVariant.objects.create(campaign=campaign, headline="x",
-                                           image=SimpleUploadedFile("w.png", png(2000, 100)))
+    variant = BannerVariantFactory(campaign=campaign, headline="x",
+                                   image=SimpleUploadedFile("w.png", png(2000, 100)))
 
     from PIL import Image
 
@@ -245,7 +245,7 @@ def test_a_jpeg_named_png_is_stored_as_a_jpeg():
     image_module.new("RGB", (10, 10)).save(out, format="JPEG")
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
 
-    variant = BannerVariant.objects.create(
+    variant = BannerVariantFactory(
         campaign=campaign, headline="x", image=SimpleUploadedFile("photo.png", out.getvalue()))
 
     assert variant.image.name.endswith("/photo.jpg")
