@@ -16,8 +16,8 @@ from django.utils.translation import gettext, gettext_noop
 from personalization.privacy.consent import PERSONALIZATION
 
 if TYPE_CHECKING:
-    from personalization.engine.context import VisitorContext
     from personalization.models import Rule
+    from personalization.rules import RuleContext
 
 
 class Reason(NamedTuple):
@@ -99,7 +99,7 @@ class CompiledSegment:
         return self.name
 
 
-def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
+def evaluate(segment: CompiledSegment, ctx: RuleContext) -> Verdict:
     """Whether the visitor in ``ctx`` is in ``segment``, and why.
 
     A live segment combines its rules' answers (all or any; ``negate`` turns a True or

@@ -16,10 +16,11 @@ from django.utils.translation import get_language
 
 from personalization.adapters import get_adapter
 from personalization.cache import app_cache
-from personalization.conf import django_setting
+from personalization.conf import app_settings, django_setting
 from personalization.engine.decide import Decision, choose
 from personalization.html import insert_fields, safe_html
 from personalization.models import IssuedCode
+from personalization.privacy.consent import PERSONALIZATION
 from personalization.touchpoints.exposure import exposure_token
 
 logger = logging.getLogger(__name__)
@@ -148,11 +149,32 @@ def text_for(decision: Decision | None, ctx: Any) -> SafeString | None:
     if decision is None or not decision.shows_variant or ctx is None:
         return None
     variant = decision.variant
-    values = ctx.text_fields()
+    values = text_fields(ctx)
     text = insert_fields(variant.text, values)
     if text is None and variant.fallback:
         text = insert_fields(variant.fallback, values)
     return text
+
+
+def text_fields(ctx: Any) -> dict[str, str]:
+    """Values a text variant may insert about the visitor (allow-listed in TEXT_FIELDS)."""
+    allowed = app_settings.TEXT_FIELDS
+    values: dict[str, str] = {}
+    if PERSONALIZATION not in ctx.allowed_purposes:  # his name is personal data
+        if "country" in allowed and ctx.country:
+            values["country"] = ctx.country
+        return values
+    profile = ctx.profile
+    if profile is not None:
+        values.update({k: v for k, v in profile.fields.items() if k in allowed})
+    user = ctx.user
+    if user is not None and getattr(user, "is_authenticated", False):
+        for name in allowed:
+            if not values.get(name) and getattr(user, name, ""):
+                values[name] = str(getattr(user, name))
+    if "country" in allowed and not values.get("country") and ctx.country:
+        values["country"] = ctx.country
+    return values
 
 
 #: What a staff preview shows where a visitor would get a single-use code of his own (a
