@@ -83,6 +83,19 @@ class Check:
     negate: bool
     purpose: str | None
     rule: Rule
+    #: How reasons name the rule (see :func:`rule_label`).
+    label: object = None
+
+
+def rule_label(rule: Rule, segments: dict[int, CompiledSegment]) -> object:
+    """How reasons name a rule: the rule itself (its ``describe()``, put into words when
+    read), but an "in segment" rule by that segment's name, which the RuleBook knows without
+    a query (and without writing it into the rule)."""
+    other = segments.get(getattr(rule, "other_id", None))
+    if other is None:
+        return rule
+    named = Reason(gettext_noop("in segment '{}'"), (other.name,))
+    return Reason(gettext_noop("not: {}"), (named,)) if rule.negate else named
 
 
 @dataclass
@@ -123,13 +136,13 @@ def evaluate(segment: CompiledSegment, ctx: RuleContext) -> Verdict:
         answer = ctx.answer(check)
         if answer is DENIED:
             ok, why = False, Reason(gettext_noop("skipped: no {} consent ({})"),
-                                    (check.purpose, check.rule))
+                                    (check.purpose, check.label))
         elif answer is FAILED:
             ok, why = False, Reason(gettext_noop("rule '{}' failed ({}); no match"),
-                                    (check.rule, ctx.rule_error(check.key)))
+                                    (check.label, ctx.rule_error(check.key)))
         else:
             ok = answer != check.negate
-            why = Reason("{} ✓" if ok else "{} ✗", (check.rule,))
+            why = Reason("{} ✓" if ok else "{} ✗", (check.label,))
         if ok and match_any:
             return Verdict(True, why)
         if not ok:
