@@ -15,12 +15,13 @@ class PersonalizationConfig(AppConfig):
         # checks registers the system checks. The Celery tasks live in jobs/, where Celery's
         # autodiscovery (``<app>.tasks``) does not look: importing them here registers them.
         from personalization import checks  # noqa: F401
+        from personalization.datarights import subjects
         from personalization.engine import rulebook
         from personalization.engine.identity import merge_on_login, start_over_on_logout
         from personalization.jobs import receivers, tasks  # noqa: F401
         from personalization.measurement import experiments
         from personalization.models import variants
-        from personalization.privacy import consent, subjects
+        from personalization.privacy import consent
 
         rulebook.connect_signals()
         consent.connect_signals()

@@ -276,7 +276,7 @@ class CatalogIdsField(ListField):
 
         if not get_adapter().has_catalog_lookup:
             return super().formfield(**kwargs)
-        from personalization.admin.widgets import CatalogFormField
+        from personalization.widgets import CatalogFormField
 
         return CatalogFormField(
             kind=self.kind, required=not self.blank,

@@ -4,8 +4,8 @@ to) under e.g. ``pz/api/``."""
 
 from django.urls import path
 
+from personalization.datarights import views as privacy_views
 from personalization.journeys import views as journey_views
-from personalization.privacy import views as privacy_views
 from personalization.touchpoints import views
 
 app_name = "personalization"

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.engine import rulebook
 from personalization.engine.cookies import MAX_STICKY_RUNS, VisitorState
 from personalization.engine.decide import choose
@@ -28,7 +29,6 @@ from personalization.models import (
     Slot,
     VisitorProfile,
 )
-from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent, make_context
 from tests.factories import (
     BanditUpdateFactory,

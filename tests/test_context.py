@@ -1,5 +1,7 @@
-"""The visitor cookie's state: visits, category entries, and verification."""
+"""The visitor context's facts, and the visitor cookie's state: visits, category entries,
+and verification."""
 
+import pytest
 from django.core import signing
 
 from personalization.engine.cookies import STATE_SALT, VisitorState
@@ -33,3 +35,35 @@ def test_a_remembered_cookie_does_not_make_a_tampered_one_valid():
     assert VisitorState.loads(forged).is_new
     genuine = signing.dumps({"v": "00000000-0000-0000-0000-000000000009"}, salt=STATE_SALT)
     assert not VisitorState.loads(genuine).is_new
+
+
+def test_every_fact_a_rule_may_read_is_a_fact_of_the_context_and_the_api_checks_names():
+    """The facts' names are the rules' vocabulary: the context has each one the RuleContext
+    protocol lists, and a misspelt fact is an error rather than a silent None."""
+    from personalization.engine.context import FACTS
+    from personalization.rules import RuleContext
+    from personalization.testing import make_context
+
+    read_by_rules = {name for name in vars(RuleContext) if not name.startswith("_")} - {
+        "has_consent", "flag_active", "in_segment", "answer", "rule_error"}
+    assert read_by_rules <= FACTS
+    ctx = make_context(country="NL")
+    with pytest.raises(TypeError):
+        make_context(contry="NL")
+    with pytest.raises(AttributeError):
+        ctx.set_fact("contry", "BE")
+    with pytest.raises(AttributeError):
+        ctx.contry  # noqa: B018
+
+
+def test_a_fact_is_worked_out_once_and_a_given_fact_outlives_forgetting():
+    from personalization.engine.context import VisitorContext
+
+    ctx = VisitorContext(None, country="NL")
+    assert not ctx.is_loaded("path")
+    assert ctx.path == "/" and ctx.is_loaded("path")
+    ctx.set_fact("path", "/cart/")
+    assert ctx.path == "/cart/"
+    ctx.forget_facts("path", "country")
+    assert ctx.path == "/"  # worked out again
+    assert ctx.country == "NL"  # as given

@@ -237,6 +237,28 @@ def test_nothing_about_a_visitor_stays_in_the_rulebook():
     assert pickle.dumps(book) == before
 
 
+def test_a_reason_names_the_segment_an_in_segment_rule_asks_about():
+    """In the reasons, an "in segment" rule names that segment, in the reader's language;
+    the RuleBook knows the name, and writes nothing into the rule it keeps."""
+    from django.utils import translation
+
+    from personalization.rules import InSegmentRule
+
+    s = SlotFactory(key="home_hero")
+    dutch = SegmentFactory(slug="dutch", rules=[CountryRule(countries=["NL"])])
+    abroad = SegmentFactory(slug="abroad", rules=[InSegmentRule(other=dutch, negate=True)])
+    CampaignFactory(slot=s, name="Abroad", segments=(abroad,), variants=("Hi",))
+    d = choose("home_hero", visitor(country="NL"))
+    assert any("not in its audience ('Abroad': not: in segment 'Dutch' ✗)" in r
+               for r in d.reasons)
+    with translation.override("nl"):
+        assert any("niet: in segment 'Dutch' ✗" in r for r in d.reasons_in_words())
+    kept = rulebook.get_rulebook().segments[abroad.pk].checks[0].rule
+    fresh = InSegmentRule.objects.get(pk=kept.pk)
+    assert vars(kept).keys() - {"_django_version"} == vars(fresh).keys()  # (unpickled)
+    assert str(kept) == f"not: in segment #{dutch.pk}"  # the admin's words, no query
+
+
 def test_rules_on_the_clock_are_asked_on_every_request():
     from datetime import datetime, time
 

@@ -13,11 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from demo_shop.orders.models import SavedCart
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.journeys.messages import send_journey_message
 from personalization.journeys.scan import scan
 from personalization.models import ConsentRecord, Journey, JourneyMessage
 from personalization.privacy.consent import may_send_marketing
-from personalization.privacy.subjects import erase_subject, export_subject
 from tests.factories import (
     ConsentRecordFactory,
     JourneyFactory,

@@ -1,4 +1,5 @@
-"""The package's layout keeps its promises: imports point one way, modules stay readable."""
+"""The package's layout keeps its promises: imports point down, with no circle (not even
+through a lazy or a type-checking import), and modules stay readable."""
 
 from __future__ import annotations
 
@@ -23,17 +24,10 @@ def modules() -> dict[str, Path]:
 
 
 def imports_of(path: Path, known: set[str]) -> set[str]:
-    """The package's modules that ``path`` imports, at the top or inside a function (a
-    lazy import is an import all the same); not those only read by type checkers."""
-    tree = ast.parse(path.read_text())
-    type_only: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            type_only.update(id(n) for child in node.body for n in ast.walk(child))
+    """The package's modules that ``path`` imports: at the top, inside a function (a lazy
+    import is an import all the same) or for type checkers only (so is that)."""
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in type_only:
-            continue
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -46,6 +40,47 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
             if name and name != module_name(path):
                 found.add(name)
     return found
+
+
+#: The levels, top to bottom: a module imports from its own level and the levels below it,
+#: never from one above. A new module or folder at the top of the package gets a line here.
+LEVELS = {
+    "fronts": ("middleware", "urls", "apps", "testing", "templatetags", "admin", "api",
+               "management", "contrib"),
+    # Work that reaches several subsystems: the Celery jobs, export and erasure.
+    "services": ("jobs", "datarights"),
+    "subsystems": ("touchpoints", "messaging", "measurement", "journeys"),
+    "engine": ("engine",),
+    "privacy": ("privacy",),
+    "models": ("models",),
+    "rules": ("rules",),
+    # The small modules at the top of the package (and the package itself).
+    "conf": ("", "conf", "checks", "fields", "widgets", "signals", "adapters", "cache",
+             "html", "images", "routers"),
+}
+def level_of(name: str) -> str | None:
+    """The level of a module: that of its folder, or its own at the top of the package."""
+    parts = name.split(".")
+    top = parts[1] if len(parts) > 1 else ""
+    return next((level for level, names in LEVELS.items() if top in names), None)
+
+
+def test_every_part_of_the_package_has_a_level():
+    assert [name for name in modules() if level_of(name) is None] == []
+
+
+def test_imports_point_down_from_fronts_to_conf():
+    found = modules()
+    upward = []
+    rank = {level: n for n, level in enumerate(LEVELS)}
+    for name, path in sorted(found.items()):
+        mine = rank.get(level_of(name), 0)  # (a module without a level fails the test above)
+        for dep in sorted(imports_of(path, set(found))):
+            if dep.startswith(name + "."):
+                continue  # a package's __init__ importing its own modules
+            if rank.get(level_of(dep), len(rank)) < mine:
+                upward.append(f"{name} ({level_of(name)}) imports {dep} ({level_of(dep)})")
+    assert upward == []
 
 
 def test_there_is_no_import_circle_in_the_package():

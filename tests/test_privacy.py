@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Q
 
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.jobs import outbox
 from personalization.jobs.receivers import RECORD_ORDER
 from personalization.models import (
@@ -20,7 +21,6 @@ from personalization.models import (
     VisitorProfile,
 )
 from personalization.privacy.consent import record_choices
-from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent
 from tests.factories import (
     CampaignFactory,
@@ -177,9 +177,9 @@ def test_after_forget_me_nothing_is_tracked_until_he_chooses_again(client, anna)
 
 def test_the_rep_sms_about_his_orders_is_in_his_export_and_anonymised_by_erasure():
     from demo_shop.customers.models import Account
+    from personalization.datarights.subjects import ERASED
     from personalization.messaging.alerts import queue_rep_alert
     from personalization.models import RepNotification
-    from personalization.privacy.subjects import ERASED
     from tests.factories import (
         AccountFactory,
         CustomerProfileFactory,

@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.measurement.events import flush_events
 from personalization.models import Event, VisitorAlias, VisitorProfile
-from personalization.privacy.subjects import erase_subject, export_subject
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 from polymorphic.admin.helpers import PolymorphicInlineAdminFormSet
 
+from personalization.admin.catalog import catalog_lookup_view
 from personalization.admin.forms import PolymorphicChildForm, RuleFormSet
 from personalization.admin.permissions import admin_url
 from personalization.admin.preview import preview_view
-from personalization.admin.widgets import catalog_lookup_view
 from personalization.jobs import reach
 from personalization.models import Rule, Segment, SegmentMembership
 from personalization.rules import rule_types

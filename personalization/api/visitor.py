@@ -28,9 +28,9 @@ from personalization.api.serializers import (
 )
 from personalization.cache import SafeCache, app_cache
 from personalization.conf import app_settings
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
-from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.touchpoints.interactions import (
     custom_event,
     dismiss_campaign,

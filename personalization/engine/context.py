@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.translation import gettext_noop
 
 from personalization.adapters import CartSnapshot, get_adapter
@@ -48,70 +48,55 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
+
+
 class VisitorContext:
     """Everything rules may ask about the visitor, computed lazily and at most once.
 
     Built by the middleware from a request, or by :func:`personalization.testing.make_context`
-    from explicit facts (any fact given as a keyword wins over the request).
+    from explicit facts (any fact given as a keyword wins over the request). Each fact is a
+    cached property (Django's: Python 3.11's takes a lock all requests share); rules read
+    them as a :class:`personalization.rules.RuleContext`.
     """
 
     #: A staff preview (see preview.py): nothing is recorded or created for real.
     is_preview = False
 
-    FACTS = frozenset((
-        "now", "user", "is_authenticated", "visitor_id", "bucket_id", "visit_count", "device",
-        "country", "language", "referrer", "referrer_class", "utm_first", "utm_last", "path",
-        "query", "category_ids", "cart", "profile", "category_affinity", "temperature",
-        "coordinates", "weather", "state", "caps", "rulebook", "consent", "allowed_purposes",
-        "remembered", "on_checkout",
-    ))
-
-    #: FACTS name -> its ``_get_<name>`` method (a subclass may override them).
-    _fact_getters: dict[str, Any] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._fact_getters = {name: getattr(cls, f"_get_{name}") for name in cls.FACTS}
-
     def __init__(self, request: HttpRequest | None = None, **facts: Any) -> None:
-        unknown = set(facts) - set(self.FACTS) - {"flags", "segments"}
+        unknown = set(facts) - FACTS - {"flags", "segments"}
         if unknown:
             raise TypeError(f"Unknown visitor facts: {', '.join(sorted(unknown))}")
         self.request = request
-        self._given = facts
-        simulated = facts.get("segments")
+        self._flags = facts.pop("flags", None)
+        simulated = facts.pop("segments", None)
         self._simulated = None if simulated is None else frozenset(simulated)
+        self._given = facts  # they stand for the whole request, even when forgotten
+        self.__dict__.update(facts)  # a cached_property's value is read from here
         self._answers: dict[int, Any] = {}  # rule key -> True, False, FAILED
         self._errors: dict[int, Exception] = {}  # rule key -> what it raised
         self._verdicts: dict[int, Verdict] = {}  # segment id -> verdict
         self._memo: dict[str, Any] = {}  # see request_memo()
 
-    def __getattr__(self, name: str) -> Any:
-        """A fact, computed on first use (or as given) and then kept for the request."""
-        if name not in VisitorContext.FACTS:
-            raise AttributeError(name)
-        given = self._given
-        value = given[name] if name in given else self._fact_getters[name](self)
-        self.__dict__[name] = value
-        return value
-
     # -- the context's API for the rest of the app ----------------------------------------
     def set_fact(self, name: str, value: Any) -> None:
         """Replace a fact for the rest of the request (a consent chosen on this request)."""
-        if name not in self.FACTS:
+        if name not in FACTS:
             raise AttributeError(name)
         self.__dict__[name] = value
 
     def forget_facts(self, *names: str) -> None:
-        """Work these facts out again on next use (the user has just logged in)."""
+        """Work these facts out again on next use (the user has just logged in); a fact
+        given to the context stays as given."""
         for name in names:
-            if name not in self.FACTS:
+            if name not in FACTS:
                 raise AttributeError(name)
             self.__dict__.pop(name, None)
+            if name in self._given:
+                self.__dict__[name] = self._given[name]
 
     def is_loaded(self, name: str) -> bool:
-        """Whether the fact was worked out (or set) on this request: a cookie that nobody
-        read need not be written back."""
+        """Whether the fact was worked out, given or set on this request: a cookie that
+        nobody read need not be written back."""
         return name in self.__dict__
 
     def forget_visitor(self) -> None:
@@ -135,10 +120,12 @@ class VisitorContext:
     def _meta(self, key: str) -> str:
         return self.request.META.get(key, "") if self.request is not None else ""
 
-    def _get_now(self) -> datetime:
+    @cached_property
+    def now(self) -> datetime:
         return datetime.now(store_timezone())  # aware, in the store's time zone
 
-    def _get_user(self) -> Any:
+    @cached_property
+    def user(self) -> Any:
         user = getattr(self.request, "user", None)
         if isinstance(user, LazyObject):
             # The authentication middleware's lazy user: resolved once, so the rest of the
@@ -148,11 +135,13 @@ class VisitorContext:
             return user._wrapped
         return user
 
-    def _get_is_authenticated(self) -> bool:
+    @cached_property
+    def is_authenticated(self) -> bool:
         user = self.user
         return bool(user is not None and user.is_authenticated)
 
-    def _get_state(self) -> VisitorState:
+    @cached_property
+    def state(self) -> VisitorState:
         """The visitor cookie's state, or, without consent to remember him, a state for this
         request only (a fresh id, first visit, this request's UTM parameters)."""
         if self.request is None:
@@ -169,31 +158,37 @@ class VisitorContext:
     def has_dismissals(self) -> bool:
         """Whether the visitor dismissed anything (without reading the caps cookie when he
         has none)."""
-        if not self.is_loaded("caps") and "caps" not in self._given and (
+        if not self.is_loaded("caps") and (
                 self.request is None
                 or app_settings.CAP_COOKIE_NAME not in self.request.COOKIES):
             return False
         return bool(self.caps.dismissed)
 
-    def _get_caps(self) -> Caps:
+    @cached_property
+    def caps(self) -> Caps:
         raw = self.request.COOKIES.get(app_settings.CAP_COOKIE_NAME) if self.request else None
         return Caps.loads(raw)
 
-    def _get_visitor_id(self) -> str:
+    @cached_property
+    def visitor_id(self) -> str:
         return self.state.vid
 
-    def _get_bucket_id(self) -> str:
+    @cached_property
+    def bucket_id(self) -> str:
         profile = self.profile
         return profile.visitor_id if profile is not None else self.visitor_id
 
-    def _get_visit_count(self) -> int:
+    @cached_property
+    def visit_count(self) -> int:
         return self.state.visits
 
-    def _get_device(self) -> str:
+    @cached_property
+    def device(self) -> str:
         return device_class(self._meta("HTTP_USER_AGENT")[:512],
                             self._meta("HTTP_SEC_CH_UA_MOBILE"))
 
-    def _get_country(self) -> str | None:
+    @cached_property
+    def country(self) -> str | None:
         header = app_settings.COUNTRY_HEADER
         if header:
             value = self._meta("HTTP_" + header.upper().replace("-", "_")).strip().upper()
@@ -203,13 +198,16 @@ class VisitorContext:
             return country_of_ip(self._meta("REMOTE_ADDR"))
         return None
 
-    def _get_language(self) -> str:
+    @cached_property
+    def language(self) -> str:
         return getattr(self.request, "LANGUAGE_CODE", None) or translation.get_language() or ""
 
-    def _get_referrer(self) -> str:
+    @cached_property
+    def referrer(self) -> str:
         return self._meta("HTTP_REFERER")[:1000]
 
-    def _get_referrer_class(self) -> str:
+    @cached_property
+    def referrer_class(self) -> str:
         host = self.request.get_host() if self.request is not None else ""
         return referrer_class(self.referrer, host)
 
@@ -220,37 +218,46 @@ class VisitorContext:
                  for k in UTM_KEYS}
         return {k: v for k, v in found.items() if v}
 
-    def _get_utm_first(self) -> dict[str, str]:
+    @cached_property
+    def utm_first(self) -> dict[str, str]:
         return self.state.first_touch
 
-    def _get_utm_last(self) -> dict[str, str]:
+    @cached_property
+    def utm_last(self) -> dict[str, str]:
         return self.state.last_touch
 
-    def _get_path(self) -> str:
+    @cached_property
+    def path(self) -> str:
         return self.request.path if self.request is not None else "/"
 
-    def _get_on_checkout(self) -> bool:
+    @cached_property
+    def on_checkout(self) -> bool:
         return is_checkout(self.request, self.path)
 
-    def _get_query(self) -> dict[str, str]:
+    @cached_property
+    def query(self) -> dict[str, str]:
         return self.request.GET.dict() if self.request is not None else {}
 
-    def _get_category_ids(self) -> tuple[int, ...]:
+    @cached_property
+    def category_ids(self) -> tuple[int, ...]:
         if self.request is None:
             return ()
         return tuple(get_adapter().current_category(self.request) or ())
 
-    def _get_cart(self) -> CartSnapshot:
+    @cached_property
+    def cart(self) -> CartSnapshot:
         if self.request is None:
             return CartSnapshot()
         return get_adapter().cart(self.request)
 
-    def _get_profile(self) -> ProfileSnapshot | None:
+    @cached_property
+    def profile(self) -> ProfileSnapshot | None:
         if not self.is_authenticated or PERSONALIZATION not in self.allowed_purposes:
             return None  # without personalization consent no profile is built or read
         return snapshot_for_user(self.user)
 
-    def _get_category_affinity(self) -> dict[int, float]:
+    @cached_property
+    def category_affinity(self) -> dict[int, float]:
         """Share of interest per category: purchases for customers, else recent views."""
         profile = self.profile
         if profile is not None and profile.category_shares:
@@ -261,7 +268,8 @@ class VisitorContext:
         total = sum(views.values())
         return {int(k): v / total for k, v in views.items()} if total else {}
 
-    def _get_temperature(self) -> float | None:
+    @cached_property
+    def temperature(self) -> float | None:
         if app_settings.WEATHER_PROVIDER is not None:
             weather = self.weather
             return weather.temperature if weather is not None else None
@@ -273,7 +281,8 @@ class VisitorContext:
             logger.exception("Temperature provider failed")
             return None
 
-    def _get_coordinates(self) -> tuple[float, float] | None:
+    @cached_property
+    def coordinates(self) -> tuple[float, float] | None:
         """Where the visitor is: a trusted CDN's coordinate headers, else a GeoIP2 city
         database, else his country's capital (a country's weather is roughly its
         capital's)."""
@@ -293,7 +302,8 @@ class VisitorContext:
                 return found
         return CAPITALS.get(self.country or "")
 
-    def _get_weather(self) -> Weather | None:
+    @cached_property
+    def weather(self) -> Weather | None:
         provider = weather_provider()
         where = self.coordinates if provider is not None else None
         if where is None:
@@ -304,18 +314,22 @@ class VisitorContext:
             logger.exception("Weather provider failed")
             return None
 
-    def _get_rulebook(self) -> RuleBook:
+    @cached_property
+    def rulebook(self) -> RuleBook:
         return get_rulebook()
 
-    def _get_consent(self) -> ConsentState:
+    @cached_property
+    def consent(self) -> ConsentState:
         if self.request is None:
             return ConsentState()
         return state_for_request(self.request)
 
-    def _get_allowed_purposes(self) -> frozenset[str]:
+    @cached_property
+    def allowed_purposes(self) -> frozenset[str]:
         return self.consent.allowed
 
-    def _get_remembered(self) -> bool:
+    @cached_property
+    def remembered(self) -> bool:
         """Whether a visitor id may be stored (personalization or analytics consent)."""
         return not ID_PURPOSES.isdisjoint(self.allowed_purposes)
 
@@ -325,8 +339,8 @@ class VisitorContext:
         return not purpose or purpose in self.allowed_purposes
 
     def flag_active(self, name: str) -> bool:
-        if "flags" in self._given:
-            return name in self._given["flags"]
+        if self._flags is not None:
+            return name in self._flags
         if self.request is None:
             return False
         import waffle
@@ -386,30 +400,11 @@ class VisitorContext:
         self._verdicts[segment_id] = verdict
         return verdict
 
-    def text_fields(self) -> dict[str, str]:
-        """Values a text variant may insert (allow-listed in TEXT_FIELDS)."""
-        allowed = app_settings.TEXT_FIELDS
-        values: dict[str, str] = {}
-        if PERSONALIZATION not in self.allowed_purposes:  # his name is personal data
-            if "country" in allowed and self.country:
-                values["country"] = self.country
-            return values
-        profile = self.profile
-        if profile is not None:
-            values.update({k: v for k, v in profile.fields.items() if k in allowed})
-        user = self.user
-        if user is not None and getattr(user, "is_authenticated", False):
-            for name in allowed:
-                if not values.get(name) and getattr(user, name, ""):
-                    values[name] = str(getattr(user, name))
-        if "country" in allowed and not values.get("country") and self.country:
-            values["country"] = self.country
-        return values
-
 
 _SIMULATED_IN = Reason(gettext_noop("simulated membership"))
 _SIMULATED_OUT = Reason(gettext_noop("simulated: not a member"))
 _IN_A_CYCLE = Verdict(False, Reason(gettext_noop("in a cycle of 'in segment' rules")))
 
-VisitorContext._fact_getters = {
-    name: getattr(VisitorContext, f"_get_{name}") for name in VisitorContext.FACTS}
+#: The facts' names: the context's cached properties.
+FACTS = frozenset(name for name, value in vars(VisitorContext).items()
+                  if isinstance(value, cached_property))

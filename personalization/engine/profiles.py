@@ -46,7 +46,7 @@ class ProfileSnapshot:
     arms: dict[str, int] = field(default_factory=dict)
 
     def __hash__(self) -> int:
-        # Equal snapshots have the same profile; the decision's fact tree keys on them.
+        # By profile: the generated hash would fail on the dict fields.
         return hash(self.profile_id)
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from personalization.adapters import get_adapter
 from personalization.cache import app_cache
 from personalization.conf import app_settings
-from personalization.engine.segments import Check, CompiledSegment, Reason
+from personalization.engine.segments import Check, CompiledSegment, Reason, rule_label
 from personalization.rules.base import IdSets
 
 if TYPE_CHECKING:
@@ -216,14 +216,12 @@ def build(version: str) -> RuleBook:
     for rule in Rule.objects.order_by("segment_id", "position", "pk"):
         if isinstance(rule, IdSets):
             rule.include_descendants(descendants)
-        if hasattr(rule, "other_id"):  # name the other segment without a query later
-            other = book.segments.get(rule.other_id)
-            rule.other_name = f"'{other.name}'" if other else None
         segment = book.segments.get(rule.segment_id)
         if segment is not None:
             key = signatures.setdefault(_signature(rule), len(signatures))
             segment.checks.append(Check(key=key, negate=rule.negate,
-                                        purpose=rule.consent_purpose or None, rule=rule))
+                                        purpose=rule.consent_purpose or None, rule=rule,
+                                        label=rule_label(rule, book.segments)))
     slots_by_id = {}
     for slot in Slot.objects.all():
         slots_by_id[slot.pk] = book.slots[slot.key] = CompiledSlot(

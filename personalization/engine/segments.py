@@ -16,8 +16,8 @@ from django.utils.translation import gettext, gettext_noop
 from personalization.privacy.consent import PERSONALIZATION
 
 if TYPE_CHECKING:
-    from personalization.engine.context import VisitorContext
     from personalization.models import Rule
+    from personalization.rules import RuleContext
 
 
 class Reason(NamedTuple):
@@ -83,6 +83,19 @@ class Check:
     negate: bool
     purpose: str | None
     rule: Rule
+    #: How reasons name the rule (see :func:`rule_label`).
+    label: object = None
+
+
+def rule_label(rule: Rule, segments: dict[int, CompiledSegment]) -> object:
+    """How reasons name a rule: the rule itself (its ``describe()``, put into words when
+    read), but an "in segment" rule by that segment's name, which the RuleBook knows without
+    a query (and without writing it into the rule)."""
+    other = segments.get(getattr(rule, "other_id", None))
+    if other is None:
+        return rule
+    named = Reason(gettext_noop("in segment '{}'"), (other.name,))
+    return Reason(gettext_noop("not: {}"), (named,)) if rule.negate else named
 
 
 @dataclass
@@ -99,7 +112,7 @@ class CompiledSegment:
         return self.name
 
 
-def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
+def evaluate(segment: CompiledSegment, ctx: RuleContext) -> Verdict:
     """Whether the visitor in ``ctx`` is in ``segment``, and why.
 
     A live segment combines its rules' answers (all or any; ``negate`` turns a True or
@@ -123,13 +136,13 @@ def evaluate(segment: CompiledSegment, ctx: VisitorContext) -> Verdict:
         answer = ctx.answer(check)
         if answer is DENIED:
             ok, why = False, Reason(gettext_noop("skipped: no {} consent ({})"),
-                                    (check.purpose, check.rule))
+                                    (check.purpose, check.label))
         elif answer is FAILED:
             ok, why = False, Reason(gettext_noop("rule '{}' failed ({}); no match"),
-                                    (check.rule, ctx.rule_error(check.key)))
+                                    (check.label, ctx.rule_error(check.key)))
         else:
             ok = answer != check.negate
-            why = Reason("{} ✓" if ok else "{} ✗", (check.rule,))
+            why = Reason("{} ✓" if ok else "{} ✗", (check.label,))
         if ok and match_any:
             return Verdict(True, why)
         if not ok:

@@ -14,7 +14,7 @@ an order's conversion is: one conversion per order and campaign).
 
 Personal data: a message's arguments name the customer (``user_id``) and his browser
 (``visitor_id``) as long as it waits, and no longer: a message done keeps no arguments, and
-erasing a customer's data cancels his messages (``privacy.subjects``). A message cancelled
+erasing a customer's data cancels his messages (``datarights.subjects``). A message cancelled
 while it was running has its customer erased once more when it ends, so whatever it wrote
 goes too. Sales-rep SMS keep their
 own durable row, :class:`~personalization.models.RepNotification`, whose claim-then-send
@@ -33,11 +33,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from personalization.datarights.subjects import cancelled_by_erasure, erase_named_subject
 from personalization.jobs.publishing import publish as publish_task
 from personalization.journeys.messages import resume_stalled_messages
 from personalization.messaging.alerts import resume_stalled_notifications
 from personalization.models import OutboxMessage
-from personalization.privacy.subjects import cancelled_by_erasure, erase_named_subject
 
 logger = logging.getLogger(__name__)
 

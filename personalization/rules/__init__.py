@@ -13,6 +13,7 @@ from personalization.rules.commerce import (
     TotalSpentRule,
     UsedDiscountCodeRule,
 )
+from personalization.rules.context import RuleContext
 from personalization.rules.profile import (
     CategoryAffinityRule,
     CustomerGroupRule,
@@ -41,7 +42,8 @@ __all__ = [
     "CategoryAffinityRule", "CountryRule", "CurrentCategoryRule", "CustomerGroupRule",
     "DateRangeRule", "DaysSinceLastOrderRule", "DeviceRule", "InSegmentRule", "LanguageRule",
     "LoggedInRule", "OrderCountRule", "PathRule", "PurchasedRule", "QueryParameterRule",
-    "RFMScoreRule", "ReferrerClassRule", "ReferrerPatternRule", "Rule", "TemperatureRule",
+    "RFMScoreRule", "ReferrerClassRule", "ReferrerPatternRule", "Rule", "RuleContext",
+    "TemperatureRule",
     "WeatherRule",
     "TimeOfDayRule", "TotalSpentRule", "UTMRule", "UsedDiscountCodeRule", "VisitCountRule",
     "WaffleFlagRule", "WeekdayRule", "rule_types",

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
 if TYPE_CHECKING:
-    from personalization.engine.context import VisitorContext
-    from personalization.engine.sets import CustomerSet
+    from personalization.rules.context import RuleContext
 
 
 class Rule(PolymorphicModel):
@@ -29,8 +28,9 @@ class Rule(PolymorphicModel):
     - ``describe() -> str``: the rule in the merchant's words, shown in the admin, in
       ``explain`` and in the preview panel.
     - ``customer_filter(customers) -> Q`` (optional): the same condition as SQL over the shop's
-      customers, so a computed segment refreshes in one statement. Return ``None`` (the
-      default) when the rule depends on the request and cannot be computed ahead of time.
+      customers (``customers`` is the engine's ``CustomerSet``, its helpers for that SQL),
+      so a computed segment refreshes in one statement. Return ``None`` (the default) when
+      the rule depends on the request and cannot be computed ahead of time.
 
     ``consent_purpose`` names the consent a rule needs because it uses personal data; without
     that consent the rule does not match. ``negate`` and the all/any combination are applied
@@ -61,13 +61,13 @@ class Rule(PolymorphicModel):
         text = str(self.describe())
         return str(_("not: %(rule)s") % {"rule": text}) if self.negate else text
 
-    def matches(self, ctx: VisitorContext) -> bool:
+    def matches(self, ctx: RuleContext) -> bool:
         raise NotImplementedError(f"{type(self).__name__} must implement matches(ctx).")
 
     def describe(self) -> str:
         return str(self._meta.verbose_name)
 
-    def customer_filter(self, customers: CustomerSet) -> Q | None:
+    def customer_filter(self, customers: Any) -> Q | None:
         return None
 
     @property

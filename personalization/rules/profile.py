@@ -196,8 +196,7 @@ class InSegmentRule(Rule):
         return customers.segment_filter(self.other_id)
 
     def describe(self):
-        name = getattr(self, "other_name", None) or f"#{self.other_id}"
-        return str(_("in segment %(name)s") % {"name": name})
+        return str(_("in segment %(name)s") % {"name": f"#{self.other_id}"})
 
 
 class WaffleFlagRule(Rule):

@@ -16,10 +16,11 @@ from django.utils.translation import get_language
 
 from personalization.adapters import get_adapter
 from personalization.cache import app_cache
-from personalization.conf import django_setting
+from personalization.conf import app_settings, django_setting
 from personalization.engine.decide import Decision, choose
 from personalization.html import insert_fields, safe_html
 from personalization.models import IssuedCode
+from personalization.privacy.consent import PERSONALIZATION
 from personalization.touchpoints.exposure import exposure_token
 
 logger = logging.getLogger(__name__)
@@ -73,13 +74,13 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
     kind = decision.slot_kind
     if kind in ("banner", "popup"):
         # The same for every visitor who sees it, but for his exposure token.
-        return _with_token(_static_markup(decision), decision, ctx)
+        return _with_token(_static_markup(decision, ctx), decision, ctx)
     attrs = slot_attrs(decision.slot, decision, ctx)
     if kind == "text":
         text = text_for(decision, ctx)
         if text is None:
             return None
-        markup = _static_markup(decision)
+        markup = _static_markup(decision, ctx)
         if markup.count(TEXT_TOKEN) == 1:  # only the visitor's (escaped) text varies
             return _with_token(mark_safe(markup.replace(TEXT_TOKEN, text, 1)),  # noqa: S308
                                decision, ctx)
@@ -110,26 +111,40 @@ def _with_token(markup: SafeString, decision: Decision, ctx: Any) -> SafeString:
     return mark_safe(markup.replace(_TOKEN_MARK, token))  # noqa: S308  (escaped token)
 
 
-def _static_markup(decision: Decision) -> SafeString:
+def _static_markup(decision: Decision, ctx: Any) -> SafeString:
     """A shown banner's, popup's or text's markup (a text's with a token for the text, and
-    each with a mark where the visitor's exposure token goes), rendered once per variant
-    instance, slot and language: the RuleBook keeps the instance until something changes,
-    and the template's own words, such as "Close", are translated. The template sees
-    ``variant``, ``slot``, ``attrs`` and ``body`` (banner, popup) or ``text``; not the
-    request: it is the same for every visitor."""
+    each with a mark where the visitor's exposure token goes), rendered once per variant,
+    slot and language while the RuleBook that holds the variant is in use; the template's
+    own words, such as "Close", are translated. The template sees ``variant``, ``slot``,
+    ``attrs`` and ``body`` (banner, popup) or ``text``; not the request: it is the same for
+    every visitor."""
     variant, slot = decision.variant, decision.slot
-    key = (slot, get_language())
-    cache = variant.__dict__.setdefault("_pz_markup", {})
-    if key in cache and not django_setting("DEBUG"):
-        return cache[key]
+    key = (variant.pk, slot, get_language())
+    markup = _prerendered(ctx.rulebook.version)
+    if key in markup and not django_setting("DEBUG"):
+        return markup[key]
     context = {"variant": variant, "slot": slot,
                "attrs": slot_attrs(slot, decision) + mark_safe(_TOKEN_MARK)}  # noqa: S308
     if decision.slot_kind == "text":
         context["text"] = mark_safe(TEXT_TOKEN)  # noqa: S308
     else:
         context["body"] = safe_html(variant.body)
-    html = cache[key] = mark_safe(_template(variant.template_name).render(context))  # noqa: S308
+    html = markup[key] = mark_safe(_template(variant.template_name).render(context))  # noqa: S308
     return html
+
+
+#: Markup rendered ahead of time, for the RuleBook in use only (another version's variants
+#: may say something else): {RuleBook version: {(variant id, slot, language): markup}}. Kept
+#: here, not on the RuleBook's variants: nothing writes into the RuleBook.
+_PRERENDERED: dict[str, dict[tuple, SafeString]] = {}
+
+
+def _prerendered(version: str) -> dict[tuple, SafeString]:
+    markup = _PRERENDERED.get(version)
+    if markup is None:
+        _PRERENDERED.clear()
+        markup = _PRERENDERED.setdefault(version, {})
+    return markup
 
 
 def _template(name: str) -> Any:
@@ -148,11 +163,32 @@ def text_for(decision: Decision | None, ctx: Any) -> SafeString | None:
     if decision is None or not decision.shows_variant or ctx is None:
         return None
     variant = decision.variant
-    values = ctx.text_fields()
+    values = text_fields(ctx)
     text = insert_fields(variant.text, values)
     if text is None and variant.fallback:
         text = insert_fields(variant.fallback, values)
     return text
+
+
+def text_fields(ctx: Any) -> dict[str, str]:
+    """Values a text variant may insert about the visitor (allow-listed in TEXT_FIELDS)."""
+    allowed = app_settings.TEXT_FIELDS
+    values: dict[str, str] = {}
+    if PERSONALIZATION not in ctx.allowed_purposes:  # his name is personal data
+        if "country" in allowed and ctx.country:
+            values["country"] = ctx.country
+        return values
+    profile = ctx.profile
+    if profile is not None:
+        values.update({k: v for k, v in profile.fields.items() if k in allowed})
+    user = ctx.user
+    if user is not None and getattr(user, "is_authenticated", False):
+        for name in allowed:
+            if not values.get(name) and getattr(user, name, ""):
+                values[name] = str(getattr(user, name))
+    if "country" in allowed and not values.get("country") and ctx.country:
+        values["country"] = ctx.country
+    return values
 
 
 #: What a staff preview shows where a visitor would get a single-use code of his own (a

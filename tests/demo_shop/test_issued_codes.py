@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import caches
 
 from demo_shop.orders.models import DiscountCode
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.models import IssuedCode
-from personalization.privacy.subjects import erase_subject, export_subject
 from personalization.testing import give_consent
 from tests.demo_shop.helpers import add_to_cart
 from tests.factories import CampaignFactory, DiscountVariantFactory, SlotFactory

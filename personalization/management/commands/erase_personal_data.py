@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from personalization.datarights.subjects import erase_subject
 from personalization.management.commands._subject import SubjectCommand
-from personalization.privacy.subjects import erase_subject
 
 
 class Command(SubjectCommand):

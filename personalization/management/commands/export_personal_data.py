@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
+from personalization.datarights.subjects import export_subject
 from personalization.management.commands._subject import SubjectCommand
-from personalization.privacy.subjects import export_subject
 
 
 class Command(SubjectCommand):

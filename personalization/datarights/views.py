@@ -12,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from personalization.conf import app_settings
+from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
-from personalization.privacy.subjects import erase_subject, export_subject
 
 
 def _back(request: HttpRequest, default: str = "/") -> str:

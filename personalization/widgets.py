@@ -1,5 +1,6 @@
-"""Picking the shop's products and categories by name: Django admin's own autocomplete
-(select2, shipped with Django), fed by the commerce adapter through a small JSON view."""
+"""Picking the shop's products and categories by name: the form field and widget of
+``fields.CatalogIdsField``, Django admin's own autocomplete (select2, shipped with Django)
+fed by the commerce adapter through the admin's JSON view (``admin/catalog.py``)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from personalization.adapters import get_adapter
 from personalization.conf import app_settings
-
-KINDS = ("product", "category")
 
 
 def _ids(values: Any) -> list[str]:
@@ -104,15 +102,3 @@ class CatalogFormField(forms.Field):
             raise ValidationError(
                 _("At most %(max)s values are allowed; you entered %(n)s."),
                 params={"max": limit, "n": len(value)}, code="max_items")
-
-
-def catalog_lookup_view(request: HttpRequest) -> JsonResponse:
-    """``?kind=product|category&term=...``: matching names, in select2's format (its URL,
-    in SegmentAdmin.get_urls, needs the permission to change segments or campaigns)."""
-    kind = request.GET.get("kind", "")
-    if kind not in KINDS:
-        return JsonResponse({"error": "kind must be product or category"}, status=400)
-    term = request.GET.get("term", "").replace("\x00", "")[:100]
-    found = get_adapter().search_catalog(kind, term, limit=20)
-    return JsonResponse({"results": [{"id": str(pk), "text": name} for pk, name in found],
-                         "pagination": {"more": False}})
