@@ -186,7 +186,8 @@ class CommerceAdapter:
         return None
 
     def sample_cart(self) -> CartSnapshot | None:
-        """A cart for a staff preview as a segment; None: the previewer's own cart."""
+        """A cart for a staff preview as a segment; None: an empty cart (never the
+        previewer's own)."""
         return None
 
     def saved_carts(self) -> QuerySet | None:
