@@ -186,8 +186,7 @@ class CommerceAdapter:
         return None
 
     def sample_cart(self) -> CartSnapshot | None:
-        """A cart for a staff preview as a segment; None: an empty cart (never the
-        previewer's own)."""
+        """A cart for a staff preview as a segment; None: an empty one, never the staff's."""
         return None
 
     def saved_carts(self) -> QuerySet | None:
