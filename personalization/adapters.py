@@ -186,7 +186,7 @@ class CommerceAdapter:
         return None
 
     def sample_cart(self) -> CartSnapshot | None:
-        """A cart for a staff preview as a segment; None: the previewer's own cart."""
+        """A cart for a staff preview as a segment; None: an empty one, never the staff's."""
         return None
 
     def saved_carts(self) -> QuerySet | None:

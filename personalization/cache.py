@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from django.core.cache import caches
 
+from personalization.breaker import CircuitBreaker
 from personalization.conf import app_settings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,15 @@ class CacheUnavailable(Exception):
 
 class _State:
     lock = threading.Lock()
-    down_until: dict[str, float] = {}  # per cache server
+    breakers: dict[str, CircuitBreaker] = {}  # per cache server (or broker)
+
+
+def _breaker(server: str) -> CircuitBreaker:
+    found = _State.breakers.get(server)
+    if found is None:
+        with _State.lock:
+            found = _State.breakers.setdefault(server, CircuitBreaker(1, RETRY_AFTER))
+    return found
 
 
 def server_of(cache: Any) -> str:
@@ -44,24 +52,22 @@ def server_of(cache: Any) -> str:
 def cache_is_down(server: str = "") -> bool:
     """Whether the cache (by default: the app's) failed within the last RETRY_AFTER s."""
     server = server or server_of(caches[app_settings.CACHE_ALIAS])
-    return time.monotonic() < _State.down_until.get(server, 0.0)
+    found = _State.breakers.get(server)
+    return found is not None and found.is_open()
 
 
 def mark_down(exc: Exception, server: str = "", what: str = "cache") -> None:
     """Note that the cache (or another server, ``what``: the broker) failed: it is not
     tried again for RETRY_AFTER seconds."""
     server = server or server_of(caches[app_settings.CACHE_ALIAS])
-    with _State.lock:
-        first = not cache_is_down(server)
-        _State.down_until[server] = time.monotonic() + RETRY_AFTER
-    if first:
+    if _breaker(server).failed():
         logger.warning("The %s %s cannot be reached (%s: %s); serving without it for "
                        "%.0f s", what, server, type(exc).__name__, exc, RETRY_AFTER)
 
 
 def reset() -> None:
     """Try every cache again at the next operation (tests, and after a repair)."""
-    _State.down_until.clear()
+    _State.breakers.clear()
 
 
 class SafeCache:

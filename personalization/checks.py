@@ -81,6 +81,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             errors.append(error)
     errors += _popup_settings()
     errors += _reports_database()
+    errors += _event_buffer_setting()
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401
@@ -207,6 +208,53 @@ def _popup_settings() -> list:
             "times from 1 up, or None.", hint="1 (the default) opens a popup once a day.",
             id="personalization.E013"))
     return errors
+EVENT_BUFFERS = ("memory", "cache", "redis")
+
+
+def _event_buffer_setting() -> list:
+    """``EVENT_BUFFER`` names a buffer that can work with this cache and this Celery."""
+    name = app_settings.raw("EVENT_BUFFER")
+    setting = f"settings.{SETTING_NAME}['EVENT_BUFFER'] = {name!r}"
+    if name is not None and name not in EVENT_BUFFERS:
+        return [Error(
+            f"{setting} is not an event buffer.",
+            hint='Use None (the default: it follows the cache), "memory", "cache" or '
+                 '"redis" (see docs/measurement.md, "Where buffered events wait").',
+            id="personalization.E040")]
+    alias = app_settings.raw("CACHE_ALIAS")
+    backend = getattr(settings, "CACHES", {}).get(alias, {}).get("BACKEND", "")
+    if name == "redis" and backend != "django.core.cache.backends.redis.RedisCache":
+        return [Error(
+            f"{setting} needs Django's Redis cache, but the {alias!r} cache is "
+            f"{backend!r}.",
+            hint="The list lives on the Redis server of the CACHE_ALIAS cache: make that "
+                 "cache django.core.cache.backends.redis.RedisCache, or use None or "
+                 "\"cache\".",
+            id="personalization.E041")]
+    if name == "redis":
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            return [Error(f"{setting} needs the redis package, which is not installed.",
+                          hint="pip install 'django-personalization[redis]'",
+                          id="personalization.E042")]
+    if name == "memory" and not _celery_runs_in_process():
+        return [Error(
+            f"{setting} keeps each web process's events in its own memory, but Celery runs "
+            "the flush in a worker, which never sees them.",
+            hint='Use None (the default) or "cache" or "redis" with a worker; "memory" '
+                 "suits a single process with CELERY_TASK_ALWAYS_EAGER = True (tests, a "
+                 "demo).",
+            id="personalization.E043")]
+    return []
+
+
+def _celery_runs_in_process() -> bool:
+    from celery import _state
+
+    return bool(_state.get_current_app().conf.task_always_eager)
+
+
 @register(Tags.compatibility)
 def check_adapter_fields(app_configs: Any = None, **kwargs: Any) -> list:
     """Every ORM path the adapter declares exists on the model of its queryset: a typo, or

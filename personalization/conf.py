@@ -56,7 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "BANDIT_FLOOR_PERCENT": 1,
     # Conversions are attributed to exposures seen within this many days.
     "CONVERSION_WINDOW_DAYS": 7,
-    # Events are buffered in the cache and bulk-inserted once this many are waiting.
+    # Where the events a page records wait for their flush: "memory" (a list in the
+    # process), "cache" (batches in the CACHE_ALIAS cache) or "redis" (a list on that
+    # cache's Redis server). None: follows the cache (memory with LocMemCache, redis with a
+    # Redis cache, cache otherwise). See docs/measurement.md.
+    "EVENT_BUFFER": None,
+    # Buffered events are bulk-inserted once this many are waiting.
     "EVENT_BUFFER_FLUSH_SIZE": 200,
     # With Redis as the cache: seconds a process gathers its responses' events before
     # pushing them to Redis in one go (a killed process loses at most this much); 0 pushes

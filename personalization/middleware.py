@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalization.conf import app_settings
+from personalization.cookies import delete_app_cookies, set_app_cookie
 from personalization.engine.context import VisitorContext
 from personalization.engine.cookies import VisitorState
 from personalization.engine.decide import DEFERRED_KINDS, Page, in_global_holdout, page_of
@@ -83,19 +84,15 @@ class PersonalizationMiddleware:
             if "public" in response.get("Cache-Control", ""):
                 response["Cache-Control"] = ", ".join(
                     p for p in response["Cache-Control"].split(", ") if p != "public")
-        secure = request.is_secure()
         consent = ctx.consent if ctx.is_loaded("consent") else None
         if consent is not None and consent.changed:
-            response.set_cookie(
-                app_settings.CONSENT_COOKIE_NAME, consent.dumps(),
-                max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
-                samesite="Lax")
+            set_app_cookie(response, request, app_settings.CONSENT_COOKIE_NAME, consent.dumps())
         if response.status_code >= 400:
             return
         if not ctx.remembered:
             # No visitor-id cookie before consent, and none kept after it is withdrawn.
             if app_settings.VISITOR_COOKIE_NAME in request.COOKIES:
-                response.delete_cookie(app_settings.VISITOR_COOKIE_NAME, samesite="Lax")
+                delete_app_cookies(response, app_settings.VISITOR_COOKIE_NAME)
         else:
             state = ctx.state
             if 200 <= response.status_code < 300:
@@ -105,19 +102,14 @@ class PersonalizationMiddleware:
             if page is not None and state.recorded_visit != state.visits:
                 self._record_program_visit(ctx, state, page)
             if state.changed:
-                response.set_cookie(
-                    app_settings.VISITOR_COOKIE_NAME, state.dumps(),
-                    max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
-                    samesite="Lax")
+                set_app_cookie(response, request, app_settings.VISITOR_COOKIE_NAME,
+                               state.dumps())
         if page is not None:
             self._record_impressions(ctx, page)
             save_bandit_arms(ctx)  # a customer's new bandit arms, on his profile
         caps = ctx.caps if ctx.is_loaded("caps") else None
         if caps is not None and caps.changed:
-            response.set_cookie(
-                app_settings.CAP_COOKIE_NAME, caps.dumps(),
-                max_age=app_settings.VISITOR_COOKIE_AGE, httponly=True, secure=secure,
-                samesite="Lax")
+            set_app_cookie(response, request, app_settings.CAP_COOKIE_NAME, caps.dumps())
 
     @staticmethod
     def _record_program_visit(ctx: VisitorContext, state: VisitorState, page: Page) -> None:

@@ -249,10 +249,10 @@ def test_an_invented_forwarded_for_header_does_not_dodge_the_address_limit(
         seeded, monkeypatch, settings):
     from django.core.cache import cache
 
-    from personalization.api.visitor import AddressThrottle
+    from personalization.touchpoints.throttle import ADDRESS_LIMIT
 
     cache.clear()
-    monkeypatch.setattr(AddressThrottle, "rate", "5/min")
+    monkeypatch.setattr(ADDRESS_LIMIT, "count", 5)
 
     def write(address: str) -> int:  # a new browser each time, claiming another address
         return Client().put("/pz/api/consent/", {"choices": {"analytics": True}},

@@ -35,6 +35,45 @@ def test_a_wrong_repeat_window_stops_start_up(settings, window):
 def test_a_sensible_repeat_window_passes(settings, window):
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_REPEAT_WINDOW": window}
     call_command("check")
+# -- where buffered events wait (E040-E043) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["redis-list", "Memory", "", 1])
+def test_an_unknown_event_buffer_stops_start_up_naming_the_choices(settings, name):
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": name}
+    with pytest.raises(SystemCheckError, match="personalization.E040") as raised:
+        call_command("check")
+    assert '"memory", "cache" or "redis"' in str(raised.value)
+
+
+def test_the_redis_buffer_without_a_redis_cache_stops_start_up(settings):
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": "redis"}
+    with pytest.raises(SystemCheckError, match="personalization.E041"):
+        call_command("check")
+
+
+def test_the_memory_buffer_with_a_celery_worker_stops_start_up(settings):
+    from celery import current_app
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": "memory"}
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        with pytest.raises(SystemCheckError, match="personalization.E043"):
+            call_command("check")
+    finally:
+        current_app.conf.task_always_eager = eager
+
+
+@pytest.mark.parametrize("name", [None, "memory", "cache", "redis"])
+def test_every_event_buffer_passes_where_it_can_work(settings, name):
+    # The tests' cache is Redis and Celery runs eagerly: each buffer can work here.
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": name}
+    call_command("check")
+
+
 # -- the adapter's ORM paths (E014) ----------------------------------------------------------
 
 

@@ -222,12 +222,6 @@ def test_without_the_cache_repeats_are_counted_rather_than_lost(campaigns):
     assert Event.objects.filter(type="dismiss", campaign=popup.pk).count() == 2
 
 
-def test_the_dismiss_form_has_the_apis_rates():
-    from personalization.api.visitor import AddressThrottle, VisitorThrottle
-    from personalization.touchpoints.throttle import ADDRESS_RATE, VISITOR_RATE
-
-    assert VisitorThrottle().parse_rate(VisitorThrottle.rate) == VISITOR_RATE
-    assert AddressThrottle().parse_rate(AddressThrottle.rate) == ADDRESS_RATE
 
 
 def test_the_decisions_api_gives_the_pages_token(campaigns):

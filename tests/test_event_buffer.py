@@ -17,13 +17,20 @@ from personalization.models import Event
 pytestmark = pytest.mark.django_db
 
 VISITOR = "00000000-0000-0000-0000-0000000000{:02d}"
-BACKENDS = ["locmem", "file"] + (["redis"] if os.environ.get("REDIS_URL") else [])
+REDIS = bool(os.environ.get("REDIS_URL"))
+#: (cache, EVENT_BUFFER): each cache with the buffer that follows it (None), and buffers
+#: chosen against the default.
+BACKENDS = [("locmem", None), ("file", None), ("locmem", "cache")] + (
+    [("redis", None), ("redis", "cache"), ("redis", "memory")] if REDIS else [])
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKENDS, ids=lambda p: f"{p[0]}-{p[1] or 'default'}")
 def cache_kind(request, settings, tmp_path):
-    """The app's cache as a local-memory cache (a list in the process), a file cache (a
-    numbered batch per response, as with Memcached or the database cache) or Redis."""
+    """The app's cache as a local-memory cache (by default a list in the process), a file
+    cache (a numbered batch per response, as with Memcached or the database cache) or Redis
+    (a Redis list), with the buffer the test chooses."""
+    kind, buffer = request.param
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": buffer}
     config = {
         "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                    "LOCATION": "pz-event-buffer"},
@@ -31,10 +38,10 @@ def cache_kind(request, settings, tmp_path):
                  "LOCATION": str(tmp_path / "cache")},
         "redis": {**django_settings.CACHES["default"],
                   "KEY_PREFIX": f"pzbuffer{os.getpid()}"},
-    }[request.param]
+    }[kind]
     settings.CACHES = {**django_settings.CACHES, "default": config}
     caches["default"].clear()
-    yield request.param
+    yield kind
     caches["default"].clear()
 
 
@@ -69,7 +76,7 @@ def test_a_full_buffer_is_flushed_by_the_task(cache_kind, settings,
 
 
 needs_redis = pytest.mark.skipif(
-    "redis" not in BACKENDS,
+    not REDIS,
     reason="needs Redis: none answers on 127.0.0.1:6379 and REDIS_URL is unset")
 
 
@@ -140,12 +147,13 @@ def test_without_the_sender_thread_a_response_pushes_what_waited_too_long(settin
     Redis, pushed by a response once the oldest has waited ten intervals and a second."""
     import time
 
-    from personalization.measurement import events
+    from personalization.measurement.buffers import redis_list
 
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_SEND_INTERVAL": 0.01}
-    monkeypatch.setattr(events, "_OUTBOX", events._Outbox())
-    monkeypatch.setattr(events._Outbox, "_run", lambda self: None)  # a thread that never runs
-    client, key, _ = events._redis()
+    monkeypatch.setattr(redis_list.BUFFER, "outbox", redis_list._Outbox())
+    monkeypatch.setattr(redis_list._Outbox, "_run", lambda self: None)  # a thread that never runs
+    target = redis_list.BUFFER.target()
+    client, key = target.client, target.key
     buffer_events(rows(0, 2))
     assert client.llen(key) == 0  # waiting for the sender
     time.sleep(1.2)

@@ -56,7 +56,7 @@ LEVELS = {
     "rules": ("rules",),
     # The small modules at the top of the package (and the package itself).
     "conf": ("", "conf", "checks", "fields", "widgets", "signals", "adapters", "cache",
-             "html", "images", "routers"),
+             "html", "images", "routers", "breaker", "cookies"),
 }
 def level_of(name: str) -> str | None:
     """The level of a module: that of its folder, or its own at the top of the package."""

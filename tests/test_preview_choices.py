@@ -108,6 +108,22 @@ def test_the_checkout_previewed_as_a_segment_shows_a_sample_cart(client, staff, 
     assert not client.session.get("cart")  # the previewer's own cart is untouched
 
 
+def test_a_segment_preview_without_a_sample_cart_decides_with_an_empty_cart_not_the_staffs(
+        client, staff, experiment, monkeypatch):
+    from decimal import Decimal
+
+    from demo_shop.adapter import DemoCommerceAdapter
+    from personalization.adapters import CartLine, CartSnapshot
+
+    line = CartLine(product_id=1, category_ids=(), quantity=2, price=Decimal("30"))
+    own = CartSnapshot(lines=(line,))
+    monkeypatch.setattr(DemoCommerceAdapter, "sample_cart", lambda self: None)
+    monkeypatch.setattr(DemoCommerceAdapter, "cart", lambda self, request: own)
+    response = open_preview(client, preview.Target(segment="shoppers"))
+    assert response.status_code == 200
+    assert response.wsgi_request.visitor.cart.total == 0
+
+
 def test_the_checkout_previewed_as_a_customer_shows_the_cart_the_decisions_read(
         client, staff, django_user_model):
     SegmentFactory(slug="shoppers")

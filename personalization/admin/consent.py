@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from personalization.admin.profiles import ReadOnlyMixin
+from personalization.admin.readonly import ReadOnlyMixin
 from personalization.models import ConsentPurpose, ConsentRecord
 from personalization.privacy.consent import SHIPPED
 

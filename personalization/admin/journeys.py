@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personalization.admin.campaigns import other_languages, translated_form
 from personalization.admin.permissions import admin_url, require
+from personalization.admin.readonly import ReadOnlyMixin
 from personalization.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, FIELD_RE
 from personalization.journeys.messages import FIELDS
 from personalization.messaging import delivery
@@ -332,7 +333,7 @@ class JourneyAdmin(admin.ModelAdmin):
 
 
 @admin.register(JourneyMessage)
-class JourneyMessageAdmin(admin.ModelAdmin):
+class JourneyMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The log: read only, and never deleted by hand (a row is what stops a second
     message for the same occurrence; erasure and retention remove them)."""
 
@@ -355,15 +356,6 @@ class JourneyMessageAdmin(admin.ModelAdmin):
         from personalization.journeys.scan import describe_occurrence
 
         return describe_occurrence(obj.occurrence)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 __all__ = ["JourneyAdmin", "JourneyMessageAdmin", "template_problems"]

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from personalization.admin.readonly import ReadOnlyMixin
 from personalization.fields import format_money
 from personalization.messaging import alerts
 from personalization.models import RepAlertSettings, RepNotification
@@ -50,7 +51,7 @@ class RepAlertSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepNotification)
-class RepNotificationAdmin(admin.ModelAdmin):
+class RepNotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["personalization/admin/lists.css"]}
 
@@ -108,12 +109,6 @@ class RepNotificationAdmin(admin.ModelAdmin):
             self.message_user(request, _("Only failed SMS with a valid number can be resent."),
                               messages.WARNING)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Viewing only; the changelist action still needs "change" on the list (obj=None).
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return obj is None and admin.ModelAdmin.has_change_permission(self, request)

@@ -14,24 +14,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from personalization.admin.readonly import ReadOnlyMixin
 from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.measurement.events import flush_events
 from personalization.models import Event, VisitorAlias, VisitorProfile
 
 logger = logging.getLogger(__name__)
-
-
-class ReadOnlyMixin:
-    """Shows records without letting anyone add, change or delete them in the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def pretty_json(value: Any) -> SafeString:

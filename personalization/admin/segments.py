@@ -25,6 +25,7 @@ from personalization.admin.catalog import catalog_lookup_view
 from personalization.admin.forms import PolymorphicChildForm, RuleFormSet
 from personalization.admin.permissions import admin_url
 from personalization.admin.preview import preview_view
+from personalization.admin.readonly import ReadOnlyMixin
 from personalization.jobs import reach
 from personalization.models import Rule, Segment, SegmentMembership
 from personalization.rules import rule_types
@@ -230,7 +231,7 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
 
 
 @admin.register(SegmentMembership)
-class SegmentMembershipAdmin(admin.ModelAdmin):
+class SegmentMembershipAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Who is in the computed segments, as of their last refresh (read-only)."""
 
     list_display = ["segment", "user", "since"]
@@ -238,15 +239,6 @@ class SegmentMembershipAdmin(admin.ModelAdmin):
     search_fields = ["segment__name", "segment__slug", "user__username", "user__email"]
     list_select_related = ["segment", "user"]
     date_hierarchy = "since"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 __all__ = ["RuleInline", "SegmentAdmin", "SegmentMembershipAdmin", "rule_child_inlines"]

@@ -19,29 +19,21 @@ from personalization.api.serializers import (
 )
 from personalization.engine.decide import choose
 from personalization.touchpoints.exposure import exposure_token
-from personalization.touchpoints.rendering import (
-    discount_code_for,
-    render_decision,
-    text_for,
-)
+from personalization.touchpoints.rendering import personal_part, render_decision
 
 
 def _content(decision: Any, ctx: Any, request: Any) -> dict[str, Any] | None:
     if not decision.shows_variant:
         return None
     fields = variant_fields(decision.variant)
-    items = None
+    personal = personal_part(decision, ctx)  # once: the markup uses it too
     if decision.slot_kind == "text":
-        text = text_for(decision, ctx)
-        fields["text"] = str(text) if text is not None else None
+        fields["text"] = str(personal.text) if personal.text is not None else None
     elif decision.slot_kind == "discount":
-        fields["code"] = discount_code_for(decision, ctx)
+        fields["code"] = personal.code
     elif decision.slot_kind == "product_list":
-        from personalization.touchpoints.recommend import products_for
-
-        items = products_for(decision, ctx, None, None)  # once: the markup uses them too
-        fields["products"] = [getattr(p, "pk", None) for p in items]
-    html = render_decision(decision, ctx, request, items)
+        fields["products"] = [getattr(p, "pk", None) for p in personal.items or []]
+    html = render_decision(decision, ctx, request, personal)
     return {"html": str(html) if html is not None else None, "fields": fields}
 
 

@@ -13,8 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from personalization.api.parsers import PARSERS, loads
@@ -26,8 +25,8 @@ from personalization.api.serializers import (
     EventBatchSerializer,
     EventsAnswerSerializer,
 )
-from personalization.cache import SafeCache, app_cache
 from personalization.conf import app_settings
+from personalization.cookies import delete_app_cookies
 from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
@@ -42,6 +41,7 @@ from personalization.touchpoints.interactions import (
     variant_of,
     view_event,
 )
+from personalization.touchpoints.throttle import throttled
 
 
 class VisitorCsrf(SessionAuthentication):
@@ -55,63 +55,29 @@ class VisitorCsrf(SessionAuthentication):
         return found
 
 
-class ClientAddress:
-    """The client's address for throttling: the connection's, unless the shop says how many
-    proxies stand in front of it (REST framework's ``NUM_PROXIES``). REST framework would
-    otherwise take any ``X-Forwarded-For`` a client sends, so inventing one would dodge the
-    per-address limit."""
+class VisitorWriteThrottle(BaseThrottle):
+    """The visitor's writes at the rates of ``touchpoints.throttle`` (120 a minute per
+    visitor, 600 per address), counted in the app's cache the way the dismiss form counts
+    them. While the cache cannot be reached nothing is counted and every write goes
+    through (the outage is logged once by the cache, see ``personalization.cache``), so a
+    visitor can still set his consent or erase his data; REST framework's own throttles
+    would call the cache directly and answer 500."""
 
-    def get_ident(self, request: Request) -> str:
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR") or ""
-        return super().get_ident(request)  # type: ignore[misc]
-
-
-class AppCacheThrottle(AnonRateThrottle):
-    """A throttle that counts in the app's cache and degrades with it: while the cache
-    cannot be reached nothing is counted and every write goes through (the outage is
-    logged once by the cache, see ``personalization.cache``), so a visitor can still set
-    his consent or erase his data. REST framework's throttles would call the cache directly
-    and answer 500."""
-
-    @property
-    def cache(self) -> SafeCache:  # type: ignore[override]
-        return app_cache()
-
-
-class VisitorThrottle(ClientAddress, AppCacheThrottle):
-    """Per visitor (the id in his cookie, else his address): 120 writes a minute."""
-
-    scope = "pz_visitor"
-    rate = "120/min"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def allow_request(self, request: Request, view: Any) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
-            return None
-        ctx = getattr(request._request, "visitor", None)
-        known = request.COOKIES.get(app_settings.VISITOR_COOKIE_NAME) and ctx is not None \
-            and ctx.remembered
-        return self.cache_format % {"scope": self.scope, "ident": ctx.visitor_id if known
-                                    else self.get_ident(request)}
+            return True
+        self.wait_seconds = throttled(request._request, "api")
+        return self.wait_seconds is None
 
-
-class AddressThrottle(ClientAddress, AppCacheThrottle):
-    """Per address, whatever the cookies say: 600 writes a minute."""
-
-    scope = "pz_address"
-    rate = "600/min"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def wait(self) -> float | None:
+        return self.wait_seconds
 
 
 class VisitorView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = [VisitorCsrf]
     parser_classes = PARSERS
-    throttle_classes = [VisitorThrottle, AddressThrottle]
+    throttle_classes = [VisitorWriteThrottle]
 
     @staticmethod
     def visitor(request: Request) -> Any:
@@ -243,7 +209,5 @@ class MeView(VisitorView):
         counts = erase_subject(**self._subject(request))
         self.visitor(request).forget_visitor()
         response = Response({"erased": counts})
-        for name in (app_settings.VISITOR_COOKIE_NAME, app_settings.CAP_COOKIE_NAME,
-                     app_settings.CONSENT_COOKIE_NAME):
-            response.delete_cookie(name, samesite="Lax")
+        delete_app_cookies(response)
         return response

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from personalization.conf import app_settings
+from personalization.cookies import delete_app_cookies
 from personalization.datarights.subjects import erase_subject, export_subject
 from personalization.models import ConsentRecord
 from personalization.privacy.consent import purposes, record_choices
@@ -85,9 +86,7 @@ def forget_me(request: HttpRequest) -> HttpResponse:
         response = redirect(_back(request))
         # Erasure also ends tracking until he chooses again: no consent cookie, no
         # recorded choice left to him (pseudonymised), so the banner asks anew.
-        for name in (app_settings.VISITOR_COOKIE_NAME, app_settings.CAP_COOKIE_NAME,
-                     app_settings.CONSENT_COOKIE_NAME):
-            response.delete_cookie(name, samesite="Lax")
+        delete_app_cookies(response)
         messages.success(request, _("Your personalization data is erased (%(n)s items).") % {
             "n": sum(counts.values())})
         request.visitor.forget_visitor()  # type: ignore[attr-defined]

@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from personalization.breaker import CircuitBreaker
 from personalization.cache import app_cache
 
 logger = logging.getLogger(__name__)
@@ -61,10 +60,8 @@ class OpenMeteo:
                  timeout: float = 0.5, failures: int = 3, pause: float = 60.0,
                  fallback_ttl: int = 900) -> None:
         self.url, self.timeout = url, timeout
-        self.failures_to_open, self.pause, self.fallback_ttl = failures, pause, fallback_ttl
-        self._failures = 0
-        self._open_until = 0.0
-        self._lock = threading.Lock()
+        self.pause, self.fallback_ttl = pause, fallback_ttl
+        self._breaker = CircuitBreaker(failures, pause)
 
     def __call__(self, latitude: float, longitude: float) -> Weather | None:
         lat, lon = round(latitude * 2) / 2, round(longitude * 2) / 2
@@ -73,7 +70,7 @@ class OpenMeteo:
         found = cache.get(key)
         if found is not None:
             return Weather(*found)
-        if time.monotonic() < self._open_until:
+        if self._breaker.is_open():
             return None  # the breaker is open: the service failed just now
         weather, ttl = self._fetch(lat, lon)
         if weather is not None:
@@ -95,18 +92,13 @@ class OpenMeteo:
         except (OSError, ValueError, KeyError, TypeError, urllib.error.URLError) as exc:
             self._failed(exc)
             return None, 0
-        with self._lock:
-            self._failures = 0
+        self._breaker.succeeded()
         return Weather(temperature, condition), max(60, min(ttl, 3600))
 
     def _failed(self, exc: Exception) -> None:
-        with self._lock:
-            self._failures += 1
-            if self._failures >= self.failures_to_open:
-                self._open_until = time.monotonic() + self.pause
-                self._failures = 0
-                logger.warning("Weather service failing (%s); not asked for %.0f s",
-                               exc, self.pause)
+        if self._breaker.failed():
+            logger.warning("Weather service failing (%s); not asked for %.0f s",
+                           exc, self.pause)
 
 
 _providers: dict[Any, Any] = {}

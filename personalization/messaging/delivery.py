@@ -33,6 +33,7 @@ from django.utils import timezone
 # SendError: what a courier raises when sending fails (SMS backends raise its SmsError).
 from personalization.messaging.channels.base import SendError as SendError
 from personalization.messaging.channels.base import SendResult
+from personalization.models.delivery import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ logger = logging.getLogger(__name__)
 #: claim lets one send). The outbox relay looks every minute.
 STALLED_AFTER = timedelta(seconds=30)
 
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+QUEUED, SENDING, SENT, FAILED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING,
+                                 DeliveryStatus.SENT, DeliveryStatus.FAILED)
 
 
 class TransientSendError(Exception):

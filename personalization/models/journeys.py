@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from personalization.models.delivery import DeliveryStatus
 from personalization.models.notifications import QuietHoursMixin
 
 
@@ -136,14 +137,7 @@ class JourneyMessage(models.Model):
     ``personalization.messaging.delivery``. A customer in the holdout gets a row too
     (``control``), never sent, so that the report can compare."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Skipped")
-        CANCELLED = "cancelled", _("Cancelled")
-        HELD_OUT = "held_out", _("Held out")
+    Status = DeliveryStatus
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="messages",
                                 verbose_name=_("journey"))
@@ -161,7 +155,7 @@ class JourneyMessage(models.Model):
     body = models.TextField(_("message"), blank=True)
     text = models.TextField(_("plain text"), blank=True)
     code = models.CharField(_("discount code"), max_length=64, blank=True)
-    status = models.CharField(_("status"), max_length=9, choices=Status.choices,
+    status = models.CharField(_("status"), max_length=9, choices=DeliveryStatus.choices,
                               default=Status.QUEUED, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     provider_message_id = models.CharField(_("provider message id"), max_length=100,

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from personalization.models.delivery import REP_ALERT_STATUSES, DeliveryStatus
+
 #: Placeholders a message template may use, with what they stand for.
 PLACEHOLDERS: dict[str, Any] = {
     "customer": _("customer name"),
@@ -140,12 +142,7 @@ class RepNotification(models.Model):
     changes.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Skipped")
+    Status = DeliveryStatus
 
     order_reference = models.CharField(_("order number"), max_length=64)
     rep_reference = models.CharField(
@@ -158,7 +155,7 @@ class RepNotification(models.Model):
                                       null=True, blank=True)
     admin_url = models.CharField(_("order in the admin"), max_length=500, blank=True)
     body = models.TextField(_("message"), blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+    status = models.CharField(_("status"), max_length=8, choices=REP_ALERT_STATUSES,
                               default=Status.QUEUED, db_index=True)
     attempts = models.PositiveSmallIntegerField(
         _("attempts"), default=0, help_text=_("How often the provider was called."))

@@ -158,10 +158,9 @@ def target_facts(target: Target) -> dict[str, Any] | None:
             return None
         vid = str(uuid.uuid5(_SEGMENT_NAMESPACE, target.segment))
         facts = {**anonymous_facts(vid), "segments": {target.segment}}
-        # A cart to show the cart and checkout pages with, the same for every previewer.
-        sample = get_adapter().sample_cart()
-        if sample is not None:
-            facts["cart"] = sample
+        # A cart to show the cart and checkout pages with, the same for every previewer;
+        # an empty one when the shop gives none, never the previewer's own.
+        facts["cart"] = get_adapter().sample_cart() or CartSnapshot()
     if target.country:
         facts["country"] = target.country
     if target.device:

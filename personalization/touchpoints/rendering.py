@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -65,19 +66,46 @@ def _shared_attrs(slot: str, decision: Decision | None) -> SafeString:
 _ATTRS: dict[tuple, SafeString] = {}
 
 
+@dataclass
+class Personal:
+    """What a shown variant holds for this visitor in particular: a text's words with his
+    fields in, a discount's code, a product list's products. Worked out once per decision
+    (a discount code may be made for him), for the markup and the API's fields alike."""
+
+    text: SafeString | None = None
+    code: str = ""
+    items: list | None = None
+
+
+def personal_part(decision: Decision, ctx: Any) -> Personal:
+    """The visitor's own part of a shown variant (nothing for a banner or popup)."""
+    kind = decision.slot_kind
+    if kind == "text":
+        return Personal(text=text_for(decision, ctx))
+    if kind == "discount":
+        return Personal(code=discount_code_for(decision, ctx))
+    if kind == "product_list":
+        from personalization.touchpoints.recommend import products_for
+
+        return Personal(items=products_for(decision, ctx, None, None))
+    return Personal()
+
+
 def render_decision(decision: Decision, ctx: Any, request: Any = None,
-                    items: list | None = None) -> SafeString | None:
+                    personal: Personal | None = None) -> SafeString | None:
     """The variant's markup, or None when it has nothing to say to this visitor (a text
-    whose inserted field he lacks): the slot then shows its default content. ``items``: a
-    product list's products when the caller has them already."""
+    whose inserted field he lacks): the slot then shows its default content. ``personal``:
+    the visitor's part when the caller has worked it out already."""
     variant = decision.variant
     kind = decision.slot_kind
     if kind in ("banner", "popup"):
         # The same for every visitor who sees it, but for his exposure token.
         return _with_token(_static_markup(decision, ctx), decision, ctx)
+    if personal is None:
+        personal = personal_part(decision, ctx)
     attrs = slot_attrs(decision.slot, decision, ctx)
+    text = personal.text
     if kind == "text":
-        text = text_for(decision, ctx)
         if text is None:
             return None
         markup = _static_markup(decision, ctx)
@@ -89,12 +117,9 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
     if kind == "text":
         context["text"] = text  # a template that transforms the text: rendered per visitor
     elif kind == "discount":
-        context["code"] = discount_code_for(decision, ctx)
+        context["code"] = personal.code
     elif kind == "product_list":
-        from personalization.touchpoints.recommend import products_for
-
-        context["items"] = items if items is not None else products_for(decision, ctx,
-                                                                         None, None)
+        context["items"] = personal.items
     return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
 
 

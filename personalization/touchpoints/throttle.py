@@ -1,32 +1,30 @@
-"""Rate limits for the script's endpoints that are plain Django views (the dismiss form):
-the same rates as the API's writes (``personalization.api.visitor``), which cannot be
-used here since only ``api/`` imports REST framework.
+"""Rate limits for the visitor's writes: one definition for the API's throttles
+(``personalization.api.visitor``, REST framework's side) and the script's endpoints that
+are plain Django views (the dismiss form).
 
-A counter per visitor and per address in the app's cache, starting at the first request
-and expiring a minute later. Without the cache nothing can be counted and nothing is
-refused: what these views do only touches the visitor's own cookies, and the events they
-record are checked one by one (exposure tokens, repeats) anyway."""
+Two limits: per visitor (the id in his cookie, else his address) and per address, whatever
+the cookies say. Each is a counter per ident in the app's cache, starting at the first
+request and expiring ``seconds`` later (``cache.within_rate``). Without the cache nothing
+can be counted and nothing is refused: the limits fail open (docs/decisions.md,
+"Throttles fail open")."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 
-from personalization.cache import CacheUnavailable, app_cache
+from personalization.cache import within_rate
 from personalization.conf import app_settings, django_setting
-
-#: (requests, seconds) per visitor (the id in his cookie, else his address) and per
-#: address: the API's ``VisitorThrottle`` and ``AddressThrottle`` rates.
-VISITOR_RATE = (120, 60)
-ADDRESS_RATE = (600, 60)
 
 
 def client_address(request: HttpRequest) -> str:
     """The connection's address, unless the shop says how many proxies stand in front of
-    it (REST framework's ``NUM_PROXIES``), as the API reads it: an ``X-Forwarded-For`` a
-    client invents is not believed."""
+    it (REST framework's ``NUM_PROXIES``): an ``X-Forwarded-For`` a client invents is not
+    believed, so inventing one does not dodge the per-address limit."""
     remote = request.META.get("REMOTE_ADDR") or ""
     proxies = (django_setting("REST_FRAMEWORK") or {}).get("NUM_PROXIES")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
@@ -36,32 +34,39 @@ def client_address(request: HttpRequest) -> str:
     return addresses[-min(proxies, len(addresses))].strip()
 
 
-def _over(scope: str, ident: str, rate: tuple[int, int]) -> bool:
-    limit, period = rate
-    digest = hashlib.blake2b(ident.encode(), digest_size=12).hexdigest()
-    key = f"pz:throttle:{scope}:{digest}"
-    cache = app_cache()
-    if cache.add(key, 1, period):
-        return False
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired just now: a new period starts
-        cache.add(key, 1, period)
-        return False
-    except CacheUnavailable:
-        return False
+def visitor_ident(request: HttpRequest) -> str:
+    """The visitor's id when his cookie names a visitor he is remembered as, else his
+    address."""
+    ctx: Any = getattr(request, "visitor", None)
+    known = request.COOKIES.get(app_settings.VISITOR_COOKIE_NAME) and ctx is not None \
+        and ctx.remembered
+    return f"vid:{ctx.visitor_id}" if known else f"ip:{client_address(request)}"
+
+
+@dataclass
+class Limit:
+    """At most ``count`` writes per ``seconds`` per ident."""
+
+    name: str
+    count: int
+    seconds: int
+    ident: Callable[[HttpRequest], str]
+
+    def allows(self, request: HttpRequest, scope: str) -> bool:
+        """Count this request under ``scope`` (the API, the dismiss form) and say whether
+        it is within the limit."""
+        digest = hashlib.blake2b(self.ident(request).encode(), digest_size=12).hexdigest()
+        return within_rate(f"pz:throttle:{scope}:{self.name}:{digest}", self.count,
+                           self.seconds)
+
+
+VISITOR_LIMIT = Limit("visitor", 120, 60, visitor_ident)
+ADDRESS_LIMIT = Limit("address", 600, 60, client_address)
+LIMITS = (VISITOR_LIMIT, ADDRESS_LIMIT)
 
 
 def throttled(request: HttpRequest, scope: str) -> int | None:
-    """Seconds to wait when this request is one too many for ``scope``, else None."""
-    ctx: Any = getattr(request, "visitor", None)
-    address = client_address(request)
-    known = request.COOKIES.get(app_settings.VISITOR_COOKIE_NAME) and ctx is not None \
-        and ctx.remembered
-    visitor = f"vid:{ctx.visitor_id}" if known else f"ip:{address}"
-    over_visitor = _over(f"{scope}:visitor", visitor, VISITOR_RATE)
-    over_address = _over(f"{scope}:address", address, ADDRESS_RATE)
-    if over_visitor or over_address:
-        return max(VISITOR_RATE[1] if over_visitor else 0,
-                   ADDRESS_RATE[1] if over_address else 0)
-    return None
+    """Seconds to wait when this request is one too many for ``scope``, else None. Every
+    limit counts the request, so one over its limit does not spare the others."""
+    over = [limit for limit in LIMITS if not limit.allows(request, scope)]
+    return max(limit.seconds for limit in over) if over else None
