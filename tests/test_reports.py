@@ -321,3 +321,20 @@ def test_the_plan_reads_as_dutch_in_a_dutch_admin():
     with translation.override("en"):
         assert describe(plan).endswith("so 3 weeks.")
         assert "baseline revenue per visitor of €4.05" in describe(plan)
+
+
+def test_update_the_figures_now_counts_what_visitors_just_did(admin_client, experiment):
+    """The merchant clicks "Update the figures now" after visitors saw the banner: their
+    impressions, still waiting in the event buffer, are in the figures at once."""
+    campaign, run = experiment
+    for _ in range(12):
+        give_consent(Client()).get("/_pz/slots/")
+    assert not Event.objects.filter(campaign=campaign).exists()  # still buffered
+    url = f"/admin/personalization/campaign/{campaign.pk}/report/"
+
+    answer = admin_client.post(url + f"?run={run.number}", {"action": "refresh"})
+
+    assert answer.status_code == 302
+    assert sum(a.visitors for a in run_report(run).arms) == 12
+    page = admin_client.get(answer["Location"]).content.decode()
+    assert "The figures are up to date." in page

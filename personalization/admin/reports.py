@@ -21,6 +21,7 @@ from personalization.admin.forms import PromoteForm
 from personalization.admin.permissions import require
 from personalization.conf import app_settings
 from personalization.measurement import kpis
+from personalization.measurement.events import flush_events
 from personalization.measurement.experiments import promote_winner
 from personalization.measurement.figures import campaign_figures
 from personalization.measurement.reports import Report, program_report, run_report
@@ -104,6 +105,7 @@ def _act(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: Campaign
     if request.POST.get("action") in bandits.ACTIONS and run.is_bandit:
         bandits.act(request, campaign, request.POST["action"])
     elif request.POST.get("action") == "refresh":
+        flush_events()  # what visitors just did is counted too
         roll_up(run)
         messages.success(request, _("The figures are up to date."))
     return HttpResponseRedirect(f"{here}?run={run.number}")
@@ -144,6 +146,7 @@ def promote_view(model_admin: admin.ModelAdmin, request: HttpRequest, campaign: 
 def program_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """GET: the program's report (the URL needs "view"); POST: refresh it ("change")."""
     if request.method == "POST":
+        flush_events()
         roll_up(None)
         messages.success(request, _("The figures are up to date."))
         return HttpResponseRedirect(request.path)
