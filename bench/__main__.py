@@ -71,6 +71,9 @@ def main() -> None:
 
         print(cookies.run())
         return
+    if sys.argv[1:2] == ["decisions"]:
+        print(decisions.run(pages=False))
+        return
     if sys.argv[1:2] == ["redis"]:
         refresh.merge_into(out, decisions.run(redis=True), decisions.REDIS_START,
                            decisions.REDIS_END)

@@ -15,7 +15,7 @@ still take (see decide.py). A property test holds the two walks to the same deci
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from personalization.rules.request import (
     CountryRule,
@@ -27,6 +27,8 @@ from personalization.rules.request import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from personalization.engine.context import VisitorContext
     from personalization.engine.rulebook import CompiledCampaign
     from personalization.engine.segments import CompiledSegment
@@ -113,54 +115,47 @@ def campaign_key(campaign: CompiledCampaign) -> Requirement | None:
 
 @dataclass
 class CandidateIndex:
-    """One slot's campaigns by requirement (positions in the slot's priority order)."""
+    """One slot's campaigns, each with the requirement it is keyed by (None: unkeyed)."""
 
     campaigns: list[CompiledCampaign]
-    unkeyed: frozenset[int] = frozenset()
-    #: fact -> one of its values -> the positions of the campaigns keyed by it.
-    keyed: dict[str, dict[Any, frozenset[int]]] = field(default_factory=dict)
+    keys: list[Requirement | None] = field(default_factory=list)
     #: The lengths of the path prefixes keyed (a path is looked up by its prefixes).
     path_lengths: tuple[int, ...] = ()
 
     @classmethod
     def build(cls, campaigns: list[CompiledCampaign]) -> CandidateIndex:
-        unkeyed = set()
-        keyed: dict[str, dict[Any, set[int]]] = {}
-        for position, campaign in enumerate(campaigns):
-            key = campaign_key(campaign)
-            if key is None:
-                unkeyed.add(position)
-                continue
-            fact, values = key
-            for value in values:
-                keyed.setdefault(fact, {}).setdefault(value, set()).add(position)
-        return cls(campaigns=campaigns, unkeyed=frozenset(unkeyed),
-                   keyed={fact: {value: frozenset(positions)
-                                 for value, positions in by_value.items()}
-                          for fact, by_value in keyed.items()},
-                   path_lengths=tuple(sorted({len(p) for p in keyed.get("path", ())})))
+        keys = [campaign_key(campaign) for campaign in campaigns]
+        keyed = [key for key in keys if key is not None]
+        return cls(campaigns=campaigns, keys=keys,
+                   path_lengths=tuple(sorted({len(prefix) for fact, values in keyed
+                                              if fact == "path" for prefix in values})))
 
-    def candidates(self, ctx: VisitorContext) -> list[CompiledCampaign]:
-        """The campaigns this visitor may be in the audience of, highest priority first."""
-        found = set(self.unkeyed)
-        for fact, by_value in self.keyed.items():
-            for value in self.values_of(fact, ctx):
-                found.update(by_value.get(value, ()))
-        campaigns = self.campaigns
-        return [campaigns[position] for position in sorted(found)]
+    def candidates(self, ctx: VisitorContext) -> Iterator[CompiledCampaign]:
+        """The campaigns this visitor may be in the audience of, highest priority first:
+        the unkeyed ones and those keyed by one of his values. Lazily: a walk that stops
+        at the first campaign pays for no more."""
+        values: dict[str, set] = {}  # the visitor's, read when a campaign asks first
+        for campaign, key in zip(self.campaigns, self.keys, strict=True):
+            if key is not None:
+                fact, accepted = key
+                if fact not in values:
+                    values[fact] = self.values_of(fact, ctx)
+                if values[fact].isdisjoint(accepted):
+                    continue
+            yield campaign
 
-    def values_of(self, fact: str, ctx: VisitorContext) -> list:
+    def values_of(self, fact: str, ctx: VisitorContext) -> set:
         """The visitor's values of a cheap fact, as the rules compare them."""
         if fact == "country":  # CountryRule
-            return [ctx.country.upper()] if ctx.country else []
+            return {ctx.country.upper()} if ctx.country else set()
         if fact == "device":  # DeviceRule
-            return [ctx.device]
+            return {ctx.device}
         if fact == "language":  # LanguageRule: "en-us" is "en-us" and "en"
             language = (ctx.language or "").lower()
-            return [language, *(language[:i] for i, c in enumerate(language) if c == "-")]
+            return {language, *(language[:i] for i, c in enumerate(language) if c == "-")}
         if fact == "logged_in":  # LoggedInRule
-            return [bool(ctx.is_authenticated)]
+            return {bool(ctx.is_authenticated)}
         if fact == "category":  # CurrentCategoryRule
-            return list(ctx.category_ids)
+            return set(ctx.category_ids)
         path = ctx.path or ""  # PathRule: the path's prefixes of the lengths keyed
-        return [path[:n] for n in self.path_lengths]
+        return {path[:n] for n in self.path_lengths}

@@ -24,6 +24,8 @@ from personalization.engine.segments import Reason
 from personalization.engine.sticky import BanditArm, bandit_arm, leading_variant
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from personalization.engine.context import VisitorContext
     from personalization.engine.cookies import Caps
     from personalization.engine.rulebook import CompiledCampaign, CompiledSlot
@@ -166,7 +168,7 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page, explain: bool = Fals
 
 
 def _walked(slot: CompiledSlot, ctx: VisitorContext, explain: bool
-            ) -> list[CompiledCampaign]:
+            ) -> Iterable[CompiledCampaign]:
     """The campaigns to walk: all of them to explain (and in a preview, or with simulated
     segments, whose memberships no rule decides); else the index's candidates."""
     if explain or ctx.is_preview or ctx.simulated_segments is not None or slot.index is None:
