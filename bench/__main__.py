@@ -71,11 +71,6 @@ def main() -> None:
 
         print(cookies.run())
         return
-    if sys.argv[1:2] == ["caches"]:
-        from bench import caches
-
-        print(caches.run())
-        return
     if sys.argv[1:2] == ["decisions"]:
         print(decisions.run(pages=False))
         return

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from personalization.cache import CacheUnavailable, app_cache
-from personalization.conf import app_settings, django_setting
+from personalization.conf import app_settings
 
 #: (requests, seconds) per visitor (the id in his cookie, else his address) and per
 #: address: the API's ``VisitorThrottle`` and ``AddressThrottle`` rates.
@@ -28,7 +29,7 @@ def client_address(request: HttpRequest) -> str:
     it (REST framework's ``NUM_PROXIES``), as the API reads it: an ``X-Forwarded-For`` a
     client invents is not believed."""
     remote = request.META.get("REMOTE_ADDR") or ""
-    proxies = (django_setting("REST_FRAMEWORK") or {}).get("NUM_PROXIES")
+    proxies = (getattr(settings, "REST_FRAMEWORK", None) or {}).get("NUM_PROXIES")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if proxies is None or proxies == 0 or not forwarded:
         return remote
