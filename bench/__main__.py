@@ -74,6 +74,15 @@ def main() -> None:
     if sys.argv[1:2] == ["decisions"]:
         print(decisions.run(pages=False))
         return
+    if sys.argv[1:2] == ["pages"]:
+        # The decision and page tables on this database, as a section of their own (on
+        # PostgreSQL, beside the main run's on SQLite), without the other benchmarks.
+        from django.db import connection
+
+        start, end = decisions.section_marks(connection.vendor)
+        refresh.merge_into(out, decisions.run(section=True), start, end)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["redis"]:
         refresh.merge_into(out, decisions.run(redis=True), decisions.REDIS_START,
                            decisions.REDIS_END)
@@ -83,6 +92,7 @@ def main() -> None:
     previous = out.read_text() if out.exists() else ""
     out.write_text(report)
     keep_section(out, previous, decisions.REDIS_START, decisions.REDIS_END)
+    keep_section(out, previous, *decisions.section_marks("postgresql"))
     if run_refresh:  # on PostgreSQL: also the refresh and rollup benchmarks
         refresh.merge_into(out, refresh.run())
         refresh.merge_into(out, rollups.run(), rollups.MARK_START, rollups.MARK_END)

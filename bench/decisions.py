@@ -273,9 +273,15 @@ DECISION_TARGETS = {100: 25.0, 1000: 50.0}
 PAGE_TARGETS = {"70/30 new/returning": 5.0, "returning only": 3.0}
 
 
-def run(redis: bool = False, pages: bool = True) -> str:
+def section_marks(vendor: str) -> tuple[str, str]:
+    return f"<!-- decisions on {vendor} -->", f"<!-- /decisions on {vendor} -->"
+
+
+def run(redis: bool = False, pages: bool = True, section: bool = False) -> str:
     """The report; with ``redis``, only the page table, as a section for RESULTS.md; without
-    ``pages``, only the decision table (``python -m bench decisions``)."""
+    ``pages``, only the decision table (``python -m bench decisions``); with ``section``,
+    the decision and page tables and the targets as a section of RESULTS.md
+    (``python -m bench pages``)."""
     from waffle.models import Switch
 
     from personalization.engine import rulebook
@@ -367,7 +373,7 @@ def run(redis: bool = False, pages: bool = True) -> str:
             "process; a background thread pushes them to Redis every "
             "`EVENT_SEND_INTERVAL`, 0.1 s, in one RPUSH).", "",
             *page_rows[5:], REDIS_END]) + "\n"
-    targets = ["", "## Targets (issue 29) in this run", "",
+    targets = ["", f"## Targets (issue 29) in this run ({connection.vendor})", "",
                *(f"- decision p95 under {limit:g} µs per slot at {count:,} campaigns: "
                  f"{'met' if p95s[count] < limit else '**missed**'} ({p95s[count]:.1f} µs);"
                  for count, limit in DECISION_TARGETS.items()),
@@ -390,6 +396,11 @@ def run(redis: bool = False, pages: bool = True) -> str:
                "measure on PostgreSQL. `python -m bench decisions` prints the decision "
                "table alone; `BENCH_PAIRS` and `BENCH_PASSES` shrink the page table while "
                "developing."]
+    if section:
+        start, end = section_marks(connection.vendor)
+        return "\n".join([
+            start, f"## Decisions and page overhead on {connection.vendor}", "",
+            f"Machine: {machine()}.", "", *lines[4:], *page_rows, *targets[:8], end]) + "\n"
     return "\n".join(lines + page_rows + targets) + "\n"
 
 
