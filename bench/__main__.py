@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -81,6 +82,18 @@ def main() -> None:
 
         print(cookies.run())
         return
+    if sys.argv[1:2] == ["decisions"]:
+        print(decisions.run(pages=False))
+        return
+    if sys.argv[1:2] == ["pages"]:
+        # The decision and page tables on this database, as a section of their own (on
+        # PostgreSQL, beside the main run's on SQLite), without the other benchmarks.
+        from django.db import connection
+
+        start, end = decisions.section_marks(connection.vendor)
+        refresh.merge_into(out, decisions.run(section=True), start, end)
+        print(f"\nWritten to {out.relative_to(ROOT)}")
+        return
     if sys.argv[1:2] == ["redis"]:
         refresh.merge_into(out, decisions.run(redis=True), decisions.REDIS_START,
                            decisions.REDIS_END)
@@ -89,13 +102,13 @@ def main() -> None:
     report = decisions.run()
     previous = out.read_text() if out.exists() else ""
     out.write_text(report)
-    keep_section(out, previous, decisions.REDIS_START, decisions.REDIS_END)
+    # Every section another command wrote (Redis, PostgreSQL pages, load, API, journeys,
+    # bandits, partitions, ...) is carried over until that command runs again.
+    for name in re.findall(r"^<!-- ([^/][^>]*?) -->$", previous, flags=re.M):
+        keep_section(out, previous, f"<!-- {name} -->", f"<!-- /{name} -->")
     if run_refresh:  # on PostgreSQL: also the refresh and rollup benchmarks
         refresh.merge_into(out, refresh.run())
         refresh.merge_into(out, rollups.run(), rollups.MARK_START, rollups.MARK_END)
-    else:
-        keep_section(out, previous, refresh.MARK_START, refresh.MARK_END)
-        keep_section(out, previous, rollups.MARK_START, rollups.MARK_END)
     print(f"\nWritten to {out.relative_to(ROOT)}")
 
 

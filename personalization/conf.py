@@ -202,21 +202,7 @@ class AppSettings:
 
 app_settings = AppSettings()
 
-_DJANGO: dict[str, Any] = {}
-
-
-def django_setting(name: str, default: Any = None) -> Any:
-    """A Django setting, read once per process on the hot path (Django's lazy settings
-    object costs a Python-level lookup per read); forgotten when a test changes it."""
-    try:
-        return _DJANGO[name]
-    except KeyError:
-        value = _DJANGO[name] = getattr(settings, name, default)
-        return value
-
-
 def _reload(*, setting: str, **kwargs: Any) -> None:
-    _DJANGO.pop(setting, None)
     if setting in (SETTING_NAME, "TIME_ZONE", "CACHES"):
         app_settings.reload()
 

@@ -32,6 +32,11 @@ def test_highest_priority_matching_campaign_wins_and_says_why():
     assert any("visitor is in segment 'Dutch'" in r for r in d.reasons)
     d = choose("home_hero", visitor(country="DE"))
     assert d.variant.headline == "Hello all"
+    # The candidate index left the Dutch campaign out of a German visitor's walk;
+    # explaining walks every campaign and says why each was skipped.
+    assert not any("'Dutch'" in r for r in d.reasons)
+    d = choose("home_hero", visitor(country="DE"), explain=True)
+    assert d.variant.headline == "Hello all"
     assert any("'Dutch' (priority 10): skipped, not in its audience" in r and "country is NL ✗"
                in r for r in d.reasons)
 

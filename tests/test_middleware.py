@@ -164,8 +164,6 @@ def test_each_customer_sees_his_own_name_in_the_same_greeting(client):
 
 
 def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client, settings):
-    from personalization.touchpoints import rendering
-
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "APP_DIRS": False, "OPTIONS": {
         **settings.TEMPLATES[0]["OPTIONS"], "loaders": [
             ("django.template.loaders.locmem.Loader", {
@@ -173,20 +171,16 @@ def test_a_text_template_that_transforms_the_text_is_rendered_per_visitor(client
                     '<em class="shout" {{ attrs }}>{{ text|upper }}</em>'}),
             "django.template.loaders.filesystem.Loader",
             "django.template.loaders.app_directories.Loader"]}}]
-    rendering._cached_template.cache_clear()
-    try:
-        c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello",
-                            variants=())
-        TextVariantFactory(campaign=c, text="Hallo {{ first_name }}")
-        rulebook.invalidate()
-        user = get_user_model().objects.create_user("eva", first_name="Eva")
-        client.force_login(user)
-        give_consent(client, user=user)
-        html = client.get("/").content.decode()
-        assert f'<em class="shout" data-pz-slot="greeting" data-pz-campaign="{c.pk}"' in html
-        assert ">HALLO EVA</em>" in html
-    finally:
-        rendering._cached_template.cache_clear()
+    c = CampaignFactory(slot=SlotFactory(key="greeting", kind="text"), name="Hello",
+                        variants=())
+    TextVariantFactory(campaign=c, text="Hallo {{ first_name }}")
+    rulebook.invalidate()
+    user = get_user_model().objects.create_user("eva", first_name="Eva")
+    client.force_login(user)
+    give_consent(client, user=user)
+    html = client.get("/").content.decode()
+    assert f'<em class="shout" data-pz-slot="greeting" data-pz-campaign="{c.pk}"' in html
+    assert ">HALLO EVA</em>" in html
 
 
 def test_impressions_are_buffered_not_inserted_then_flushed(client, django_assert_num_queries):

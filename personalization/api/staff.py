@@ -131,7 +131,7 @@ class ExplainView(StaffView):
         facts["path"] = path
         out = []
         for key in sorted(get_rulebook().slots):
-            decision = choose(key, VisitorContext(None, **facts))
+            decision = choose(key, VisitorContext(None, **facts), explain=True)
             out.append({"slot": key, "campaign": decision.campaign_id,
                         "variant": decision.variant_id, "control": decision.control,
                         "reasons": decision.reasons})

@@ -3,8 +3,10 @@
 Read top to bottom: :func:`choose` keeps one decision per slot and request; :func:`_decide`
 walks the slot's live campaigns in priority order, and the first one the visitor may see
 (schedule, cap, flag, dismissal) and whose audience he is in wins; :func:`_bucket` then
-puts him in the holdout or picks a variant by weight. Rules are answered once per request
-by the context; nothing about the visitor outlives the request.
+puts him in the holdout or picks a variant by weight. The walk passes only the campaigns the
+slot's candidate index leaves for this visitor's cheap facts (candidates.py); ``explain``
+and the preview walk them all, for a reason per campaign. Rules are answered once per
+request by the context; nothing about the visitor outlives the request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from personalization.engine.segments import Reason
 from personalization.engine.sticky import BanditArm, bandit_arm, leading_variant
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from personalization.engine.context import VisitorContext
     from personalization.engine.cookies import Caps
     from personalization.engine.rulebook import CompiledCampaign, CompiledSlot
@@ -95,17 +99,20 @@ def page_of(ctx: VisitorContext) -> Page | None:
     return ctx.request_memo(_PAGE)
 
 
-def choose(slot_key: str, ctx: VisitorContext) -> Decision:
+def choose(slot_key: str, ctx: VisitorContext, *, explain: bool = False) -> Decision:
     """Decide what ``slot_key`` shows to the visitor in ``ctx`` (once per request).
 
-    Never raises: a failure is logged and the slot shows its default.
+    With ``explain`` (and in a preview) every campaign of the slot is walked, so the
+    reasons name each one; otherwise only the candidates for the visitor's cheap facts are,
+    and the campaigns the index left out (not in their audience) get no reason. The outcome
+    is the same. Never raises: a failure is logged and the slot shows its default.
     """
     page: Page = ctx.request_memo(_PAGE, Page)
     decision = page.decisions.get(slot_key)
     if decision is not None:
         return decision
     try:
-        decision = _decide(slot_key, ctx, page)
+        decision = _decide(slot_key, ctx, page, explain)
     except Exception as exc:  # the page always renders
         logger.exception("Decision for slot %r failed", slot_key)
         decision = Decision(slot=slot_key, notes=[
@@ -116,7 +123,8 @@ def choose(slot_key: str, ctx: VisitorContext) -> Decision:
     return decision
 
 
-def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
+def _decide(slot_key: str, ctx: VisitorContext, page: Page, explain: bool = False
+            ) -> Decision:
     book = ctx.rulebook
     if book.switched_off:  # the kill switch: every slot shows its default
         return Decision(slot=slot_key, notes=[SWITCHED_OFF])
@@ -142,7 +150,7 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
     now_ts = int(time.time())
     caps = ctx.caps if ctx.has_dismissals() else None
     checkout = slot.kind == "popup" and ctx.on_checkout
-    for campaign in slot.campaigns:
+    for campaign in _walked(slot, ctx, explain):
         if checkout and not campaign.popup_on_checkout:
             notes.append(Reason(gettext_noop("{}: skipped, no popup opens on the cart or "
                                              "checkout unless its campaign allows it"),
@@ -158,6 +166,15 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page) -> Decision:
             return _bucket(slot, campaign, ctx, notes)
     notes.append(DEFAULT)
     return Decision(slot=slot_key, slot_kind=slot.kind, notes=notes)
+
+
+def _walked(slot: CompiledSlot, ctx: VisitorContext, explain: bool
+            ) -> Iterable[CompiledCampaign]:
+    """The campaigns to walk: all of them to explain (and in a preview, or with simulated
+    segments, whose memberships no rule decides); else the index's candidates."""
+    if explain or ctx.is_preview or ctx.simulated_segments is not None or slot.index is None:
+        return slot.campaigns
+    return slot.index.candidates(ctx)
 
 
 def in_global_holdout(ctx: VisitorContext) -> bool:

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 from personalization.adapters import get_adapter
-from personalization.conf import app_settings, django_setting
+from personalization.conf import app_settings
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -64,7 +66,7 @@ def referrer_class(referrer: str, own_host: str) -> str:
 
 
 def store_timezone() -> ZoneInfo:
-    return ZoneInfo(app_settings.TIME_ZONE or django_setting("TIME_ZONE"))
+    return ZoneInfo(app_settings.TIME_ZONE or settings.TIME_ZONE)
 
 
 def is_checkout(request: HttpRequest | None, path: str) -> bool:

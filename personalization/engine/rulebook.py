@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from personalization.adapters import get_adapter
 from personalization.cache import app_cache
 from personalization.conf import app_settings
+from personalization.engine.candidates import CandidateIndex
 from personalization.engine.segments import Check, CompiledSegment, Reason, rule_label
 from personalization.rules.base import IdSets
 
@@ -184,6 +185,8 @@ class CompiledSlot:
     name: str
     kind: str
     campaigns: list[CompiledCampaign] = field(default_factory=list)
+    #: The campaigns by what their audience requires of cheap facts (see candidates.py).
+    index: CandidateIndex | None = None
 
 
 @dataclass
@@ -268,6 +271,7 @@ def build(version: str) -> RuleBook:
         campaign.audience_text = "; ".join(["'{}': {}"] * len(campaign.segments))
     for slot in book.slots.values():
         slot.campaigns.sort(key=lambda c: (-c.priority, c.id))
+        slot.index = CandidateIndex.build(slot.campaigns)
     return book
 
 

@@ -8,23 +8,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+from django.conf import settings
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.template.loader import get_template, render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
-from personalization.conf import django_setting
 from personalization.engine.decide import Decision, choose, page_of
 from personalization.measurement.events import buffer_events
 from personalization.touchpoints import unknown_slots
 from personalization.touchpoints.interactions import custom_event
 from personalization.touchpoints.preview import PreviewContext
 from personalization.touchpoints.rendering import (
-    _template,
     discount_code_for,
     render_decision,
     slot_attrs,
@@ -195,11 +191,6 @@ def personalization_script(context: template.Context) -> SafeString:
     reports = bool(page is not None and page.exposures and request is not None
                    and not isinstance(ctx, PreviewContext))
     cookie = _readable_csrf_cookie(request) if reports else None
-    key = (reports, cookie, get_script_prefix(), get_urlconf() or django_setting("ROOT_URLCONF"),
-           get_language())
-    html = _SCRIPTS.get(key)
-    if html is not None and not django_setting("DEBUG"):
-        return html
     values: dict[str, str] = {}
     if reports:
         try:
@@ -207,31 +198,19 @@ def personalization_script(context: template.Context) -> SafeString:
         except NoReverseMatch:
             values = {}
     if values and cookie is None:
-        # The token itself, masked (it differs on every page, so this is not kept).
-        values["csrf"] = get_token(request)
-        return mark_safe(_template("personalization/script.html").render(values))  # noqa: S308
-    values["csrf_cookie"] = cookie or ""
-    html = mark_safe(_template("personalization/script.html").render(values))  # noqa: S308
-    _SCRIPTS[key] = html
-    return html
-
-
-#: The script element per (reports?, CSRF cookie, URL prefix, URLconf, language).
-_SCRIPTS: dict[tuple, SafeString] = {}
-
-
-@receiver(setting_changed)
-def _forget_scripts(**kwargs: Any) -> None:
-    _SCRIPTS.clear()  # STATIC_URL, CSRF settings … (tests)
+        values["csrf"] = get_token(request)  # the token itself, masked
+    else:
+        values["csrf_cookie"] = cookie or ""
+    return mark_safe(get_template("personalization/script.html").render(values))  # noqa: S308
 
 
 def _readable_csrf_cookie(request: Any) -> str | None:
     """The CSRF cookie's name when the browser holds a valid one the script may read (as
     Django's documentation recommends for scripts); None when the token must be written
     into the page instead (no cookie yet, HttpOnly, or kept in the session)."""
-    if django_setting("CSRF_USE_SESSIONS") or django_setting("CSRF_COOKIE_HTTPONLY"):
+    if settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_HTTPONLY:
         return None
-    name = django_setting("CSRF_COOKIE_NAME")
+    name = settings.CSRF_COOKIE_NAME
     secret = request.META.get("CSRF_COOKIE")
     if not secret or request.COOKIES.get(name) != secret:
         return None

@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from personalization.adapters import get_adapter
 from personalization.cache import app_cache
-from personalization.conf import app_settings, django_setting
+from personalization.conf import app_settings
 from personalization.engine.decide import Decision, choose
 from personalization.html import insert_fields, safe_html
 from personalization.models import IssuedCode
@@ -43,27 +43,15 @@ def token_attr(token: str | None) -> SafeString:
 
 def _shared_attrs(slot: str, decision: Decision | None) -> SafeString:
     """The attributes every visitor served the same gets."""
+    attrs = format_html('data-pz-slot="{}"', slot)
     if decision is None or decision.campaign is None:
-        key: tuple = (slot,)
-    else:
-        key = (slot, decision.campaign.id, decision.control, decision.variant_id)
-    attrs = _ATTRS.get(key)
-    if attrs is None:
-        text = f'data-pz-slot="{escape(slot)}"'
-        if len(key) > 1:
-            text += f' data-pz-campaign="{key[1]:d}"'
-            if key[2]:
-                text += ' data-pz-control="1"'
-            elif key[3] is not None:
-                text += f' data-pz-variant="{key[3]:d}"'
-        if len(_ATTRS) >= 10_000:
-            _ATTRS.clear()
-        attrs = _ATTRS[key] = mark_safe(text)  # noqa: S308  (escaped slot key, integer ids)
+        return attrs
+    attrs += format_html(' data-pz-campaign="{}"', decision.campaign.id)
+    if decision.control:
+        return attrs + mark_safe(' data-pz-control="1"')
+    if decision.variant_id is not None:
+        attrs += format_html(' data-pz-variant="{}"', decision.variant_id)
     return attrs
-
-
-#: The attributes per (slot, campaign, control, variant): the same for every visitor.
-_ATTRS: dict[tuple, SafeString] = {}
 
 
 @dataclass
@@ -120,7 +108,7 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
         context["code"] = personal.code
     elif kind == "product_list":
         context["items"] = personal.items
-    return mark_safe(_template(variant.template_name).render(context))  # noqa: S308
+    return mark_safe(get_template(variant.template_name).render(context))  # noqa: S308
 
 
 #: Stands where a text variant's template puts ``{{ text }}`` in markup rendered ahead of
@@ -146,7 +134,7 @@ def _static_markup(decision: Decision, ctx: Any) -> SafeString:
     variant, slot = decision.variant, decision.slot
     key = (variant.pk, slot, get_language())
     markup = _prerendered(ctx.rulebook.version)
-    if key in markup and not django_setting("DEBUG"):
+    if key in markup and not settings.DEBUG:
         return markup[key]
     context = {"variant": variant, "slot": slot,
                "attrs": slot_attrs(slot, decision) + mark_safe(_TOKEN_MARK)}  # noqa: S308
@@ -154,7 +142,7 @@ def _static_markup(decision: Decision, ctx: Any) -> SafeString:
         context["text"] = mark_safe(TEXT_TOKEN)  # noqa: S308
     else:
         context["body"] = safe_html(variant.body)
-    html = markup[key] = mark_safe(_template(variant.template_name).render(context))  # noqa: S308
+    html = markup[key] = mark_safe(get_template(variant.template_name).render(context))  # noqa: S308
     return html
 
 
@@ -171,16 +159,6 @@ def _prerendered(version: str) -> dict[tuple, SafeString]:
         markup = _PRERENDERED.setdefault(version, {})
     return markup
 
-
-def _template(name: str) -> Any:
-    """Variant templates are loaded once per process (``render_to_string`` looks them up
-    through the loaders on every call); with DEBUG on, edits show without a restart."""
-    return get_template(name) if django_setting("DEBUG") else _cached_template(name)
-
-
-@lru_cache(maxsize=64)
-def _cached_template(name: str) -> Any:
-    return get_template(name)
 
 
 def text_for(decision: Decision | None, ctx: Any) -> SafeString | None:

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from personalization.cache import within_rate
-from personalization.conf import app_settings, django_setting
+from personalization.conf import app_settings
 
 
 def client_address(request: HttpRequest) -> str:
@@ -26,7 +27,7 @@ def client_address(request: HttpRequest) -> str:
     it (REST framework's ``NUM_PROXIES``): an ``X-Forwarded-For`` a client invents is not
     believed, so inventing one does not dodge the per-address limit."""
     remote = request.META.get("REMOTE_ADDR") or ""
-    proxies = (django_setting("REST_FRAMEWORK") or {}).get("NUM_PROXIES")
+    proxies = (getattr(settings, "REST_FRAMEWORK", None) or {}).get("NUM_PROXIES")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if proxies is None or proxies == 0 or not forwarded:
         return remote

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             self.stdout.write("  No slots are defined yet.")
         for key in keys:
             # A fresh context per slot: each slot is explained as if it were alone on the page.
-            decision = choose(key, VisitorContext(None, **facts))
+            decision = choose(key, VisitorContext(None, **facts), explain=True)
             self.write_decision(key, decision, book)
         if options.get("user"):
             self.write_journeys(options["user"])
