@@ -309,3 +309,29 @@ def test_a_broken_rule_is_logged_on_every_request_it_is_asked(caplog):
     for _ in range(3):
         assert choose("home_hero", visitor(cart=None)).variant.headline == "Hi"
     assert caplog.text.count("raised; treated as no match") == 3
+
+
+def test_deciding_writes_nothing_into_the_rules_the_rulebook_keeps():
+    """A RuleBook is shared by a process's threads: what matching reads of a rule (id sets,
+    compiled patterns, lower-cased lists) is worked out when the RuleBook is built, and
+    deciding for any visitor writes nothing into the rules it holds."""
+    from personalization.rules import rule_types
+    from tests.factories import factory_for
+
+    types = [t for t in rule_types() if t.__name__ != "InSegmentRule"]  # checked above
+    for n, rule_type in enumerate(types):  # a slot each: every rule is asked
+        segment = SegmentFactory(slug=f"one-{n}", rules=[factory_for(rule_type).build()])
+        CampaignFactory(slot=SlotFactory(key=f"slot-{n}"), name=rule_type.__name__,
+                        segments=(segment,))
+    book = rulebook.get_rulebook()
+    rules = [check.rule for segment in book.segments.values() for check in segment.checks]
+    assert len(rules) == len(types)
+    before = [dict(vars(rule)) for rule in rules]
+
+    for n in range(12):
+        ctx = visitor(n, country=("NL", "BE", None)[n % 3], device=("mobile", "desktop")[n % 2],
+                      path=f"/c/cat-litter/?utm_source=n{n}")
+        for slot in range(len(types)):
+            choose(f"slot-{slot}", ctx, explain=True)
+
+    assert [dict(vars(rule)) for rule in rules] == before

@@ -219,6 +219,7 @@ def build(version: str) -> RuleBook:
     for rule in Rule.objects.order_by("segment_id", "position", "pk"):
         if isinstance(rule, IdSets):
             rule.include_descendants(descendants)
+        rule.prepare()  # the RuleBook is read-only once built
         segment = book.segments.get(rule.segment_id)
         if segment is not None:
             key = signatures.setdefault(_signature(rule), len(signatures))

@@ -74,6 +74,20 @@ class Rule(PolymorphicModel):
     def computable(self) -> bool:
         return type(self).customer_filter is not Rule.customer_filter
 
+    def prepare(self) -> None:
+        """Work out now what matching reads (its ``cached_property`` values: id sets,
+        compiled patterns), so nothing is written into the rule once the RuleBook that holds
+        it is in use. The RuleBook calls this when it is built. A value that cannot be worked
+        out (a pattern that does not compile) is left to fail where the rule is asked, which
+        reports the broken rule and shows the default."""
+        for cls in type(self).__mro__:
+            for name, attr in vars(cls).items():
+                if isinstance(attr, cached_property) and name not in self.__dict__:
+                    try:
+                        getattr(self, name)
+                    except Exception:  # noqa: BLE001, S112 (reported when the rule is asked)
+                        continue
+
 
 class IdSets:
     """For rules with ``product_ids``/``category_ids`` lists: the ids as sets of ints,
