@@ -69,9 +69,17 @@ def test_the_memory_buffer_with_a_celery_worker_stops_start_up(settings):
 
 @pytest.mark.parametrize("name", [None, "memory", "cache", "redis"])
 def test_every_event_buffer_passes_where_it_can_work(settings, name):
-    # The tests' cache is Redis and Celery runs eagerly: each buffer can work here.
+    # The tests' cache is Redis and Celery runs eagerly (set here: a worker test may have
+    # left the app's configuration otherwise): each buffer can work here.
+    from celery import current_app
+
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": name}
-    call_command("check")
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        call_command("check")
+    finally:
+        current_app.conf.task_always_eager = eager
 
 
 # -- the adapter's ORM paths (E014) ----------------------------------------------------------
