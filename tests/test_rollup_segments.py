@@ -164,8 +164,10 @@ def test_late_events_are_picked_up_by_the_next_roll_up(world):
     late = uuid.uuid4()
     bob = VisitorProfile.objects.get(user__username="bob").visitor_id
     Event.objects.bulk_create([
+        # At the hour bob and anna were first exposed (the first day's, whatever the time
+        # of day the test runs: six hours later may be the next day in the store's zone).
         Event(visitor_id=late, type="impression", campaign=run.campaign, variant=variant,
-              created_at=start + timedelta(hours=6)),
+              created_at=start + timedelta(hours=1)),
         Event(visitor_id=bob, type="conversion", campaign=run.campaign, value=Decimal("5"),
               reference="B2", created_at=start + timedelta(days=2))])
     assert roll_up_late(run, now=later) == [before[0][0]]
