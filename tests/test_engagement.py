@@ -248,3 +248,19 @@ def test_a_visitor_without_consent_can_still_close_a_popup_for_good(campaigns):
     assert answer.json() == {"recorded": 0, "dropped": 0} and "pz_caps" in answer.cookies
     assert f'data-pz-campaign="{popup.pk}"' not in client.get("/page/").content.decode()
     assert recorded("dismiss") == []
+
+
+def test_a_pages_tokens_are_djangos_timestamp_signatures(settings):
+    """Signed once per page with the key derived once: the very tokens Django's
+    TimestampSigner makes (so verify_token and a rotated key treat them alike)."""
+    from django.core import signing
+
+    from personalization.touchpoints.exposure import SALT, PageSigner
+
+    settings.SECRET_KEY = "another secret, rotated"
+    with mock.patch("django.core.signing.time.time", return_value=1_765_000_000):
+        signer = PageSigner()
+        token = signer.token("0b5c1a52-visitor", "12.34.hero")
+        expected = signing.TimestampSigner(salt=SALT).sign("0b5c1a52-visitor/12.34.hero")
+    assert token == expected.removeprefix("0b5c1a52-visitor/")
+    assert signer.token("", "12.34.hero") != token  # bound to the holder

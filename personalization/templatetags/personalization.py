@@ -198,10 +198,18 @@ def personalization_script(context: template.Context) -> SafeString:
         except NoReverseMatch:
             values = {}
     if values and cookie is None:
-        values["csrf"] = get_token(request)  # the token itself, masked
+        values["csrf"] = _page_csrf_token(context, request)
     else:
         values["csrf_cookie"] = cookie or ""
     return mark_safe(get_template("personalization/script.html").render(values))  # noqa: S308
+
+
+def _page_csrf_token(context: template.Context, request: Any) -> str:
+    """The CSRF token itself, masked: the one the page's forms got from the ``csrf``
+    context processor when there is one (masked once per page, not again for the script),
+    else a new one."""
+    token = str(context.get("csrf_token") or "")
+    return token if token and token != "NOTPROVIDED" else get_token(request)
 
 
 def _readable_csrf_cookie(request: Any) -> str | None:

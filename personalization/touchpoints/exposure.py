@@ -17,11 +17,16 @@ his own caps cookie changes); once he allows it, the tokens of his new pages bin
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
+from django.utils.encoding import force_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +62,46 @@ def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=SALT)
 
 
+class PageSigner:
+    """Signs a page's exposure tokens: the same tokens as ``TimestampSigner(salt=SALT)``
+    (which :func:`verify_token` checks), at one time for the whole page, with the HMAC key
+    derived from the secret key once per page rather than once per token (Django derives it
+    on every signature), and each slot's token signed once however often the page shows it.
+    Made per request: a rotated secret key signs the next page."""
+
+    def __init__(self) -> None:
+        # As django.utils.crypto.salted_hmac derives it for Signer.signature().
+        key = hashlib.sha256(f"{SALT}signer".encode()
+                             + force_bytes(settings.SECRET_KEY)).digest()
+        self._hmac = hmac.new(key, digestmod=hashlib.sha256)
+        self._stamp = signing.b62_encode(int(time.time()))
+        self._tokens: dict[tuple[str, str], str] = {}
+
+    def token(self, holder: str, value: str) -> str:
+        """``value`` signed for ``holder``, without the holder (see the module)."""
+        token = self._tokens.get((holder, value))
+        if token is None:
+            stamped = f"{value}:{self._stamp}"
+            mac = self._hmac.copy()
+            mac.update(f"{holder}/{stamped}".encode())
+            token = self._tokens[holder, value] = \
+                f"{stamped}:{signing.b64_encode(mac.digest()).decode()}"
+        return token
+
+
+_PAGE_SIGNER = "personalization.exposure.signer"
+
+
 def exposure_token(ctx: Any, decision: Any) -> str | None:
     """The token of ``decision`` for the visitor in ``ctx``; None when no campaign won, or
     in a staff preview (which records nothing)."""
     if ctx is None or decision is None or decision.campaign is None or ctx.is_preview:
         return None
     arm = CONTROL if decision.control else str(decision.variant_id)
-    holder = _holder(ctx)
-    signed = _signer().sign(f"{holder}/{decision.campaign.id}.{arm}.{decision.slot}")
-    return signed[len(holder) + 1:]  # the id comes from his cookie when it comes back
+    memo = getattr(ctx, "request_memo", None)
+    signer = memo(_PAGE_SIGNER, PageSigner) if memo is not None else PageSigner()
+    # The id comes from his cookie when it comes back.
+    return signer.token(_holder(ctx), f"{decision.campaign.id}.{arm}.{decision.slot}")
 
 
 def verify_token(ctx: Any, token: object) -> Exposure | None:

@@ -91,7 +91,6 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
         return _with_token(_static_markup(decision, ctx), decision, ctx)
     if personal is None:
         personal = personal_part(decision, ctx)
-    attrs = slot_attrs(decision.slot, decision, ctx)
     text = personal.text
     if kind == "text":
         if text is None:
@@ -100,6 +99,7 @@ def render_decision(decision: Decision, ctx: Any, request: Any = None,
         if markup.count(TEXT_TOKEN) == 1:  # only the visitor's (escaped) text varies
             return _with_token(mark_safe(markup.replace(TEXT_TOKEN, text, 1)),  # noqa: S308
                                decision, ctx)
+    attrs = slot_attrs(decision.slot, decision, ctx)
     context = {"variant": variant, "decision": decision, "attrs": attrs,
                "slot": decision.slot, "request": request}
     if kind == "text":
