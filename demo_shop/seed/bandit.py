@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from personalization.measurement.bandits import update_bandits
@@ -64,6 +65,7 @@ def seed_bandit(created: Counter, *, learn: bool = True, now: datetime | None = 
              start + timedelta(days=day))
         if learn:  # as the hourly update would have, once the day's figures were in
             end = start + timedelta(days=day + 1)
+            _analyze_events()
             roll_up(run, now=end)
             update_bandits(now=end)
     roll_up(run)
@@ -92,3 +94,12 @@ def _day(rng: random.Random, campaign: Campaign, variants: list[BannerVariant],
                               created_at=min(seen + timedelta(minutes=rng.randrange(5, 600)),
                                              day + timedelta(hours=23, minutes=59))))
     Event.objects.bulk_create(rows, batch_size=2000)
+
+
+def _analyze_events() -> None:
+    """Give PostgreSQL's planner the statistics of the rows just written: the seed writes a
+    day's events in a second, long before autovacuum would analyze the new partition, and
+    without them the roll-up's plan took about 3 s instead of a tenth of one."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE personalization_event")
