@@ -383,7 +383,7 @@ class VisitorContext:
         verdict = self._verdicts.get(segment_id)
         if verdict is not None:
             return verdict
-        simulated = self.simulated_segments
+        simulated = self._simulated
         if simulated is not None:  # by id, else by slug
             inside = segment_id in simulated or (
                 getattr(self.rulebook.segments.get(segment_id), "slug", None) in simulated)

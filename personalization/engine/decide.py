@@ -217,17 +217,20 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Re
     """Whether the visitor is in the campaign's audience (any of its segments; none named
     means everybody), and why."""
     if not campaign.segment_ids:
-        return True, Reason(gettext_noop("{}: audience is everybody"), (campaign.label,))
+        return True, Reason(_EVERYBODY, (campaign.label,))
     parts: list[object] = []
     for segment in campaign.segments:
         verdict = ctx.segment_verdict(segment.id)
         if verdict.matched:
-            return True, Reason(gettext_noop("{}: visitor is in segment '{}' ({})"), (
-                campaign.label, segment, verdict.reason))
+            return True, Reason(_IN_SEGMENT, (campaign.label, segment, verdict.reason))
         parts += (segment, verdict.reason)
-    audience = Reason(campaign.audience_text, tuple(parts))
-    return False, Reason(gettext_noop("{}: skipped, not in its audience ({})"),
-                         (campaign.label, audience))
+    return False, Reason(_NOT_IN_AUDIENCE, (campaign.label,
+                                            Reason(campaign.audience_text, tuple(parts))))
+
+
+_EVERYBODY = gettext_noop("{}: audience is everybody")
+_IN_SEGMENT = gettext_noop("{}: visitor is in segment '{}' ({})")
+_NOT_IN_AUDIENCE = gettext_noop("{}: skipped, not in its audience ({})")
 
 
 def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:

@@ -223,7 +223,7 @@ def build(version: str) -> RuleBook:
         segment = book.segments.get(rule.segment_id)
         if segment is not None:
             key = signatures.setdefault(_signature(rule), len(signatures))
-            segment.checks.append(Check(key=key, negate=rule.negate,
+            segment.checks.append(Check(key=key, negate=bool(rule.negate),
                                         purpose=rule.consent_purpose or None, rule=rule,
                                         label=rule_label(rule, book.segments)))
     slots_by_id = {}

@@ -85,6 +85,14 @@ class Check:
     rule: Rule
     #: How reasons name the rule (see :func:`rule_label`).
     label: object = None
+    #: The verdicts of the rule's plain answers, made with the RuleBook so that a walk
+    #: makes none: it matched ("rule ✓"), it did not ("rule ✗").
+    passed: Verdict = field(init=False, repr=False, compare=False)
+    missed: Verdict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "passed", Verdict(True, Reason("{} ✓", (self.label,))))
+        object.__setattr__(self, "missed", Verdict(False, Reason("{} ✗", (self.label,))))
 
 
 def rule_label(rule: Rule, segments: dict[int, CompiledSegment]) -> object:
@@ -130,28 +138,33 @@ def evaluate(segment: CompiledSegment, ctx: RuleContext) -> Verdict:
         return _MEMBER if segment.id in profile.segment_ids else _NOT_A_MEMBER
     if not segment.checks:
         return _NO_RULES
-    match_any = segment.match_any
-    misses: list[Reason] = []
+    if not segment.match_any:  # all of them: the first that does not match decides
+        for check in segment.checks:
+            answer = ctx.answer(check)
+            if answer is True or answer is False:
+                if answer is check.negate:
+                    return check.missed
+            else:
+                return Verdict(False, _not_answered(check, answer, ctx))
+        return _ALL_MATCH
+    misses: list[Reason] = []  # any of them: the first that matches decides
     for check in segment.checks:
         answer = ctx.answer(check)
-        if answer is DENIED:
-            ok, why = False, Reason(gettext_noop("skipped: no {} consent ({})"),
-                                    (check.purpose, check.label))
-        elif answer is FAILED:
-            ok, why = False, Reason(gettext_noop("rule '{}' failed ({}); no match"),
-                                    (check.label, ctx.rule_error(check.key)))
+        if answer is True or answer is False:
+            if answer is not check.negate:
+                return check.passed
+            misses.append(check.missed.reason)
         else:
-            ok = answer != check.negate
-            why = Reason("{} ✓" if ok else "{} ✗", (check.label,))
-        if ok and match_any:
-            return Verdict(True, why)
-        if not ok:
-            if not match_any:
-                return Verdict(False, why)
-            misses.append(why)
-    if match_any:
-        return Verdict(False, Reason("; ".join(["{}"] * len(misses)), tuple(misses)))
-    return _ALL_MATCH
+            misses.append(_not_answered(check, answer, ctx))
+    return Verdict(False, Reason("; ".join(["{}"] * len(misses)), tuple(misses)))
+
+
+def _not_answered(check: Check, answer: Answer, ctx: RuleContext) -> Reason:
+    """Why a rule that lacked consent (DENIED) or raised (FAILED) does not match."""
+    if answer is DENIED:
+        return Reason(gettext_noop("skipped: no {} consent ({})"), (check.purpose, check.label))
+    return Reason(gettext_noop("rule '{}' failed ({}); no match"),
+                  (check.label, ctx.rule_error(check.key)))
 
 
 _DISABLED = Verdict(False, Reason(gettext_noop("segment is disabled")))
