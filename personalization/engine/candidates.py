@@ -1,14 +1,15 @@
 """The candidate index: per slot, which campaigns this visitor's cheap facts leave in the race.
 
 Built with the RuleBook, from the rules alone (nothing is learnt from traffic, nothing about
-a visitor is kept). A campaign is keyed by a requirement every segment of its audience
-shares: a fact that is cheap to read (country, device, language, logged in, category, path
-prefix) and the values that fact must take for any of its segments to match, as read off
-the segments' rules. The others (audience "everybody", or no shared requirement) are
-unkeyed. :meth:`CandidateIndex.candidates` gives the unkeyed campaigns and those keyed by
-this visitor's values, in the slot's priority order; every campaign left out would have
-been skipped as "not in its audience" by the plain walk, which ``explain`` and the preview
-still take (see decide.py). A property test holds the two walks to the same decision
+a visitor is kept). A campaign is keyed by the requirements every segment of its audience
+shares: facts that are cheap to read (country, device, language, logged in, category, path
+prefix, has a customer profile, has a cart worth something) and the values each must take
+for any of its segments to match, as read off the segments' rules. The others (audience
+"everybody", or no shared requirement) are unkeyed. :meth:`CandidateIndex.candidates`
+gives the unkeyed campaigns and those whose every requirement this visitor's values meet,
+in the slot's priority order; every campaign left out would have been skipped as "not in
+its audience" by the plain walk, which ``explain`` and the preview still take (see
+decide.py). A property test holds the two walks to the same decision
 (tests/test_candidate_index.py).
 """
 
@@ -17,6 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
+from personalization.rules.commerce import (
+    AverageOrderValueRule,
+    CartValueRule,
+    DaysSinceLastOrderRule,
+    OrderCountRule,
+    PurchasedRule,
+    TotalSpentRule,
+    UsedDiscountCodeRule,
+)
 from personalization.rules.request import (
     CountryRule,
     CurrentCategoryRule,
@@ -44,8 +54,14 @@ class Audience(Protocol):
 
 C = TypeVar("C", bound=Audience)
 
-#: The cheap facts, in the order a campaign's key is chosen when its segments share several.
-FACTS = ("country", "language", "category", "path", "device", "logged_in")
+#: The cheap facts, in the order a campaign's requirements are checked: "customer" is
+#: whether the visitor has a customer profile (read, with the consent it needs, as the
+#: order-history rules read it), "cart" whether his cart's total is above zero.
+FACTS = ("country", "language", "category", "path", "device", "logged_in", "customer",
+         "cart")
+#: Rules that never match a visitor without a customer profile, whatever their values.
+_NEED_A_PROFILE = (PurchasedRule, DaysSinceLastOrderRule, UsedDiscountCodeRule,
+                   AverageOrderValueRule)
 
 #: A requirement: a fact and the values it must take (any of them).
 Requirement = tuple[str, frozenset]
@@ -68,6 +84,11 @@ def rule_requirement(rule: Rule) -> Requirement | None:
     if kind is PathRule:
         prefix = path_prefix(rule.pattern)
         return ("path", frozenset({prefix})) if prefix else None
+    if kind in _NEED_A_PROFILE or (kind in (OrderCountRule, TotalSpentRule)
+                                   and rule.minimum is not None and rule.minimum > 0):
+        return "customer", frozenset({True})  # without a profile the count or sum is 0
+    if kind is CartValueRule and rule.minimum is not None and rule.minimum > 0:
+        return "cart", frozenset({True})
     return None
 
 
@@ -111,48 +132,46 @@ def segment_requirements(segment: CompiledSegment) -> dict[str, frozenset]:
     return {facts.pop(): frozenset().union(*(values for _fact, values in found))}
 
 
-def campaign_key(campaign: Audience) -> Requirement | None:
-    """The requirement all the campaign's segments share (the first fact in :data:`FACTS`
-    they all require, with the values any of them accepts), or None."""
+def campaign_keys(campaign: Audience) -> tuple[Requirement, ...]:
+    """The requirements all the campaign's segments share (per fact in :data:`FACTS` they
+    all require, the values any of them accepts); none for an audience of everybody."""
     if not campaign.segment_ids or len(campaign.segments) != len(campaign.segment_ids):
-        return None  # everybody, or an unknown segment (unkeyed: the walk says so)
+        return ()  # everybody, or an unknown segment (unkeyed: the walk says so)
     each = [segment_requirements(segment) for segment in campaign.segments]
-    for fact in FACTS:
-        if all(fact in requirements for requirements in each):
-            return fact, frozenset().union(*(requirements[fact] for requirements in each))
-    return None
+    return tuple((fact, frozenset().union(*(requirements[fact] for requirements in each)))
+                 for fact in FACTS if all(fact in requirements for requirements in each))
 
 
 @dataclass
 class CandidateIndex(Generic[C]):
-    """One slot's campaigns, each with the requirement it is keyed by (None: unkeyed)."""
+    """One slot's campaigns, each with the requirements it is keyed by (none: unkeyed)."""
 
     campaigns: list[C]
-    keys: list[Requirement | None] = field(default_factory=list)
+    keys: list[tuple[Requirement, ...]] = field(default_factory=list)
     #: The lengths of the path prefixes keyed (a path is looked up by its prefixes).
     path_lengths: tuple[int, ...] = ()
 
     @classmethod
     def build(cls, campaigns: list[C]) -> CandidateIndex[C]:
-        keys = [campaign_key(campaign) for campaign in campaigns]
-        keyed = [key for key in keys if key is not None]
+        keys = [campaign_keys(campaign) for campaign in campaigns]
         return cls(campaigns=campaigns, keys=keys,
-                   path_lengths=tuple(sorted({len(prefix) for fact, values in keyed
+                   path_lengths=tuple(sorted({len(prefix) for requirements in keys
+                                              for fact, values in requirements
                                               if fact == "path" for prefix in values})))
 
     def candidates(self, ctx: RuleContext) -> Iterator[C]:
         """The campaigns this visitor may be in the audience of, highest priority first:
-        the unkeyed ones and those keyed by one of his values. Lazily: a walk that stops
-        at the first campaign pays for no more."""
+        the unkeyed ones and those whose every requirement one of his values meets.
+        Lazily: a walk that stops at the first campaign pays for no more."""
         values: dict[str, set] = {}  # the visitor's, read when a campaign asks first
-        for campaign, key in zip(self.campaigns, self.keys, strict=True):
-            if key is not None:
-                fact, accepted = key
+        for campaign, requirements in zip(self.campaigns, self.keys, strict=True):
+            for fact, accepted in requirements:
                 if fact not in values:
                     values[fact] = self.values_of(fact, ctx)
                 if values[fact].isdisjoint(accepted):
-                    continue
-            yield campaign
+                    break
+            else:
+                yield campaign
 
     def values_of(self, fact: str, ctx: RuleContext) -> set:
         """The visitor's values of a cheap fact, as the rules compare them."""
@@ -167,5 +186,10 @@ class CandidateIndex(Generic[C]):
             return {bool(ctx.is_authenticated)}
         if fact == "category":  # CurrentCategoryRule
             return set(ctx.category_ids)
+        if fact == "customer":  # the order-history rules
+            return {ctx.profile is not None}
+        if fact == "cart":  # CartValueRule with a minimum above zero
+            total = ctx.cart.total
+            return {total is not None and total > 0}
         path = ctx.path or ""  # PathRule: the path's prefixes of the lengths keyed
         return {path[:n] for n in self.path_lengths}

@@ -156,10 +156,11 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page, explain: bool = Fals
                                              "checkout unless its campaign allows it"),
                                 (campaign.label,)))
             continue
-        why_not = _ruled_out(campaign, ctx, caps, now_ts)
-        if why_not is not None:
-            notes.append(why_not)
-            continue
+        if caps is not None or not campaign.simple:  # a dismissal, schedule, cap or flag
+            why_not = _ruled_out(campaign, ctx, caps, now_ts)
+            if why_not is not None:
+                notes.append(why_not)
+                continue
         inside, why = _audience(campaign, ctx)
         notes.append(why)
         if inside:
@@ -228,6 +229,8 @@ def _audience(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, Re
                                             Reason(campaign.audience_text, tuple(parts))))
 
 
+_WEIGHTED = gettext_noop("variant '{}' by weighted bucketing ({} of {})")
+_VARIANT = gettext_noop("variant '{}'")
 _EVERYBODY = gettext_noop("{}: audience is everybody")
 _IN_SEGMENT = gettext_noop("{}: visitor is in segment '{}' ({})")
 _NOT_IN_AUDIENCE = gettext_noop("{}: skipped, not in its audience ({})")
@@ -320,10 +323,9 @@ def _bucket(slot: CompiledSlot, campaign: CompiledCampaign, ctx: VisitorContext,
     elif bandit is not None:
         notes.append(_bandit_reason(bandit))
     elif len(campaign.variants) > 1:
-        notes.append(Reason(gettext_noop("variant '{}' by weighted bucketing ({} of {})"), (
-            variant, variant.weight, campaign.total_weight)))
+        notes.append(Reason(_WEIGHTED, (variant, variant.weight, campaign.total_weight)))
     else:
-        notes.append(Reason(gettext_noop("variant '{}'"), (variant,)))
+        notes.append(Reason(_VARIANT, (variant,)))
     # The merchant's texts in the visitor's language, where he gave them (the same variant).
     decision.variant = variant.in_language(ctx.language) if variant is not None else None
     return decision
