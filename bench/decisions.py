@@ -305,7 +305,8 @@ def run(redis: bool = False, pages: bool = True, section: bool = False) -> str:
              "one visitor to the next), for every slot of the demo. *Candidates*: the "
              "campaigns the candidate index leaves a visitor on average, of a slot's live "
              "ones (it leaves out those whose audience requires another country, device, "
-             "language, category or path); the walk stops at the first that wins.", "",
+             "language, category or path, or a customer profile or a cart the visitor lacks); "
+             "the walk stops at the first that wins.", "",
              "| live campaigns | p50 µs | p95 µs | p99 µs | decisions | candidates per slot |",
              "|---:|---:|---:|---:|---:|---:|"]
     page_rows = ["", "## Whole request: demo home page and a category page", "",
