@@ -163,15 +163,25 @@ class CandidateIndex(Generic[C]):
         """The campaigns this visitor may be in the audience of, highest priority first:
         the unkeyed ones and those whose every requirement one of his values meets.
         Lazily: a walk that stops at the first campaign pays for no more."""
-        values: dict[str, set] = {}  # the visitor's, read when a campaign asks first
+        values: dict[str, set | None] = {}  # the visitor's, read when a campaign asks first
         for campaign, requirements in zip(self.campaigns, self.keys, strict=True):
             for fact, accepted in requirements:
                 if fact not in values:
-                    values[fact] = self.values_of(fact, ctx)
-                if values[fact].isdisjoint(accepted):
+                    values[fact] = self._read(fact, ctx)
+                seen = values[fact]
+                if seen is not None and seen.isdisjoint(accepted):
                     break
             else:
                 yield campaign
+
+    def _read(self, fact: str, ctx: RuleContext) -> set | None:
+        """:meth:`values_of`, or None when reading the fact raised (a broken cart or
+        profile): the index then passes over nothing, and the rules that read the fact
+        fail and say so, as on the plain walk."""
+        try:
+            return self.values_of(fact, ctx)
+        except Exception:
+            return None
 
     def values_of(self, fact: str, ctx: RuleContext) -> set:
         """The visitor's values of a cheap fact, as the rules compare them."""
