@@ -18,6 +18,7 @@ from personalization.models.partitions import (
     partitions,
 )
 from personalization.privacy.retention import purge_expired_data
+from tests.factories import EventFactory
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif("connection.vendor != 'postgresql'",
@@ -88,6 +89,24 @@ def test_partitions_are_made_ahead_once():
     event = Event.objects.create(visitor_id=uuid.uuid4(), type="impression",
                                  created_at=datetime(2031, 6, 30, 23, 59, tzinfo=UTC))
     assert partition_of(event) == "personalization_event_y2031m06"
+
+
+def test_the_nightly_task_takes_the_partitioned_tables_statistics():
+    """Autovacuum analyzes the partitions, never their parent: without the task's ANALYZE
+    the planner has no statistics for queries across months."""
+    from personalization.jobs.tasks import create_event_partitions
+
+    EventFactory.create_batch(20)
+
+    def parent_statistics() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_statistic WHERE starelid = "
+                           "'personalization_event'::regclass AND stainherit")
+            return cursor.fetchone()[0]
+
+    assert parent_statistics() == 0
+    create_event_partitions()
+    assert parent_statistics() > 0
 
 
 def test_a_month_made_late_takes_its_rows_from_the_default_partition():

@@ -95,8 +95,11 @@ def purge_expired_data() -> dict[str, int]:
 
 @shared_task(**RETRY)
 def create_event_partitions() -> list[str]:
-    """This month's and the next months' event partitions (PostgreSQL; idempotent)."""
-    return partitions.ensure_partitions()
+    """This month's and the next months' event partitions (PostgreSQL; idempotent), then
+    the partitioned table's statistics, which autovacuum never takes."""
+    made = partitions.ensure_partitions()
+    partitions.analyze_partitioned()
+    return made
 
 
 @shared_task(**RETRY)

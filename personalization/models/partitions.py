@@ -137,3 +137,15 @@ def drop_partitions_before(cutoff: datetime, using: str = "default") -> list[Par
         for part in dropped:
             cursor.execute(f'DROP TABLE "{part.name}"')
     return dropped
+
+
+def analyze_partitioned(using: str = "default") -> bool:
+    """Fresh statistics of the partitioned event table as a whole (PostgreSQL). Autovacuum
+    analyzes each partition but never the partitioned table itself, whose statistics the
+    planner reads for queries across months; PostgreSQL's documentation asks for a
+    periodic manual ANALYZE. Returns whether it ran."""
+    if not is_partitioned(using):
+        return False
+    with connections[using].cursor() as cursor:
+        cursor.execute(f'ANALYZE "{table()}"')
+    return True
