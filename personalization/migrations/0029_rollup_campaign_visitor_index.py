@@ -10,7 +10,7 @@ part of the index: the same few pages whatever else the month holds.
 Made on the partitioned table, so every partition (and every partition made later) has it.
 Index-only scans need the partitions' visibility map, which autovacuum keeps (it vacuums a
 table after inserts too, PostgreSQL 13 and later); without it the rows are fetched from the
-heap, with the same results. Writers wait while it is built (about 10 s for 10 million
+heap, with the same results. Writers wait while it is built (10 to 15 s for 10 million
 rows), as for 0028: run it when the shop is quiet. Not in Django's model state (as 0028's
 BRIN index): its INCLUDE columns exist on PostgreSQL only. On SQLite nothing changes.
 """
