@@ -143,3 +143,18 @@ def test_retention_drops_the_months_past_it_and_deletes_rows_only_on_the_boundar
         cursor.execute("SELECT to_regclass('personalization_event_y2030m01')")
         assert cursor.fetchone()[0] is None  # dropped, not only detached
     assert sorted(Event.objects.values_list("created_at__day", flat=True)) == [9, 20]
+
+
+def test_every_partition_has_the_day_roll_ups_covering_index():
+    # Migration 0029: on the partitioned table, so a month made later has it as well.
+    create_partition(date(2034, 3, 1))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef(%s::regclass)",
+                       ["personalization_event_campaign_visitor"])
+        assert cursor.fetchone()[0].endswith(
+            "(campaign_id, visitor_id, created_at) INCLUDE (type, value, reference, control, "
+            "variant_id)")
+        cursor.execute("SELECT i.indrelid::regclass::text FROM pg_inherits h "
+                       "JOIN pg_index i ON i.indexrelid = h.inhrelid "
+                       "WHERE h.inhparent = 'personalization_event_campaign_visitor'::regclass")
+        assert {name for (name,) in cursor.fetchall()} == partition_names()
