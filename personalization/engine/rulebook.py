@@ -226,6 +226,8 @@ def build(version: str) -> RuleBook:
             segment.checks.append(Check(key=key, negate=bool(rule.negate),
                                         purpose=rule.consent_purpose or None, rule=rule,
                                         label=rule_label(rule, book.segments)))
+    for segment in book.segments.values():
+        segment.seal()
     slots_by_id = {}
     for slot in Slot.objects.all():
         slots_by_id[slot.pk] = book.slots[slot.key] = CompiledSlot(

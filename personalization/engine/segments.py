@@ -115,9 +115,17 @@ class CompiledSegment:
     match_any: bool
     enabled: bool
     checks: list[Check] = field(default_factory=list)
+    #: An any-of segment's verdict when every rule answered and none matched (each rule
+    #: "✗"), made once its rules are in (:meth:`seal`), so that a walk makes none.
+    none_matched: Verdict | None = None
 
     def __str__(self) -> str:
         return self.name
+
+    def seal(self) -> None:
+        """Make :attr:`none_matched` once the checks are all in (``rulebook.build``)."""
+        misses = tuple(check.missed.reason for check in self.checks)
+        self.none_matched = Verdict(False, Reason("; ".join(["{}"] * len(misses)), misses))
 
 
 def evaluate(segment: CompiledSegment, ctx: RuleContext) -> Verdict:
@@ -147,15 +155,21 @@ def evaluate(segment: CompiledSegment, ctx: RuleContext) -> Verdict:
             else:
                 return Verdict(False, _not_answered(check, answer, ctx))
         return _ALL_MATCH
-    misses: list[Reason] = []  # any of them: the first that matches decides
+    unanswered = False  # any of them: the first that matches decides
     for check in segment.checks:
         answer = ctx.answer(check)
         if answer is True or answer is False:
             if answer is not check.negate:
                 return check.passed
-            misses.append(check.missed.reason)
         else:
-            misses.append(_not_answered(check, answer, ctx))
+            unanswered = True
+    if not unanswered and segment.none_matched is not None:
+        return segment.none_matched
+    misses: list[Reason] = []  # a rule without consent, or one that raised, says why
+    for check in segment.checks:
+        answer = ctx.answer(check)  # asked above: the context kept the answer
+        misses.append(check.missed.reason if answer is True or answer is False
+                      else _not_answered(check, answer, ctx))
     return Verdict(False, Reason("; ".join(["{}"] * len(misses)), tuple(misses)))
 
 
