@@ -67,3 +67,21 @@ def test_a_fact_is_worked_out_once_and_a_given_fact_outlives_forgetting():
     ctx.forget_facts("path", "country")
     assert ctx.path == "/"  # worked out again
     assert ctx.country == "NL"  # as given
+
+
+@pytest.mark.django_db
+def test_rules_are_asked_again_after_a_fact_changes_on_the_request():
+    """A login or a consent given in the middle of a request changes facts: segments
+    decided before it must not answer for the new facts."""
+    from personalization.engine import rulebook
+    from personalization.rules import CountryRule
+    from personalization.testing import make_context
+    from tests.factories import SegmentFactory
+
+    dutch = SegmentFactory(slug="dutch", rules=[CountryRule(countries=["NL"])])
+    ctx = make_context(rulebook=rulebook.build("facts"), country="NL")
+    assert ctx.in_segment(dutch.pk)
+    ctx.set_fact("country", "DE")
+    assert not ctx.in_segment(dutch.pk)
+    ctx.forget_facts("country")  # as given: NL again
+    assert ctx.in_segment(dutch.pk)

@@ -83,6 +83,7 @@ class VisitorContext:
         if name not in FACTS:
             raise AttributeError(name)
         self.__dict__[name] = value
+        self._forget_answers()
 
     def forget_facts(self, *names: str) -> None:
         """Work these facts out again on next use (the user has just logged in); a fact
@@ -93,6 +94,14 @@ class VisitorContext:
             self.__dict__.pop(name, None)
             if name in self._given:
                 self.__dict__[name] = self._given[name]
+        self._forget_answers()
+
+    def _forget_answers(self) -> None:
+        """Rules and segments are asked again after a fact changed (slots already decided
+        on this request keep their decision)."""
+        self._answers.clear()
+        self._errors.clear()
+        self._verdicts.clear()
 
     def is_loaded(self, name: str) -> bool:
         """Whether the fact was worked out, given or set on this request: a cookie that
