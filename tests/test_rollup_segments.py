@@ -156,8 +156,11 @@ def test_late_events_are_picked_up_by_the_next_roll_up(world):
     start = run.started_at
     later = start + timedelta(days=3)
     before = _rows(run)
+    # The run's days of first exposure: one, or two when the test runs late in the store's
+    # day (the anonymous visitors came two hours after the start, past midnight).
+    days = sorted({row[0] for row in before})
     # Events recorded within LATE_MARGIN of the last roll-up are read again: same rows.
-    assert roll_up_late(run, now=later) == [before[0][0]]
+    assert roll_up_late(run, now=later) == days
     assert _rows(run) == before
     # Recorded only now: an exposure of the first day that waited in a buffer, and an
     # order of one of the first day's visitors, within his window.
@@ -170,7 +173,7 @@ def test_late_events_are_picked_up_by_the_next_roll_up(world):
               created_at=start + timedelta(hours=1)),
         Event(visitor_id=bob, type="conversion", campaign=run.campaign, value=Decimal("5"),
               reference="B2", created_at=start + timedelta(days=2))])
-    assert roll_up_late(run, now=later) == [before[0][0]]
+    assert roll_up_late(run, now=later) == days  # still within the margin: all again
     after = _rows(run)
     everybody = DailyRollup.objects.filter(run=run, segment=None)
     assert sum(r.visitors for r in everybody) == 14
