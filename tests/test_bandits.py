@@ -26,7 +26,6 @@ from personalization.models import (
     DailyRollup,
     ExperimentRun,
     Segment,
-    Slot,
     VisitorProfile,
 )
 from personalization.testing import give_consent, make_context
@@ -35,6 +34,7 @@ from tests.factories import (
     BannerVariantFactory,
     CampaignFactory,
     SegmentFactory,
+    SlotFactory,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
@@ -43,10 +43,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 def make_bandit(*, arms: int = 3, holdout: int = 0, per_segment: bool = False,
                 segments: list[Segment] = (), metric: str = "conversion") -> Campaign:
     campaign = CampaignFactory(
-        name="Hero bandit", slot=Slot.objects.get_or_create(key="hero", defaults={
-            "name": "Hero", "kind": "banner"})[0], status="draft", allocation="bandit",
-        holdout_percent=holdout, bandit_per_segment=per_segment, decision_metric=metric,
-                               variants=())
+        name="Hero bandit", slot=SlotFactory(key="hero", name="Hero"), status="draft",
+        allocation="bandit", holdout_percent=holdout, bandit_per_segment=per_segment,
+        decision_metric=metric, variants=())
     campaign.segments.set(segments)
     for name in "ABCDE"[:arms]:
         BannerVariantFactory(campaign=campaign, name=name, headline=f"Banner {name}")

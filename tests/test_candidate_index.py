@@ -36,7 +36,7 @@ from personalization.rules import (
     VisitCountRule,
 )
 from personalization.testing import make_context
-from tests.factories import CampaignFactory, SlotFactory
+from tests.factories import CampaignFactory, SegmentFactory, SlotFactory
 
 COUNTRIES = ["NL", "BE", "DE", "nl"]
 DEVICES = ["mobile", "tablet", "desktop"]
@@ -146,8 +146,8 @@ def make_rule(kind: str, value, negate: bool, segments: list[Segment]):
 def save_book(segment_specs: list[dict], campaign_specs: list[dict]) -> list[Segment]:
     segments: list[Segment] = []
     for n, spec in enumerate(segment_specs):
-        segment = Segment.objects.create(name=f"S{n}", slug=f"s{n}", match=spec["match"],
-                                         kind=spec["kind"], enabled=spec["enabled"])
+        segment = SegmentFactory(name=f"S{n}", slug=f"s{n}", match=spec["match"],
+                                 kind=spec["kind"], enabled=spec["enabled"])
         for position, ((kind, value), negate) in enumerate(spec["rules"]):
             rule = make_rule(kind, value, negate, segments)
             if rule is not None:
@@ -216,11 +216,9 @@ def test_the_indexed_walk_decides_as_the_plain_walk(segment_strategy):
 def test_the_index_leaves_out_campaigns_whose_audience_cannot_match():
     """Not a property: the index does key campaigns (else the test above proves little)."""
     hero = SlotFactory(key="hero", kind="banner")
-    dutch = Segment.objects.create(name="Dutch", slug="dutch")
-    CountryRule.objects.create(segment=dutch, countries=["NL"])
-    cats = Segment.objects.create(name="Cats", slug="cats", match="any")
-    PathRule.objects.create(segment=cats, pattern="^/c/cat")
-    PathRule.objects.create(segment=cats, pattern="^/p/cat-")
+    dutch = SegmentFactory(name="Dutch", slug="dutch", rules=[CountryRule(countries=["NL"])])
+    cats = SegmentFactory(name="Cats", slug="cats", match="any",
+                          rules=[PathRule(pattern="^/c/cat"), PathRule(pattern="^/p/cat-")])
     CampaignFactory(slot=hero, name="Dutch", segments=[dutch])
     CampaignFactory(slot=hero, name="Cats", segments=[cats])
     CampaignFactory(slot=hero, name="All")
@@ -246,9 +244,7 @@ def test_the_index_leaves_out_history_and_cart_campaigns_a_visitor_cannot_be_in(
              "Small carts": CartValueRule(maximum=Decimal("20")),
              "Bought cats": PurchasedRule(category_ids=["1"])}
     for name, rule in rules.items():
-        segment = Segment.objects.create(name=name, slug=name.lower().replace(" ", "-"))
-        rule.segment = segment
-        rule.save()
+        segment = SegmentFactory(name=name, slug=name.lower().replace(" ", "-"), rules=[rule])
         CampaignFactory(slot=hero, name=name, segments=[segment])
     book = rulebook.build("keyed")
     candidates = book.slots["hero"].index.candidates

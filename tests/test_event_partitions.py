@@ -75,7 +75,7 @@ def test_the_migration_converts_a_populated_table_without_losing_a_row():
                        "WHERE conrelid = 'personalization_event'::regclass AND contype = 'p'")
         assert cursor.fetchone()[0] == "PRIMARY KEY (id, created_at)"
     # New events go on numbering after the copied ones; the order is known as recorded.
-    new = Event.objects.create(visitor_id=uuid.uuid4(), type="click")
+    new = EventFactory(type="click")
     assert new.pk > ids[-1]
     assert partition_of(new) == partition_for(date(now.year, now.month, 1)).name
     assert list(RecordedOrder.objects.values_list("reference", flat=True)) == ["ORDER-1"]
@@ -86,8 +86,7 @@ def test_partitions_are_made_ahead_once():
     made = ensure_partitions(now)
     assert made == [f"personalization_event_y2031m{m:02d}" for m in (5, 6, 7, 8)]
     assert ensure_partitions(now) == []
-    event = Event.objects.create(visitor_id=uuid.uuid4(), type="impression",
-                                 created_at=datetime(2031, 6, 30, 23, 59, tzinfo=UTC))
+    event = EventFactory(created_at=datetime(2031, 6, 30, 23, 59, tzinfo=UTC))
     assert partition_of(event) == "personalization_event_y2031m06"
 
 
@@ -110,8 +109,7 @@ def test_the_nightly_task_takes_the_partitioned_tables_statistics():
 
 
 def test_a_month_made_late_takes_its_rows_from_the_default_partition():
-    event = Event.objects.create(visitor_id=uuid.uuid4(), type="impression",
-                                 created_at=datetime(2033, 2, 3, tzinfo=UTC))
+    event = EventFactory(created_at=datetime(2033, 2, 3, tzinfo=UTC))
     assert partition_of(event) == "personalization_event_default"
     assert create_partition(date(2033, 2, 1)) is True
     assert partition_of(event) == "personalization_event_y2033m02"
@@ -125,8 +123,7 @@ def test_retention_drops_the_months_past_it_and_deletes_rows_only_on_the_boundar
         create_partition(month)
     for day in (datetime(2029, 12, 5), datetime(2030, 1, 20), datetime(2030, 2, 1),
                 datetime(2030, 2, 20), datetime(2030, 3, 9)):
-        Event.objects.create(visitor_id=uuid.uuid4(), type="impression",
-                             created_at=day.replace(tzinfo=UTC))
+        EventFactory(created_at=day.replace(tzinfo=UTC))
     with connection.cursor() as cursor:  # as at the commit of the inserts' transaction
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     expired = {p.name for p in partitions() if p.end <= datetime(2030, 2, 8, tzinfo=UTC)}

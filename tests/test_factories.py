@@ -48,3 +48,22 @@ def test_the_factory_builds_a_valid_row(model):
     stored = model.objects.get(pk=made.pk)
     assert type(stored) is model  # a polymorphic row comes back as its own type
     stored.full_clean()
+
+
+def test_tests_build_the_apps_models_through_their_factories():
+    """A test that makes an app row by hand, through the model's manager, repeats what the
+    factory knows (a live status, a variant, the rules' order) and drifts from it. Bulk
+    inserts of many rows (events for a report's figures) stay bulk."""
+    import re
+    from pathlib import Path
+
+    names = "|".join(sorted(model.__name__ for model in
+                            apps.get_app_config("personalization").get_models()))
+    by_hand = re.compile(rf"\b({names})\.objects\.(get_or_|update_or_)?create\(")
+    tests = Path(__file__).resolve().parent
+    found = [f"{path.relative_to(tests)}:{number}: {line.strip()}"
+             for path in sorted(tests.rglob("*.py")) if path.name != "factories.py"
+             for number, line in enumerate(path.read_text().splitlines(), 1)
+             if by_hand.search(line)]
+
+    assert not found, "Build these rows with tests/factories.py:\n" + "\n".join(found)

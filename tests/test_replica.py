@@ -17,9 +17,9 @@ from personalization.measurement.events import flush_events
 from personalization.measurement.experiments import sync_run
 from personalization.measurement.kpis import take_snapshots
 from personalization.measurement.rollups import roll_up
-from personalization.models import BannerVariant, Campaign, DailyRollup, Slot
+from personalization.models import Campaign, DailyRollup
 from personalization.testing import give_consent
-from tests.factories import ProductFactory
+from tests.factories import CampaignFactory, ProductFactory, SlotFactory
 
 pytestmark = pytest.mark.urls("tests.urls")
 BOTH = ["default", "replica"]
@@ -42,12 +42,8 @@ def tables(captured: CaptureQueriesContext) -> set[str]:
 
 
 def campaign(key: str, holdout: int, *variants: str) -> Campaign:
-    slot = Slot.objects.create(key=key, name=key.title(), kind="banner")
-    made = Campaign.objects.create(name=f"{key} test", slot=slot, status="live",
-                                   holdout_percent=holdout, cost=Decimal("50"))
-    for name in variants:
-        BannerVariant.objects.create(campaign=made, name=name, headline=name)
-    return made
+    return CampaignFactory(name=f"{key} test", slot=SlotFactory(key=key, name=key.title()),
+                           holdout_percent=holdout, cost=Decimal("50"), variants=variants)
 
 
 @pytest.mark.django_db(transaction=True, databases=BOTH)

@@ -1,12 +1,11 @@
 """The admin's lists fit a 1280 px window with the navigation sidebar open."""
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page
 
-from personalization.models import RepNotification
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_reports import fits_the_window, log_in_as_admin
+from tests.factories import RepNotificationFactory
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +15,10 @@ WIDE = ("/admin/personalization/campaign/", "/admin/personalization/repnotificat
 
 
 def test_the_lists_fit_1280_px_with_the_sidebar_open(shop: str, page: Page) -> None:
-    RepNotification.objects.create(
-        order_reference="DS-000123", rep_reference="1", rep_name="Pieter Mulder",
-        phone="+31612345678", customer_name="Hoeve De Vries", status="failed", attempts=3,
-        last_error="HTTP 503 from the provider: Service Unavailable, try again later",
-        send_after=timezone.now(), body="New order DS-000123")
+    RepNotificationFactory(
+        order_reference="DS-000123", customer_name="Hoeve De Vries", status="failed",
+        attempts=3, body="New order DS-000123",
+        last_error="HTTP 503 from the provider: Service Unavailable, try again later")
     page.set_viewport_size({"width": 1280, "height": 900})
     log_in_as_admin(page, shop)
     ARTIFACTS.mkdir(exist_ok=True)

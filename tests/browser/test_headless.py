@@ -97,13 +97,13 @@ def test_a_popup_opens_at_its_scroll_depth_on_the_headless_page(shop: str, page:
     """The headless page honours a popup's trigger like the bundled script: this one waits
     until the visitor has scrolled 90 % of the page."""
     from personalization.engine import rulebook
-    from personalization.models import Campaign, PopupVariant, Slot
+    from personalization.models import Slot
+    from tests.factories import CampaignFactory, PopupVariantFactory
 
-    campaign = Campaign.objects.create(name="Deep scroll", slot=Slot.objects.get(
-        key="site_popup"), status="live", priority=1000)
-    PopupVariant.objects.create(campaign=campaign, title="You scrolled all the way",
-                                body="<p>Thanks for reading.</p>", trigger="scroll",
-                                scroll_percent=90)
+    campaign = CampaignFactory(name="Deep scroll", slot=Slot.objects.get(key="site_popup"),
+                               priority=1000, variants=())
+    PopupVariantFactory(campaign=campaign, title="You scrolled all the way",
+                        body="<p>Thanks for reading.</p>", trigger="scroll", scroll_percent=90)
     rulebook.invalidate()
     log_in(page, shop, "anna")
     page.set_viewport_size({"width": 1000, "height": 300})

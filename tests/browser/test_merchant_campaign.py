@@ -5,8 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from personalization.models import Slot
-from tests.factories import UserFactory
+from tests.factories import SlotFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +15,7 @@ HEADLINE = "Kattenweek: 20% op al het kattenvoer"
 @pytest.fixture
 def merchant(live_server):
     """A shop with its home-page hero slot declared, and a staff member to run it."""
-    Slot.objects.create(key="home_hero", name="Home hero", kind="banner")
+    SlotFactory(key="home_hero", name="Home hero", kind="banner")
     return UserFactory(username="merchant", is_staff=True, is_superuser=True)
 
 

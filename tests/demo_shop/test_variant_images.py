@@ -282,8 +282,8 @@ def test_a_replaced_cleared_or_deleted_upload_leaves_the_storage(media):
     """A merchant who uploads a new picture, clears one or deletes the banner does not leave
     the old file in the media folder; a file a copied banner still shows stays."""
     campaign = CampaignFactory(slot=SlotFactory(key="home_hero"), variants=())
-    banner = BannerVariant.objects.create(campaign=campaign, headline="x",
-                                          image=SimpleUploadedFile("a.png", png(4, 4)))
+    banner = BannerVariantFactory(campaign=campaign, headline="x",
+                                  image=SimpleUploadedFile("a.png", png(4, 4)))
     first = banner.image.name
     assert default_storage.exists(first)
 
@@ -293,13 +293,13 @@ def test_a_replaced_cleared_or_deleted_upload_leaves_the_storage(media):
     second = banner.image.name
     assert default_storage.exists(second)
 
-    copy = BannerVariant.objects.create(campaign=campaign, headline="copy", image=second)
+    copy = BannerVariantFactory(campaign=campaign, headline="copy", image=second)
     banner.image = ""
     banner.save()
     assert default_storage.exists(second)  # the copy still shows it
 
-    popup = PopupVariant.objects.create(campaign=campaign, title="Hi",
-                                        image=SimpleUploadedFile("c.png", png(3, 3)))
+    popup = PopupVariantFactory(campaign=campaign, title="Hi",
+                                image=SimpleUploadedFile("c.png", png(3, 3)))
     third = popup.image.name
     copy.delete()
     popup.delete()

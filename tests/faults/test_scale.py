@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 import requests
 
-from personalization.models import BannerVariant, Campaign, RepNotification, Slot
-from tests.factories import ProductFactory, UserFactory
+from personalization.models import RepNotification
+from tests.factories import CampaignFactory, ProductFactory, SlotFactory, UserFactory
 from tests.faults.conftest import Shopper, all_sent, b2b_customers, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -29,12 +29,9 @@ def test_two_web_processes_and_two_workers_share_one_rulebook_and_send_each_sms_
         stack, twilio):
     farmers = b2b_customers(4)
     needles = ProductFactory(name="Injection needles", price=Decimal("14.50"), stock=100)
-    slot = Slot.objects.create(key="hero", name="Hero", kind="banner")
-    spring = Campaign.objects.create(name="Spring", slot=slot, status="live", priority=20)
-    summer = Campaign.objects.create(name="Summer", slot=slot, status="live", priority=10)
-    for campaign in (spring, summer):
-        BannerVariant.objects.create(campaign=campaign, name=campaign.name,
-                                     headline=campaign.name)
+    slot = SlotFactory(key="hero", name="Hero")
+    spring = CampaignFactory(name="Spring", slot=slot, priority=20, variants=("Spring",))
+    summer = CampaignFactory(name="Summer", slot=slot, priority=10, variants=("Summer",))
     UserFactory(username="merchant", is_staff=True, is_superuser=True)
     one, two = stack.web(), stack.web()
     stack.worker()
