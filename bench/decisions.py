@@ -205,6 +205,20 @@ def use_book(book: Any) -> None:
 
 
 NEW_SHARE = 0.7  # of the page pairs, those whose visitor is new (unique facts)
+#: The browsers the page requests come from (visitors in turn): the device rules read them.
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+)
 
 
 def returning_visitors() -> list[Client]:
@@ -235,13 +249,15 @@ def time_page(path: str, books: dict[bool, Any], new_share: float) -> dict[str, 
     pairs (on, off / off, on alternately), and the median of the pairs' differences: slow
     drift of the machine hits both halves of a pair alike. In ``new_share`` of the pairs
     each half is a new visitor's first page, with a query string of its own (unique facts:
-    a new path, new UTM parameters); in the rest, one of the returning visitors."""
+    a new path, new UTM parameters); in the rest, one of the returning visitors. Each
+    comes from one of :data:`AGENTS`, a returning visitor always from the same."""
     returning = returning_visitors()
     for switched_off in (True, False):
         use_book(books[switched_off])
-        for client in returning:
+        for n, client in enumerate(returning):
             for _ in range(WARM_UP):
-                client.get(path, HTTP_CF_IPCOUNTRY="NL")
+                client.get(path, HTTP_CF_IPCOUNTRY="NL",
+                           HTTP_USER_AGENT=AGENTS[n % len(AGENTS)])
     gc.collect()
     times: dict[bool, list[float]] = {True: [], False: []}
     differences = []
@@ -253,7 +269,8 @@ def time_page(path: str, books: dict[bool, Any], new_share: float) -> dict[str, 
             url = f"{path}?utm_source=bench{i}&ref={i}" if new else path
             use_book(books[switched_off])
             start = time.perf_counter()
-            response = client.get(url, HTTP_CF_IPCOUNTRY="NL")
+            response = client.get(url, HTTP_CF_IPCOUNTRY="NL",
+                                  HTTP_USER_AGENT=AGENTS[i % len(returning) % len(AGENTS)])
             pair[switched_off] = (time.perf_counter() - start) * 1000
             assert response.status_code == 200
             times[switched_off].append(pair[switched_off])
@@ -311,7 +328,8 @@ def run(redis: bool = False, pages: bool = True, section: bool = False) -> str:
              "|---:|---:|---:|---:|---:|---:|"]
     page_rows = ["", "## Whole request: demo home page and a category page", "",
                  "The same page with personalization on, and with the kill switch on (every "
-                 "slot shows its default), for visitors who accepted all purposes, in two "
+                 "slot shows its default), for visitors who accepted all purposes, on "
+                 f"{len(AGENTS)} common browsers (desktop, phone, tablet), in two "
                  f"mixes: *70/30*, where in {NEW_SHARE:.0%} of the pairs each request is a new "
                  "visitor's first page (no cookie yet, a query string of its own: unique path "
                  f"and UTM facts) and in the rest one of {PAGE_VISITORS} returning visitors; "

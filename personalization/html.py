@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -27,10 +26,10 @@ _cleaner = nh3.Cleaner(
 )
 
 
-@lru_cache(maxsize=1024)
 def sanitize(html: str) -> str:
-    """Merchant HTML reduced to a small allow-list of tags; scripts and handlers removed
-    (remembered: the same variant text is cleaned once per process, not per page)."""
+    """Merchant HTML reduced to a small allow-list of tags; scripts and handlers removed.
+    Cleaned when a variant is saved, and again when its markup is rendered ahead of time
+    (once per RuleBook: not per page)."""
     return _cleaner.clean(html or "")
 
 

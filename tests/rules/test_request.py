@@ -4,6 +4,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from personalization.engine.request_facts import device_class
 from personalization.rules import (
     CountryRule,
     CurrentCategoryRule,
@@ -42,6 +43,33 @@ def test_device_country_language():
     assert not CountryRule(countries=["NL"]).matches(ctx(country=None))
     assert LanguageRule(languages=["pt"]).matches(ctx(language="pt-br"))
     assert not LanguageRule(languages=["nl"]).matches(ctx(language="en"))
+
+
+AGENTS = {
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Version/17.5 Mobile/15E148 Safari/604.1": "mobile",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36": "mobile",
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1": "tablet",
+    "Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36": "tablet",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36": "desktop",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15": "desktop",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)": "bot",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "HeadlessChrome/131.0.0.0 Safari/537.36": "bot",
+    "": "desktop",
+}
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=lambda agent: AGENTS[agent] + ":" + agent[13:30])
+def test_the_device_class_of_real_browsers(agent):
+    assert device_class(agent) == AGENTS[agent]
+    # A browser that says it is a phone (Sec-CH-UA-Mobile) is one, whatever its agent says.
+    assert device_class(agent, "?1") == "mobile"
 
 
 def test_referrer_utm_query_path():
