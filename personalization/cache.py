@@ -15,7 +15,9 @@ import logging
 import threading
 from typing import Any
 
-from django.core.cache import caches
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 
 from personalization.breaker import CircuitBreaker
 from personalization.conf import app_settings
@@ -43,15 +45,16 @@ def _breaker(server: str) -> CircuitBreaker:
     return found
 
 
-def server_of(cache: Any) -> str:
-    """Which server a cache talks to (its LOCATION), to keep one server's outage apart
-    from another's."""
-    return str(getattr(cache, "_servers", None) or type(cache).__name__)
+def server_of(alias: str) -> str:
+    """Which server the cache ``alias`` talks to, as ``settings.CACHES`` names it (its
+    LOCATION, else its BACKEND), to keep one server's outage apart from another's."""
+    config = settings.CACHES.get(alias) or {}
+    return str(config.get("LOCATION") or config.get("BACKEND") or alias)
 
 
 def cache_is_down(server: str = "") -> bool:
     """Whether the cache (by default: the app's) failed within the last RETRY_AFTER s."""
-    server = server or server_of(caches[app_settings.CACHE_ALIAS])
+    server = server or server_of(app_settings.CACHE_ALIAS)
     found = _State.breakers.get(server)
     return found is not None and found.is_open()
 
@@ -59,7 +62,7 @@ def cache_is_down(server: str = "") -> bool:
 def mark_down(exc: Exception, server: str = "", what: str = "cache") -> None:
     """Note that the cache (or another server, ``what``: the broker) failed: it is not
     tried again for RETRY_AFTER seconds."""
-    server = server or server_of(caches[app_settings.CACHE_ALIAS])
+    server = server or server_of(app_settings.CACHE_ALIAS)
     if _breaker(server).failed():
         logger.warning("The %s %s cannot be reached (%s: %s); serving without it for "
                        "%.0f s", what, server, type(exc).__name__, exc, RETRY_AFTER)
@@ -70,12 +73,35 @@ def reset() -> None:
     _State.breakers.clear()
 
 
+def alias_of(cache: Any) -> str | None:
+    """The alias in ``settings.CACHES`` of a cache object (``django.core.cache.cache`` is
+    the default's), or None for a cache made outside ``caches``."""
+    if cache is default_cache:
+        return DEFAULT_CACHE_ALIAS
+    return next((alias for alias in settings.CACHES if caches[alias] is cache), None)
+
+
 class SafeCache:
-    """A Django cache whose failures read as misses (see the module's docstring)."""
+    """A Django cache whose failures read as misses (see the module's docstring): given by
+    its alias (looked up when it is used), or as the cache object itself (a session
+    engine's ``self._cache``)."""
 
     def __init__(self, cache: Any) -> None:
-        self.backend = cache
-        self.server = server_of(cache)
+        if isinstance(cache, str):
+            self.alias, self._backend = cache, None
+        else:
+            self.alias, self._backend = alias_of(cache), cache
+
+    @property
+    def backend(self) -> Any:
+        return self._backend if self._backend is not None else caches[self.alias]
+
+    @property
+    def server(self) -> str:
+        """The server whose outages this cache shares (see :func:`server_of`)."""
+        if self.alias is None:
+            return type(self._backend).__name__
+        return server_of(self.alias)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.backend, name)
@@ -124,7 +150,7 @@ class SafeCache:
 
 def app_cache() -> SafeCache:
     """The cache the app uses (``PERSONALIZATION["CACHE_ALIAS"]``), failing soft."""
-    return SafeCache(caches[app_settings.CACHE_ALIAS])
+    return SafeCache(app_settings.CACHE_ALIAS)
 
 
 def within_rate(key: str, limit: int, seconds: int) -> bool:

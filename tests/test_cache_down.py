@@ -31,12 +31,25 @@ def dead_cache():
 def test_the_safe_cache_reads_misses_and_stops_trying_for_a_while(dead_cache):
     cache = pz_cache.app_cache()
     assert cache.get("anything", "fallback") == "fallback"
-    assert pz_cache.cache_is_down(pz_cache.server_of(cache.backend))
+    assert pz_cache.cache_is_down(cache.server)
     assert cache.add("k", 1) is False and cache.set("k", 1) is None
     with pytest.raises(pz_cache.CacheUnavailable):
         cache.incr("k")
     pz_cache.reset()
-    assert not pz_cache.cache_is_down(pz_cache.server_of(cache.backend))
+    assert not pz_cache.cache_is_down(cache.server)
+
+
+def test_the_session_cache_and_the_apps_cache_share_one_outage(dead_cache):
+    """The demo's sessions wrap the cache object, the app names its alias: when the session
+    read finds the server down, the app's next read does not wait for it again."""
+    from django.core.cache import caches
+
+    sessions = pz_cache.SafeCache(caches["default"])
+    assert sessions.get("session-key", "miss") == "miss"
+    app = pz_cache.app_cache()
+    assert app.server == sessions.server == "redis://127.0.0.1:1/0"
+    assert pz_cache.cache_is_down(app.server)
+    assert app.get("anything", "fallback") == "fallback"
 
 
 def test_shop_pages_and_a_checkout_work_without_the_cache(client, dead_cache):

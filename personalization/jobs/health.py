@@ -20,7 +20,7 @@ from celery import current_app
 from django.db import connection
 from django.utils import timezone
 
-from personalization.cache import app_cache, cache_is_down, reset, server_of
+from personalization.cache import app_cache, cache_is_down, reset
 from personalization.jobs.publishing import bounded_connection
 from personalization.messaging.alerts import STALLED_AFTER
 from personalization.models import OutboxMessage, RepNotification
@@ -60,9 +60,9 @@ def _cache() -> str:
     key, value = f"pz:health:{uuid.uuid4().hex}", uuid.uuid4().hex
     cache.set(key, value, 30)
     if cache.get(key) != value or cache_is_down(cache.server):
-        raise ConnectionError(f"{server_of(cache.backend)} did not keep a value")
+        raise ConnectionError(f"{cache.server} did not keep a value")
     cache.delete(key)
-    return server_of(cache.backend)
+    return cache.server
 
 
 def _broker() -> str:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache as django_cache
+from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -54,7 +54,7 @@ CATALOG_SECONDS = 60 * 60
 #: Oscar's catalogue URL names whose ``pk`` is a category, and a product.
 CATEGORY_URL, PRODUCT_URL = "category", "detail"
 
-cache = SafeCache(django_cache)
+cache = SafeCache(DEFAULT_CACHE_ALIAS)
 
 
 def _model(app_label: str, name: str) -> Any:

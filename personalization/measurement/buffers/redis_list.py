@@ -82,7 +82,7 @@ class _Target:
         self.client = redis_client(app_settings.CACHE_ALIAS)
         self.key = cache.make_and_validate_key(LIST_KEY)
         # The server as SafeCache remembers its outages: one outage, one wait.
-        self.server = server_of(cache)
+        self.server = server_of(app_settings.CACHE_ALIAS)
 
 
 class _Outbox:
