@@ -133,7 +133,9 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page, explain: bool = Fals
         return Decision(slot=slot_key, notes=[
             Reason(gettext_noop("no slot '{}' is defined"), (slot_key,))])
     if page.held_out is None:
-        page.held_out = in_global_holdout(ctx)
+        # A segment's preview (or explain's) stands for its members, not for one visitor:
+        # the global holdout, a share of real visitors, is not theirs to be in.
+        page.held_out = ctx.simulated_segments is None and in_global_holdout(ctx)
     if page.held_out:
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[Reason(
             gettext_noop("in the global holdout ({}% of visitors see no personalization), "

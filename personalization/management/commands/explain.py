@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from personalization.adapters import categories_of_path
 from personalization.engine.context import VisitorContext
-from personalization.engine.decide import Decision, choose
+from personalization.engine.decide import Decision, choose, held_out
 from personalization.engine.request_facts import UTM_KEYS
 from personalization.engine.rulebook import RuleBook, get_rulebook
 from personalization.touchpoints.preview import anonymous_facts, customer_facts, outcome
@@ -26,7 +26,9 @@ class Command(BaseCommand):
         who.add_argument("--user", metavar="USERNAME",
                          help="Simulate this logged-in customer.")
         who.add_argument("--visitor", metavar="ID",
-                         help="Simulate the anonymous visitor with this visitor id (a UUID).")
+                         help="Simulate the anonymous visitor with this visitor id (a UUID). "
+                              "Without it (and without --user): a new visitor outside the "
+                              "global holdout.")
         parser.add_argument("--slot", metavar="KEY",
                             help="Explain only this slot (default: every slot).")
         parser.add_argument("--path", metavar="URL", default="/",
@@ -40,6 +42,9 @@ class Command(BaseCommand):
                             help="The visitor's two-letter country code, e.g. NL.")
         parser.add_argument("--device", choices=["mobile", "tablet", "desktop", "bot"],
                             help="The visitor's device type (default: desktop).")
+        parser.add_argument("--language", metavar="CODE",
+                            help="The language the visitor reads the shop in, e.g. nl "
+                                 "(default: the site's LANGUAGE_CODE).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         book = get_rulebook()
@@ -59,6 +64,7 @@ class Command(BaseCommand):
         from personalization.journeys.scan import explain
 
         lines = explain(get_user_model()._default_manager.get_by_natural_key(username))
+        self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Journey messages"))
         if not lines:
             self.stdout.write("  No journey is enabled.")
@@ -78,6 +84,8 @@ class Command(BaseCommand):
             facts["country"] = options["country"].upper()
         if options.get("device"):
             facts["device"] = options["device"]
+        if options.get("language"):
+            facts["language"] = options["language"].lower()
         if options["segments"]:
             facts["segments"] = self.segment_ids(options["segments"], book)
         if options.get("user"):
@@ -102,8 +110,14 @@ class Command(BaseCommand):
 
     @staticmethod
     def visitor_id(raw: str | None) -> str:
+        """The given id, or a new visitor's: one outside the global holdout (unless all are
+        in it), so what he is shown is the campaigns', not the holdout's default."""
         if not raw:
-            return str(uuid.uuid4())
+            for _attempt in range(100):
+                vid = str(uuid.uuid4())
+                if not held_out(vid):
+                    break
+            return vid
         try:
             return str(uuid.UUID(raw))
         except ValueError:
