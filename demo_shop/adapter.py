@@ -30,6 +30,20 @@ CATALOG_VERSION_KEY = "demo:catalog:version"
 #: The pages where a purchase is under way: no popup opens there unless allowed.
 CHECKOUT_URL_NAMES = frozenset({"cart", "checkout"})
 
+
+def _category_of_url(request: HttpRequest) -> int | None:
+    """The category of a category or product page, by the slug in its resolved URL (one
+    query; only where no view noted it)."""
+    from demo_shop.catalog.models import Category, Product
+
+    match = getattr(request, "resolver_match", None)
+    slug = match.kwargs.get("slug") if match is not None else None
+    if slug is None or match.url_name not in ("category", "product"):
+        return None
+    if match.url_name == "category":
+        return Category.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    return Product.objects.filter(slug=slug).values_list("category_id", flat=True).first()
+
 #: The catalog's version number; a cache that is down reads as "reload from the database".
 cache = SafeCache(django_cache)
 
@@ -98,11 +112,14 @@ class DemoCommerceAdapter(CommerceAdapter):
         return str(profile.mobile or "") if profile is not None else ""
 
     def current_category(self, request: HttpRequest) -> tuple[int, ...]:
+        """The category a page shows (with its parents): as the catalogue's views note it
+        on the request, else from the URL (``explain --path``, where no view runs)."""
         category = getattr(request, "shop_category", None)
-        if category is None:
+        pk = category.pk if category is not None else _category_of_url(request)
+        if pk is None:
             return ()
         _prices, parents, _pc = _catalog()
-        return _chain(category.pk, parents)
+        return _chain(pk, parents)
 
     def is_checkout(self, request: HttpRequest) -> bool:
         """The cart and checkout pages, by their URL names."""

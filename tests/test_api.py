@@ -325,6 +325,19 @@ def test_explain_for_staff_names_the_reasons_and_guards_customers(seeded):
     assert viewer.get("/pz/api/explain/", {"visitor": "not-a-uuid"}).status_code == 400
 
 
+def test_explain_reads_the_category_and_the_query_of_the_page_as_the_command_does(seeded):
+    """The category page's banner wins for the page's category; the path keeps its query
+    apart (it was taken as part of the path)."""
+    viewer = staff_client("view_segment")
+    answer = viewer.get("/pz/api/explain/",
+                        {"path": "/c/cat-litter/?utm_source=newsletter"}).json()
+    banner = next(d for d in answer["decisions"] if d["slot"] == "category_banner")
+    assert banner["campaign"] is not None, banner["reasons"]
+    elsewhere = viewer.get("/pz/api/explain/", {"path": "/c/dog-food/"}).json()
+    banner = next(d for d in elsewhere["decisions"] if d["slot"] == "category_banner")
+    assert banner["campaign"] is None
+
+
 def test_slots_are_managed_with_the_admins_checks_and_permissions():
     from personalization.models import Slot
 

@@ -168,3 +168,20 @@ def test_the_visitors_language_picks_a_campaign_for_readers_of_it(shop):
     assert f"Shows: campaign 'Hallo' (#{hallo.pk})" in explain(
         "--slot", "home_hero", "--language", "nl-BE")
     assert "Shows: campaign 'Hallo'" not in explain("--slot", "home_hero", "--language", "en")
+
+
+def test_a_category_or_product_path_is_explained_with_its_category(shop):
+    """No view runs for ``--path``: the demo's adapter finds the category in the URL, as
+    the storefront's category and product pages note it."""
+    from personalization.rules import CurrentCategoryRule
+    from tests.factories import CategoryFactory, ProductFactory
+
+    litter = CategoryFactory(name="Cat litter", slug="cat-litter")
+    scoop = ProductFactory(name="Litter scoop", slug="litter-scoop", category=litter)
+    viewers = SegmentFactory(slug="litter-viewers",
+                             rules=[CurrentCategoryRule(category_ids=[str(litter.pk)])])
+    CampaignFactory(slot=shop.slot, name="Scoop", segments=(viewers,), priority=9)
+
+    for path in ("/c/cat-litter/", f"/p/{scoop.slug}/"):
+        assert "Shows: campaign 'Scoop'" in explain("--slot", "home_hero", "--path", path)
+    assert "Shows: campaign 'Scoop'" not in explain("--slot", "home_hero", "--path", "/")

@@ -31,6 +31,8 @@ from personalization.touchpoints.preview import (
     CUSTOMER_PERMISSION,
     anonymous_facts,
     customer_facts,
+    new_visitor_id,
+    on_page,
 )
 
 
@@ -107,7 +109,8 @@ class ExplainView(StaffView):
     @extend_schema(parameters=[
         OpenApiParameter("user", str, description="A customer's username."),
         OpenApiParameter("visitor", str, description="An anonymous visitor id (UUID)."),
-        OpenApiParameter("path", str, description="The page (default /).")],
+        OpenApiParameter("path", str, description="The page (default /), with its query "
+                         "string if any (UTM parameters count as this visit's).")],
         responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         path = request.query_params.get("path", "/")[:500]
@@ -124,11 +127,12 @@ class ExplainView(StaffView):
             facts = customer_facts(user)
         else:
             try:
-                vid = str(uuid.UUID(request.query_params.get("visitor") or str(uuid.uuid4())))
+                raw = request.query_params.get("visitor")
+                vid = str(uuid.UUID(raw)) if raw else new_visitor_id()
             except ValueError:
                 raise ValidationError({"visitor": ["A visitor id is a UUID."]}) from None
             facts = anonymous_facts(vid)
-        facts["path"] = path
+        on_page(facts, path)
         out = []
         for key in sorted(get_rulebook().slots):
             decision = choose(key, VisitorContext(None, **facts), explain=True)

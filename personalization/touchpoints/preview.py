@@ -6,7 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -16,11 +16,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_noop
 
-from personalization.adapters import CartSnapshot, get_adapter
+from personalization.adapters import CartSnapshot, categories_of_path, get_adapter
 from personalization.conf import app_settings
 from personalization.engine.context import VisitorContext
 from personalization.engine.cookies import VisitorState
-from personalization.engine.decide import Decision, page_of
+from personalization.engine.decide import Decision, held_out, page_of
+from personalization.engine.request_facts import UTM_KEYS
 from personalization.engine.segments import Reason
 from personalization.privacy.consent import ID_PURPOSES
 
@@ -141,6 +142,33 @@ def anonymous_facts(visitor_id: str) -> dict[str, Any]:
     return {"user": None, "is_authenticated": False, "profile": None,
             "state": VisitorState(vid=visitor_id), "allowed_purposes": ALL_ALLOWED,
             "remembered": True}
+
+
+def new_visitor_id() -> str:
+    """A made-up new visitor's id for explain: one outside the global holdout (unless all
+    are in it), so what he is shown is the campaigns', not the holdout's default."""
+    for _attempt in range(100):
+        vid = str(uuid.uuid4())
+        if not held_out(vid):
+            break
+    return vid
+
+
+def on_page(facts: dict[str, Any], url: str) -> dict[str, Any]:
+    """``facts`` (a customer's or a visitor's, with his ``state``) on the page ``url``, as
+    explain (the command and the API) simulates it: its path, query and categories (from
+    the URL alone: see :func:`~personalization.adapters.categories_of_path`), and its UTM
+    parameters as this visit's (and, for a fresh visitor, the first)."""
+    parts = urlsplit(url or "/")
+    path = parts.path or "/"
+    query = dict(parse_qsl(parts.query))  # the last value of a repeated parameter wins
+    facts.update(path=path, query=query)
+    categories = categories_of_path(path)
+    if categories:
+        facts["category_ids"] = categories
+    facts["state"].record_utm({k: query[f"utm_{k}"][:100] for k in UTM_KEYS
+                               if query.get(f"utm_{k}")})
+    return facts
 
 
 def target_facts(target: Target) -> dict[str, Any] | None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from personalization.adapters import categories_of_path
 from personalization.engine.context import VisitorContext
-from personalization.engine.decide import Decision, choose, held_out
-from personalization.engine.request_facts import UTM_KEYS
+from personalization.engine.decide import Decision, choose
 from personalization.engine.rulebook import RuleBook, get_rulebook
-from personalization.touchpoints.preview import anonymous_facts, customer_facts, outcome
+from personalization.touchpoints.preview import (
+    anonymous_facts,
+    customer_facts,
+    new_visitor_id,
+    on_page,
+    outcome,
+)
 
 
 class Command(BaseCommand):
@@ -74,12 +77,7 @@ class Command(BaseCommand):
 
     # -- the visitor ----------------------------------------------------------------------
     def visitor_facts(self, options: dict[str, Any], book: RuleBook) -> dict[str, Any]:
-        url = urlsplit(options["path"] or "/")
-        query = dict(parse_qsl(url.query))  # the last value of a repeated parameter wins
-        facts: dict[str, Any] = {"path": url.path or "/", "query": query}
-        categories = categories_of_path(url.path or "/")
-        if categories:
-            facts["category_ids"] = categories
+        facts: dict[str, Any] = {}
         if options.get("country"):
             facts["country"] = options["country"].upper()
         if options.get("device"):
@@ -94,10 +92,7 @@ class Command(BaseCommand):
             vid = self.visitor_id(options.get("visitor"))
             facts.update(anonymous_facts(vid),
                          _title=f"Anonymous visitor {vid} on {options['path'] or '/'}")
-        # The URL's UTM parameters are this visit's (and, for a fresh visitor, the first).
-        facts["state"].record_utm({k: query[f"utm_{k}"][:100] for k in UTM_KEYS
-                                   if query.get(f"utm_{k}")})
-        return facts
+        return on_page(facts, options["path"] or "/")
 
     def user_facts(self, username: str) -> dict[str, Any]:
         user_model = get_user_model()
@@ -110,14 +105,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def visitor_id(raw: str | None) -> str:
-        """The given id, or a new visitor's: one outside the global holdout (unless all are
-        in it), so what he is shown is the campaigns', not the holdout's default."""
+        """The given id, or a new visitor's (outside the global holdout)."""
         if not raw:
-            for _attempt in range(100):
-                vid = str(uuid.uuid4())
-                if not held_out(vid):
-                    break
-            return vid
+            return new_visitor_id()
         try:
             return str(uuid.UUID(raw))
         except ValueError:
