@@ -60,6 +60,7 @@ def _leave_cart(request: HttpRequest, username: str) -> None:
     """Demo only: give the persona the cart she abandoned some hours ago, if hers is empty."""
     from demo_shop.catalog.models import Product
     from demo_shop.orders.cart import UPDATED_AT_KEY, Cart
+    from demo_shop.orders.models import SavedCart
 
     left = ABANDONED_CARTS.get(username)
     cart = Cart(request)
@@ -69,4 +70,7 @@ def _leave_cart(request: HttpRequest, username: str) -> None:
     ids = dict(Product.objects.filter(slug__in=[slug for slug, _q in items])
                .values_list("slug", "pk"))
     cart.add_many([(ids[slug], qty) for slug, qty in items if slug in ids])
-    request.session[UPDATED_AT_KEY] = (timezone.now() - timedelta(hours=hours)).isoformat()
+    left_at = timezone.now() - timedelta(hours=hours)
+    request.session[UPDATED_AT_KEY] = left_at.isoformat()
+    # Her saved cart too (what explain and the preview read): left as long ago.
+    SavedCart.objects.filter(user__username=username).update(updated_at=left_at)

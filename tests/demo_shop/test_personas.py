@@ -100,3 +100,28 @@ def test_switcher_needs_post_and_a_local_next_url(client, personas, switcher_on)
     assert client.get(reverse("persona_switch")).status_code == 405
     response = switch(client, "tom", next_url="https://evil.example.com/")
     assert response.url == reverse("home")
+
+
+def test_lisas_cart_was_left_hours_ago_in_her_session_and_her_saved_cart(
+        client, personas, switcher_on):
+    """What the storefront reads (her session) and what explain and the preview read (her
+    saved cart) agree: the cart waits since three hours, so she is a cart abandoner in both."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from demo_shop.orders.models import SavedCart
+    from personalization.adapters import get_adapter
+    from tests.factories import ProductFactory
+
+    for slug in ("pizza-margherita", "pizza-pepperoni"):
+        ProductFactory(slug=slug, name=slug.replace("-", " ").title(), stock=10)
+
+    switch(client, "lisa")
+
+    saved = SavedCart.objects.get(user=personas["lisa"])
+    assert sum(saved.items.values()) == 3
+    hours_ago = timezone.now() - timedelta(hours=3)
+    assert abs((saved.updated_at - hours_ago).total_seconds()) < 60
+    cart = get_adapter().customer_cart(personas["lisa"])  # what explain reads
+    assert abs((cart.updated_at - hours_ago).total_seconds()) < 60
