@@ -185,3 +185,17 @@ def test_a_category_or_product_path_is_explained_with_its_category(shop):
     for path in ("/c/cat-litter/", f"/p/{scoop.slug}/"):
         assert "Shows: campaign 'Scoop'" in explain("--slot", "home_hero", "--path", path)
     assert "Shows: campaign 'Scoop'" not in explain("--slot", "home_hero", "--path", "/")
+
+
+def test_the_campaigns_below_the_winner_are_named_too(shop):
+    """A merchant asking why a customer does not get a campaign finds it, below the one
+    that won."""
+    UserFactory(username="mia")
+    CampaignFactory(slot=shop.slot, name="Spring sale", priority=1)
+
+    output = explain("--user", "mia", "--slot", "home_hero")
+
+    assert "Shows: campaign 'Members' welcome'" in output
+    assert ("    - campaign 'Spring sale' (priority 1): not reached, a campaign above it won"
+            in output)
+    assert output.index("Members' welcome' (priority 5)") < output.index("'Spring sale'")

@@ -166,7 +166,11 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page, explain: bool = Fals
         inside, why = _audience(campaign, ctx)
         notes.append(why)
         if inside:
-            return _bucket(slot, campaign, ctx, notes)
+            decision = _bucket(slot, campaign, ctx, notes)
+            if explain or ctx.is_preview:  # a reason for each campaign, those below too
+                below = slot.campaigns[slot.campaigns.index(campaign) + 1:]
+                notes += (Reason(_NOT_REACHED, (other.label,)) for other in below)
+            return decision
     notes.append(DEFAULT)
     return Decision(slot=slot_key, slot_kind=slot.kind, notes=notes)
 
@@ -236,6 +240,7 @@ _VARIANT = gettext_noop("variant '{}'")
 _EVERYBODY = gettext_noop("{}: audience is everybody")
 _IN_SEGMENT = gettext_noop("{}: visitor is in segment '{}' ({})")
 _NOT_IN_AUDIENCE = gettext_noop("{}: skipped, not in its audience ({})")
+_NOT_REACHED = gettext_noop("{}: not reached, a campaign above it won")
 
 
 def arm_of(campaign: CompiledCampaign, ctx: VisitorContext) -> tuple[bool, ContentVariant | None]:
