@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import localize
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
@@ -154,6 +155,13 @@ def range_text(low: Any, high: Any, unit: str = "") -> str:
     if high is not None:
         return f"≤ {high}{unit}"
     return str(_("any"))
+
+
+def any_of(values: Any, choices: Any = ()) -> str:
+    """Values in words, as a list that ends "… or …" in the active language, each by its
+    label in ``choices`` where it has one ("mobiele telefoon of tablet" in Dutch)."""
+    labels = dict(choices)  # choices, or a mapping
+    return str(get_text_list([str(labels.get(v, v)) for v in values], str(_("or"))))
 
 
 def check_range(low: Any, high: Any, low_field: str = "minimum",

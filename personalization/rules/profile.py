@@ -13,7 +13,7 @@ from personalization.fields import (
     catalog_text,
     validate_slug_item,
 )
-from personalization.rules.base import IdSets, Rule, between, check_range, range_text
+from personalization.rules.base import IdSets, Rule, any_of, between, check_range, range_text
 
 HISTORY = "personalization"
 
@@ -60,7 +60,7 @@ class CustomerGroupRule(Rule):
     def describe(self):
         parts = []
         if self.groups:
-            parts.append(str(_("customer group %(g)s") % {"g": " or ".join(self.groups)}))
+            parts.append(str(_("customer group %(g)s") % {"g": any_of(self.groups)}))
         if self.business != self.Business.ANY:
             parts.append(str(self.get_business_display()))
         return ", ".join(parts)
@@ -166,9 +166,8 @@ class WeatherRule(Rule):
         return weather is not None and weather.condition in self.conditions
 
     def describe(self):
-        labels = dict(WEATHER_CHOICES)
-        return str(_("weather is %(list)s") % {"list": " or ".join(
-            str(labels.get(c, c)) for c in self.conditions)})
+        return str(_("weather is %(list)s") % {"list": any_of(self.conditions,
+                                                               WEATHER_CHOICES)})
 
 
 class InSegmentRule(Rule):

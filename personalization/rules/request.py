@@ -16,7 +16,14 @@ from personalization.fields import (
     validate_language_code,
     validate_regex,
 )
-from personalization.rules.base import IdSets, PatternMatch, Rule, check_range, range_text
+from personalization.rules.base import (
+    IdSets,
+    PatternMatch,
+    Rule,
+    any_of,
+    check_range,
+    range_text,
+)
 
 DEVICE_CHOICES = [
     ("mobile", _("Mobile phone")),
@@ -24,6 +31,9 @@ DEVICE_CHOICES = [
     ("desktop", _("Desktop or laptop")),
     ("bot", _("Bot or crawler")),
 ]
+#: The device types as a reason names them ("device is mobile or tablet").
+DEVICE_NAMES = {"mobile": _("mobile"), "tablet": _("tablet"), "desktop": _("desktop"),
+                "bot": _("bot")}
 REFERRER_CHOICES = [
     ("direct", _("Direct (no referrer)")),
     ("search", _("Search engine")),
@@ -82,6 +92,12 @@ class VisitCountRule(Rule):
                                                                             self.maximum)})
 
 
+#: The kinds of referrer as a reason names them ("came from a search engine").
+REFERRER_NAMES = {"direct": _("nowhere (typed or bookmarked)"), "search": _("a search engine"),
+                  "social": _("a social network"), "email": _("an e-mail"),
+                  "internal": _("this shop"), "other": _("another website")}
+
+
 class DeviceRule(Rule):
     """Matches the visitor's device class, derived from the user agent."""
 
@@ -96,7 +112,7 @@ class DeviceRule(Rule):
         return ctx.device in self.devices
 
     def describe(self):
-        return str(_("device is %(list)s") % {"list": " or ".join(self.devices)})
+        return str(_("device is %(list)s") % {"list": any_of(self.devices, DEVICE_NAMES)})
 
 
 class CountryRule(Rule):
@@ -157,7 +173,8 @@ class ReferrerClassRule(Rule):
         return ctx.referrer_class in self.classes
 
     def describe(self):
-        return str(_("came from %(list)s") % {"list": " or ".join(self.classes)})
+        return str(_("came from %(list)s") % {"list": any_of(self.classes,
+                                                             REFERRER_NAMES)})
 
 
 class ReferrerPatternRule(PatternMatch, Rule):

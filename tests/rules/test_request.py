@@ -85,3 +85,16 @@ def test_referrer_utm_query_path():
     assert PathRule(pattern=r"^/category/cat").matches(ctx(path="/category/cat-litter/"))
     assert CurrentCategoryRule(category_ids=["3"]).matches(ctx(category_ids=(7, 3)))
     assert not CurrentCategoryRule(category_ids=["3"]).matches(ctx(category_ids=()))
+
+
+def test_device_and_referrer_reasons_read_in_the_merchants_language():
+    from django.utils.translation import override
+
+    devices, came = DeviceRule(devices=["mobile", "tablet"]), ReferrerClassRule(
+        classes=["search", "social", "email"])
+    assert devices.describe() == "device is mobile or tablet"
+    assert came.describe() == "came from a search engine, a social network or an e-mail"
+    with override("nl"):
+        assert devices.describe() == "apparaat is mobiel of tablet"
+        assert came.describe() == ("afkomstig van een zoekmachine, een sociaal netwerk of "
+                                   "een e-mail")
