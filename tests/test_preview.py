@@ -61,7 +61,7 @@ def test_staff_sees_the_segments_variant_and_the_reasons(client, staff, cat_camp
     assert "Cats on sale" in html
     assert "Default hero" not in html
     assert 'id="pz-preview"' in html
-    assert "Preview as segment &#x27;cat-lovers&#x27;" in html
+    assert "Preview as segment &#x27;Cat Lovers&#x27;" in html
     variant = cat_campaign.variants.get()
     assert (f"campaign &#x27;Cat week&#x27; (#{cat_campaign.pk}), variant &#x27;Cats on "
             f"sale&#x27; (#{variant.pk})") in html

@@ -72,7 +72,7 @@ def test_either_variant_can_be_previewed_on_purpose(client, staff, experiment, w
                                                arm=str(chosen.pk))).content.decode()
     assert chosen.headline in html and other.headline not in html
     assert f"variant &#x27;{chosen.name}&#x27; chosen for this preview" in html
-    assert f"Variant: #{chosen.pk} for its campaign" in html
+    assert f"Variant: '{chosen.name}' of '{campaign.name}'" in html
 
 
 def test_the_control_can_be_previewed_on_purpose(client, staff, experiment):

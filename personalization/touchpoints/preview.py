@@ -246,8 +246,14 @@ def context_for(request: HttpRequest) -> PreviewContext | None:
     # In the staff member's language (the panel's heading: "Preview as customer jan").
     ctx.title = (gettext("customer %(name)s") % {"name": facts["user"].get_username()}
                  if target.user_id is not None
-                 else gettext("segment '%(slug)s'") % {"slug": target.segment})
+                 else gettext("segment '%(name)s'") % {"name": _segment_name(target.segment)})
     return ctx
+
+
+def _segment_name(slug: str) -> str:
+    from personalization.engine.rulebook import get_rulebook
+
+    return next((s.name for s in get_rulebook().segments.values() if s.slug == slug), slug)
 
 
 # -- the panel ---------------------------------------------------------------------------------
@@ -278,9 +284,15 @@ def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
     rows = [{"slot": slot, "outcome": outcome(d).in_words(), "shows_variant": d.shows_variant,
              "reasons": d.reasons_in_words()} for slot, d in decisions.items()]
     target = ctx.target
+    chosen = None  # the variant the previewer chose, and its campaign
+    if target.arm and target.arm != "control":
+        chosen = next(((variant, campaign) for slot in ctx.rulebook.slots.values()
+                       for campaign in slot.campaigns for variant in campaign.variants
+                       if str(variant.pk) == target.arm), None)
     return render_to_string("personalization/preview_panel.html", {
         "title": ctx.title, "rows": rows, "exit_url": without_token(request),
         "arm": target.arm, "country": target.country, "device": target.device,
+        "variant": chosen[0] if chosen else None, "campaign": chosen[1].name if chosen else "",
         "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60})
 
 

@@ -35,7 +35,7 @@ def test_the_checkout_previewed_as_a_segment_keeps_its_panel(shop: str, page: Pa
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     expect(page.get_by_text("Your cart is empty")).to_have_count(0)
     panel = page.locator("#pz-preview")
-    expect(panel).to_contain_text("Preview as segment 'lapsed-customers'")
+    expect(panel).to_contain_text("Preview as segment 'Lapsed customers'")
     expect(panel).to_contain_text("Country: NL")
     expect(panel).to_contain_text("checkout_discount")
 
