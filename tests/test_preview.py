@@ -83,6 +83,17 @@ def test_a_segments_preview_is_never_in_the_global_holdout(client, staff, cat_ca
     assert "global holdout" not in html
 
 
+def test_the_staff_members_own_consent_banner_is_not_in_the_preview(client, staff,
+                                                                     cat_campaign):
+    """The previewed visitor has chosen; the banner would keep his popups from opening."""
+    from django.urls import reverse
+
+    assert 'class="pz-consent"' in client.get(reverse("home")).content.decode()
+    html = client.get(link(preview.Target(segment="cat-lovers"), "/")).content.decode()
+    assert 'id="pz-preview"' in html
+    assert 'class="pz-consent"' not in html
+
+
 def test_the_normal_page_for_the_same_staff_member_without_the_link(client, staff,
                                                                      cat_campaign):
     html = client.get(PAGE).content.decode()

@@ -236,12 +236,13 @@ def slot_attributes(context: template.Context, slot: str) -> SafeString:
 @register.simple_tag(takes_context=True)
 def consent_banner(context: template.Context) -> SafeString:
     """``{% consent_banner %}``: the privacy choices, shown until the visitor has chosen
-    under the current policy (a plain form: works without JavaScript)."""
+    under the current policy (a plain form: works without JavaScript). Not in a staff
+    preview: the visitor previewed has chosen (his popups open as they would for him)."""
     from personalization.privacy.consent import purposes
 
     request = context.get("request")
     ctx = _ctx(context)
-    if ctx is None or ctx.consent.decided:
+    if ctx is None or ctx.is_preview or ctx.consent.decided:
         return mark_safe("")
     if request is not None and getattr(request.resolver_match, "view_name", "") == \
             "personalization:consent":
