@@ -439,3 +439,25 @@ def test_promoting_a_variant_ends_the_bandit_and_shows_it_to_everybody(admin_cli
     campaign.refresh_from_db()
     assert open_run(campaign) is None and campaign.bandit_weights == {}
     assert {choose("hero", visitor(n)).variant.name for n in range(50)} == {"B"}
+
+
+def test_todays_weights_count_only_the_hours_gone_by():
+    """An update at 06:00, read at 08:00: today's visitors came under the old weights for
+    six hours and the new ones for two, not for the eighteen hours still to come (the
+    report's sample-ratio check cried mismatch every morning after an update)."""
+    from datetime import date, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from personalization.measurement.bandit_estimates import Period, weights_by_day
+
+    tz = ZoneInfo("Europe/Amsterdam")
+    today = date(2026, 12, 8)
+    periods = [Period(datetime.combine(today, time(0), tz), {"a": 0.5, "b": 0.5}),
+               Period(datetime.combine(today, time(6), tz), {"a": 0.1, "b": 0.9})]
+
+    shares = weights_by_day(periods, [today], tz, ["a", "b"],
+                            now=datetime.combine(today, time(8), tz))
+    assert shares[0] == pytest.approx([0.4, 0.6])
+    tomorrow = datetime.combine(date(2026, 12, 9), time(8), tz)  # the day is over
+    assert weights_by_day(periods, [today], tz, ["a", "b"], now=tomorrow)[0] == \
+        pytest.approx([0.2, 0.8])

@@ -81,14 +81,17 @@ class Period:
 
 
 def weights_by_day(periods: Sequence[Period], days: Sequence[date], tz: Any,
-                   keys: Sequence[str]) -> np.ndarray:
+                   keys: Sequence[str], now: datetime | None = None) -> np.ndarray:
     """The weights in force on each day (time-weighted over its updates), (days, arms);
-    before the first update: equal."""
+    before the first update: equal. Today counts up to ``now`` only: an update made this
+    morning was not in force over the hours still to come, and counting them made the
+    sample-ratio check cry mismatch early in every day after an update."""
     out = np.full((len(days), len(keys)), 1 / max(len(keys), 1))
     ordered = sorted(periods, key=lambda p: p.start)
+    now = now if now is not None else datetime.now(tz)
     for i, day in enumerate(days):
         start = datetime.combine(day, time(), tz)
-        end = start + timedelta(days=1)
+        end = min(start + timedelta(days=1), max(now, start))
         total = np.zeros(len(keys))
         covered = 0.0
         for j, period in enumerate(ordered):
