@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -11,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from personalization.fields import CatalogIdsField, MoneyField, catalog_text
 from personalization.rules.base import IdSets, Rule, between, check_range, range_text
+
+if TYPE_CHECKING:
+    from personalization.rules.context import RuleContext
 
 HISTORY = "personalization"
 # Upper bounds of merchant input: beyond them a value is a typo, not a rule.
@@ -51,7 +55,7 @@ class CartValueRule(Rule):
     def clean(self):
         check_range(self.minimum, self.maximum, required=True)
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return between(ctx.cart.total, self.minimum, self.maximum)
 
     def describe(self):
@@ -76,7 +80,7 @@ class CartContainsRule(IdSets, Rule):
         if not self.product_ids and not self.category_ids:
             raise ValidationError(_("Name at least one product or category."))
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         cart = ctx.cart
         return not (self.product_id_set.isdisjoint(cart.product_ids)
                     and self.category_id_set.isdisjoint(cart.category_ids))
@@ -104,7 +108,7 @@ class CartAbandonedRule(Rule):
         verbose_name = _("abandoned cart")
         verbose_name_plural = _("abandoned-cart rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         cart = ctx.cart
         if cart.is_empty or cart.updated_at is None:
             return False
@@ -140,7 +144,7 @@ class PurchasedRule(IdSets, Rule):
         if self.category_ids and not shop_has("category"):
             raise ValidationError({"category_ids": NO_CATEGORIES})
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         profile = ctx.profile
         if profile is None:
             return False
@@ -194,7 +198,7 @@ class _HistoryRange(Rule):
     def value(self, profile):
         return getattr(profile, self.attribute) if profile is not None else None
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return between(self.value(ctx.profile), self.minimum, self.maximum)
 
     def describe(self):
@@ -281,7 +285,7 @@ class DaysSinceLastOrderRule(_HistoryRange):
         verbose_name = _("days since last order")
         verbose_name_plural = _("days-since-last-order rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         profile = ctx.profile
         if profile is None or profile.last_order_at is None:
             return False
@@ -342,7 +346,7 @@ class UsedDiscountCodeRule(Rule):
                 "This shop's orders record no discount codes (its commerce adapter's "
                 "order_fields.discount_code is None), so this rule would never match."))
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         profile = ctx.profile
         return profile is not None and profile.discount_order_count >= max(self.minimum, 1)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,6 +16,9 @@ from personalization.fields import (
     validate_slug_item,
 )
 from personalization.rules.base import IdSets, Rule, any_of, between, check_range, range_text
+
+if TYPE_CHECKING:
+    from personalization.rules.context import RuleContext
 
 HISTORY = "personalization"
 
@@ -42,7 +47,7 @@ class CustomerGroupRule(Rule):
         if not self.groups and self.business == self.Business.ANY:
             raise ValidationError(_("Name a customer group or choose an account type."))
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         profile = ctx.profile
         if profile is None:
             return False
@@ -99,7 +104,7 @@ class CategoryAffinityRule(IdSets, Rule):
                 "order_fields.category is None): a computed segment cannot measure "
                 "interest in a category. Use a live segment (categories viewed)."))
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         affinity = ctx.category_affinity
         share = sum(affinity.get(c, 0.0) for c in self.category_id_set)
         return share * 100 >= self.min_share
@@ -136,7 +141,7 @@ class TemperatureRule(Rule):
     def clean(self):
         check_range(self.minimum, self.maximum, required=True)
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return between(ctx.temperature, self.minimum, self.maximum)
 
     def describe(self):
@@ -161,7 +166,7 @@ class WeatherRule(Rule):
         verbose_name = _("weather")
         verbose_name_plural = _("weather rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         weather = ctx.weather
         return weather is not None and weather.condition in self.conditions
 
@@ -188,7 +193,7 @@ class InSegmentRule(Rule):
         if self.other_id and self.other_id == self.segment_id:
             raise ValidationError({"other": _("A segment cannot contain itself.")})
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return ctx.in_segment(self.other_id)
 
     def customer_filter(self, customers):
@@ -210,7 +215,7 @@ class WaffleFlagRule(Rule):
         verbose_name = _("waffle flag active")
         verbose_name_plural = _("waffle-flag rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return ctx.flag_active(self.flag)
 
     def describe(self):

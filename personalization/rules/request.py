@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -24,6 +25,9 @@ from personalization.rules.base import (
     check_range,
     range_text,
 )
+
+if TYPE_CHECKING:
+    from personalization.rules.context import RuleContext
 
 DEVICE_CHOICES = [
     ("mobile", _("Mobile phone")),
@@ -51,7 +55,7 @@ class LoggedInRule(Rule):
         verbose_name = _("logged in")
         verbose_name_plural = _("logged-in rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return bool(ctx.is_authenticated)
 
     def describe(self):
@@ -77,7 +81,7 @@ class VisitCountRule(Rule):
     def clean(self):
         check_range(self.minimum, self.maximum)
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         n = ctx.visit_count
         return (self.minimum is None or n >= self.minimum) and (
             self.maximum is None or n <= self.maximum
@@ -108,7 +112,7 @@ class DeviceRule(Rule):
         verbose_name = _("device type")
         verbose_name_plural = _("device rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return ctx.device in self.devices
 
     def describe(self):
@@ -127,7 +131,7 @@ class CountryRule(Rule):
         verbose_name = _("country")
         verbose_name_plural = _("country rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return bool(ctx.country) and ctx.country.upper() in self.country_set
 
     @cached_property
@@ -150,7 +154,7 @@ class LanguageRule(Rule):
         verbose_name = _("language")
         verbose_name_plural = _("language rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         lang = (ctx.language or "").lower()
         return any(lang == code.lower() or lang.startswith(code.lower() + "-")
                    for code in self.languages)
@@ -169,7 +173,7 @@ class ReferrerClassRule(Rule):
         verbose_name = _("referrer type")
         verbose_name_plural = _("referrer-type rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return ctx.referrer_class in self.classes
 
     def describe(self):
@@ -189,7 +193,7 @@ class ReferrerPatternRule(PatternMatch, Rule):
         verbose_name = _("referrer URL")
         verbose_name_plural = _("referrer-URL rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return bool(ctx.referrer) and self.pattern_re.search(ctx.referrer) is not None
 
     def describe(self):
@@ -219,7 +223,7 @@ class UTMRule(Rule):
         verbose_name = _("UTM parameter")
         verbose_name_plural = _("UTM rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         utm = ctx.utm_first if self.touch == self.Touch.FIRST else ctx.utm_last
         value = (utm or {}).get(self.parameter, "")
         return bool(value) and value.lower() in self.value_set
@@ -246,7 +250,7 @@ class QueryParameterRule(Rule):
         verbose_name = _("query parameter")
         verbose_name_plural = _("query-parameter rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         if self.name not in ctx.query:
             return False
         return not self.value or ctx.query.get(self.name) == self.value
@@ -269,7 +273,7 @@ class PathRule(PatternMatch, Rule):
         verbose_name = _("page path")
         verbose_name_plural = _("page-path rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return self.pattern_re.search(ctx.path or "") is not None
 
     def describe(self):
@@ -288,7 +292,7 @@ class CurrentCategoryRule(IdSets, Rule):
         verbose_name = _("current category")
         verbose_name_plural = _("current-category rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return not self.category_id_set.isdisjoint(ctx.category_ids)
 
     def describe(self):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from personalization.fields import WEEKDAY_CHOICES, ListField
 from personalization.rules.base import Rule
+
+if TYPE_CHECKING:
+    from personalization.rules.context import RuleContext
 
 
 class TimeOfDayRule(Rule):
@@ -26,7 +31,7 @@ class TimeOfDayRule(Rule):
         if self.start is not None and self.start == self.end:
             raise ValidationError({"end": _("The window is empty: start and end are equal.")})
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         now = ctx.now.time()
         if self.start <= self.end:
             return self.start <= now < self.end
@@ -48,7 +53,7 @@ class WeekdayRule(Rule):
         verbose_name = _("weekday")
         verbose_name_plural = _("weekday rules")
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         return str(ctx.now.weekday()) in self.weekdays
 
     def describe(self):
@@ -74,7 +79,7 @@ class DateRangeRule(Rule):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The last day is before the first day.")})
 
-    def matches(self, ctx):
+    def matches(self, ctx: RuleContext) -> bool:
         today = ctx.now.date()
         return (self.start_date is None or today >= self.start_date) and (
             self.end_date is None or today <= self.end_date
