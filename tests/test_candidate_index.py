@@ -15,28 +15,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from personalization.engine import rulebook
-from personalization.engine.candidates import path_prefix
+from personalization.engine.candidates import FACTS, path_prefix
 from personalization.engine.decide import choose
 from personalization.models import Segment
 from personalization.rules import (
-    AverageOrderValueRule,
     CartValueRule,
     CountryRule,
-    CurrentCategoryRule,
-    DaysSinceLastOrderRule,
-    DeviceRule,
-    InSegmentRule,
-    LanguageRule,
-    LoggedInRule,
     OrderCountRule,
     PathRule,
     PurchasedRule,
-    TotalSpentRule,
-    UsedDiscountCodeRule,
-    VisitCountRule,
 )
 from personalization.testing import make_context
-from tests.factories import CampaignFactory, SegmentFactory, SlotFactory
+from tests.factories import (
+    AverageOrderValueRuleFactory,
+    CampaignFactory,
+    CartValueRuleFactory,
+    CountryRuleFactory,
+    CurrentCategoryRuleFactory,
+    DaysSinceLastOrderRuleFactory,
+    DeviceRuleFactory,
+    InSegmentRuleFactory,
+    LanguageRuleFactory,
+    LoggedInRuleFactory,
+    OrderCountRuleFactory,
+    PathRuleFactory,
+    PurchasedRuleFactory,
+    SegmentFactory,
+    SlotFactory,
+    TotalSpentRuleFactory,
+    UsedDiscountCodeRuleFactory,
+    VisitCountRuleFactory,
+)
 
 COUNTRIES = ["NL", "BE", "DE", "nl"]
 DEVICES = ["mobile", "tablet", "desktop"]
@@ -49,9 +58,9 @@ PATTERNS = ["^/c/cat", "^/c/ca?t", "^/c/cat|^/p", "/c/", "^/p/x", "^/c/cat-", "^
 PATHS = ["/", "/c/cat", "/c/cat-litter/", "/c/ct", "/c/catt", "/p/x", "", "/c.x", "/c/cot",
          "/C/cat"]
 
-# A rule: (type, parameters); "in segment" names an earlier segment by its position.
-RULES = st.one_of(
-    st.tuples(st.just("country"), st.lists(st.sampled_from(COUNTRIES), max_size=2)),
+# A rule: (type, parameters); "in segment" names an earlier segment by its position. The
+# rules on cheap request facts (each keys a campaign), then the others.
+ON_REQUEST_FACTS = (
     st.tuples(st.just("device"), st.lists(st.sampled_from(DEVICES), min_size=1, max_size=2)),
     st.tuples(st.just("language"), st.lists(st.sampled_from(LANGUAGES[:-1]), min_size=1,
                                             max_size=2)),
@@ -59,6 +68,10 @@ RULES = st.one_of(
     st.tuples(st.just("category"), st.lists(st.sampled_from(CATEGORIES), min_size=1,
                                             max_size=2)),
     st.tuples(st.just("path"), st.sampled_from(PATTERNS)),
+)
+RULES = st.one_of(
+    st.tuples(st.just("country"), st.lists(st.sampled_from(COUNTRIES), max_size=2)),
+    *ON_REQUEST_FACTS,
     st.tuples(st.just("visits"), st.integers(1, 3)),
     st.tuples(st.just("in_segment"), st.integers(0, 5)),
 )
@@ -87,15 +100,39 @@ def segments_of(rules: st.SearchStrategy, min_rules: int = 0) -> st.SearchStrate
 
 
 SEGMENTS = segments_of(st.one_of(RULES, HISTORY_RULES))
-CAMPAIGNS = st.lists(st.fixed_dictionaries({
-    "slot": st.sampled_from(["hero", "popup"]),
-    "priority": st.integers(0, 3),
-    "segments": st.lists(st.integers(0, 5), max_size=3, unique=True),
-    "holdout": st.sampled_from([0, 0, 50]),
-    "variants": st.integers(0, 2),
-    "status": st.sampled_from(["live"] * 6 + ["paused"]),
-    "flag": st.sampled_from([""] * 4 + ["beta"]),
-}), min_size=1, max_size=10)
+# Keyed audiences: live segments of one to two rules (none negated) on the cheap facts,
+# each campaign aimed at one of them. With the generators above, whose audiences are mostly
+# everybody, negated, any-of or several segments, a campaign keyed on the language, the
+# device or the path hardly ever wins (an index that left such campaigns out wrongly went
+# unseen); here they win in most runs, and test_a_campaign_keyed_on_a_fact_wins_... below
+# makes each fact's keyed campaign win for certain.
+KEYED_SEGMENTS = st.lists(st.fixed_dictionaries({
+    "match": st.just("all"), "kind": st.just("live"), "enabled": st.just(True),
+    "rules": st.lists(st.tuples(st.one_of(
+        st.tuples(st.just("country"), st.lists(st.sampled_from(COUNTRIES), min_size=1,
+                                               max_size=2)),
+        *ON_REQUEST_FACTS,
+        st.tuples(st.just("cart"), st.sampled_from([25, 10, 40])),
+        st.tuples(st.just("orders"), st.tuples(st.integers(1, 2), st.none())),
+        st.tuples(st.just("purchased"), st.sampled_from(CATEGORIES)),
+    ), st.just(False)), min_size=1, max_size=2),
+}), min_size=1, max_size=6)
+
+
+def campaigns_of(min_segments: int = 0, max_segments: int = 3) -> st.SearchStrategy:
+    return st.lists(st.fixed_dictionaries({
+        "slot": st.sampled_from(["hero", "popup"]),
+        "priority": st.integers(0, 3),
+        "segments": st.lists(st.integers(0, 5), min_size=min_segments,
+                             max_size=max_segments, unique=True),
+        "holdout": st.sampled_from([0, 0, 50]),
+        "variants": st.integers(0, 2),
+        "status": st.sampled_from(["live"] * 6 + ["paused"]),
+        "flag": st.sampled_from([""] * 4 + ["beta"]),
+    }), min_size=1, max_size=10)
+
+
+CAMPAIGNS = campaigns_of()
 VISITORS = st.lists(st.fixed_dictionaries({
     "country": st.sampled_from([None, *COUNTRIES, "FR"]),
     "device": st.sampled_from(DEVICES),
@@ -116,31 +153,38 @@ VISITORS = st.lists(st.fixed_dictionaries({
 }), min_size=1, max_size=12)
 
 
-def make_rule(kind: str, value, negate: bool, segments: list[Segment]):
+def make_rule(kind: str, value, negate: bool, segment: Segment, position: int,
+              segments: list[Segment]) -> None:
+    """Save the rule ``(kind, value)`` in ``segment`` through its factory; an "in segment"
+    rule names an earlier segment only (no cycle), so the first segment gets none."""
     if kind == "in_segment":
-        if not segments:  # only earlier segments: no cycle
-            return None
-        return InSegmentRule(other=segments[value % len(segments)], negate=negate)
-    rule = {
-        "country": lambda: CountryRule(countries=value),
-        "device": lambda: DeviceRule(devices=value),
-        "language": lambda: LanguageRule(languages=value),
-        "logged_in": lambda: LoggedInRule(),
-        "category": lambda: CurrentCategoryRule(category_ids=[str(v) for v in value]),
-        "path": lambda: PathRule(pattern=value),
-        "visits": lambda: VisitCountRule(minimum=value),
-        "cart": lambda: CartValueRule(minimum=Decimal(value)),
-        "cart_at_most": lambda: CartValueRule(maximum=Decimal(value)),
-        "orders": lambda: OrderCountRule(minimum=value[0], maximum=value[1]),
-        "spent": lambda: TotalSpentRule(minimum=Decimal(value[0]),
-                                        maximum=None if value[1] is None else Decimal(value[1])),
-        "days": lambda: DaysSinceLastOrderRule(minimum=value),
-        "average": lambda: AverageOrderValueRule(minimum=Decimal(value)),
-        "purchased": lambda: PurchasedRule(category_ids=[str(value)]),
-        "codes": lambda: UsedDiscountCodeRule(minimum=value),
-    }[kind]()
-    rule.negate = negate
-    return rule
+        if segments:
+            InSegmentRuleFactory(segment=segment, position=position, negate=negate,
+                                 other=segments[value % len(segments)])
+        return
+    made, fields = RULE_FACTORIES[kind]
+    made(segment=segment, position=position, negate=negate, **fields(value))
+
+
+#: A generated rule's kind: its factory, and the factory's fields from the generated value.
+RULE_FACTORIES = {
+    "country": (CountryRuleFactory, lambda v: {"countries": v}),
+    "device": (DeviceRuleFactory, lambda v: {"devices": v}),
+    "language": (LanguageRuleFactory, lambda v: {"languages": v}),
+    "logged_in": (LoggedInRuleFactory, lambda v: {}),
+    "category": (CurrentCategoryRuleFactory, lambda v: {"category_ids": [str(c) for c in v]}),
+    "path": (PathRuleFactory, lambda v: {"pattern": v}),
+    "visits": (VisitCountRuleFactory, lambda v: {"minimum": v}),
+    "cart": (CartValueRuleFactory, lambda v: {"minimum": Decimal(v)}),
+    "cart_at_most": (CartValueRuleFactory, lambda v: {"maximum": Decimal(v)}),
+    "orders": (OrderCountRuleFactory, lambda v: {"minimum": v[0], "maximum": v[1]}),
+    "spent": (TotalSpentRuleFactory, lambda v: {
+        "minimum": Decimal(v[0]), "maximum": None if v[1] is None else Decimal(v[1])}),
+    "days": (DaysSinceLastOrderRuleFactory, lambda v: {"minimum": v}),
+    "average": (AverageOrderValueRuleFactory, lambda v: {"minimum": Decimal(v)}),
+    "purchased": (PurchasedRuleFactory, lambda v: {"category_ids": [str(v)]}),
+    "codes": (UsedDiscountCodeRuleFactory, lambda v: {"minimum": v}),
+}
 
 
 def save_book(segment_specs: list[dict], campaign_specs: list[dict]) -> list[Segment]:
@@ -149,10 +193,7 @@ def save_book(segment_specs: list[dict], campaign_specs: list[dict]) -> list[Seg
         segment = SegmentFactory(name=f"S{n}", slug=f"s{n}", match=spec["match"],
                                  kind=spec["kind"], enabled=spec["enabled"])
         for position, ((kind, value), negate) in enumerate(spec["rules"]):
-            rule = make_rule(kind, value, negate, segments)
-            if rule is not None:
-                rule.segment, rule.position = segment, position
-                rule.save()
+            make_rule(kind, value, negate, segment, position, segments)
         segments.append(segment)
     slots = {"hero": SlotFactory(key="hero", kind="banner"),
              "popup": SlotFactory(key="popup", kind="popup")}
@@ -190,12 +231,14 @@ def outcome(decision) -> tuple:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("segment_strategy", [
-    SEGMENTS, segments_of(HISTORY_RULES, min_rules=1)], ids=["every-rule", "history-and-cart"])
-def test_the_indexed_walk_decides_as_the_plain_walk(segment_strategy):
+@pytest.mark.parametrize(("segment_strategy", "campaign_strategy"), [
+    (SEGMENTS, CAMPAIGNS), (segments_of(HISTORY_RULES, min_rules=1), CAMPAIGNS),
+    (KEYED_SEGMENTS, campaigns_of(1, 1)),
+], ids=["every-rule", "history-and-cart", "keyed"])
+def test_the_indexed_walk_decides_as_the_plain_walk(segment_strategy, campaign_strategy):
     @settings(max_examples=100, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(segment_strategy, CAMPAIGNS, VISITORS)
+    @given(segment_strategy, campaign_strategy, VISITORS)
     def same_decisions(segment_specs, campaign_specs, visitors):
         with transaction.atomic():
             segments = save_book(segment_specs, campaign_specs)
@@ -210,6 +253,13 @@ def test_the_indexed_walk_decides_as_the_plain_walk(segment_strategy):
             transaction.set_rollback(True)
 
     same_decisions()
+
+
+def keyed_on(slot, campaign) -> set[str]:
+    """The facts the index keys ``campaign`` of ``slot`` on (none for no campaign)."""
+    if campaign is None:
+        return set()
+    return {fact for fact, _values in slot.index.keys[slot.campaigns.index(campaign)]}
 
 
 @pytest.mark.django_db
@@ -256,6 +306,51 @@ def test_the_index_leaves_out_history_and_cart_campaigns_a_visitor_cannot_be_in(
     assert names(cart_total=10) == ["Big carts", "Never ordered", "Small carts"]
     assert names(profile={"order_count": 0}) == [
         "Bought cats", "Buyers", "Never ordered", "Small carts"]
+
+
+#: Per cheap fact: a rule that keys a campaign on it, a visitor who meets the rule and one
+#: who does not.
+KEYED_BY = {
+    "country": (CountryRuleFactory, {"countries": ["NL"]}, {"country": "nl"},
+                {"country": "BE"}),
+    "language": (LanguageRuleFactory, {"languages": ["nl"]}, {"language": "nl-BE"},
+                 {"language": "en"}),
+    "category": (CurrentCategoryRuleFactory, {"category_ids": ["2"]}, {"category_ids": (2,)},
+                 {"category_ids": (3,)}),
+    "path": (PathRuleFactory, {"pattern": "^/c/cat"}, {"path": "/c/cat-litter/"},
+             {"path": "/p/x"}),
+    "device": (DeviceRuleFactory, {"devices": ["tablet"]}, {"device": "tablet"},
+               {"device": "mobile"}),
+    "logged_in": (LoggedInRuleFactory, {}, {"is_authenticated": True},
+                  {"is_authenticated": False}),
+    "customer": (OrderCountRuleFactory, {"minimum": 1},
+                 {"is_authenticated": True, "profile": {"order_count": 2}}, {}),
+    "cart": (CartValueRuleFactory, {"minimum": Decimal("10")}, {"cart_total": 30},
+             {"cart_total": 0}),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fact", FACTS)
+def test_a_campaign_keyed_on_a_fact_wins_for_a_visitor_who_meets_it(fact):
+    """The property above rarely sees a keyed campaign win; here each cheap fact does, so an
+    index that read one of them wrongly (and left out a campaign the visitor is in) fails."""
+    made, fields, meets, misses = KEYED_BY[fact]
+    hero = SlotFactory(key="hero", kind="banner")
+    segment = SegmentFactory(name="Keyed", slug="keyed")
+    made(segment=segment, **fields)
+    CampaignFactory(slot=hero, name="Keyed", priority=1, segments=[segment])
+    CampaignFactory(slot=hero, name="Everybody", priority=0)
+    book = rulebook.build("keyed")
+    assert keyed_on(book.slots["hero"], book.slots["hero"].campaigns[0]) == {fact}
+
+    for facts, winner in ((meets, "Keyed"), (misses, "Everybody")):
+        plain, indexed = (make_context(rulebook=book, **facts) for _ in range(2))
+        decision = choose("hero", indexed)
+        assert decision.campaign.name == winner
+        assert outcome(decision) == outcome(choose("hero", plain, explain=True))
+    assert [c.name for c in book.slots["hero"].index.candidates(
+        make_context(rulebook=book, **misses))] == ["Everybody"]
 
 
 @pytest.mark.parametrize(("pattern", "prefix"), [
