@@ -238,6 +238,7 @@ def _event_buffer_setting() -> list:
             return [Error(f"{setting} needs the redis package, which is not installed.",
                           hint="pip install 'django-personalization[redis]'",
                           id="personalization.E042")]
+    per_process = backend == "django.core.cache.backends.locmem.LocMemCache"
     if name == "memory" and not _celery_runs_in_process():
         return [Error(
             f"{setting} keeps each web process's events in its own memory, but Celery runs "
@@ -245,6 +246,17 @@ def _event_buffer_setting() -> list:
             hint='Use None (the default) or "cache" or "redis" with a worker; "memory" '
                  "suits a single process with CELERY_TASK_ALWAYS_EAGER = True (tests, a "
                  "demo).",
+            id="personalization.E043")]
+    if name in (None, "cache") and per_process and not _celery_runs_in_process():
+        # The default follows the cache: "memory" with LocMemCache. Either way the events
+        # wait in the web process, where the worker's flush never finds them.
+        return [Error(
+            f"{setting} with the {alias!r} cache, a per-process LocMemCache, keeps each web "
+            "process's events in its own memory, but Celery runs the flush in a worker, "
+            "which never sees them: every impression and visit would be lost.",
+            hint="Make the CACHE_ALIAS cache a shared one (Django's RedisCache, which the "
+                 "events then wait in), or set CELERY_TASK_ALWAYS_EAGER = True for a single "
+                 "process (tests, a demo).",
             id="personalization.E043")]
     return []
 

@@ -67,6 +67,27 @@ def test_the_memory_buffer_with_a_celery_worker_stops_start_up(settings):
         current_app.conf.task_always_eager = eager
 
 
+@pytest.mark.parametrize("name", [None, "cache"])
+def test_a_local_memory_cache_with_a_celery_worker_stops_start_up(settings, name):
+    """The default buffer follows the cache: with LocMemCache, the events would wait in each
+    web process, and a worker's flush would never find one of them."""
+    from celery import current_app
+
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "EVENT_BUFFER": name}
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        with pytest.raises(SystemCheckError, match="personalization.E043") as raised:
+            call_command("check")
+        assert "RedisCache" in str(raised.value)
+        current_app.conf.task_always_eager = True  # one process: the flush runs in it
+        call_command("check")
+    finally:
+        current_app.conf.task_always_eager = eager
+
+
 @pytest.mark.parametrize("name", [None, "memory", "cache", "redis"])
 def test_every_event_buffer_passes_where_it_can_work(settings, name):
     # The tests' cache is Redis and Celery runs eagerly (set here: a worker test may have
