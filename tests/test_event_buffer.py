@@ -160,3 +160,23 @@ def test_without_the_sender_thread_a_response_pushes_what_waited_too_long(settin
     buffer_events(rows(2, 1))  # the oldest waited too long: this response pushes all
     assert client.llen(key) == 3
     assert flush_events() == 3
+
+
+def test_a_process_without_redis_installed_exits_quietly():
+    """A shop on the core install (no redis package) and a local-memory cache: a management
+    command, a web worker or a shell exits without a traceback about Redis, which it never
+    used (the Redis buffer's exit hook sends only what it holds)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.modules['redis'] = None  # as if not installed\n"
+              "import django; django.setup()\n"
+              "from django.core.management import call_command\n"
+              "call_command('check', '--fail-level', 'ERROR')\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "demo_shop.settings", "REDIS_URL": "",
+           "CELERY_BROKER_URL": ""}
+    done = subprocess.run([sys.executable, "-c", script], env=env, timeout=60,
+                          capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stderr
+    assert "Redis" not in done.stderr and "Traceback" not in done.stderr, done.stderr

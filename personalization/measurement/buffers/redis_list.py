@@ -163,14 +163,14 @@ class _Outbox:
 
     def send(self) -> None:
         """Push the rows gathered so far (one RPUSH)."""
-        from redis.exceptions import ResponseError
-
         with self.send_lock:
             with self.lock:
                 rows, self.rows = self.rows, []
                 target = self.target
             if not rows or target is None:
-                return
+                return  # nothing to push (a process that never used Redis, at exit)
+            from redis.exceptions import ResponseError
+
             try:
                 waiting = target.client.rpush(target.key, *[json.dumps(r) for r in rows])
             except ResponseError:  # e.g. out of memory: Redis did not take them
