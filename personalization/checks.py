@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.apps import apps
@@ -82,6 +83,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
     errors += _popup_settings()
     errors += _reports_database()
     errors += _event_buffer_setting()
+    errors += _missing_packages()
     if app_settings.raw("GEOIP_PATH"):
         try:
             import geoip2  # noqa: F401
@@ -259,6 +261,40 @@ def _event_buffer_setting() -> list:
                  "process (tests, a demo).",
             id="personalization.E043")]
     return []
+
+
+#: Configured parts that need a package of an extra: the package and the extra.
+TWILIO_BACKENDS = "personalization.messaging.channels.twilio."
+REDIS_SCHEMES = ("redis", "rediss", "sentinel")
+
+
+def _missing_packages() -> list:
+    """A part the settings configure whose package is not installed (the core install has
+    neither redis nor twilio): said at start-up, not found by the first order or page."""
+    from celery import _state
+
+    needs: list[tuple[str, str, str]] = []  # (what, package, extra)
+    broker = str(_state.get_current_app().conf.broker_url or "")
+    scheme = broker.split("://", 1)[0].lower()
+    if scheme in REDIS_SCHEMES and not _celery_runs_in_process():
+        needs.append((f"Celery's broker ({scheme}://)", "redis", "redis"))
+    for alias, cache in getattr(settings, "CACHES", {}).items():
+        if cache.get("BACKEND") == "django.core.cache.backends.redis.RedisCache":
+            needs.append((f"The {alias!r} cache (Django's RedisCache)", "redis", "redis"))
+    sms = app_settings.raw("SMS_BACKEND")
+    path = sms if isinstance(sms, str) else f"{getattr(sms, '__module__', '')}."
+    if path.startswith(TWILIO_BACKENDS):
+        needs.append((f"settings.{SETTING_NAME}['SMS_BACKEND'] (Twilio)", "twilio", "twilio"))
+    errors = []
+    for what, package, extra in dict.fromkeys(needs):
+        try:
+            import_module(package)
+        except ImportError:
+            errors.append(Error(
+                f"{what} needs the {package} package, which is not installed.",
+                hint=f"pip install 'django-personalization[{extra}]'",
+                id="personalization.E044"))
+    return errors
 
 
 def _celery_runs_in_process() -> bool:

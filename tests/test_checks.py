@@ -1,5 +1,6 @@
 """System checks a developer sees at start-up."""
 
+import sys
 from dataclasses import replace
 
 import pytest
@@ -65,6 +66,53 @@ def test_the_memory_buffer_with_a_celery_worker_stops_start_up(settings):
             call_command("check")
     finally:
         current_app.conf.task_always_eager = eager
+
+
+# -- parts configured without their package (E044) ---------------------------------------
+
+
+def redis_cache(settings):
+    settings.CACHES = {**settings.CACHES, "sessions": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/3", "OPTIONS": {"socket_timeout": 1,
+                                                            "socket_connect_timeout": 1}}}
+
+
+def redis_broker(settings):
+    from celery import current_app
+
+    current_app.conf.broker_url = "redis://127.0.0.1:6379/4"
+    current_app.conf.task_always_eager = False
+
+
+def twilio_sms(settings):
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "SMS_BACKEND":
+                                "personalization.messaging.channels.twilio.SmsBackend"}
+
+
+@pytest.mark.parametrize(("configure", "package", "names"), [
+    (redis_cache, "redis", "The 'sessions' cache (Django's RedisCache)"),
+    (redis_broker, "redis", "Celery's broker (redis://)"),
+    (twilio_sms, "twilio", "SMS_BACKEND'] (Twilio)"),
+], ids=["redis-cache", "redis-broker", "twilio-sms"])
+def test_a_part_configured_without_its_package_stops_start_up_naming_the_extra(
+        settings, monkeypatch, configure, package, names):
+    """The core install has neither redis nor twilio: a shop that configures a part needing
+    one learns it at start-up, with the extra to install, not from a misleading error on its
+    first order or a cache that silently never answers."""
+    from celery import current_app
+
+    saved = current_app.conf.broker_url, current_app.conf.task_always_eager
+    try:
+        configure(settings)
+        call_command("check")  # installed: fine
+        monkeypatch.setitem(sys.modules, package, None)  # as on the core install
+        with pytest.raises(SystemCheckError, match="personalization.E044") as raised:
+            call_command("check")
+    finally:
+        current_app.conf.broker_url, current_app.conf.task_always_eager = saved
+    assert names in str(raised.value)
+    assert f"pip install 'django-personalization[{package}]'" in str(raised.value)
 
 
 @pytest.mark.parametrize("name", [None, "cache"])
