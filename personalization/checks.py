@@ -121,6 +121,12 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list:
                 id="personalization.E005",
             )
         )
+    if _api_is_routed() and not apps.is_installed("rest_framework"):
+        errors.append(Error(
+            "The REST API (personalization.api.urls) is in the URLconf, but 'rest_framework' "
+            "is not in INSTALLED_APPS: a browser that opens an API address gets a server "
+            "error (TemplateDoesNotExist: rest_framework/api.html).",
+            hint="Add 'rest_framework' to INSTALLED_APPS.", id="personalization.E045"))
     for required in ("polymorphic", "waffle", "django.contrib.contenttypes"):
         if not apps.is_installed(required):
             errors.append(
@@ -130,6 +136,17 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list:
                 )
             )
     return errors
+
+
+def _api_is_routed() -> bool:
+    """Whether the project's URLconf includes the app's REST API."""
+    from django.urls import reverse
+
+    try:
+        reverse("personalization_api:events")
+    except Exception:  # not included, or a URLconf that does not load (Django's checks say)
+        return False
+    return True
 
 
 #: Settings that must be a number in a range: name, low, high, unit, hint, check id.

@@ -290,3 +290,13 @@ def test_a_wrong_publish_timeout_stops_start_up(settings, timeout):
     settings.PERSONALIZATION = {**settings.PERSONALIZATION, "PUBLISH_TIMEOUT": timeout}
     with pytest.raises(SystemCheckError, match="personalization.E015"):
         call_command("check")
+
+
+def test_the_api_routed_without_rest_framework_installed_stops_start_up(settings):
+    """A browser opening an API address would get a 500 (DRF's browsable page needs its
+    templates): said at start-up instead."""
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS
+                               if app != "rest_framework"]
+    with pytest.raises(SystemCheckError, match="personalization.E045") as raised:
+        call_command("check")
+    assert "Add 'rest_framework' to INSTALLED_APPS" in str(raised.value)
