@@ -147,16 +147,30 @@ class VariantChildInline(StackedPolymorphicInline.Child):
     def get_formset_child(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         """The variant's form, with its texts in the site's other languages."""
         languages = other_languages() if self.model.translatable else []
-        if languages:
+        if languages and may_edit_variants(request, obj):
             kwargs.setdefault("form", translated_form(self.model, self.form, languages))
         return super().get_formset_child(request, obj, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        """A running experiment's weights are locked, like its holdout."""
+        """A running experiment's weights are locked, like its holdout; staff who may only
+        view the campaign see every field as text (django-polymorphic's inline shows the
+        fields as inputs otherwise, though a post would be refused)."""
+        if not may_edit_variants(request, obj):
+            return [f.name for f in self.model._meta.fields if f.editable and not
+                    f.auto_created and f.name not in ("campaign", "polymorphic_ctype")]
         fields = list(super().get_readonly_fields(request, obj))
         if isinstance(obj, Campaign) and open_run(obj) is not None:
             fields.append("weight")
         return fields
+
+
+def may_edit_variants(request: HttpRequest, campaign: Any) -> bool:
+    """The variants are the campaign's content, not a model staff are given on its own:
+    who may change the campaign (or add one) edits them, who may view it sees them.
+    Django's default would ask for the variant model's own permissions, which no role
+    grants."""
+    action = "change" if campaign is not None else "add"
+    return request.user.has_perm(f"personalization.{action}_campaign")
 
 
 class VariantInline(StackedPolymorphicInline):
@@ -167,6 +181,20 @@ class VariantInline(StackedPolymorphicInline):
     formset = VariantFormSet
     verbose_name = _("variant")
     verbose_name_plural = _("variants")
+
+    # The campaign's permissions, not the variant model's (see may_edit_variants).
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (request.user.has_perm("personalization.view_campaign")
+                or may_edit_variants(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_edit_variants(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_edit_variants(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_edit_variants(request, obj)
 
     def get_child_inlines(self) -> list[type[VariantChildInline]]:
         return [type(f"{cls.__name__}Inline", (VariantChildInline,),

@@ -300,3 +300,57 @@ def test_with_djangos_default_languages_the_form_asks_only_for_languages_in_use(
     assert "Headline (Dutch)" in page and "Headline (Frisian)" in page
     assert 'value="Hoi"' in page
     assert "(German)" not in page
+
+
+def staff_with(client, *codenames):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="personalization",
+                                                        codename__in=codenames))
+    client.force_login(user)
+    return client
+
+
+def test_staff_who_may_view_a_campaign_see_its_variants_read_only(client):
+    """The variants are the campaign's content: "view campaign" shows them (before, only the
+    variant model's own permissions did, which no role grants)."""
+    campaign = CampaignFactory(variants=("Warm paws, cold days",))
+    viewer = staff_with(client, "view_campaign")
+
+    page = viewer.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Warm paws, cold days" in html
+    assert 'name="variants-0-headline"' not in html  # shown, not editable
+
+
+def test_staff_who_may_change_a_campaign_edit_its_variants(client):
+    campaign = CampaignFactory(slot=SlotFactory(kind="banner"), variants=("Warm paws",),
+                               status="draft")
+    variant = campaign.variants.get()
+    editor = staff_with(client, "view_campaign", "change_campaign")
+    url = f"/admin/personalization/campaign/{campaign.pk}/change/"
+    assert 'name="variants-0-headline"' in editor.get(url).content.decode()
+
+    data = campaign_data(campaign.slot, [(BannerVariant, {
+        "id": str(variant.pk), "campaign": str(campaign.pk), "name": variant.name,
+        "weight": "1", "headline": "Cold paws, warm boots", "link": "/c/winter/",
+        "cta_label": "Shop now"})], name=campaign.name)
+    data["variants-INITIAL_FORMS"] = "1"
+    response = editor.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert BannerVariant.objects.get(pk=variant.pk).headline == "Cold paws, warm boots"
+
+
+def test_staff_who_may_add_a_campaign_give_it_variants(client, banner_slot):
+    editor = staff_with(client, "view_campaign", "add_campaign")
+
+    response = editor.post(ADD_URL, campaign_data(banner_slot, [BANNER]))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Campaign.objects.get().variants.get().headline == "Warm paws, cold days"
