@@ -55,7 +55,8 @@ class PersonalizationMiddleware:
         request.visitor = ctx  # type: ignore[attr-defined]
         token = _current_request.set(request)
         try:
-            response = self.get_response(request)
+            with preview.in_chosen_language(ctx, request):
+                response = self.get_response(request)
         finally:
             _current_request.reset(token)
         if self._is_asset(request):

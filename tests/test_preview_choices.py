@@ -1,4 +1,5 @@
-"""A preview on purpose: a chosen variant or the control, a country and a device; and any
+"""A preview on purpose: a chosen variant or the control, a country, a device and a language;
+and any
 page, the cart and checkout included, for a segment (a sample cart) or a customer (his)."""
 
 from urllib.parse import parse_qs, urlsplit
@@ -7,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from demo_shop.orders.models import SavedCart
-from personalization.rules import CountryRule, DeviceRule, PathRule
+from personalization.rules import CountryRule, DeviceRule, LanguageRule, PathRule
 from personalization.touchpoints import preview
 from tests.factories import (
     BannerVariantFactory,
@@ -145,3 +146,37 @@ def test_a_redirect_in_a_preview_stays_in_the_preview(client, staff, django_user
     assert location.path == "/cart/"
     assert preview.unsign(parse_qs(location.query)["pz_preview"][0]) == target
     assert 'id="pz-preview"' in client.get(response["Location"]).content.decode()
+
+
+def test_a_language_can_be_previewed_for_the_whole_page(client, staff, django_user_model):
+    """A Dutch customer's page, previewed by English-speaking staff: the language rules, the
+    variants' texts and the page's own words in Dutch; the panel in the staff's English."""
+    anna = django_user_model.objects.create_user("anna")
+    dutch = SegmentFactory(slug="dutch-readers", rules=[LanguageRule(languages=["nl"])])
+    banner = CampaignFactory(slot=SlotFactory(key="side"), name="Dutch readers",
+                             segments=(dutch,), variants=())
+    BannerVariantFactory(campaign=banner, name="Delivery", headline="Free delivery",
+                         translations={"nl": {"headline": "Gratis bezorging"}})
+    html = open_preview(client, preview.Target(user_id=anna.pk)).content.decode()
+    assert "Gratis bezorging" not in html and "Free delivery" not in html
+    assert '<p class="page-language">en</p>' in html
+
+    html = open_preview(client, preview.Target(user_id=anna.pk, language="nl"),
+                        ).content.decode()
+
+    assert "Gratis bezorging" in html
+    assert '<p class="page-language">nl</p>' in html
+    assert "Language: nl" in html and "Leave the preview" in html  # the panel: English
+    # The next page of the staff member is in his own language again.
+    assert '<p class="page-language">en</p>' in client.get(PAGE).content.decode()
+
+
+def test_the_form_makes_a_link_with_the_chosen_language(admin_client, experiment):
+    form_url = reverse("admin:personalization_preview")
+    assert '<option value="nl">Nederlands</option>' in admin_client.get(form_url).content.decode()
+
+    response = admin_client.get(form_url, {"segment": "shoppers", "path": PAGE,
+                                           "language": "nl"})
+
+    token = parse_qs(urlsplit(response.context["link"]).query)["pz_preview"][0]
+    assert preview.unsign(token) == preview.Target(segment="shoppers", language="nl")

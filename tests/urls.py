@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.urls import include, path
 
-SLOTS_PAGE = """{% load personalization %}<html><body>
+SLOTS_PAGE = """{% load i18n personalization %}<html><body>
+{% get_current_language as language %}<p class="page-language">{{ language }}</p>
 {% personalize "hero" %}<p>Default hero</p>{% endpersonalize %}
 {% personalize "side" %}<p>Default side</p>{% endpersonalize %}
 {% personalize "footer" %}<p>Default footer</p>{% endpersonalize %}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -43,11 +44,17 @@ class PreviewForm(forms.Form):
         help_text=_("Two-letter country code the visitor comes from, e.g. NL. Empty: yours."))
     device = forms.ChoiceField(
         required=False, label=_("Device"), choices=[("", _("Yours")), *DEVICE_CHOICES])
+    language = forms.ChoiceField(
+        required=False, label=_("Language"),
+        help_text=_("The language the whole page is shown in, as the visitor reads it "
+                    "(rules on the language and the variants' texts follow it). Empty: "
+                    "yours."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         variants = (ContentVariant.objects.filter(campaign__status=Campaign.Status.LIVE)
                     .select_related("campaign").order_by("campaign__name", "pk"))
+        self.fields["language"].choices = [("", _("Yours")), *settings.LANGUAGES]
         self.fields["arm"].choices = [
             ("", _("As the visitor is bucketed")),
             ("control", _("Control: the default content")),
@@ -86,7 +93,8 @@ class PreviewForm(forms.Form):
 
     def target(self) -> preview.Target:
         data = self.cleaned_data
-        extra = {"arm": data["arm"], "country": data["country"], "device": data["device"]}
+        extra = {"arm": data["arm"], "country": data["country"], "device": data["device"],
+                 "language": data["language"]}
         if data["customer"] is not None:
             return preview.Target(user_id=data["customer"].pk, **extra)
         return preview.Target(segment=data["segment"].slug, **extra)

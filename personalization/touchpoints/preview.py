@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -12,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_noop
@@ -38,18 +41,20 @@ _SEGMENT_NAMESPACE = uuid.UUID("8d7f0f0e-6a57-4a8e-9a52-4f3e3a3f0c11")
 class Target:
     """Whom a preview simulates: a member of one segment (by slug), or one customer; and,
     when the previewer chose them, the arm (``"control"`` or a variant's id: that variant
-    for its campaign), the country and the device."""
+    for its campaign), the country, the device and the language (of the whole page)."""
 
     segment: str = ""
     user_id: int | None = None
     arm: str = ""
     country: str = ""
     device: str = ""
+    language: str = ""
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = ({"u": self.user_id} if self.user_id is not None
                                 else {"s": self.segment})
-        for key, value in (("a", self.arm), ("c", self.country), ("d", self.device)):
+        for key, value in (("a", self.arm), ("c", self.country), ("d", self.device),
+                           ("l", self.language)):
             if value:
                 data[key] = value
         return data
@@ -59,7 +64,7 @@ class Target:
         if not isinstance(data, dict):
             return None
         extra = {name: data[key] for key, name in (("a", "arm"), ("c", "country"),
-                                                   ("d", "device"))
+                                                   ("d", "device"), ("l", "language"))
                  if isinstance(data.get(key), str)}
         if isinstance(data.get("u"), int):
             return cls(user_id=data["u"], **extra)
@@ -193,6 +198,8 @@ def target_facts(target: Target) -> dict[str, Any] | None:
         facts["country"] = target.country
     if target.device:
         facts["device"] = target.device
+    if target.language:
+        facts["language"] = target.language
     return facts
 
 
@@ -250,6 +257,27 @@ def context_for(request: HttpRequest) -> PreviewContext | None:
     return ctx
 
 
+@contextmanager
+def in_chosen_language(ctx: VisitorContext, request: HttpRequest) -> Iterator[None]:
+    """The page of a preview whose language the previewer chose is made in it (the shop's
+    own words and the variants' texts alike, as the visitor would read it); the panel,
+    added after, stays in the staff member's language. Anything else: as it is."""
+    language = ctx.target.language if isinstance(ctx, PreviewContext) else ""
+    if not language:
+        yield
+        return
+    own = getattr(request, "LANGUAGE_CODE", None)
+    request.LANGUAGE_CODE = language
+    try:
+        with translation.override(language):
+            yield
+    finally:
+        if own is None:
+            del request.LANGUAGE_CODE
+        else:
+            request.LANGUAGE_CODE = own
+
+
 def _segment_name(slug: str) -> str:
     from personalization.engine.rulebook import get_rulebook
 
@@ -292,6 +320,7 @@ def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
     return render_to_string("personalization/preview_panel.html", {
         "title": ctx.title, "rows": rows, "exit_url": without_token(request),
         "arm": target.arm, "country": target.country, "device": target.device,
+        "language": target.language,
         "variant": chosen[0] if chosen else None, "campaign": chosen[1].name if chosen else "",
         "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60})
 
