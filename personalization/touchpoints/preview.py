@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -257,15 +257,20 @@ def context_for(request: HttpRequest) -> PreviewContext | None:
     return ctx
 
 
-@contextmanager
-def in_chosen_language(ctx: VisitorContext, request: HttpRequest) -> Iterator[None]:
+def in_chosen_language(ctx: VisitorContext, request: HttpRequest) -> AbstractContextManager:
     """The page of a preview whose language the previewer chose is made in it (the shop's
     own words and the variants' texts alike, as the visitor would read it); the panel,
-    added after, stays in the staff member's language. Anything else: as it is."""
+    added after, stays in the staff member's language. Any other request: as it is (a
+    shared do-nothing context, so a visitor's page pays no more than a call)."""
     language = ctx.target.language if isinstance(ctx, PreviewContext) else ""
-    if not language:
-        yield
-        return
+    return _in_language(request, language) if language else _AS_IS
+
+
+_AS_IS = nullcontext()
+
+
+@contextmanager
+def _in_language(request: HttpRequest, language: str) -> Iterator[None]:
     own = getattr(request, "LANGUAGE_CODE", None)
     request.LANGUAGE_CODE = language
     try:
