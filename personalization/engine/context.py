@@ -63,7 +63,7 @@ class VisitorContext:
     is_preview = False
 
     def __init__(self, request: HttpRequest | None = None, **facts: Any) -> None:
-        unknown = set(facts) - FACTS - {"flags", "segments"}
+        unknown = {name for name in facts if not self.is_fact(name)} - {"flags", "segments"}
         if unknown:
             raise TypeError(f"Unknown visitor facts: {', '.join(sorted(unknown))}")
         self.request = request
@@ -80,7 +80,7 @@ class VisitorContext:
     # -- the context's API for the rest of the app ----------------------------------------
     def set_fact(self, name: str, value: Any) -> None:
         """Replace a fact for the rest of the request (a consent chosen on this request)."""
-        if name not in FACTS:
+        if not self.is_fact(name):
             raise AttributeError(name)
         self.__dict__[name] = value
         self._forget_answers()
@@ -89,7 +89,7 @@ class VisitorContext:
         """Work these facts out again on next use (the user has just logged in); a fact
         given to the context stays as given."""
         for name in names:
-            if name not in FACTS:
+            if not self.is_fact(name):
                 raise AttributeError(name)
             self.__dict__.pop(name, None)
             if name in self._given:
@@ -102,6 +102,11 @@ class VisitorContext:
         self._answers.clear()
         self._errors.clear()
         self._verdicts.clear()
+
+    @classmethod
+    def is_fact(cls, name: str) -> bool:
+        """Whether ``name`` is one of the facts: the context's cached properties."""
+        return isinstance(getattr(cls, name, None), cached_property)
 
     def is_loaded(self, name: str) -> bool:
         """Whether the fact was worked out, given or set on this request: a cookie that
@@ -413,7 +418,3 @@ class VisitorContext:
 _SIMULATED_IN = Reason(gettext_noop("simulated membership"))
 _SIMULATED_OUT = Reason(gettext_noop("simulated: not a member"))
 _IN_A_CYCLE = Verdict(False, Reason(gettext_noop("in a cycle of 'in segment' rules")))
-
-#: The facts' names: the context's cached properties.
-FACTS = frozenset(name for name, value in vars(VisitorContext).items()
-                  if isinstance(value, cached_property))
