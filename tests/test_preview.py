@@ -83,6 +83,19 @@ def test_a_segments_preview_is_never_in_the_global_holdout(client, staff, cat_ca
     assert "global holdout" not in html
 
 
+def test_whoever_asks_a_segments_preview_hears_it_is_not_in_the_global_holdout(settings):
+    """Not only the decisions: the shop's own question (the demo's "this browser is in the
+    global holdout" note) gets the same answer for a segment's simulated visitor."""
+    from personalization.engine.decide import in_global_holdout
+    from personalization.testing import make_context
+
+    settings.PERSONALIZATION = {**settings.PERSONALIZATION, "GLOBAL_HOLDOUT_PERCENT": 100}
+    visitor = "00000000-0000-0000-0000-000000000007"
+
+    assert in_global_holdout(make_context(visitor_id=visitor))
+    assert not in_global_holdout(make_context(visitor_id=visitor, segments={"cat-lovers"}))
+
+
 def test_the_staff_members_own_consent_banner_is_not_in_the_preview(client, staff,
                                                                      cat_campaign):
     """The previewed visitor has chosen; the banner would keep his popups from opening."""

@@ -161,12 +161,14 @@ def test_a_language_can_be_previewed_for_the_whole_page(client, staff, django_us
     assert "Gratis bezorging" not in html and "Free delivery" not in html
     assert '<p class="page-language">en</p>' in html
 
-    html = open_preview(client, preview.Target(user_id=anna.pk, language="nl"),
-                        ).content.decode()
+    response = open_preview(client, preview.Target(user_id=anna.pk, language="nl"))
 
+    html = response.content.decode()
     assert "Gratis bezorging" in html
     assert '<p class="page-language">nl</p>' in html
+    assert response["Content-Language"] == "nl"
     assert "Language: nl" in html and "Leave the preview" in html  # the panel: English
+    assert 'data-pz-preview lang="en"' in html  # and says so, for a screen reader
     # The next page of the staff member is in his own language again.
     assert '<p class="page-language">en</p>' in client.get(PAGE).content.decode()
 

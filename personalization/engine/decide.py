@@ -133,9 +133,7 @@ def _decide(slot_key: str, ctx: VisitorContext, page: Page, explain: bool = Fals
         return Decision(slot=slot_key, notes=[
             Reason(gettext_noop("no slot '{}' is defined"), (slot_key,))])
     if page.held_out is None:
-        # A segment's preview (or explain's) stands for its members, not for one visitor:
-        # the global holdout, a share of real visitors, is not theirs to be in.
-        page.held_out = ctx.simulated_segments is None and in_global_holdout(ctx)
+        page.held_out = in_global_holdout(ctx)
     if page.held_out:
         return Decision(slot=slot_key, slot_kind=slot.kind, notes=[Reason(
             gettext_noop("in the global holdout ({}% of visitors see no personalization), "
@@ -186,8 +184,10 @@ def _walked(slot: CompiledSlot, ctx: VisitorContext, explain: bool
 
 def in_global_holdout(ctx: VisitorContext) -> bool:
     """Whether the visitor is in the share that sees no personalization anywhere (sticky,
-    by his canonical visitor id; a visitor who is not remembered is never held out)."""
-    return ctx.remembered and held_out(ctx.bucket_id)
+    by his canonical visitor id; a visitor who is not remembered is never held out). A
+    segment's preview (or explain's) stands for its members, not for one visitor: the
+    global holdout, a share of real visitors, is not theirs to be in."""
+    return ctx.simulated_segments is None and ctx.remembered and held_out(ctx.bucket_id)
 
 
 def held_out(bucket_id: object, share: float | None = None) -> bool:

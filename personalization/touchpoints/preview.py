@@ -327,13 +327,16 @@ def render_panel(ctx: PreviewContext, request: HttpRequest) -> str:
         "arm": target.arm, "country": target.country, "device": target.device,
         "language": target.language,
         "variant": chosen[0] if chosen else None, "campaign": chosen[1].name if chosen else "",
-        "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60})
+        "max_age_minutes": app_settings.PREVIEW_MAX_AGE // 60,
+        "panel_language": translation.get_language()})
 
 
 def finish(ctx: PreviewContext, request: HttpRequest, response: HttpResponse) -> None:
     """Never cached, and the panel of decisions added before ``</body>`` of an HTML page."""
     response["Cache-Control"] = "private, no-store"
     patch_vary_headers(response, ("Cookie",))
+    if ctx.target.language:  # the page's (LocaleMiddleware sets it only where none is)
+        response["Content-Language"] = ctx.target.language
     location = response.get("Location", "")
     if 300 <= response.status_code < 400 and location.startswith("/") \
             and url_has_allowed_host_and_scheme(location, None):
