@@ -156,12 +156,29 @@ class VariantChildInline(StackedPolymorphicInline.Child):
         view the campaign see every field as text (django-polymorphic's inline shows the
         fields as inputs otherwise, though a post would be refused)."""
         if not may_edit_variants(request, obj):
-            return [f.name for f in self.model._meta.fields if f.editable and not
-                    f.auto_created and f.name not in ("campaign", "polymorphic_ctype")]
+            shown = [f.name for f in self.model._meta.fields if f.editable and not
+                     f.auto_created and f.name not in ("campaign", "polymorphic_ctype")]
+            if self.model.translatable and other_languages():
+                shown.append("texts_in_other_languages")
+            return shown
         fields = list(super().get_readonly_fields(request, obj))
         if isinstance(obj, Campaign) and open_run(obj) is not None:
             fields.append("weight")
         return fields
+
+    @admin.display(description=_("Texts in other languages"))
+    def texts_in_other_languages(self, variant: Any) -> str:
+        """The variant's texts in the shop's other languages, for staff who may only view
+        it (an editor gets a field for each)."""
+        names = dict(other_languages())
+        rows = [(f"{capfirst(self.model._meta.get_field(name).verbose_name)} "
+                 f"({names.get(code, code)})", text)
+                for code, texts in sorted((getattr(variant, "translations", None)
+                                           or {}).items())
+                for name, text in texts.items() if name in self.model.translatable and text]
+        if not rows:
+            return "–"
+        return format_html_join("", "<p><strong>{}</strong>: {}</p>", rows)
 
 
 def may_edit_variants(request: HttpRequest, campaign: Any) -> bool:

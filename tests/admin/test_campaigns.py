@@ -318,6 +318,9 @@ def test_staff_who_may_view_a_campaign_see_its_variants_read_only(client):
     """The variants are the campaign's content: "view campaign" shows them (before, only the
     variant model's own permissions did, which no role grants)."""
     campaign = CampaignFactory(variants=("Warm paws, cold days",))
+    variant = campaign.variants.get()
+    variant.translations = {"nl": {"headline": "Warme poten, koude dagen"}}
+    variant.save()
     viewer = staff_with(client, "view_campaign")
 
     page = viewer.get(f"/admin/personalization/campaign/{campaign.pk}/change/")
@@ -325,7 +328,9 @@ def test_staff_who_may_view_a_campaign_see_its_variants_read_only(client):
     html = page.content.decode()
     assert page.status_code == 200
     assert "Warm paws, cold days" in html
+    assert "<strong>Headline (Nederlands)</strong>: Warme poten, koude dagen" in html
     assert 'name="variants-0-headline"' not in html  # shown, not editable
+    assert 'name="variants-0-headline__nl"' not in html
 
 
 def test_staff_who_may_change_a_campaign_edit_its_variants(client):
