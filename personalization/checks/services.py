@@ -59,7 +59,8 @@ def event_buffer_setting() -> list:
             "which never sees them: every impression and visit would be lost.",
             hint="Make the CACHE_ALIAS cache a shared one (Django's RedisCache, which the "
                  "events then wait in), or set CELERY_TASK_ALWAYS_EAGER = True for a single "
-                 "process (tests, a demo).",
+                 "process (a small shop, tests, a demo); Celery reads it through the "
+                 "project's Celery app (see W002 if it warns).",
             id="personalization.E043")]
     return []
 
