@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from polymorphic.formsets import BasePolymorphicInlineFormSet
 
-from personalization.models import VARIANT_KINDS, Campaign, Segment, Slot
+from personalization.models import VARIANT_KINDS, Campaign, ContentVariant, Segment, Slot
 
 
 class PolymorphicChildForm(forms.ModelForm):
@@ -197,3 +198,65 @@ class PromoteForm(forms.Form):
                 self.add_error("reason", _("Say why you promote it without a winner "
                                            "verdict."))
         return data
+
+
+def other_languages() -> list[tuple[str, str]]:
+    """The shop's languages besides its default: a variant's texts can be given in each.
+
+    Those of ``settings.LANGUAGES`` when the shop narrowed it; while it is Django's default
+    (about 99 languages, a dozen fields each), only those some variant already has texts
+    in, so a one-language shop's form has none (docs/decisions.md)."""
+    from django.conf import global_settings
+
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    languages = list(settings.LANGUAGES)
+    if languages == list(global_settings.LANGUAGES):
+        used = _languages_in_variants()
+        languages = [(code, name) for code, name in languages if code in used]
+    return [(code, str(name)) for code, name in languages
+            if code.split("-")[0] != default]
+
+
+def _languages_in_variants() -> set[str]:
+    found: set[str] = set()
+    for texts in (ContentVariant.objects.non_polymorphic().exclude(translations={})
+                  .values_list("translations", flat=True)):
+        found.update(texts or {})
+    return found
+
+
+def translated_form(model: type, base: type, languages: list[tuple[str, str]]) -> type:
+    """``base`` with a field per language of ``languages`` for each of the model's
+    translatable texts ("Headline (Nederlands)"), read from and written to the variant's
+    ``translations``."""
+    extra: dict[str, Any] = {}
+    for code, language in languages:
+        for name in model.translatable:
+            field = model._meta.get_field(name)
+            extra[f"{name}__{code}"] = forms.CharField(
+                label=f"{capfirst(field.verbose_name)} ({language})", required=False,
+                max_length=getattr(field, "max_length", None),
+                widget=forms.Textarea(attrs={"rows": 3}) if field.get_internal_type()
+                == "TextField" else forms.TextInput(attrs={"class": "vTextField"}),
+                help_text=_("Shown to visitors browsing in %(language)s; empty: the text "
+                            "above.") % {"language": language})
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        base.__init__(self, *args, **kwargs)
+        for code, texts in (self.instance.translations or {}).items():
+            for name, text in texts.items():
+                if f"{name}__{code}" in self.fields:
+                    self.initial.setdefault(f"{name}__{code}", text)
+
+    def clean(self: Any) -> dict[str, Any]:
+        data = base.clean(self)
+        # Languages without a field here (Django's default LANGUAGES) keep their texts.
+        self.instance.translations = {
+            **(self.instance.translations or {}),
+            **{code: {name: (data.get(f"{name}__{code}") or "").strip()
+                      for name in model.translatable}
+               for code, _language in languages}}
+        return data
+
+    return type(f"{model.__name__}Form", (base,), {
+        **extra, "__init__": __init__, "clean": clean, "__module__": __name__})

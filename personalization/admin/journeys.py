@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from personalization.admin.campaigns import other_languages, translated_form
+from personalization.admin.forms import other_languages, translated_form
 from personalization.admin.permissions import admin_url, require
 from personalization.admin.readonly import ReadOnlyMixin
 from personalization.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, FIELD_RE
