@@ -34,33 +34,21 @@ def event_buffer_setting() -> list:
                  "cache django.core.cache.backends.redis.RedisCache, or use None or "
                  "\"cache\".",
             id="personalization.E041")]
-    if name == "redis":
-        try:
-            import redis  # noqa: F401
-        except ImportError:
-            return [Error(f"{setting} needs the redis package, which is not installed.",
-                          hint="pip install 'django-personalization[redis]'",
-                          id="personalization.E042")]
+    # EVENT_BUFFER = "redis" without the redis package: E044, on its RedisCache (E041).
     per_process = backend == "django.core.cache.backends.locmem.LocMemCache"
-    if name == "memory" and not _celery_runs_in_process():
-        return [Error(
-            f"{setting} keeps each web process's events in its own memory, but Celery runs "
-            "the flush in a worker, which never sees them.",
-            hint='Use None (the default) or "cache" or "redis" with a worker; "memory" '
-                 "suits a single process with CELERY_TASK_ALWAYS_EAGER = True (tests, a "
-                 "demo).",
-            id="personalization.E043")]
-    if name in (None, "cache") and per_process and not _celery_runs_in_process():
+    in_a_process = name == "memory" or (name in (None, "cache") and per_process)
+    if in_a_process and not _celery_runs_in_process():
         # The default follows the cache: "memory" with LocMemCache. Either way the events
         # wait in the web process, where the worker's flush never finds them.
         return [Error(
-            f"{setting} with the {alias!r} cache, a per-process LocMemCache, keeps each web "
-            "process's events in its own memory, but Celery runs the flush in a worker, "
+            f"{setting} with the {alias!r} cache ({backend.rsplit('.', 1)[-1]}) keeps each "
+            "web process's events in its own memory, but Celery runs the flush in a worker, "
             "which never sees them: every impression and visit would be lost.",
             hint="Make the CACHE_ALIAS cache a shared one (Django's RedisCache, which the "
-                 "events then wait in), or set CELERY_TASK_ALWAYS_EAGER = True for a single "
-                 "process (a small shop, tests, a demo); Celery reads it through the "
-                 "project's Celery app (see W002 if it warns).",
+                 "events then wait in) and EVENT_BUFFER None, \"cache\" or \"redis\"; or set "
+                 "CELERY_TASK_ALWAYS_EAGER = True for a single process (a small shop, tests, "
+                 "a demo). Celery reads it through the project's Celery app (see W002 if it "
+                 "warns).",
             id="personalization.E043")]
     return []
 
